@@ -1,0 +1,21 @@
+// What activities need from the outside world, passed in by the worker (and by tests, with a real
+// knex on a test database).
+import type { Client } from '@temporalio/client';
+import type { Db } from '../db/connection';
+import { ReferenceCache } from './reference-cache';
+
+export interface ActivityDeps {
+  db: Db;
+  /** Wall clock; tests may pin it. */
+  clock: () => Date;
+  reference: ReferenceCache;
+  /** A Temporal client, for activities that start or query workflows; absent in pure DB tests. */
+  temporal?: { client: Client; taskQueue: string };
+}
+
+export function makeDeps(
+  db: Db,
+  opts: { clock?: () => Date; referenceTtlMs?: number; temporal?: ActivityDeps['temporal'] } = {},
+): ActivityDeps {
+  return { db, clock: opts.clock ?? (() => new Date()), reference: new ReferenceCache(db, opts.referenceTtlMs), temporal: opts.temporal };
+}

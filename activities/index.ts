@@ -1,0 +1,17 @@
+// All activities of the SPC worker, built from their dependencies.
+import type { ActivityDeps } from './deps';
+import { createPaymentActivities } from './payment';
+import { createBenchActivities } from './bench';
+import { createSettlementActivities } from './settlement';
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createPaymentActivities(deps),
+    ...createBenchActivities(),
+    ...createSettlementActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+export { makeDeps } from './deps';
+export type { ActivityDeps } from './deps';

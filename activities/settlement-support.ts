@@ -1,0 +1,81 @@
+// Small helpers shared by the settlement activities: configuration of the SPC as the initiating
+// party, heartbeats for long statements, and the typed refusal every activity returns for a
+// business outcome (anything thrown is an infrastructure fault and is retried).
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { isValidBin } from '../domain/identifiers';
+import type { SettlementErrorCode, SettlementRefusal } from './settlement-types';
+
+export interface SettlementConfig {
+  /** The initiating party of every payment list: the SPC. */
+  spcName: string;
+  /** The SPC's BIN (12 digits, mod-11 check). */
+  spcBin: string;
+}
+
+export const DEFAULT_SPC_NAME = 'АО «ALSECO»';
+/**
+ * A valid placeholder, not ALSECO's real BIN (we have not verified it): production sets SPC_BIN.
+ * It only appears as the initiating party's id in the pain.001 header.
+ */
+export const DEFAULT_SPC_BIN = '981140000038';
+
+/** Thrown at start-up when the SPC's configured identity cannot go into a payment list. */
+export class SettlementConfigError extends Error {
+  override name = 'SettlementConfigError';
+}
+
+export function settlementConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SettlementConfig {
+  const spcName = (env.SPC_NAME ?? DEFAULT_SPC_NAME).trim();
+  const spcBin = (env.SPC_BIN ?? DEFAULT_SPC_BIN).trim();
+  if (!spcName) throw new SettlementConfigError('SPC_NAME is empty: set it to the SPC\'s legal name, e.g. АО «ALSECO»');
+  if (!isValidBin(spcBin)) throw new SettlementConfigError(`SPC_BIN ${JSON.stringify(spcBin)} is not a valid 12-digit BIN (mod-11 check): set the SPC's real BIN`);
+  return { spcName, spcBin };
+}
+
+/** How often a long activity tells Temporal it is alive; the workflow's heartbeat timeout is a few times this. */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+
+function heartbeat(detail?: unknown): void {
+  try {
+    Context.current().heartbeat(detail);
+  } catch {
+    // Called outside an activity (the benchmark's bare SQL run, a unit test): nothing to tell.
+  }
+}
+
+/** Runs `work` while heartbeating every HEARTBEAT_INTERVAL_MS, so a single long SQL statement does not look dead. */
+export async function withHeartbeat<T>(what: string, work: () => Promise<T>): Promise<T> {
+  heartbeat(what);
+  const timer = setInterval(() => heartbeat(what), HEARTBEAT_INTERVAL_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+export function refusal(code: SettlementErrorCode, message: string): SettlementRefusal {
+  return { ok: false, code, message };
+}
+
+/** A broken invariant is a bug: fail the settlement loudly rather than retry a wrong result forever. */
+export function invariantFailure(settlementId: string, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: 'SETTLEMENT_INVARIANT', message: `settlement ${settlementId}: invariant broken: ${message}`, nonRetryable: true });
+}
+
+export function settlementIdOf(bankCode: string, businessDate: string): string {
+  return `${bankCode}:${businessDate}`;
+}
+
+/** 2026-11-27 -> 20261127. */
+export function compactDate(date: string): string {
+  return date.replace(/-/g, '');
+}
+
+/** Timestamps leave Postgres as ISO strings with whole seconds, so files built from them are stable. */
+export function isoSeconds(value: Date | string | null | undefined): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  const d = value instanceof Date ? value : new Date(value);
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

@@ -1,0 +1,218 @@
+// Wire types of the daily settlement: what its activities take and return, what its workflow
+// answers to queries and updates. Everything here crosses a boundary (Temporal payloads, the HTTP
+// API, the CLI's JSON), so amounts are decimal strings with two fraction digits and instants are
+// ISO strings. Types only: workflow code imports this module with `import type`.
+
+/** Lifecycle of a bank-day's settlement; the same values as settlements.status in Postgres. */
+export type SettlementStatus = 'closing' | 'discrepancy' | 'aggregated' | 'delivered' | 'overdue' | 'settled';
+
+export interface WrittenBy {
+  workflowId: string;
+  runId: string;
+}
+
+/** One difference between what the bank declared in its register(s) and what the SPC posted. */
+export interface Discrepancy {
+  kind: 'payment_count' | 'payment_total' | 'register_processing' | 'register_row_rejected';
+  registerId?: string;
+  /** What the bank declared (count or amount, as a string). */
+  declared?: string;
+  /** What the SPC posted and still holds as accepted. */
+  posted?: string;
+  /** posted - declared. */
+  difference?: string;
+  bankRef?: string;
+  code?: string;
+  message?: string;
+}
+
+/** What the operator decided about a discrepancy: accept the day as posted, or exclude named payments. */
+export type DiscrepancyDecision = { accept: true } | { excludeRefs: string[] };
+
+export interface SettlementResolution {
+  decision: 'accept' | 'exclude';
+  excludedRefs: string[];
+  operator: string;
+  at: string;
+}
+
+export interface SettlementLineState {
+  lineNo: number;
+  providerId: string;
+  amount: string;
+  paymentCount: number;
+  endToEndId: string;
+  transferRef: string | null;
+  confirmedAt: string | null;
+}
+
+export type SettlementFileFormat = 'pain001' | 'csv';
+
+export interface SettlementFileInfo {
+  format: SettlementFileFormat;
+  sha256: string;
+  bytes: number;
+}
+
+export interface SettlementTimelineEntry {
+  at: string;
+  event: string;
+  detail?: string;
+}
+
+export interface SettlementCounts {
+  /** Every payment posted on the bank-day (accepted, cancelled or excluded). */
+  payments: number;
+  /** Payments reversed: cancelled by the bank or excluded at reconciliation. */
+  reversals: number;
+  /** payments - reversals: what the list pays out. */
+  accepted: number;
+  lines: number;
+  confirmedLines: number;
+}
+
+export interface SettlementTotals {
+  payments: string;
+  reversals: string;
+  /** payments - reversals = the sum of the lines. */
+  net: string;
+  confirmed: string;
+}
+
+export interface SettlementDates {
+  startedAt: string;
+  closedAt?: string;
+  aggregatedAt?: string;
+  deliveredAt?: string;
+  overdueAt?: string;
+  settledAt?: string;
+  /** Requested execution date of the transfers (the next business day). */
+  executionDate?: string;
+  /** Last business day for the bank's transfers (confirm_business_days after the business date). */
+  confirmDueDate?: string;
+  /** Instant the settlement turns overdue without a full confirmation. */
+  confirmDeadlineAt?: string;
+}
+
+export interface WebhookState {
+  status: 'unknown' | 'not_configured' | 'pending' | 'delivered' | 'cancelled';
+  url?: string;
+  attempts?: number;
+  deliveredAt?: string;
+}
+
+export interface SettlementState {
+  /** Business key of the settlement row: '<BANK>:<YYYY-MM-DD>'. */
+  settlementId: string;
+  workflowId: string;
+  bankCode: string;
+  businessDate: string;
+  status: SettlementStatus;
+  /** Operator name, or 'schedule'. */
+  startedBy: string;
+  counts: SettlementCounts;
+  totals: SettlementTotals;
+  /** What the bank declared for the day, when it sent a register. */
+  register: { registerIds: string[]; declaredCount: number; declaredTotal: string } | null;
+  discrepancies: Discrepancy[];
+  resolution: SettlementResolution | null;
+  /** Discrepancy reminders sent so far. */
+  reminders: number;
+  lines: SettlementLineState[];
+  files: SettlementFileInfo[];
+  webhook: WebhookState;
+  dates: SettlementDates;
+  timeline: SettlementTimelineEntry[];
+}
+
+/** Injectable timings, so tests run in seconds; production leaves them unset. */
+export interface SettlementOptions {
+  /** How often a waiting discrepancy is logged and flagged again (default 1 hour). */
+  reminderIntervalMs?: number;
+  /** Overrides the confirmation deadline: this long after delivery (default: end of the confirm due date). */
+  confirmDeadlineMs?: number;
+  /** Retry of the webhook push (defaults 10 s, x2, at most 10 min between attempts). */
+  webhookRetry?: { initialIntervalMs?: number; maximumIntervalMs?: number; backoffCoefficient?: number };
+}
+
+export interface SettlementWorkflowInput {
+  bankCode: string;
+  businessDate: string;
+  /** Operator name, or 'schedule'. */
+  startedBy: string;
+  options?: SettlementOptions;
+}
+
+export interface TransferConfirmation {
+  /** The bank's reference of the transfer(s); for all lines when `lines` is omitted. */
+  transferRef?: string;
+  lines?: Array<{ lineNo: number; transferRef: string }>;
+}
+
+/** A refused business action: a stable code and a message that says what to do. */
+export interface SettlementRefusal {
+  ok: false;
+  code: SettlementErrorCode;
+  message: string;
+}
+
+/** Stable codes of refused settlement actions; the API and CLI program against these. */
+export type SettlementErrorCode =
+  | 'SETTLEMENT_NOT_FOUND'
+  | 'UNKNOWN_BANK'
+  | 'INVALID_REQUEST'
+  | 'NOT_AWAITING_DECISION'
+  | 'NOT_AWAITING_CONFIRMATION'
+  | 'UNKNOWN_PAYMENT'
+  | 'PAYMENT_NOT_ACCEPTED'
+  | 'UNKNOWN_LINE'
+  | 'LINE_ALREADY_CONFIRMED'
+  | 'ALREADY_SETTLED';
+
+// ---- activity inputs and results ----------------------------------------------------------------
+
+export interface BankDayRef {
+  settlementId: string;
+  bankCode: string;
+  businessDate: string;
+}
+
+export interface CloseResult {
+  closedAt: string;
+  /** Status of the settlement row before this run (a re-run resumes where the database is). */
+  priorStatus: SettlementStatus | null;
+}
+
+export interface ReconcileResult {
+  accepted: { count: number; total: string };
+  register: SettlementState['register'];
+  discrepancies: Discrepancy[];
+}
+
+export type ExcludeResult = { ok: true; excluded: string[]; alreadyExcluded: string[] } | SettlementRefusal;
+
+export interface AggregateResult {
+  counts: SettlementCounts;
+  totals: SettlementTotals;
+  lines: SettlementLineState[];
+  aggregatedAt: string;
+  executionDate: string;
+  confirmDueDate: string;
+  confirmDeadlineAt: string;
+  msgId: string;
+}
+
+export interface FilesResult {
+  files: SettlementFileInfo[];
+  deliveredAt: string;
+}
+
+export type ConfirmLinesResult = { ok: true; lines: SettlementLineState[] } | SettlementRefusal;
+
+export interface TriggerInfo {
+  bankExists: boolean;
+  businessDate: string;
+  isBusinessDay: boolean;
+  /** The bank's cut-off on that date, as an instant. */
+  cutoffAt: string;
+}

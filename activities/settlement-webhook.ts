@@ -1,0 +1,107 @@
+// Pushes a settlement's payment list to the bank's webhook (banks.webhook_url), when it has one.
+// One attempt per activity run: a failed attempt is recorded in webhook_deliveries and thrown, and
+// the activity's retry policy (durable timers with backoff, no attempt limit) tries again, so a
+// bank that is down for hours loses nothing. Every attempt carries the same Idempotency-Key (the
+// settlement id): if the bank got a request whose answer we lost, it recognises the repeat.
+import type { ActivityDeps } from './deps';
+import { isoSeconds } from './settlement-support';
+import { SETTLEMENT_FILE_CONTENT_TYPES } from './settlement-files';
+import type { SettlementFileFormat, WebhookState } from './settlement-types';
+
+/** One HTTP attempt may take this long; the activity's start-to-close timeout is above it. */
+export const WEBHOOK_REQUEST_TIMEOUT_MS = 20_000;
+/** Error text kept per attempt (the bank's error page can be large). */
+const LAST_ERROR_CHARS_MAX = 500;
+export const WEBHOOK_EVENT = 'settlement.payment_list';
+
+export interface WebhookPayload {
+  event: typeof WEBHOOK_EVENT;
+  settlementId: string;
+  bankCode: string;
+  businessDate: string;
+  executionDate: string;
+  msgId: string;
+  paymentCount: number;
+  total: string;
+  lineCount: number;
+  files: Array<{ format: SettlementFileFormat; contentType: string; sha256: string; contentBase64: string }>;
+}
+
+/** Thrown when the bank's webhook did not take the list; the activity's retry policy tries again. */
+export class WebhookDeliveryError extends Error {
+  override name = 'WebhookDeliveryError';
+  constructor(readonly url: string, readonly attempt: number, readonly status: number | null, detail: string) {
+    super(`webhook ${url} attempt ${attempt} failed: ${detail}; retrying with backoff`);
+  }
+}
+
+export function createSettlementWebhookActivities(deps: ActivityDeps) {
+  const { db } = deps;
+
+  async function deliverSettlementWebhook(input: { settlementId: string }): Promise<WebhookState> {
+    const s = await db('settlements as s')
+      .join('banks as b', 'b.code', 's.bank_code')
+      .where('s.id', input.settlementId)
+      .first('s.id', 's.bank_code', 's.business_date', 's.execution_date', 's.msg_id', 's.payment_count', 's.reversal_count', 's.net_total', 'b.webhook_url');
+    if (!s) throw new Error(`no settlement ${input.settlementId}`);
+    const done = await db('webhook_deliveries').where({ settlement_id: input.settlementId }).first('url', 'attempts', 'delivered_at');
+    if (done?.delivered_at) return { status: 'delivered', url: done.url, attempts: done.attempts, deliveredAt: isoSeconds(done.delivered_at) };
+    // The bank's current URL: a bank that fixes its endpoint while we retry gets the list there.
+    const url: string | null = s.webhook_url;
+    if (!url) return { status: 'not_configured' };
+
+    await db.raw(
+      'INSERT INTO webhook_deliveries (settlement_id, url) VALUES (?, ?) ON CONFLICT (settlement_id) DO UPDATE SET url = EXCLUDED.url',
+      [input.settlementId, url],
+    );
+    const files = await db('settlement_files').where({ settlement_id: input.settlementId }).orderBy('format', 'desc').select('format', 'sha256', 'content');
+    const lineCount = await db('settlement_lines').where({ settlement_id: input.settlementId }).count<{ n: string }[]>({ n: '*' });
+    const payload: WebhookPayload = {
+      event: WEBHOOK_EVENT,
+      settlementId: s.id,
+      bankCode: s.bank_code,
+      businessDate: s.business_date,
+      executionDate: s.execution_date,
+      msgId: s.msg_id,
+      paymentCount: Number(s.payment_count) - Number(s.reversal_count),
+      total: s.net_total,
+      lineCount: Number(lineCount[0]?.n ?? 0),
+      files: files.map((f) => ({
+        format: f.format,
+        contentType: SETTLEMENT_FILE_CONTENT_TYPES[f.format as SettlementFileFormat],
+        sha256: f.sha256,
+        contentBase64: (f.content as Buffer).toString('base64'),
+      })),
+    };
+
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': input.settlementId, 'x-spc-settlement-id': input.settlementId },
+        body: JSON.stringify(payload),
+        redirect: 'error',
+        signal: AbortSignal.timeout(WEBHOOK_REQUEST_TIMEOUT_MS),
+      });
+      status = res.status;
+      if (!res.ok) error = `HTTP ${res.status} ${(await res.text().catch(() => '')).slice(0, LAST_ERROR_CHARS_MAX)}`.trim();
+      else await res.body?.cancel();
+    } catch (err) {
+      error = `${(err as Error).name}: ${(err as Error).message}`.slice(0, LAST_ERROR_CHARS_MAX);
+    }
+
+    const ok = error === null;
+    const after = await db.raw<{ rows: Array<{ attempts: number; delivered_at: Date | null }> }>(
+      `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = ?, last_error = ?,
+              delivered_at = CASE WHEN ? THEN COALESCE(delivered_at, now()) ELSE delivered_at END
+        WHERE settlement_id = ? RETURNING attempts, delivered_at`,
+      [status, error, ok, input.settlementId],
+    );
+    const row = after.rows[0];
+    if (!ok) throw new WebhookDeliveryError(url, row?.attempts ?? 0, status, error as string);
+    return { status: 'delivered', url, attempts: row?.attempts, deliveredAt: isoSeconds(row?.delivered_at) };
+  }
+
+  return { deliverSettlementWebhook };
+}

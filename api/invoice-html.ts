@@ -1,0 +1,105 @@
+// The invoice image: the consolidated invoice laid out like the SPC's paper one, in Russian, as a
+// self-contained printable HTML page (styles inlined, no scripts). Every value is HTML-escaped.
+import type { InvoiceView } from './invoice';
+
+export const SPC_NAME = 'АО «АЛСЕКО» — Единый расчётный центр г. Алматы';
+
+const MONTHS_RU = ['январь', 'февраль', 'март', 'апрель', 'май', 'июнь', 'июль', 'август', 'сентябрь', 'октябрь', 'ноябрь', 'декабрь'];
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+}
+
+/** "2026-11" → "ноябрь 2026". */
+export function periodRu(period: string): string {
+  const [year, month] = period.split('-');
+  return `${MONTHS_RU[Number(month) - 1] ?? month} ${year}`;
+}
+
+/** "2026-12-25" → "25.12.2026". */
+export function dateRu(date: string): string {
+  const [y, m, d] = date.split('-');
+  return `${d}.${m}.${y}`;
+}
+
+/** "12345.50" → "12 345,50": how amounts are printed on Russian-language paper. */
+export function amountRu(amount: string): string {
+  const negative = amount.startsWith('-');
+  const [whole = '0', frac = '00'] = amount.replace('-', '').split('.');
+  return `${negative ? '−' : ''}${whole.replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0')},${frac}`;
+}
+
+export function renderInvoiceHtml(invoice: InvoiceView, css: string): string {
+  const e = escapeHtml;
+  const rows = invoice.services
+    .map(
+      (s, i) => `
+        <tr>
+          <td class="num">${i + 1}</td>
+          <td>${e(s.name)}<br><span class="code">${e(s.code)}</span></td>
+          <td class="prov">${e(s.providerName)}</td>
+          <td class="num">${e(amountRu(s.openingBalance))}</td>
+          <td class="num">${e(amountRu(s.charged))}</td>
+          <td class="num"><b>${e(amountRu(s.amountDue))}</b></td>
+          <td class="num">${s.meter ? `${e(s.meter.previousReading)}${s.meter.unit ? ` ${e(s.meter.unit)}` : ''}<br><span class="code">№ ${e(s.meter.serialNo)}</span>` : '—'}</td>
+          <td class="blank">${s.meter ? '' : '—'}</td>
+          <td class="blank"></td>
+        </tr>`,
+    )
+    .join('');
+  return `<!DOCTYPE html>
+<html lang="ru">
+<head>
+<meta charset="utf-8">
+<title>Единый счёт-извещение — лицевой счёт ${e(invoice.account)} — ${e(periodRu(invoice.period))}</title>
+<style>
+body { margin: 16px; background: #fff; }
+${css}
+</style>
+</head>
+<body>
+<div class="invoice" id="invoice">
+  <div class="inv-head">
+    <div class="inv-issuer"><b>${e(SPC_NAME)}</b><br>Платёжный документ на оплату коммунальных услуг</div>
+    <div class="inv-title">
+      <h1>Единый счёт-извещение</h1>
+      <div class="inv-period">за ${e(periodRu(invoice.period))}</div>
+    </div>
+  </div>
+  <div class="inv-payer">
+    <span class="lbl">Лицевой счёт</span><span class="acct">${e(invoice.account)}</span>
+    <span class="lbl">Оплатить до</span><span>${e(dateRu(invoice.dueDate))}</span>
+    <span class="lbl">Плательщик</span><span>${e(invoice.holder)}</span>
+    <span class="lbl">Валюта</span><span>тенге (KZT)</span>
+    <span class="lbl">Адрес</span><span>${e(invoice.address)}</span>
+  </div>
+  <table>
+    <thead>
+      <tr>
+        <th>№</th><th>Услуга</th><th>Поставщик</th><th class="num">Входящее сальдо</th><th class="num">Начислено</th>
+        <th class="num">К оплате</th><th>Предыдущие показания</th><th>Текущие показания</th><th>Оплачено</th>
+      </tr>
+    </thead>
+    <tbody>${rows}
+      <tr class="total">
+        <td colspan="5">Итого к оплате</td><td class="num">${e(amountRu(invoice.totalDue))}</td><td colspan="3"></td>
+      </tr>
+    </tbody>
+  </table>
+  <div class="inv-foot">
+    <div>Входящее сальдо: долг (+) или переплата (−) на начало периода.<br>Показания приборов учёта принимаются с 20 по 30 число.</div>
+    <div class="inv-stamp">Штамп банка</div>
+  </div>
+  <div class="inv-cut">✂ линия отреза — квитанция остаётся в банке</div>
+  <div class="inv-receipt">
+    <span>Квитанция к счёту-извещению</span><span>за ${e(periodRu(invoice.period))}</span>
+    <span>Лицевой счёт</span><b>${e(invoice.account)}</b>
+    <span>Плательщик</span><span>${e(invoice.holder)}</span>
+    <span>К оплате</span><b>${e(amountRu(invoice.totalDue))} тг</b>
+    <span>Оплачено</span><span>____________ тг &nbsp; Подпись кассира ____________</span>
+  </div>
+</div>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,100 @@
+// Bank API keys: a random 32-byte secret shown once, stored only as its SHA-256, identified by a
+// short non-secret prefix (shown in listings and used to revoke). Creating and revoking keys are
+// operator actions: the CLI records them in operator_audit.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '../db/connection';
+
+/** Every key starts with this, so a leaked key is recognisable in logs and by secret scanners. */
+export const API_KEY_SCHEME = 'spck_';
+export const API_KEY_SECRET_BYTES = 32;
+/** Characters of the key kept in clear as its identifier: the scheme plus 8 of the secret. */
+export const API_KEY_PREFIX_CHARS = API_KEY_SCHEME.length + 8;
+const API_KEY_RE = /^spck_[A-Za-z0-9_-]{43}$/;
+export const API_KEY_LABEL_CHARS_MAX = 100;
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+export function looksLikeApiKey(key: string): boolean {
+  return API_KEY_RE.test(key);
+}
+
+export function generateApiKey(): { key: string; prefix: string; sha256: string } {
+  const key = `${API_KEY_SCHEME}${randomBytes(API_KEY_SECRET_BYTES).toString('base64url')}`;
+  return { key, prefix: key.slice(0, API_KEY_PREFIX_CHARS), sha256: hashApiKey(key) };
+}
+
+/** Thrown when a key is created for a bank the SPC does not know. */
+export class UnknownBankError extends Error {
+  override name = 'UnknownBankError';
+  constructor(readonly bankCode: string) {
+    super(`bank ${JSON.stringify(bankCode)} is not registered at the SPC: see \`spc bank list\``);
+  }
+}
+
+/** Thrown when a revocation names no key, or a prefix that several keys share. */
+export class ApiKeyNotFoundError extends Error {
+  override name = 'ApiKeyNotFoundError';
+  constructor(readonly selector: string, reason: string) {
+    super(`no key to revoke for ${JSON.stringify(selector)}: ${reason}`);
+  }
+}
+
+export interface CreatedApiKey {
+  id: string;
+  bankCode: string;
+  prefix: string;
+  label: string | null;
+  /** The secret: shown once, never stored. */
+  key: string;
+}
+
+export async function createApiKey(db: Db, bankCode: string, label?: string): Promise<CreatedApiKey> {
+  const bank = await db('banks').where({ code: bankCode }).first('code');
+  if (!bank) throw new UnknownBankError(bankCode);
+  const cleanLabel = label?.trim().slice(0, API_KEY_LABEL_CHARS_MAX) || null;
+  const generated = generateApiKey();
+  const [row] = await db('bank_api_keys')
+    .insert({ bank_code: bankCode, key_prefix: generated.prefix, key_sha256: generated.sha256, label: cleanLabel })
+    .returning(['id']);
+  return { id: String(row.id), bankCode, prefix: generated.prefix, label: cleanLabel, key: generated.key };
+}
+
+export interface RevokedApiKey {
+  id: string;
+  bankCode: string;
+  prefix: string;
+  revokedAt: Date;
+  alreadyRevoked: boolean;
+}
+
+/** Revokes one key by its numeric id or its prefix (as listed); revoking twice keeps the first time. */
+export async function revokeApiKey(db: Db, selector: string): Promise<RevokedApiKey> {
+  const byId = /^\d{1,18}$/.test(selector);
+  const rows = await db('bank_api_keys')
+    .where(byId ? { id: selector } : { key_prefix: selector })
+    .select('id', 'bank_code', 'key_prefix', 'revoked_at');
+  if (rows.length === 0) throw new ApiKeyNotFoundError(selector, 'give the id or the prefix shown by `spc bank key list`');
+  if (rows.length > 1) throw new ApiKeyNotFoundError(selector, `${rows.length} keys share this prefix: revoke by id instead`);
+  const row = rows[0];
+  if (row.revoked_at) return { id: String(row.id), bankCode: row.bank_code, prefix: row.key_prefix, revokedAt: row.revoked_at, alreadyRevoked: true };
+  const [updated] = await db('bank_api_keys').where({ id: row.id }).whereNull('revoked_at').update({ revoked_at: db.fn.now() }).returning(['revoked_at']);
+  return { id: String(row.id), bankCode: row.bank_code, prefix: row.key_prefix, revokedAt: updated?.revoked_at ?? new Date(), alreadyRevoked: false };
+}
+
+export interface ApiKeyListing {
+  id: string;
+  bankCode: string;
+  prefix: string;
+  label: string | null;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+export async function listApiKeys(db: Db, bankCode?: string): Promise<ApiKeyListing[]> {
+  const query = db('bank_api_keys').orderBy('id').select('id', 'bank_code', 'key_prefix', 'label', 'created_at', 'revoked_at');
+  if (bankCode) query.where({ bank_code: bankCode });
+  const rows = await query;
+  return rows.map((r) => ({ id: String(r.id), bankCode: r.bank_code, prefix: r.key_prefix, label: r.label, createdAt: r.created_at, revokedAt: r.revoked_at }));
+}

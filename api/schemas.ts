@@ -1,0 +1,116 @@
+// JSON schemas shared by the routes. They validate every request (fastify + ajv, no type coercion:
+// an amount sent as a JSON number is refused, not rounded into a string) and they are the OpenAPI
+// document at /openapi.json. Limits are written out so that no field is unbounded.
+import { BANK_REF_RE, PAYMENT_LINES_MAX, PAYMENT_READINGS_MAX, SERVICE_CODE_RE } from '../domain/payment-types';
+
+export const AMOUNT_STRING_CHARS_MAX = 32;
+export const ACCOUNT_CHARS_MAX = 32;
+export const REASON_CHARS_MAX = 200;
+export const TRANSFER_REF_CHARS_MAX = 64;
+export const CONFIRM_LINES_MAX = 10_000;
+
+/** Shared schemas registered with app.addSchema; referenced as { $ref: '<id>#' }. */
+export const sharedSchemas = [
+  {
+    $id: 'Error',
+    type: 'object',
+    description: 'Every error answer. `code` is stable and machine-readable; `message` says what to fix.',
+    required: ['code', 'message'],
+    properties: {
+      code: { type: 'string', example: 'VALIDATION_FAILED' },
+      message: { type: 'string' },
+      details: { type: 'object', additionalProperties: true },
+    },
+  },
+  {
+    $id: 'Amount',
+    type: 'string',
+    description: 'KZT as a decimal string with two fraction digits, e.g. "1250.50". Never a JSON number.',
+    example: '1250.50',
+  },
+  {
+    $id: 'Allocation',
+    type: 'object',
+    required: ['service', 'provider', 'amount'],
+    properties: { service: { type: 'string' }, provider: { type: 'string' }, amount: { $ref: 'Amount#' } },
+  },
+] as const;
+
+export const errorResponse = { $ref: 'Error#' } as const;
+
+/** Error answers every authenticated route may give. */
+export const commonErrors = {
+  400: errorResponse,
+  401: errorResponse,
+  503: errorResponse,
+} as const;
+
+export const bankRefParam = {
+  type: 'string',
+  pattern: BANK_REF_RE.source,
+  description: 'The bank\'s own reference of the payment (its idempotency key): 1-64 of A-Z a-z 0-9 . _ - /',
+} as const;
+
+export const paymentRequestBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['bankRef', 'account', 'channel', 'amount'],
+  properties: {
+    bankRef: bankRefParam,
+    account: { type: 'string', minLength: 1, maxLength: ACCOUNT_CHARS_MAX, description: 'Personal account number (6-16 digits).', example: '1000000001' },
+    channel: { type: 'string', enum: ['cash_desk', 'online', 'kiosk'], description: 'Where the bank accepted the money (registers use POST /v1/registers).' },
+    amount: { type: 'string', minLength: 1, maxLength: AMOUNT_STRING_CHARS_MAX, description: 'Total paid, e.g. "1500.00".', example: '1500.00' },
+    lines: {
+      type: 'array',
+      minItems: 1,
+      maxItems: PAYMENT_LINES_MAX,
+      description: 'Per-service amounts; they must sum to `amount`. Omitted: the total is split in proportion to the amounts due.',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['service', 'amount'],
+        properties: {
+          service: { type: 'string', pattern: SERVICE_CODE_RE.source, example: 'ELEC' },
+          amount: { type: 'string', minLength: 1, maxLength: AMOUNT_STRING_CHARS_MAX, example: '1000.00' },
+        },
+      },
+    },
+    readings: {
+      type: 'array',
+      maxItems: PAYMENT_READINGS_MAX,
+      description: 'Meter readings from the invoice, up to 3 fraction digits.',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['service', 'value'],
+        properties: {
+          service: { type: 'string', pattern: SERVICE_CODE_RE.source, example: 'ELEC' },
+          value: { type: 'string', minLength: 1, maxLength: AMOUNT_STRING_CHARS_MAX, example: '12345.600' },
+        },
+      },
+    },
+    paidAt: { type: 'string', minLength: 1, maxLength: 40, description: 'ISO-8601 instant the bank accepted the money; default: now.', example: '2026-11-27T10:15:00+05:00' },
+  },
+} as const;
+
+export const paymentAcceptedResponse = {
+  type: 'object',
+  required: ['paymentId', 'bankRef', 'status', 'businessDate', 'amount', 'allocations', 'closesAt'],
+  properties: {
+    paymentId: { type: 'string', example: 'payment:HSBK:CASH-0001' },
+    bankRef: { type: 'string' },
+    status: { type: 'string', enum: ['accepted'] },
+    businessDate: { type: 'string', format: 'date' },
+    amount: { $ref: 'Amount#' },
+    allocations: { type: 'array', items: { $ref: 'Allocation#' } },
+    closesAt: { type: 'string', description: 'Instant after which the payment can no longer be cancelled (the bank-day cut-off).' },
+  },
+} as const;
+
+export const paginationQuery = {
+  after: { type: 'string', pattern: '^[0-9]{1,9}$', description: 'Return rows after this line number (for the next page: `page.nextAfter`).' },
+  limit: { type: 'string', pattern: '^[0-9]{1,4}$', description: 'Rows per page, 1-1000 (default 100).' },
+} as const;
+
+export const SETTLEMENT_ID_DESCRIPTION =
+  'Settlement id `<BANK>:<YYYY-MM-DD>` (the colon may be sent as is or URL-encoded as %3A) or the same with a dash, `<BANK>-<YYYY-MM-DD>`.';

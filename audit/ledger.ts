@@ -1,0 +1,389 @@
+// The ledger audit: invariants of the money data, checked over Postgres as an auditor would, from
+// the rows alone. Each check is one SQL query that returns the rows breaking it, so a report
+// names every offending payment, transaction or settlement. The database enforces some of these
+// too (append-only and balance triggers, unique indexes): the audit re-checks them because a
+// trigger can be disabled, a constraint dropped, or a row restored from a bad backup.
+import type { Knex } from 'knex';
+import { assertBank, assertDate } from './query';
+import { checkPaymentListFiles } from './payment-list-files';
+
+export const LEDGER_CHECKS = {
+  allocations_sum: 'every payment\'s allocations sum to its amount',
+  transactions_balance: 'every ledger transaction has postings whose debits equal their credits',
+  payment_transaction: 'every payment has exactly one \'payment\' ledger transaction; cancelled and excluded ones exactly one reversal, accepted ones none',
+  payment_postings: 'each payment\'s ledger postings equal its amount (bank debit) and its allocations per provider (credits); a reversal mirrors them',
+  settlement_totals: 'each settlement\'s totals equal its bank-day\'s posted payments minus reversals, and its lines sum to its net total',
+  settlement_lines: 'each settlement line equals what its bank-day\'s ledger owes that provider',
+  settlement_bank_day: 'each settlement is the one of its bank-day (id BANK:DATE), closed that bank-day, and no payment was posted to the day after its close',
+  transfer_matches_lines: 'a settlement\'s transfer transaction pays each provider its line and debits nothing else',
+  payment_list_files: 'the payment lists (CSV and pain.001 XML) carry exactly the settlement\'s lines and totals, and match their stored SHA-256',
+  payment_workflow: 'every payment row names the workflow run that wrote it',
+  workflow_exists: '(--temporal) every payment\'s workflow run exists in Temporal',
+  workflow_has_record: '(--temporal) every completed payment workflow has its payment row, every failed one its rejection row',
+} as const;
+export type LedgerCheckName = keyof typeof LEDGER_CHECKS;
+
+export interface LedgerBreach {
+  check: LedgerCheckName;
+  /** The offending row, e.g. "payment 42 HSBK/ref-7 (2026-11-27)" or "settlement HSBK:2026-11-27". */
+  subject: string;
+  detail: string;
+  /** Keys of the row(s), for tools. */
+  keys: Record<string, string | number | null>;
+}
+
+export interface LedgerScope {
+  /** Business date (YYYY-MM-DD); unset: every date. */
+  date?: string;
+  bank?: string;
+}
+
+export interface LedgerReport {
+  scope: LedgerScope;
+  checks: Array<{ name: LedgerCheckName; description: string; breaches: number }>;
+  breaches: LedgerBreach[];
+  ok: boolean;
+}
+
+/** Breaches listed per check before the rest are only counted: a broken import can break a million rows. */
+export const BREACHES_PER_CHECK_MAX = 1000;
+
+type Row = Record<string, string | number | null>;
+
+/** `alias.business_date = date AND alias.bank_code = bank`, each only when given. */
+function scopeSql(scope: LedgerScope, alias: string, bankExpr = `${alias}.bank_code`): { sql: string; bindings: string[] } {
+  const parts: string[] = [];
+  const bindings: string[] = [];
+  if (scope.date) {
+    parts.push(`${alias}.business_date = ?::date`);
+    bindings.push(scope.date);
+  }
+  if (scope.bank) {
+    parts.push(`${bankExpr} = ?`);
+    bindings.push(scope.bank);
+  }
+  return { sql: parts.length ? parts.join(' AND ') : 'true', bindings };
+}
+
+async function rows(db: Knex, sql: string, bindings: readonly unknown[]): Promise<Row[]> {
+  const result = await db.raw<{ rows: Row[] }>(`${sql}\nLIMIT ${BREACHES_PER_CHECK_MAX}`, bindings as Knex.RawBinding[]);
+  return result.rows;
+}
+
+const paymentSubject = (r: Row) => `payment ${r.payment_id} ${r.bank_code}/${r.bank_ref} (${r.business_date})`;
+
+async function allocationsSum(db: Knex, scope: LedgerScope): Promise<LedgerBreach[]> {
+  const s = scopeSql(scope, 'p');
+  const found = await rows(
+    db,
+    `SELECT p.id AS payment_id, p.bank_code, p.bank_ref, p.business_date, p.amount::text, COALESCE(a.total, 0)::text AS allocated, COALESCE(a.n, 0) AS lines
+       FROM payments p
+       LEFT JOIN LATERAL (SELECT sum(amount) AS total, count(*) AS n FROM allocations WHERE payment_id = p.id) a ON true
+      WHERE ${s.sql} AND a.total IS DISTINCT FROM p.amount
+      ORDER BY p.id`,
+    s.bindings,
+  );
+  return found.map((r) => ({
+    check: 'allocations_sum',
+    subject: paymentSubject(r),
+    detail: `amount ${r.amount}, allocations (${r.lines} lines) sum to ${r.allocated}`,
+    keys: { payment_id: r.payment_id },
+  }));
+}
+
+async function transactionsBalance(db: Knex, scope: LedgerScope): Promise<LedgerBreach[]> {
+  const s = scopeSql(scope, 't', 'COALESCE(p.bank_code, st.bank_code)');
+  const found = await rows(
+    db,
+    `SELECT t.id AS transaction_id, t.kind, t.payment_id, t.settlement_id, t.business_date,
+            COALESCE(x.d, 0)::text AS debit, COALESCE(x.c, 0)::text AS credit, x.n AS postings
+       FROM ledger_transactions t
+       LEFT JOIN payments p ON p.id = t.payment_id
+       LEFT JOIN settlements st ON st.id = t.settlement_id
+       LEFT JOIN LATERAL (SELECT sum(debit) AS d, sum(credit) AS c, count(*) AS n FROM ledger_postings WHERE transaction_id = t.id) x ON true
+      WHERE ${s.sql} AND (x.n = 0 OR x.d <> x.c)
+      ORDER BY t.id`,
+    s.bindings,
+  );
+  return found.map((r) => ({
+    check: 'transactions_balance',
+    subject: `ledger transaction ${r.transaction_id} (${r.kind}${r.payment_id ? ` of payment ${r.payment_id}` : ''}${r.settlement_id ? ` of settlement ${r.settlement_id}` : ''}, ${r.business_date})`,
+    detail: Number(r.postings) === 0 ? 'has no postings' : `debits ${r.debit} differ from credits ${r.credit}`,
+    keys: { transaction_id: r.transaction_id },
+  }));
+}
+
+async function paymentTransaction(db: Knex, scope: LedgerScope): Promise<LedgerBreach[]> {
+  const s = scopeSql(scope, 'p');
+  const found = await rows(
+    db,
+    `SELECT * FROM (
+       SELECT p.id AS payment_id, p.bank_code, p.bank_ref, p.business_date, p.status,
+              (SELECT count(*) FROM ledger_transactions t WHERE t.payment_id = p.id AND t.kind = 'payment')::int AS payment_tx,
+              (SELECT count(*) FROM ledger_transactions t WHERE t.payment_id = p.id AND t.kind = 'reversal')::int AS reversal_tx
+         FROM payments p WHERE ${s.sql}
+     ) c
+     WHERE payment_tx <> 1 OR reversal_tx <> CASE WHEN status = 'accepted' THEN 0 ELSE 1 END
+     ORDER BY payment_id`,
+    s.bindings,
+  );
+  return found.map((r) => ({
+    check: 'payment_transaction',
+    subject: paymentSubject(r),
+    detail: `status ${r.status} with ${r.payment_tx} payment and ${r.reversal_tx} reversal transactions (expected 1 and ${r.status === 'accepted' ? 0 : 1})`,
+    keys: { payment_id: r.payment_id },
+  }));
+}
+
+async function paymentPostings(db: Knex, scope: LedgerScope): Promise<LedgerBreach[]> {
+  const s = scopeSql(scope, 'p');
+  // Net = debit - credit per account. A payment: bank +amount, each provider -its allocations.
+  // A reversal: the opposite. Compared on both sides, so a missing and an extra posting both show.
+  const found = await rows(
+    db,
+    `WITH pay AS (SELECT p.id, p.bank_code, p.bank_ref, p.business_date, p.status, p.amount FROM payments p WHERE ${s.sql}),
+     expected AS (
+       SELECT pay.id AS payment_id, 'bank:' || pay.bank_code AS account, pay.amount AS net FROM pay
+       UNION ALL
+       SELECT a.payment_id, 'provider:' || a.provider_id, -sum(a.amount) FROM allocations a JOIN pay ON pay.id = a.payment_id GROUP BY a.payment_id, a.provider_id
+     ),
+     kinds AS (
+       SELECT pay.id AS payment_id, k.kind, k.sign FROM pay
+       CROSS JOIN (VALUES ('payment', 1), ('reversal', -1)) AS k(kind, sign)
+       WHERE k.kind = 'payment' OR pay.status <> 'accepted'
+     ),
+     want AS (SELECT k.payment_id, k.kind, e.account, e.net * k.sign AS net FROM kinds k JOIN expected e USING (payment_id)),
+     got AS (
+       SELECT t.payment_id, t.kind, lp.account, sum(lp.debit - lp.credit) AS net
+         FROM ledger_transactions t
+         JOIN kinds k ON k.payment_id = t.payment_id AND k.kind = t.kind
+         JOIN ledger_postings lp ON lp.transaction_id = t.id
+        GROUP BY t.payment_id, t.kind, lp.account
+     )
+     SELECT COALESCE(w.payment_id, g.payment_id) AS payment_id, pay.bank_code, pay.bank_ref, pay.business_date,
+            COALESCE(w.kind, g.kind) AS kind, COALESCE(w.account, g.account) AS account, w.net::text AS expected, g.net::text AS actual
+       FROM want w
+       FULL OUTER JOIN got g ON g.payment_id = w.payment_id AND g.kind = w.kind AND g.account = w.account
+       JOIN pay ON pay.id = COALESCE(w.payment_id, g.payment_id)
+      WHERE w.net IS DISTINCT FROM g.net
+        -- a missing transaction is the payment_transaction check's finding; here only its postings count
+        AND EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.payment_id = COALESCE(w.payment_id, g.payment_id) AND t.kind = COALESCE(w.kind, g.kind))
+      ORDER BY 1, 5, 6`,
+    s.bindings,
+  );
+  return found.map((r) => ({
+    check: 'payment_postings',
+    subject: paymentSubject(r),
+    detail: `${r.kind} posting on ${r.account}: expected net ${r.expected ?? 'none'}, ledger has ${r.actual ?? 'none'}`,
+    keys: { payment_id: r.payment_id },
+  }));
+}
+
+/** Statuses in which a settlement has computed its totals and lines. */
+const AGGREGATED_SQL = `('aggregated', 'delivered', 'overdue', 'settled')`;
+
+async function settlementTotals(db: Knex, scope: LedgerScope): Promise<LedgerBreach[]> {
+  const s = scopeSql(scope, 'st');
+  const found = await rows(
+    db,
+    `SELECT * FROM (
+       SELECT st.id AS settlement_id, st.status, st.payment_count, st.payments_total::text, st.reversal_count, st.reversals_total::text, st.net_total::text,
+              l.pay_count, l.pay_total::text, l.rev_count, l.rev_total::text, (l.pay_total - l.rev_total)::text AS ledger_net,
+              ln.lines_total::text, ln.n AS line_count,
+              st.payments_total <> l.pay_total OR st.payment_count <> l.pay_count
+                OR st.reversals_total <> l.rev_total OR st.reversal_count <> l.rev_count AS totals_differ,
+              st.net_total <> ln.lines_total AS lines_differ
+         FROM settlements st
+         CROSS JOIN LATERAL (
+           SELECT COALESCE(sum(lp.debit) FILTER (WHERE t.kind = 'payment'), 0) AS pay_total,
+                  count(DISTINCT t.id) FILTER (WHERE t.kind = 'payment')::int AS pay_count,
+                  COALESCE(sum(lp.credit) FILTER (WHERE t.kind = 'reversal'), 0) AS rev_total,
+                  count(DISTINCT t.id) FILTER (WHERE t.kind = 'reversal')::int AS rev_count
+             FROM payments p
+             JOIN ledger_transactions t ON t.payment_id = p.id
+             JOIN ledger_postings lp ON lp.transaction_id = t.id AND lp.account = 'bank:' || p.bank_code
+            WHERE p.bank_code = st.bank_code AND p.business_date = st.business_date
+         ) l
+         CROSS JOIN LATERAL (SELECT COALESCE(sum(amount), 0) AS lines_total, count(*)::int AS n FROM settlement_lines WHERE settlement_id = st.id) ln
+        WHERE ${s.sql} AND st.status IN ${AGGREGATED_SQL}
+     ) c
+     WHERE totals_differ OR lines_differ
+     ORDER BY settlement_id`,
+    s.bindings,
+  );
+  const out: LedgerBreach[] = [];
+  for (const r of found) {
+    const subject = `settlement ${r.settlement_id} (${r.status})`;
+    if (r.totals_differ) {
+      out.push({
+        check: 'settlement_totals',
+        subject,
+        detail: `records ${r.payment_count} payments ${r.payments_total} - ${r.reversal_count} reversals ${r.reversals_total} = ${r.net_total}; `
+          + `the ledger of the bank-day has ${r.pay_count} payments ${r.pay_total} - ${r.rev_count} reversals ${r.rev_total} = ${r.ledger_net}`,
+        keys: { settlement_id: r.settlement_id },
+      });
+    }
+    if (r.lines_differ) {
+      out.push({ check: 'settlement_totals', subject, detail: `net total ${r.net_total}, its ${r.line_count} lines sum to ${r.lines_total}`, keys: { settlement_id: r.settlement_id } });
+    }
+  }
+  return out;
+}
+
+async function settlementLines(db: Knex, scope: LedgerScope): Promise<LedgerBreach[]> {
+  const s = scopeSql(scope, 'st');
+  // What the ledger owes each provider for the bank-day: credits of payments minus debits of reversals.
+  const found = await rows(
+    db,
+    `WITH st AS (SELECT st.* FROM settlements st WHERE ${s.sql} AND st.status IN ${AGGREGATED_SQL}),
+     owed AS (
+       SELECT st.id AS settlement_id, substr(lp.account, 10) AS provider_id, sum(lp.credit - lp.debit) AS amount
+         FROM st
+         JOIN payments p ON p.bank_code = st.bank_code AND p.business_date = st.business_date
+         JOIN ledger_transactions t ON t.payment_id = p.id
+         JOIN ledger_postings lp ON lp.transaction_id = t.id AND lp.account LIKE 'provider:%'
+        GROUP BY st.id, lp.account
+     ),
+     lines AS (SELECT l.settlement_id, l.provider_id, l.amount, l.line_no FROM settlement_lines l JOIN st ON st.id = l.settlement_id)
+     SELECT COALESCE(o.settlement_id, l.settlement_id) AS settlement_id, COALESCE(o.provider_id, l.provider_id) AS provider_id,
+            l.line_no, COALESCE(o.amount, 0)::text AS owed, COALESCE(l.amount, 0)::text AS listed
+       FROM owed o FULL OUTER JOIN lines l ON l.settlement_id = o.settlement_id AND l.provider_id = o.provider_id
+      WHERE COALESCE(o.amount, 0) <> COALESCE(l.amount, 0)
+      ORDER BY 1, 2`,
+    s.bindings,
+  );
+  return found.map((r) => ({
+    check: 'settlement_lines',
+    subject: `settlement ${r.settlement_id} provider ${r.provider_id}${r.line_no ? ` (line ${r.line_no})` : ' (no line)'}`,
+    detail: `the ledger owes ${r.owed}, the line says ${r.listed}`,
+    keys: { settlement_id: r.settlement_id, provider_id: r.provider_id },
+  }));
+}
+
+async function settlementBankDay(db: Knex, scope: LedgerScope): Promise<LedgerBreach[]> {
+  const s = scopeSql(scope, 'st');
+  const settlements = await rows(
+    db,
+    `SELECT st.id AS settlement_id, st.bank_code, st.business_date, st.status, d.closed_at::text
+       FROM settlements st
+       LEFT JOIN bank_days d ON d.bank_code = st.bank_code AND d.business_date = st.business_date
+      WHERE ${s.sql}
+        AND (st.id <> st.bank_code || ':' || to_char(st.business_date, 'YYYY-MM-DD')
+             OR (st.status IN ${AGGREGATED_SQL} AND d.closed_at IS NULL))
+      ORDER BY st.id`,
+    s.bindings,
+  );
+  const out: LedgerBreach[] = settlements.map((r) => ({
+    check: 'settlement_bank_day' as const,
+    subject: `settlement ${r.settlement_id} (${r.status})`,
+    detail: r.settlement_id !== `${r.bank_code}:${r.business_date}`
+      ? `its id should be ${r.bank_code}:${r.business_date}: payments find their settlement by that key`
+      : `bank-day ${r.bank_code} ${r.business_date} is not closed although the settlement is ${r.status}`,
+    keys: { settlement_id: r.settlement_id },
+  }));
+  // A payment posted after its bank-day closed would belong to a settlement that did not count it.
+  const d = scopeSql(scope, 'p');
+  const late = await rows(
+    db,
+    `SELECT p.id AS payment_id, p.bank_code, p.bank_ref, p.business_date, p.posted_at::text, b.closed_at::text
+       FROM payments p JOIN bank_days b ON b.bank_code = p.bank_code AND b.business_date = p.business_date
+      WHERE ${d.sql} AND b.closed_at IS NOT NULL AND p.posted_at > b.closed_at
+      ORDER BY p.id`,
+    d.bindings,
+  );
+  for (const r of late) {
+    out.push({ check: 'settlement_bank_day', subject: paymentSubject(r), detail: `posted at ${r.posted_at}, after its bank-day closed at ${r.closed_at}`, keys: { payment_id: r.payment_id } });
+  }
+  return out;
+}
+
+async function transferMatchesLines(db: Knex, scope: LedgerScope): Promise<LedgerBreach[]> {
+  const s = scopeSql(scope, 'st');
+  // A transfer pays the providers from the bank: debit provider:ID by its line, credit bank:CODE by the net total.
+  const found = await rows(
+    db,
+    `WITH st AS (SELECT st.* FROM settlements st WHERE ${s.sql}),
+     tx AS (SELECT t.id, t.settlement_id FROM ledger_transactions t JOIN st ON st.id = t.settlement_id WHERE t.kind = 'transfer'),
+     want AS (
+       SELECT l.settlement_id, 'provider:' || l.provider_id AS account, l.amount AS net FROM settlement_lines l JOIN tx ON tx.settlement_id = l.settlement_id
+       UNION ALL
+       SELECT st.id, 'bank:' || st.bank_code, -st.net_total FROM st JOIN tx ON tx.settlement_id = st.id
+     ),
+     got AS (SELECT tx.settlement_id, lp.account, sum(lp.debit - lp.credit) AS net FROM tx JOIN ledger_postings lp ON lp.transaction_id = tx.id GROUP BY 1, 2)
+     SELECT COALESCE(w.settlement_id, g.settlement_id) AS settlement_id, COALESCE(w.account, g.account) AS account, w.net::text AS expected, g.net::text AS actual
+       FROM want w FULL OUTER JOIN got g ON g.settlement_id = w.settlement_id AND g.account = w.account
+      WHERE w.net IS DISTINCT FROM g.net
+      ORDER BY 1, 2`,
+    s.bindings,
+  );
+  return found.map((r) => ({
+    check: 'transfer_matches_lines',
+    subject: `transfer of settlement ${r.settlement_id}`,
+    detail: `${r.account}: expected net ${r.expected ?? 'none'}, ledger has ${r.actual ?? 'none'}`,
+    keys: { settlement_id: r.settlement_id },
+  }));
+}
+
+async function paymentWorkflow(db: Knex, scope: LedgerScope): Promise<LedgerBreach[]> {
+  const s = scopeSql(scope, 'p');
+  const found = await rows(
+    db,
+    `SELECT p.id AS payment_id, p.bank_code, p.bank_ref, p.business_date, p.workflow_id, p.run_id
+       FROM payments p
+      WHERE ${s.sql} AND (btrim(p.workflow_id) = '' OR btrim(p.run_id) = '')
+      ORDER BY p.id`,
+    s.bindings,
+  );
+  return found.map((r) => ({
+    check: 'payment_workflow',
+    subject: paymentSubject(r),
+    detail: `workflow_id ${JSON.stringify(r.workflow_id)}, run_id ${JSON.stringify(r.run_id)}: the row does not say which workflow run wrote it`,
+    keys: { payment_id: r.payment_id },
+  }));
+}
+
+const SQL_CHECKS: Array<[LedgerCheckName, (db: Knex, scope: LedgerScope) => Promise<LedgerBreach[]>]> = [
+  ['allocations_sum', allocationsSum],
+  ['transactions_balance', transactionsBalance],
+  ['payment_transaction', paymentTransaction],
+  ['payment_postings', paymentPostings],
+  ['settlement_totals', settlementTotals],
+  ['settlement_lines', settlementLines],
+  ['settlement_bank_day', settlementBankDay],
+  ['transfer_matches_lines', transferMatchesLines],
+  ['payment_list_files', checkPaymentListFiles],
+  ['payment_workflow', paymentWorkflow],
+];
+
+export interface LedgerAuditOptions {
+  /** Adds the Temporal checks (workflow_exists, workflow_has_record) through this function. */
+  temporalChecks?: (db: Knex, scope: LedgerScope) => Promise<LedgerBreach[]>;
+}
+
+/**
+ * Runs every check over the scope, reading in one REPEATABLE READ transaction so all checks see
+ * the same snapshot even while payments keep arriving. Returns the breaches; `ok` when none.
+ */
+export async function auditLedger(db: Knex, scope: LedgerScope = {}, opts: LedgerAuditOptions = {}): Promise<LedgerReport> {
+  if (scope.date) assertDate(scope.date, '--date');
+  if (scope.bank) assertBank(scope.bank);
+  const byCheck = new Map<LedgerCheckName, LedgerBreach[]>();
+  await db.transaction(
+    async (trx) => {
+      for (const [name, check] of SQL_CHECKS) byCheck.set(name, await check(trx, scope));
+    },
+    { isolationLevel: 'repeatable read', readOnly: true },
+  );
+  if (opts.temporalChecks) {
+    for (const breach of await opts.temporalChecks(db, scope)) byCheck.set(breach.check, [...(byCheck.get(breach.check) ?? []), breach]);
+    byCheck.set('workflow_exists', byCheck.get('workflow_exists') ?? []);
+    byCheck.set('workflow_has_record', byCheck.get('workflow_has_record') ?? []);
+  }
+  const breaches = [...byCheck.values()].flat();
+  return {
+    scope,
+    checks: [...byCheck.entries()].map(([name, list]) => ({ name, description: LEDGER_CHECKS[name], breaches: list.length })),
+    breaches,
+    ok: breaches.length === 0,
+  };
+}

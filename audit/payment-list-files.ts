@@ -1,0 +1,110 @@
+// The payment_list_files check of the ledger audit: the files the SPC handed to a bank (CSV and
+// pain.001 XML, stored in settlement_files) must carry exactly the settlement's lines. The CSV is
+// read back with the same parser the tests use; the XML with a reader of the few elements whose
+// values are money (we wrote the file, so its shape is known; xmllint validates the schema).
+import type { Knex } from 'knex';
+import { createHash } from 'node:crypto';
+import { Money, formatAmount, sum } from '../domain/money';
+import { parseSettlementCsv } from '../domain/settlement-csv';
+import type { LedgerBreach, LedgerScope } from './ledger';
+
+interface LineRow {
+  settlement_id: string;
+  line_no: number;
+  provider_id: string;
+  amount: string;
+  payment_count: number;
+  end_to_end_id: string;
+}
+
+interface ListedLine {
+  endToEndId: string;
+  amount: string;
+  providerId?: string;
+  paymentCount?: number;
+}
+
+export interface Pain001Totals {
+  nbOfTxs: number;
+  ctrlSum: string;
+  transfers: ListedLine[];
+}
+
+const tagValue = (xml: string, tag: string): string | undefined => new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml)?.[1];
+
+/** Reads GrpHdr's NbOfTxs and CtrlSum and each CdtTrfTxInf's EndToEndId and InstdAmt. */
+export function readPain001Totals(xml: string): Pain001Totals {
+  const header = /<GrpHdr>([\s\S]*?)<\/GrpHdr>/.exec(xml)?.[1];
+  if (!header) throw new Error('no GrpHdr element');
+  const transfers = [...xml.matchAll(/<CdtTrfTxInf>([\s\S]*?)<\/CdtTrfTxInf>/g)].map((m) => {
+    const block = m[1] ?? '';
+    const amount = /<InstdAmt Ccy="KZT">([^<]*)<\/InstdAmt>/.exec(block)?.[1];
+    const endToEndId = tagValue(block, 'EndToEndId');
+    if (!amount || !endToEndId) throw new Error('a CdtTrfTxInf without EndToEndId or KZT InstdAmt');
+    return { endToEndId, amount };
+  });
+  return { nbOfTxs: Number(tagValue(header, 'NbOfTxs')), ctrlSum: tagValue(header, 'CtrlSum') ?? '', transfers };
+}
+
+function compareLines(lines: LineRow[], listed: ListedLine[]): string[] {
+  const problems: string[] = [];
+  const byE2e = new Map(listed.map((l) => [l.endToEndId, l]));
+  for (const line of lines) {
+    const l = byE2e.get(line.end_to_end_id);
+    byE2e.delete(line.end_to_end_id);
+    if (!l) {
+      problems.push(`line ${line.line_no} (${line.end_to_end_id}) is missing`);
+      continue;
+    }
+    if (!new Money(l.amount).eq(line.amount)) problems.push(`line ${line.line_no} (${line.end_to_end_id}) has ${l.amount}, the settlement ${line.amount}`);
+    if (l.providerId !== undefined && l.providerId !== line.provider_id) problems.push(`line ${line.line_no} pays ${l.providerId}, the settlement ${line.provider_id}`);
+    if (l.paymentCount !== undefined && l.paymentCount !== line.payment_count) problems.push(`line ${line.line_no} counts ${l.paymentCount} payments, the settlement ${line.payment_count}`);
+  }
+  for (const extra of byE2e.keys()) problems.push(`carries ${extra}, which is not a line of the settlement`);
+  return problems;
+}
+
+function checkFile(format: string, text: string, lines: LineRow[]): string[] {
+  const linesTotal = formatAmount(sum(lines.map((l) => new Money(l.amount))));
+  if (format === 'csv') {
+    const parsed = parseSettlementCsv(text);
+    const problems = compareLines(lines, parsed.lines);
+    if (parsed.total.amount !== linesTotal) problems.push(`TOTAL ${parsed.total.amount}, the lines ${linesTotal}`);
+    return problems;
+  }
+  const totals = readPain001Totals(text);
+  const problems = compareLines(lines, totals.transfers);
+  if (totals.ctrlSum !== linesTotal) problems.push(`CtrlSum ${totals.ctrlSum}, the lines ${linesTotal}`);
+  if (totals.nbOfTxs !== lines.length) problems.push(`NbOfTxs ${totals.nbOfTxs}, the settlement has ${lines.length} lines`);
+  return problems;
+}
+
+export async function checkPaymentListFiles(db: Knex, scope: LedgerScope): Promise<LedgerBreach[]> {
+  const q = db('settlement_files as f').join('settlements as s', 's.id', 'f.settlement_id').select('f.settlement_id', 'f.format', 'f.content', 'f.sha256');
+  if (scope.date) q.where('s.business_date', scope.date);
+  if (scope.bank) q.where('s.bank_code', scope.bank);
+  const files = (await q.orderBy(['f.settlement_id', 'f.format'])) as Array<{ settlement_id: string; format: string; content: Buffer; sha256: string }>;
+  if (files.length === 0) return [];
+  const lineRows = (await db('settlement_lines')
+    .whereIn('settlement_id', [...new Set(files.map((f) => f.settlement_id))])
+    .orderBy(['settlement_id', 'line_no'])
+    .select('settlement_id', 'line_no', 'provider_id', 'amount', 'payment_count', 'end_to_end_id')) as LineRow[];
+  const linesOf = new Map<string, LineRow[]>();
+  for (const l of lineRows) linesOf.set(l.settlement_id, [...(linesOf.get(l.settlement_id) ?? []), l]);
+
+  const breaches: LedgerBreach[] = [];
+  for (const f of files) {
+    const subject = `${f.format} file of settlement ${f.settlement_id}`;
+    const keys = { settlement_id: f.settlement_id, format: f.format };
+    const digest = createHash('sha256').update(f.content).digest('hex');
+    if (digest !== f.sha256) breaches.push({ check: 'payment_list_files', subject, detail: `content SHA-256 ${digest} differs from the recorded ${f.sha256}`, keys });
+    let problems: string[];
+    try {
+      problems = checkFile(f.format, f.content.toString('utf8'), linesOf.get(f.settlement_id) ?? []);
+    } catch (err) {
+      problems = [`cannot be read: ${(err as Error).message}`];
+    }
+    for (const detail of problems) breaches.push({ check: 'payment_list_files', subject, detail, keys });
+  }
+  return breaches;
+}

@@ -1,0 +1,117 @@
+// Lifecycle commands: migrate, worker, up.
+import type { Command } from 'commander';
+import { migrateLatest, createDb } from '../../db/connection';
+import { connectTemporal } from '../../client/connection';
+import { startStack } from '../../infra/stack';
+import { seedDemo, seedReferenceData, SAMPLE_ACCOUNTS } from '../../db/seed';
+import { installWorkerRuntime, startWorker } from '../../worker/run';
+import { CliError, Runtime, removeRuntimeFile, writeRuntimeFile } from '../runtime';
+import { progressBar } from '../progress';
+import { startServices, type Services } from '../services';
+
+/** Accounts `spc up` seeds into an empty database: enough to look real, quick to load. */
+const UP_DEMO_ACCOUNTS_DEFAULT = 20_000;
+
+function log(msg: string): void {
+  process.stderr.write(`[spc] ${msg}\n`);
+}
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}
+
+export function registerCoreCommands(program: Command, rt: Runtime): void {
+  program
+    .command('migrate')
+    .description('apply database migrations (DATABASE_URL or the database of `spc up`)')
+    .action(async () => {
+      const applied = await migrateLatest(await rt.db());
+      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+    });
+
+  program
+    .command('worker')
+    .description('run a Temporal worker for the SPC task queue (scale out by running more of these)')
+    .action(async () => {
+      installWorkerRuntime('WARN');
+      const ep = rt.endpoints();
+      const db = await rt.db();
+      const { client } = await rt.temporal();
+      const worker = await startWorker(rt.config, { address: ep.temporalAddress, db, client });
+      log(`worker polling task queue ${rt.config.temporal.taskQueue} at ${ep.temporalAddress}; Ctrl-C stops it`);
+      await Promise.race([waitForSignal(), worker.done]);
+      await worker.stop();
+    });
+
+  program
+    .command('up')
+    .description('start everything: Postgres and Temporal (embedded unless DATABASE_URL / TEMPORAL_ADDRESS), migrations, demo data, worker, API')
+    .option('--accounts <n>', 'demo accounts to seed into an empty database', String(UP_DEMO_ACCOUNTS_DEFAULT))
+    .option('--no-api', 'do not start the HTTP API')
+    .action(async (opts: { accounts: string; api: boolean }) => {
+      const accounts = Number(opts.accounts);
+      if (!Number.isInteger(accounts) || accounts < 1) throw new CliError(`--accounts must be a positive whole number, got ${opts.accounts}`);
+      installWorkerRuntime('WARN');
+      const cfg = rt.config;
+      const stack = await startStack(cfg, log);
+      const db = createDb(stack.databaseUrl);
+      let services: Services | undefined;
+      let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
+      const temporal = await connectTemporal({ ...cfg.temporal, address: stack.temporalAddress });
+      try {
+        const applied = await migrateLatest(db);
+        log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
+        await seedReferenceData(db);
+        const { count } = (await db('personal_accounts').count({ count: '*' }).first()) as { count: string };
+        if (Number(count) === 0) {
+          log(`empty database: seeding ${accounts} demo accounts`);
+          const bar = progressBar('demo accounts', accounts);
+          await seedDemo(db, { accounts, onProgress: (done) => bar.tick(done) });
+          bar.done();
+        }
+        worker = await startWorker(cfg, { address: stack.temporalAddress, db, client: temporal.client });
+        services = await startServices({ cfg, db, client: temporal.client, api: opts.api, log });
+        writeRuntimeFile(cfg, {
+          databaseUrl: stack.databaseUrl,
+          temporalAddress: stack.temporalAddress,
+          namespace: stack.namespace,
+          uiUrl: stack.uiUrl,
+          apiUrl: services.apiUrl,
+        });
+        const sample = SAMPLE_ACCOUNTS[0];
+        process.stdout.write(
+          [
+            '',
+            'SPC settlement engine is up.',
+            stack.uiUrl ? `  Temporal UI     ${stack.uiUrl}/namespaces/${encodeURIComponent(stack.namespace)}/workflows` : '',
+            services.apiUrl ? `  Bank API        ${services.apiUrl}/docs   (OpenAPI: ${services.apiUrl}/openapi.json)` : '',
+            services.apiUrl ? `  Cashier         ${services.apiUrl}/cashier` : '',
+            services.apiUrl ? `  Operators       ${services.apiUrl}/ops` : '',
+            `  Temporal        ${stack.temporalAddress} (task queue ${cfg.temporal.taskQueue})`,
+            `  Postgres        ${stack.startedPostgres ? 'embedded, data in .data/pg' : 'DATABASE_URL'}`,
+            '',
+            'Make a payment (in another terminal):',
+            `  npx spc pay --bank HSBK --ref demo-1 --account ${sample} --amount 1000.00`,
+            '  npx spc payment show HSBK demo-1',
+            '',
+            'Ctrl-C stops everything started here.',
+            '',
+          ]
+            .filter((l, i, all) => l !== '' || all[i - 1] !== '')
+            .join('\n'),
+        );
+        const signal = await Promise.race([waitForSignal(), worker.done.then(() => 'worker stopped' as const)]);
+        log(`${signal}: stopping`);
+      } finally {
+        removeRuntimeFile(cfg);
+        await services?.stop().catch((err: Error) => log(`stopping services: ${err.message}`));
+        await worker?.stop().catch((err: Error) => log(`stopping worker: ${err.message}`));
+        await temporal.connection.close().catch(() => undefined);
+        await db.destroy();
+        await stack.stop();
+      }
+    });
+}

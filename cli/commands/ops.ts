@@ -1,0 +1,324 @@
+// Operators' and auditors' commands: workflows list, calendar list|add-holiday|add-workday,
+// audit export|replay|ledger|archive. Calendar edits are operator actions: refused without an
+// operator name and recorded in operator_audit, refusals included.
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import {
+  archiveBankDay, auditLedger, buildVisibilityQuery, exportHistories, historiesFromDir, historiesFromTemporal, kindOfType, replayHistories,
+  temporalChecks, EXECUTION_STATUSES, WORKFLOW_KINDS, type ExecutionStatusName, type HistorySource, type LedgerReport, type ReplayOutcome,
+  type WorkflowFilter, type WorkflowKind,
+} from '../../audit';
+import { assertDate } from '../../audit/query';
+import { isWeekend, toAlmaty } from '../../domain/calendar';
+import { BANK_CODE, BUSINESS_DATE, PAYMENT_STATUS, SETTLEMENT_STATUS } from '../../domain/search-attributes';
+import { recordOperatorAction, requireOperator } from '../../db/operator-audit';
+import type { Db } from '../../db/connection';
+import { REFERENCE_TTL_MS } from '../../activities/reference-cache';
+import { CliError, printRows, type Runtime } from '../runtime';
+
+/** Rows `workflows list` prints unless --limit says otherwise; visibility pages through the rest. */
+export const WORKFLOWS_LIST_DEFAULT_LIMIT = 50;
+export const WORKFLOWS_LIST_LIMIT_MAX = 10_000;
+const CALENDAR_NAME_CHARS_MAX = 100;
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function positiveInt(value: string, option: string, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new CliError(`${option} must be a whole number from 1 to ${max}, got ${value}`);
+  return n;
+}
+
+function kindOption(value: string | undefined): WorkflowKind | undefined {
+  if (value === undefined) return undefined;
+  if (!(WORKFLOW_KINDS as string[]).includes(value)) throw new CliError(`--type must be one of ${WORKFLOW_KINDS.join(', ')}, got ${JSON.stringify(value)}`);
+  return value as WorkflowKind;
+}
+
+function executionStatusOption(value: string | undefined): ExecutionStatusName | undefined {
+  if (value === undefined) return undefined;
+  const match = EXECUTION_STATUSES.find((s) => s.toLowerCase() === value.toLowerCase());
+  if (!match) throw new CliError(`--execution-status must be one of ${EXECUTION_STATUSES.join(', ')}, got ${JSON.stringify(value)}`);
+  return match;
+}
+
+/** Link to the Temporal Web UI's workflow list filtered by the same query, when the UI is known. */
+export function uiListUrl(rt: Runtime, query: string): string | undefined {
+  const ui = rt.endpoints().uiUrl;
+  if (!ui) return undefined;
+  return `${ui.replace(/\/$/, '')}/namespaces/${encodeURIComponent(rt.config.temporal.namespace)}/workflows?query=${encodeURIComponent(query)}`;
+}
+
+export interface WorkflowRow {
+  workflowId: string;
+  runId: string;
+  type: string;
+  status: string;
+  bank: string | null;
+  businessDate: string | null;
+  businessStatus: string | null;
+  started: string;
+  closed: string | null;
+  ui?: string;
+}
+
+export function workflowRow(w: WorkflowExecutionInfo, ui?: (id: string, run: string) => string | undefined): WorkflowRow {
+  const sa = w.typedSearchAttributes;
+  return {
+    workflowId: w.workflowId,
+    runId: w.runId,
+    type: w.type,
+    status: w.status.name,
+    bank: sa.get(BANK_CODE) ?? null,
+    businessDate: sa.get(BUSINESS_DATE) ?? null,
+    businessStatus: sa.get(PAYMENT_STATUS) ?? sa.get(SETTLEMENT_STATUS) ?? null,
+    started: w.startTime.toISOString(),
+    closed: w.closeTime?.toISOString() ?? null,
+    ui: ui?.(w.workflowId, w.runId),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calendar
+
+export interface CalendarEdit {
+  date: string;
+  kind: 'holiday' | 'workday';
+  name: string;
+  operator: string;
+}
+
+/**
+ * Adds (or renames) a calendar override in one transaction with its audit record. Refused when it
+ * would move payments already posted: a business date that has bank-days cannot become a holiday.
+ */
+export async function addCalendarDay(db: Db, edit: CalendarEdit): Promise<{ previous: { kind: string; name: string } | null }> {
+  const action = `calendar.add-${edit.kind}`;
+  const refuse = async (reason: string): Promise<never> => {
+    await recordOperatorAction(db, { operator: edit.operator, action, args: { date: edit.date, name: edit.name }, outcome: `refused: ${reason}` });
+    throw new CliError(reason);
+  };
+  assertDate(edit.date, '<date>');
+  const name = edit.name.trim();
+  if (!name || name.length > CALENDAR_NAME_CHARS_MAX) return refuse(`--name must be 1-${CALENDAR_NAME_CHARS_MAX} characters, e.g. "Курбан айт"`);
+  if (edit.kind === 'workday' && !isWeekend(edit.date)) {
+    const holiday = await db('calendar_days').where({ day: edit.date, kind: 'holiday' }).first('name');
+    if (!holiday) return refuse(`${edit.date} is a weekday and not a holiday: it is a working day already`);
+  }
+  if (edit.kind === 'holiday') {
+    const used = await db('bank_days').where({ business_date: edit.date }).count<{ n: string }[]>({ n: '*' }).first();
+    if (Number(used?.n ?? 0) > 0) return refuse(`payments are already posted to business date ${edit.date} (${used?.n} bank-days): it cannot become a holiday now`);
+  }
+  return db.transaction(async (trx) => {
+    const previous = (await trx('calendar_days').where({ day: edit.date }).forUpdate().first('kind', 'name')) ?? null;
+    await trx('calendar_days').insert({ day: edit.date, kind: edit.kind, name }).onConflict('day').merge(['kind', 'name']);
+    await recordOperatorAction(trx, { operator: edit.operator, action, args: { date: edit.date, name, previous } });
+    return { previous };
+  });
+}
+
+function registerCalendarCommands(program: Command, rt: Runtime): void {
+  const calendar = program
+    .command('calendar')
+    .description('the business calendar: holidays and transferred working days (weekends are off unless listed as workdays)');
+
+  calendar
+    .command('list')
+    .description('list the holidays and transferred working days of a year')
+    .option('--year <yyyy>', 'calendar year (default: this year in Almaty)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { year?: string; json?: boolean }) => {
+      const year = opts.year ?? toAlmaty(new Date()).date.slice(0, 4);
+      if (!/^\d{4}$/.test(year)) throw new CliError(`--year must be four digits, got ${year}`);
+      const db = await rt.db();
+      const days = (await db('calendar_days').whereBetween('day', [`${year}-01-01`, `${year}-12-31`]).orderBy('day').select('day', 'kind', 'name')) as Array<{ day: string; kind: string; name: string }>;
+      const weekday = (d: string) => new Date(`${d}T00:00:00Z`).toLocaleDateString('en-GB', { weekday: 'short', timeZone: 'UTC' });
+      printRows(days.map((d) => ({ date: d.day, weekday: weekday(d.day), kind: d.kind, name: d.name })), Boolean(opts.json), ['date', 'weekday', 'kind', 'name']);
+    });
+
+  for (const kind of ['holiday', 'workday'] as const) {
+    calendar
+      .command(`add-${kind} <date>`)
+      .description(kind === 'holiday'
+        ? 'declare a public holiday (no business day: payments that day belong to the next business day)'
+        : 'declare a transferred working day (a weekend day that is a business day)')
+      .requiredOption('--name <name>', kind === 'holiday' ? 'what the holiday is, e.g. "Курбан айт"' : 'why, e.g. "перенос с 2026-01-05"')
+      .option('--operator <name>', 'who does this (default: $SPC_OPERATOR); recorded in operator_audit')
+      .action(async (date: string, opts: { name: string; operator?: string }) => {
+        const operator = requireOperator(`calendar add-${kind}`, opts.operator);
+        const { previous } = await addCalendarDay(await rt.db(), { date, kind, name: opts.name, operator });
+        const was = previous ? ` (was ${previous.kind} "${previous.name}")` : '';
+        process.stdout.write(`${date} is now a ${kind}: ${opts.name.trim()}${was}. Recorded as ${operator}'s action; workers see it within ${REFERENCE_TTL_MS / 1000} s.\n`);
+      });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Workflows
+
+function registerWorkflowCommands(program: Command, rt: Runtime): void {
+  const workflows = program.command('workflows').description('find the SPC\'s workflows through Temporal visibility (the same filters work in the Temporal Web UI)');
+  workflows
+    .command('list')
+    .description('list payment, settlement and register workflows; prints the visibility query it used')
+    .option('--type <type>', `workflow kind: ${WORKFLOW_KINDS.join(' | ')}`)
+    .option('--bank <code>', 'bank code (BankCode), e.g. HSBK')
+    .option('--date <yyyy-mm-dd>', 'business date (BusinessDate)')
+    .option('--from <yyyy-mm-dd>', 'business dates from (inclusive)')
+    .option('--to <yyyy-mm-dd>', 'business dates to (inclusive)')
+    .option('--status <status>', 'business status: PaymentStatus (accepted, rejected, cancelled, closed) or SettlementStatus')
+    .option('--execution-status <status>', `Temporal status: ${EXECUTION_STATUSES.join(', ')}`)
+    .option('--limit <n>', 'most rows to print', String(WORKFLOWS_LIST_DEFAULT_LIMIT))
+    .option('--json', 'print JSON: {query, workflows}')
+    .action(async (opts: { type?: string; bank?: string; date?: string; from?: string; to?: string; status?: string; executionStatus?: string; limit: string; json?: boolean }) => {
+      const limit = positiveInt(opts.limit, '--limit', WORKFLOWS_LIST_LIMIT_MAX);
+      const query = buildVisibilityQuery({
+        type: kindOption(opts.type), bank: opts.bank, date: opts.date, from: opts.from, to: opts.to, status: opts.status,
+        executionStatus: executionStatusOption(opts.executionStatus),
+      });
+      const { client } = await rt.temporal();
+      const rows: WorkflowRow[] = [];
+      for await (const w of client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
+        rows.push(workflowRow(w, (id, run) => rt.workflowUrl(id, run)));
+        if (rows.length >= limit) break;
+      }
+      const ui = uiListUrl(rt, query);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ query, ui: ui ?? null, workflows: rows }, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(`query: ${query}\n${ui ? `ui:    ${ui}\n` : ''}\n`);
+      printRows(rows as unknown as Array<Record<string, unknown>>, false, ['workflowId', 'type', 'status', 'bank', 'businessDate', 'businessStatus', 'started', 'closed']);
+      if (rows.length >= limit) process.stdout.write(`(first ${limit}; --limit shows more)\n`);
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit
+
+interface SelectionOpts {
+  bank?: string;
+  date?: string;
+  from?: string;
+  to?: string;
+  type?: string;
+  workflowId?: string[];
+}
+
+/** A visibility query for the options, or undefined when only workflow ids were given. */
+function selectionQuery(opts: SelectionOpts): string | undefined {
+  const filter: WorkflowFilter = { type: kindOption(opts.type), bank: opts.bank, date: opts.date, from: opts.from, to: opts.to };
+  const any = Object.values(filter).some((v) => v !== undefined);
+  if (!any && opts.workflowId?.length) return undefined;
+  if (!any) throw new CliError('select workflows: --bank, --date or --from/--to, --type, or --workflow-id (repeatable)');
+  return buildVisibilityQuery(filter);
+}
+
+const selectionOptions = (cmd: Command) =>
+  cmd
+    .option('--bank <code>', 'bank code')
+    .option('--date <yyyy-mm-dd>', 'one business date')
+    .option('--from <yyyy-mm-dd>', 'business dates from (inclusive)')
+    .option('--to <yyyy-mm-dd>', 'business dates to (inclusive)')
+    .option('--type <type>', `workflow kind: ${WORKFLOW_KINDS.join(' | ')}`)
+    .option('--workflow-id <id>', 'a workflow id (repeatable), e.g. payment:HSBK:ref-1', collect);
+
+function printReplayLine(o: ReplayOutcome): void {
+  const verdict = o.verdict === 'ok' ? 'ok  ' : o.verdict === 'nondeterministic' ? 'NONDETERMINISTIC' : 'FAILED';
+  process.stdout.write(`${verdict.padEnd(16)}  ${o.type.padEnd(18)}  ${o.workflowId}  ${o.runId}${o.message ? `\n    ${o.message.split('\n')[0]}` : ''}\n`);
+}
+
+function printLedgerReport(report: LedgerReport): void {
+  const scope = [report.scope.bank ? `bank ${report.scope.bank}` : 'all banks', report.scope.date ? `business date ${report.scope.date}` : 'all dates'].join(', ');
+  process.stdout.write(`ledger audit (${scope})\n`);
+  for (const c of report.checks) process.stdout.write(`  ${c.breaches === 0 ? 'ok    ' : 'BREACH'}  ${c.name.padEnd(24)} ${c.breaches === 0 ? '' : `${c.breaches} `}${c.description}\n`);
+  for (const b of report.breaches) process.stdout.write(`  ${b.check}: ${b.subject}: ${b.detail}\n`);
+  process.stdout.write(report.ok ? 'no breaches\n' : `${report.breaches.length} breach(es)\n`);
+}
+
+function registerAuditCommands(program: Command, rt: Runtime): void {
+  const audit = program.command('audit').description('auditors\' tools: export and replay workflow histories, check the ledger');
+
+  selectionOptions(audit.command('export'))
+    .description('write each selected workflow\'s history as JSON (as `temporal workflow show --output json`) with manifest.json (SHA-256 per file)')
+    .requiredOption('--out <dir>', 'directory to write into (created if missing)')
+    .option('--json', 'print the manifest as JSON')
+    .action(async (opts: SelectionOpts & { out: string; json?: boolean }) => {
+      const query = selectionQuery(opts);
+      const { client } = await rt.temporal();
+      if (query && !opts.json) process.stdout.write(`query: ${query}\n`);
+      const manifest = await exportHistories(client, {
+        outDir: path.resolve(opts.out),
+        query,
+        runs: opts.workflowId?.map((workflowId) => ({ workflowId })),
+        onWorkflow: (e) => !opts.json && process.stdout.write(`  ${e.status.padEnd(10)} ${e.type.padEnd(18)} ${e.workflowId} -> ${e.file}\n`),
+      });
+      if (opts.json) process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+      else process.stdout.write(`${manifest.count} histories written to ${path.resolve(opts.out)} (manifest.json lists them with their SHA-256)\n`);
+    });
+
+  selectionOptions(audit.command('replay'))
+    .description('replay histories against the current workflow code; exits 1 on any nondeterminism or unreadable history')
+    .option('--dir <dir>', 'replay the files of an export (or of `temporal workflow show --output json`) instead of fetching from Temporal')
+    .option('--json', 'print the summary as JSON')
+    .action(async (opts: SelectionOpts & { dir?: string; json?: boolean }) => {
+      const { installWorkerRuntime } = await import('../../worker/run');
+      installWorkerRuntime('ERROR');
+      let sources: Iterable<HistorySource> | AsyncIterable<HistorySource>;
+      if (opts.dir) {
+        if (opts.bank || opts.date || opts.from || opts.to || opts.type || opts.workflowId) throw new CliError('--dir replays files: do not combine it with --bank, --date, --from/--to, --type or --workflow-id');
+        sources = historiesFromDir(path.resolve(opts.dir));
+      } else {
+        const query = selectionQuery(opts);
+        if (query && !opts.json) process.stdout.write(`query: ${query}\n`);
+        const { client } = await rt.temporal();
+        sources = historiesFromTemporal(client, { query, runs: opts.workflowId?.map((workflowId) => ({ workflowId })) });
+      }
+      const summary = await replayHistories(sources, { onOutcome: opts.json ? undefined : printReplayLine });
+      if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      else process.stdout.write(`replayed ${summary.total}: ${summary.ok} ok, ${summary.nondeterministic} nondeterministic, ${summary.failed} failed\n`);
+      if (summary.total === 0) process.stderr.write('spc: no histories matched: nothing was replayed\n');
+      if (summary.nondeterministic > 0 || summary.failed > 0) process.exitCode = 1;
+    });
+
+  audit
+    .command('ledger')
+    .description('check the ledger invariants over Postgres (allocations, balanced transactions, reversals, settlements, payment lists); exits 1 on any breach')
+    .option('--date <yyyy-mm-dd>', 'one business date (default: all)')
+    .option('--bank <code>', 'one bank (default: all)')
+    .option('--temporal', 'also check that payment rows and payment workflows point at each other in Temporal')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { date?: string; bank?: string; temporal?: boolean; json?: boolean }) => {
+      const db = await rt.db();
+      const temporal = opts.temporal ? temporalChecks((await rt.temporal()).client) : undefined;
+      const report = await auditLedger(db, { date: opts.date, bank: opts.bank }, { temporalChecks: temporal });
+      if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else printLedgerReport(report);
+      if (!report.ok) process.exitCode = 1;
+    });
+
+  audit
+    .command('archive')
+    .description('export every workflow of a closed bank-day (payments, settlement, registers) into <out>/<BANK>/<DATE>/ so it outlives the Temporal retention')
+    .requiredOption('--bank <code>', 'bank code')
+    .requiredOption('--date <yyyy-mm-dd>', 'business date')
+    .requiredOption('--out <dir>', 'archive root')
+    .option('--allow-open', 'archive even though the bank-day is not closed yet')
+    .action(async (opts: { bank: string; date: string; out: string; allowOpen?: boolean }) => {
+      const { client } = await rt.temporal();
+      const result = await archiveBankDay(client, await rt.db(), opts.bank, opts.date, path.resolve(opts.out), { allowOpen: opts.allowOpen }).catch((err: Error) => {
+        if (err.name === 'ArchiveError') throw new CliError(err.message);
+        throw err;
+      });
+      const byKind = new Map<string, number>();
+      for (const w of result.manifest.workflows) byKind.set(kindOfType(w.type) ?? w.type, (byKind.get(kindOfType(w.type) ?? w.type) ?? 0) + 1);
+      process.stdout.write(`archived ${result.manifest.count} histories (${[...byKind].map(([k, n]) => `${n} ${k}`).join(', ')}) into ${result.dir}\n`);
+    });
+}
+
+export function registerOpsCommands(program: Command, rt: Runtime): void {
+  registerWorkflowCommands(program, rt);
+  registerCalendarCommands(program, rt);
+  registerAuditCommands(program, rt);
+}

@@ -1,0 +1,38 @@
+// `spc`: the SPC's command line. Each command group lives in cli/commands/<group>.ts and registers
+// itself here. Errors a user can fix print one line and exit 1; anything else prints its stack.
+import { Command, CommanderError } from 'commander';
+import { CliError, Runtime } from './runtime';
+import { registerCoreCommands } from './commands/core';
+import { registerPaymentCommands } from './commands/payment';
+import { registerSeedCommand } from './commands/seed';
+import { registerBenchCommands } from './commands/bench';
+
+const program = new Command('spc')
+  .description('Settlement engine of a utility-payment Single Processing Center (payments, daily per-bank settlement, payment lists)')
+  .showHelpAfterError('(run `spc --help` for usage)')
+  .exitOverride();
+
+const runtime = new Runtime();
+registerCoreCommands(program, runtime);
+registerPaymentCommands(program, runtime);
+registerSeedCommand(program, () => runtime.db());
+registerBenchCommands(program);
+
+async function main(): Promise<number> {
+  try {
+    await program.parseAsync(process.argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof CliError || (err as Error)?.name === 'CliError') {
+      process.stderr.write(`spc: ${(err as Error).message}\n`);
+      return (err as CliError).exitCode ?? 1;
+    }
+    process.stderr.write(`spc: ${(err as Error)?.stack ?? String(err)}\n`);
+    return 1;
+  } finally {
+    await runtime.close().catch(() => undefined);
+  }
+}
+
+void main().then((code) => process.exit(code));

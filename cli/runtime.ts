@@ -1,0 +1,115 @@
+// What a CLI command needs, created lazily and closed once: configuration, a Postgres pool and a
+// Temporal client. Endpoints come from the environment (DATABASE_URL, TEMPORAL_ADDRESS) or, when
+// unset, from the runtime file that `spc up` writes for the stack it started.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Client, Connection } from '@temporalio/client';
+import { connectTemporal } from '../client/connection';
+import { createDb, type Db } from '../db/connection';
+import { loadConfig, type SpcConfig } from '../infra/config';
+
+/** Thrown for a mistake the user can fix; main prints the message alone and exits 1. */
+export class CliError extends Error {
+  override name = 'CliError';
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+export interface RuntimeEndpoints {
+  databaseUrl: string;
+  temporalAddress: string;
+  namespace: string;
+  uiUrl?: string;
+  apiUrl?: string;
+}
+
+export function runtimeFile(cfg: SpcConfig): string {
+  return path.join(cfg.dataDir, 'runtime.json');
+}
+
+export function writeRuntimeFile(cfg: SpcConfig, endpoints: RuntimeEndpoints): void {
+  fs.mkdirSync(cfg.dataDir, { recursive: true });
+  // Mode 0600: the embedded Postgres URL carries its generated password.
+  fs.writeFileSync(runtimeFile(cfg), `${JSON.stringify({ ...endpoints, pid: process.pid }, null, 2)}\n`, { mode: 0o600 });
+}
+
+export function removeRuntimeFile(cfg: SpcConfig): void {
+  fs.rmSync(runtimeFile(cfg), { force: true });
+}
+
+function readRuntimeFile(cfg: SpcConfig): Partial<RuntimeEndpoints> {
+  try {
+    return JSON.parse(fs.readFileSync(runtimeFile(cfg), 'utf8')) as Partial<RuntimeEndpoints>;
+  } catch {
+    return {};
+  }
+}
+
+export class Runtime {
+  readonly config: SpcConfig;
+  private dbPool?: Db;
+  private temporalConn?: Promise<{ client: Client; connection: Connection }>;
+
+  constructor(config: SpcConfig = loadConfig()) {
+    this.config = config;
+  }
+
+  endpoints(): RuntimeEndpoints {
+    const file = readRuntimeFile(this.config);
+    const databaseUrl = this.config.databaseUrl ?? file.databaseUrl;
+    if (!databaseUrl) throw new CliError('no database: start the system with `npm start` (spc up) in another terminal, or set DATABASE_URL');
+    return {
+      databaseUrl,
+      temporalAddress: this.config.temporal.address ?? file.temporalAddress ?? 'localhost:7233',
+      namespace: this.config.temporal.namespace,
+      uiUrl: this.config.temporal.uiUrl ?? file.uiUrl,
+      apiUrl: file.apiUrl,
+    };
+  }
+
+  async db(): Promise<Db> {
+    this.dbPool ??= createDb(this.endpoints().databaseUrl);
+    return this.dbPool;
+  }
+
+  async temporal(): Promise<{ client: Client; connection: Connection; taskQueue: string; namespace: string }> {
+    const ep = this.endpoints();
+    this.temporalConn ??= connectTemporal({ ...this.config.temporal, address: ep.temporalAddress }).catch((err: Error) => {
+      throw new CliError(`cannot reach Temporal at ${ep.temporalAddress}: ${err.message}. Start the system with \`npm start\` or set TEMPORAL_ADDRESS`);
+    });
+    const { client, connection } = await this.temporalConn;
+    return { client, connection, taskQueue: this.config.temporal.taskQueue, namespace: this.config.temporal.namespace };
+  }
+
+  /** Link to a workflow in the Temporal Web UI, when the UI's address is known. */
+  workflowUrl(workflowId: string, runId?: string): string | undefined {
+    const ui = this.endpoints().uiUrl;
+    if (!ui) return undefined;
+    const base = `${ui.replace(/\/$/, '')}/namespaces/${encodeURIComponent(this.config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+    return runId ? `${base}/${runId}/history` : base;
+  }
+
+  async close(): Promise<void> {
+    await this.dbPool?.destroy();
+    const t = await this.temporalConn?.catch(() => undefined);
+    await t?.connection.close();
+  }
+}
+
+/** Prints data as JSON (--json) or as aligned text lines. */
+export function printRows(rows: Array<Record<string, unknown>>, json: boolean, columns?: string[]): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return;
+  }
+  if (rows.length === 0) {
+    process.stdout.write('(none)\n');
+    return;
+  }
+  const cols = columns ?? Object.keys(rows[0] ?? {});
+  const text = (v: unknown) => (v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => text(r[c]).length)));
+  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  process.stdout.write(`${line(cols)}\n${rows.map((r) => line(cols.map((c) => text(r[c])))).join('\n')}\n`);
+}

@@ -1,0 +1,173 @@
+// Typed client functions for the daily settlement, shared by the HTTP API, the CLI and the tests.
+import { createHash } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { settlementWorkflowId } from '../domain/payment-types';
+import { BANK_CODE, BUSINESS_DATE, SETTLEMENT_STATUS } from '../domain/search-attributes';
+import { toAlmaty } from '../domain/calendar';
+import type {
+  DiscrepancyDecision, SettlementErrorCode, SettlementOptions, SettlementState, TransferConfirmation,
+} from '../activities/settlement-types';
+import { confirmTransfersUpdate, resolveDiscrepancyUpdate, settlementStateQuery, settlementWorkflow } from '../workflows/settlement';
+import { errorName } from './errors';
+
+export type {
+  Discrepancy, DiscrepancyDecision, SettlementErrorCode, SettlementFileInfo, SettlementLineState, SettlementOptions, SettlementState,
+  SettlementStatus, TransferConfirmation,
+} from '../activities/settlement-types';
+
+export interface SettlementClientContext {
+  client: Client;
+  taskQueue: string;
+}
+
+const BANK_CODE_RE = /^[A-Z]{4}$/;
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Thrown when a settlement action is refused; `code` is stable (SettlementErrorCode), the message says what to do. */
+export class SettlementActionError extends Error {
+  override name = 'SettlementActionError';
+  constructor(readonly code: SettlementErrorCode, message: string) {
+    super(message);
+  }
+}
+
+function checkBankDay(bankCode: string, businessDate: string, today = toAlmaty(new Date()).date): void {
+  if (typeof bankCode !== 'string' || !BANK_CODE_RE.test(bankCode)) throw new SettlementActionError('INVALID_REQUEST', `bank code must be 4 capital letters such as HSBK, got ${JSON.stringify(bankCode)}`);
+  const valid = typeof businessDate === 'string' && DATE_RE.test(businessDate) && new Date(`${businessDate}T00:00:00Z`).toISOString().slice(0, 10) === businessDate;
+  if (!valid) throw new SettlementActionError('INVALID_REQUEST', `business date must be a real date YYYY-MM-DD, got ${JSON.stringify(businessDate)}`);
+  if (businessDate > today) throw new SettlementActionError('INVALID_REQUEST', `business date ${businessDate} has not begun in Almaty (today is ${today}): a day is settled after it ends`);
+}
+
+/** The settlement refusal inside a failed update, if that is what it is. */
+function refusalOf(err: unknown): { code: SettlementErrorCode; message: string } | undefined {
+  let cur: unknown = err;
+  for (let depth = 0; depth < 5 && cur; depth++) {
+    const c = cur as { name?: string; type?: string; message?: string; cause?: unknown };
+    if (c.name === 'ApplicationFailure' && typeof c.type === 'string' && /^[A-Z_]+$/.test(c.type)) return { code: c.type as SettlementErrorCode, message: c.message ?? c.type };
+    cur = c.cause;
+  }
+  return undefined;
+}
+
+function isCompletedError(err: unknown): boolean {
+  const text = `${errorName(err) ?? ''} ${(err as Error)?.message ?? ''}`;
+  return /already completed|WorkflowExecutionAlreadyCompleted|workflow execution already/i.test(text);
+}
+
+/** Identical requests share one update id, so Temporal itself deduplicates a retried call. */
+function updateIdFor(kind: string, payload: unknown): string {
+  return `${kind}-${createHash('sha256').update(JSON.stringify(payload)).digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * Starts the settlement of a bank-day (closing it). Starting it again is harmless: the answer
+ * names the settlement already running (or finished) with alreadyStarted = true. A settlement that
+ * failed or was terminated may be started again; it resumes from what the database holds.
+ */
+export async function startSettlement(
+  ctx: SettlementClientContext,
+  bankCode: string,
+  businessDate: string,
+  opts: { operator?: string; options?: SettlementOptions } = {},
+): Promise<{ workflowId: string; runId: string; alreadyStarted: boolean }> {
+  checkBankDay(bankCode, businessDate);
+  const workflowId = settlementWorkflowId(bankCode, businessDate);
+  try {
+    const handle = await ctx.client.workflow.start(settlementWorkflow, {
+      workflowId,
+      taskQueue: ctx.taskQueue,
+      args: [{ bankCode, businessDate, startedBy: opts.operator ?? 'operator', options: opts.options }],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: BANK_CODE, value: bankCode },
+        { key: BUSINESS_DATE, value: businessDate },
+        { key: SETTLEMENT_STATUS, value: 'closing' },
+      ]),
+    });
+    return { workflowId, runId: handle.firstExecutionRunId, alreadyStarted: false };
+  } catch (err) {
+    if (errorName(err) !== 'WorkflowExecutionAlreadyStartedError') throw err;
+    const described = await ctx.client.workflow.getHandle(workflowId).describe();
+    return { workflowId, runId: described.runId, alreadyStarted: true };
+  }
+}
+
+/** The settlement's state from its workflow (running or finished), or null when there is none. */
+export async function getSettlementState(ctx: SettlementClientContext, bankCode: string, businessDate: string): Promise<SettlementState | null> {
+  try {
+    return await ctx.client.workflow.getHandle(settlementWorkflowId(bankCode, businessDate)).query(settlementStateQuery);
+  } catch (err) {
+    if (errorName(err) === 'WorkflowNotFoundError') return null;
+    throw err;
+  }
+}
+
+/**
+ * The operator's decision on a settlement waiting in 'discrepancy': accept the day as posted, or
+ * exclude named payments (marked 'excluded' and reversed in the ledger). Throws
+ * SettlementActionError when refused (no discrepancy waiting, unknown payment, ...).
+ */
+export async function resolveDiscrepancy(
+  ctx: SettlementClientContext,
+  bankCode: string,
+  businessDate: string,
+  decision: DiscrepancyDecision,
+  operator: string,
+): Promise<SettlementState> {
+  const workflowId = settlementWorkflowId(bankCode, businessDate);
+  try {
+    return await ctx.client.workflow.getHandle(workflowId).executeUpdate(resolveDiscrepancyUpdate, {
+      args: [{ decision, operator }],
+      updateId: updateIdFor('resolve', { decision, operator }),
+    });
+  } catch (err) {
+    if (errorName(err) === 'WorkflowNotFoundError') throw new SettlementActionError('SETTLEMENT_NOT_FOUND', `no settlement of ${bankCode} for ${businessDate}: start it first`);
+    if (isCompletedError(err)) throw new SettlementActionError('NOT_AWAITING_DECISION', `settlement ${workflowId} has finished: no discrepancy waits for a decision`);
+    const refusal = refusalOf(err);
+    if (refusal) throw new SettlementActionError(refusal.code, refusal.message);
+    throw err;
+  }
+}
+
+/**
+ * The bank's confirmation of its transfers: every line at once (lines omitted) or the lines named.
+ * When the last line is confirmed the answer comes once the day is settled.
+ */
+export async function confirmTransfers(
+  ctx: SettlementClientContext,
+  bankCode: string,
+  businessDate: string,
+  confirmation: TransferConfirmation,
+): Promise<{ ok: true; state: SettlementState } | { ok: false; code: string; message: string }> {
+  const workflowId = settlementWorkflowId(bankCode, businessDate);
+  try {
+    const state = await ctx.client.workflow.getHandle(workflowId).executeUpdate(confirmTransfersUpdate, {
+      args: [confirmation],
+      updateId: updateIdFor('confirm', confirmation),
+    });
+    return { ok: true, state };
+  } catch (err) {
+    if (errorName(err) === 'WorkflowNotFoundError') return { ok: false, code: 'SETTLEMENT_NOT_FOUND', message: `no settlement of ${bankCode} for ${businessDate}` };
+    if (isCompletedError(err)) return answerFromSettled(ctx, bankCode, businessDate, confirmation);
+    const refusal = refusalOf(err);
+    if (refusal) return { ok: false, ...refusal };
+    throw err;
+  }
+}
+
+/** The settlement has finished: a confirmation that matches what was recorded is answered as a repeat. */
+async function answerFromSettled(
+  ctx: SettlementClientContext,
+  bankCode: string,
+  businessDate: string,
+  confirmation: TransferConfirmation,
+): Promise<{ ok: true; state: SettlementState } | { ok: false; code: SettlementErrorCode; message: string }> {
+  const state = await getSettlementState(ctx, bankCode, businessDate);
+  if (!state) return { ok: false, code: 'SETTLEMENT_NOT_FOUND', message: `no settlement of ${bankCode} for ${businessDate}` };
+  const matches = confirmation.lines
+    ? confirmation.lines.every((c) => state.lines.some((l) => l.lineNo === c.lineNo && l.transferRef === c.transferRef))
+    : confirmation.transferRef === undefined || state.lines.every((l) => l.transferRef === confirmation.transferRef);
+  if (matches) return { ok: true, state };
+  return { ok: false, code: 'ALREADY_SETTLED', message: `settlement ${state.settlementId} is ${state.status} with other transfer references; it cannot be confirmed again` };
+}

@@ -1,0 +1,18 @@
+// Migrations are listed here rather than discovered on disk, so that the same list runs under tsx,
+// jest and a compiled build alike. Append new migrations; never edit one that has shipped.
+import type { Knex } from 'knex';
+import * as schema from './20261127000001_schema';
+
+const MIGRATIONS: Record<string, Knex.Migration> = {
+  '20261127000001_schema': schema,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(MIGRATIONS).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => {
+    const migration = MIGRATIONS[name];
+    if (!migration) throw new Error(`unknown migration ${name}`);
+    return migration;
+  },
+};

@@ -1,0 +1,134 @@
+// The infrastructure under `spc up`: Postgres and Temporal, each either given by the environment
+// (DATABASE_URL, TEMPORAL_ADDRESS) or started here with durable state under the data directory.
+import net from 'node:net';
+import path from 'node:path';
+import { connectTemporal } from '../client/connection';
+import type { SpcConfig } from './config';
+import { startPostgres, type RunningPostgres } from './postgres';
+import { findTemporalCli, TemporalCliNotFoundError } from './temporal-binary';
+import {
+  ensureNamespace,
+  ensureSearchAttributes,
+  probeTemporal,
+  retentionDaysFromEnv,
+  setNamespaceRetention,
+  startDevServer,
+  startDevServerViaSdk,
+  type RunningDevServer,
+} from './temporal-server';
+
+/** Temporal's conventional local ports, so the `temporal` CLI and the UI work without flags. */
+export const DEV_SERVER_PORT = 7233;
+export const DEV_SERVER_UI_PORT = 8233;
+const UI_PROBE_TIMEOUT_MS = 500;
+
+export interface Stack {
+  databaseUrl: string;
+  temporalAddress: string;
+  namespace: string;
+  uiUrl?: string;
+  startedPostgres: boolean;
+  startedTemporal: boolean;
+  stop(): Promise<void>;
+}
+
+function tcpAnswers(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(UI_PROBE_TIMEOUT_MS, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+async function startLocalTemporal(cfg: SpcConfig, log: (msg: string) => void): Promise<RunningDevServer> {
+  const options = {
+    dbFile: path.join(cfg.dataDir, 'temporal.db'),
+    port: DEV_SERVER_PORT,
+    uiPort: DEV_SERVER_UI_PORT,
+    namespace: cfg.temporal.namespace,
+    log,
+  };
+  let binary: string;
+  try {
+    binary = await findTemporalCli(cfg, log);
+  } catch (err) {
+    if (!(err instanceof TemporalCliNotFoundError)) throw err;
+    log(`${err.message}`);
+    return startDevServerViaSdk({ ...options, downloadDir: path.join(cfg.cacheDir, 'temporal-sdk') });
+  }
+  return startDevServer({ ...options, binary, logFile: path.join(cfg.dataDir, 'temporal.log') });
+}
+
+/** Registers what the SPC needs on the namespace: the namespace itself, search attributes, retention. */
+async function prepareNamespace(cfg: SpcConfig, address: string, external: boolean, log: (msg: string) => void): Promise<void> {
+  const { connection } = await connectTemporal({ ...cfg.temporal, address });
+  try {
+    const retentionDays = retentionDaysFromEnv();
+    await ensureNamespace(connection, cfg.temporal.namespace, retentionDays, log);
+    await ensureSearchAttributes(connection, cfg.temporal.namespace, log);
+    try {
+      await setNamespaceRetention(connection, cfg.temporal.namespace, retentionDays, log);
+    } catch (err) {
+      // A managed cluster may not let this identity change the namespace; the SPC works regardless.
+      if (!external) throw err;
+      log(`could not set retention on namespace ${cfg.temporal.namespace} (${(err as Error).message}); leaving it as the cluster has it`);
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+export async function startStack(cfg: SpcConfig, log: (msg: string) => void): Promise<Stack> {
+  const postgres: RunningPostgres = await startPostgres(cfg, log);
+  let temporal: RunningDevServer | undefined;
+  try {
+    let address: string;
+    let uiUrl = cfg.temporal.uiUrl;
+    let external = false;
+    if (cfg.temporal.address) {
+      address = cfg.temporal.address;
+      external = true;
+      log(`using the Temporal cluster at ${address} (TEMPORAL_ADDRESS), namespace ${cfg.temporal.namespace}`);
+    } else if (await probeTemporal(`127.0.0.1:${DEV_SERVER_PORT}`)) {
+      address = `127.0.0.1:${DEV_SERVER_PORT}`;
+      log(`a Temporal server already answers at ${address}; reusing it (it was not started by spc, so spc will not stop it)`);
+      if (!uiUrl && (await tcpAnswers('127.0.0.1', DEV_SERVER_UI_PORT))) uiUrl = `http://127.0.0.1:${DEV_SERVER_UI_PORT}`;
+    } else {
+      temporal = await startLocalTemporal(cfg, log);
+      address = temporal.address;
+      uiUrl ??= temporal.uiUrl;
+    }
+    await prepareNamespace(cfg, address, external, log);
+
+    log(`Postgres: ${postgres.embedded ? `embedded, data in ${path.join(cfg.dataDir, 'pg')}` : 'external (DATABASE_URL)'}`);
+    log(`Temporal: ${address}, namespace ${cfg.temporal.namespace}${temporal ? ` (dev server started here, state in ${path.join(cfg.dataDir, 'temporal.db')})` : ''}`);
+    if (uiUrl) log(`Temporal UI: ${uiUrl}/namespaces/${encodeURIComponent(cfg.temporal.namespace)}/workflows`);
+
+    const startedTemporal = temporal;
+    return {
+      databaseUrl: postgres.url,
+      temporalAddress: address,
+      namespace: cfg.temporal.namespace,
+      uiUrl,
+      startedPostgres: postgres.embedded,
+      startedTemporal: startedTemporal !== undefined,
+      stop: async () => {
+
+        const results = await Promise.allSettled([startedTemporal?.stop()]);
+        results.push(...(await Promise.allSettled([postgres.stop()])));
+        const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed.length > 0) throw new Error(`stopping the stack failed: ${failed.map((f) => String(f.reason)).join('; ')}`);
+        log('stack stopped');
+      },
+    };
+  } catch (err) {
+    await temporal?.stop().catch(() => undefined);
+    await postgres.stop().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,61 @@
+// Helpers for integration tests: a fresh migrated database per test file, and the shared Temporal dev
+// server that test/support/global-setup.ts started for the run.
+import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import { createDb, dropDatabase, ensureDatabase, migrateLatest, withDatabase } from '../../db/connection';
+
+export const TEST_NAMESPACE = 'default';
+/** Test databases are named spc_t_<hex>, so a leftover one is easy to find and drop. */
+export const TEST_DATABASE_PREFIX = 'spc_t_';
+
+export interface TestDatabase {
+  db: Knex;
+  url: string;
+  /** Closes the pool and drops the database (WITH (FORCE): stray connections are cut). */
+  drop(): Promise<void>;
+}
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run integration tests through jest's "integration" project, whose globalSetup sets it.`);
+  return value;
+}
+
+export function testAdminDbUrl(): string {
+  return requiredEnv('SPC_TEST_ADMIN_DB_URL');
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const adminUrl = testAdminDbUrl();
+  const name = `${TEST_DATABASE_PREFIX}${randomBytes(6).toString('hex')}`;
+  await ensureDatabase(adminUrl, name);
+  const url = withDatabase(adminUrl, name);
+  const db = createDb(url);
+  try {
+    await migrateLatest(db);
+  } catch (err) {
+    await db.destroy();
+    await dropDatabase(adminUrl, name);
+    throw err;
+  }
+  let dropped = false;
+  return {
+    db,
+    url,
+    drop: async () => {
+      if (dropped) return;
+      dropped = true;
+      await db.destroy();
+      await dropDatabase(adminUrl, name);
+    },
+  };
+}
+
+export function testTemporalAddress(): string {
+  return requiredEnv('TEMPORAL_ADDRESS');
+}
+
+/** A task queue no other test polls, so workers of different tests never take each other's tasks. */
+export function uniqueTaskQueue(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}

@@ -1,0 +1,59 @@
+// One real worker on its own task queue against the shared dev server and a fresh database:
+// the setting of every workflow integration test.
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createWorker } from '../../worker/worker';
+import { installWorkerRuntime } from '../../worker/run';
+import { createTestDatabase, testTemporalAddress, uniqueTaskQueue, type TestDatabase } from './env';
+
+export interface Harness {
+  database: TestDatabase;
+  client: Client;
+  taskQueue: string;
+  ctx: { client: Client; taskQueue: string };
+  worker: Worker;
+  /** Stops the worker (waits for it), e.g. to simulate a crash-restart; startWorker() brings a new one. */
+  stopWorker(): Promise<void>;
+  startWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(prefix: string, opts: { clock?: () => Date } = {}): Promise<Harness> {
+  installWorkerRuntime('ERROR');
+  const database = await createTestDatabase();
+  const taskQueue = uniqueTaskQueue(prefix);
+  const connection = await Connection.connect({ address: testTemporalAddress() });
+  const client = new Client({ connection, namespace: 'default' });
+  const native = await NativeConnection.connect({ address: testTemporalAddress() });
+  let running: { worker: Worker; done: Promise<void> } | undefined;
+
+  const harness: Harness = {
+    database,
+    client,
+    taskQueue,
+    ctx: { client, taskQueue },
+    get worker() {
+      if (!running) throw new Error('worker is stopped');
+      return running.worker;
+    },
+    startWorker: async () => {
+      const worker = await createWorker({ connection: native, namespace: 'default', taskQueue, db: database.db, client, clock: opts.clock });
+      running = { worker, done: worker.run() };
+    },
+    stopWorker: async () => {
+      if (!running) return;
+      const { worker, done } = running;
+      running = undefined;
+      worker.shutdown();
+      await done;
+    },
+    close: async () => {
+      await harness.stopWorker();
+      await native.close();
+      await connection.close();
+      await database.drop();
+    },
+  };
+  await harness.startWorker();
+  return harness;
+}

@@ -1,0 +1,62 @@
+// Configuration read from the environment, and the dev server command line derived from it.
+import path from 'node:path';
+import { loadConfig, PROJECT_ROOT } from '../../infra/config';
+import { DEV_SERVER_DYNAMIC_CONFIG, devServerArgs, retentionDaysFromEnv, SPC_SEARCH_ATTRIBUTES } from '../../infra/temporal-server';
+
+describe('loadConfig', () => {
+  it('defaults to an embedded Postgres and a local dev server with state under the project', () => {
+    const cfg = loadConfig({});
+    expect(cfg.dataDir).toBe(path.join(PROJECT_ROOT, '.data'));
+    expect(cfg.cacheDir).toBe(path.join(PROJECT_ROOT, '.cache'));
+    expect(cfg.databaseUrl).toBeUndefined();
+    expect(cfg.temporal).toEqual({ address: undefined, namespace: 'default', taskQueue: 'spc', apiKey: undefined, tls: undefined, uiUrl: undefined });
+  });
+
+  it('treats empty variables as unset', () => {
+    const cfg = loadConfig({ DATABASE_URL: '', TEMPORAL_ADDRESS: '' });
+    expect(cfg.databaseUrl).toBeUndefined();
+    expect(cfg.temporal.address).toBeUndefined();
+  });
+
+  it('turns TLS on by itself when an API key is given', () => {
+    expect(loadConfig({ TEMPORAL_API_KEY: 'k' }).temporal.tls).toBe(true);
+  });
+
+  it('collects mTLS file paths', () => {
+    const cfg = loadConfig({ TEMPORAL_TLS_CERT: '/c.pem', TEMPORAL_TLS_KEY: '/k.pem', TEMPORAL_TLS_CA: '/ca.pem' });
+    expect(cfg.temporal.tls).toEqual({ serverNameOverride: undefined, serverRootCACertPath: '/ca.pem', clientCertPath: '/c.pem', clientKeyPath: '/k.pem' });
+  });
+});
+
+describe('retentionDaysFromEnv', () => {
+  it('defaults to 30 days', () => {
+    expect(retentionDaysFromEnv({})).toBe(30);
+  });
+
+  it('rejects a retention that is not a whole number of days from 1 to 3650', () => {
+    expect(() => retentionDaysFromEnv({ SPC_RETENTION_DAYS: '0' })).toThrow(/SPC_RETENTION_DAYS=0/);
+    expect(() => retentionDaysFromEnv({ SPC_RETENTION_DAYS: '1.5' })).toThrow(/whole number/);
+    expect(retentionDaysFromEnv({ SPC_RETENTION_DAYS: '90' })).toBe(90);
+  });
+});
+
+describe('devServerArgs', () => {
+  it('keeps a durable server in WAL mode, with its UI, search attributes and dynamic config', () => {
+    const args = devServerArgs({ dbFile: '/d/temporal.db', port: 7233, uiPort: 8233, namespace: 'spc' }).join(' ');
+    expect(args).toContain('--db-filename /d/temporal.db --sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=NORMAL');
+    expect(args).toContain('--ip 127.0.0.1 --port 7233');
+    expect(args).toContain('--ui-port 8233');
+    expect(args).toContain('--namespace spc');
+    for (const name of SPC_SEARCH_ATTRIBUTES) expect(args).toContain(`--search-attribute ${name}=Keyword`);
+    expect(args).toContain('--dynamic-config-value frontend.enableExecuteMultiOperation=true');
+    expect(args.match(/--dynamic-config-value/g)).toHaveLength(Object.keys(DEV_SERVER_DYNAMIC_CONFIG).length);
+  });
+
+  it('runs an in-memory server headless and does not repeat the default namespace', () => {
+    const args = devServerArgs({ port: 7300, uiPort: null, namespace: 'default' });
+    expect(args).toContain('--headless');
+    expect(args).not.toContain('--db-filename');
+    expect(args).not.toContain('--sqlite-pragma');
+    expect(args).not.toContain('--namespace');
+  });
+});

@@ -1,0 +1,4 @@
+// Every workflow the SPC worker runs. The worker bundles this file once.
+export { paymentWorkflow } from './payment';
+export { ceilingWorkflow } from './ceiling';
+export { settlementWorkflow, settlementTriggerWorkflow } from './settlement';

@@ -1,0 +1,121 @@
+// The lifecycle of one payment, id `payment:<BANK>:<bankRef>` (the id is the idempotency key).
+//
+//   received ──post──▶ accepted ──cancel──▶ cancelled
+//       │                  └──(bank-day cut-off)──▶ closed
+//       └──▶ rejected (the workflow fails with a typed, non-retryable ApplicationFailure)
+//
+// The bank learns the outcome within its request: the client starts this workflow and sends the
+// `submit` update in one call (update-with-start), and the update returns once the posting is
+// committed. The workflow then lives on until its bank-day's cut-off, so that the bank can cancel.
+import {
+  ApplicationFailure, allHandlersFinished, condition, defineQuery, defineUpdate, proxyLocalActivities, setHandler,
+  upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import type { PaymentActivities, PostPaymentInput } from '../activities/payment';
+import type { CancelResult, PaymentAccepted, PaymentRequest, PaymentState, RejectionCode } from '../domain/payment-types';
+import { BUSINESS_DATE, PAYMENT_STATUS, REJECTION_CODE } from '../domain/search-attributes';
+import { retryPolicy } from './retry';
+
+export interface PaymentWorkflowInput {
+  request: PaymentRequest;
+  /** SHA-256 of the request's canonical content (client/request-hash.ts). */
+  requestHash: string;
+  receivedAt: string;
+  /** How long after the bank-day's cut-off the workflow stays open (default 0). */
+  closeGraceMs?: number;
+}
+
+export interface SubmitArgs {
+  requestHash: string;
+}
+
+export interface CancelArgs {
+  reason: string;
+}
+
+export const submitPaymentUpdate = defineUpdate<PaymentAccepted, [SubmitArgs]>('submit');
+export const cancelPaymentUpdate = defineUpdate<CancelResult, [CancelArgs]>('cancel');
+export const paymentStateQuery = defineQuery<PaymentState>('state');
+
+const { postPayment, cancelPayment } = proxyLocalActivities<PaymentActivities>({
+  startToCloseTimeout: '30s',
+  // Beyond this, retries are scheduled as durable timers instead of inside one workflow task.
+  localRetryThreshold: '10s',
+  retry: retryPolicy,
+});
+
+function rejection(code: RejectionCode, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: code, message, nonRetryable: true });
+}
+
+export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<PaymentState> {
+  const info = workflowInfo();
+  const writtenBy = { workflowId: info.workflowId, runId: info.runId };
+  const state: PaymentState = { paymentId: info.workflowId, status: 'received', requestHash: input.requestHash };
+  let cutoffPassed = false;
+  let cancelling: Promise<CancelResult> | undefined;
+
+  setHandler(paymentStateQuery, () => state);
+
+  setHandler(
+    submitPaymentUpdate,
+    async () => {
+      await condition(() => state.status !== 'received');
+      if (state.rejection) throw rejection(state.rejection.code, state.rejection.message);
+      return state.accepted as PaymentAccepted;
+    },
+    {
+      // Runs before the update is written to history: a conflicting resubmission leaves no trace.
+      validator: ({ requestHash }) => {
+        if (requestHash !== input.requestHash) {
+          throw rejection('REFERENCE_CONFLICT', `bank reference ${input.request.bankRef} was already used for a different payment: use a new reference`);
+        }
+      },
+    },
+  );
+
+  async function cancel(reason: string): Promise<CancelResult> {
+    const outcome = await cancelPayment({ bankCode: input.request.bankCode, bankRef: input.request.bankRef, reason, writtenBy });
+    if (outcome.status === 'rejected') throw rejection(outcome.code, outcome.message);
+    state.status = 'cancelled';
+    state.cancellation = outcome;
+    upsertSearchAttributes([{ key: PAYMENT_STATUS, value: 'cancelled' }]);
+    return outcome;
+  }
+
+  setHandler(cancelPaymentUpdate, async ({ reason }) => {
+    await condition(() => state.status !== 'received');
+    if (state.status === 'rejected') throw rejection('PAYMENT_REJECTED', `payment ${input.request.bankRef} was rejected: there is nothing to cancel`);
+    if (state.cancellation) return state.cancellation;
+    if (cutoffPassed) throw rejection('BANK_DAY_CLOSED', `the cut-off of bank-day ${state.accepted?.businessDate} has passed: payment ${input.request.bankRef} can no longer be cancelled`);
+    // Concurrent cancellations share one activity run.
+    cancelling ??= cancel(String(reason ?? '').slice(0, 200));
+    return cancelling;
+  });
+
+  const postInput: PostPaymentInput = { request: input.request, requestHash: input.requestHash, receivedAt: input.receivedAt, writtenBy };
+  const outcome = await postPayment(postInput);
+  if (outcome.status === 'rejected') {
+    state.status = 'rejected';
+    state.rejection = { code: outcome.code, message: outcome.message };
+    upsertSearchAttributes([{ key: PAYMENT_STATUS, value: 'rejected' }, { key: REJECTION_CODE, value: outcome.code }]);
+    await condition(allHandlersFinished);
+    // A rejected payment fails its workflow: the reference is free again (reuse policy
+    // ALLOW_DUPLICATE_FAILED_ONLY), so the bank can resubmit it corrected.
+    throw rejection(outcome.code, outcome.message);
+  }
+
+  state.status = 'accepted';
+  state.accepted = outcome;
+  upsertSearchAttributes([{ key: PAYMENT_STATUS, value: 'accepted' }, { key: BUSINESS_DATE, value: outcome.businessDate }]);
+
+  const untilCutoffMs = Math.max(0, Date.parse(outcome.closesAt) - Date.now()) + (input.closeGraceMs ?? 0);
+  await condition(() => state.status === 'cancelled', untilCutoffMs);
+  cutoffPassed = true;
+  await condition(allHandlersFinished);
+  if ((state.status as PaymentState['status']) !== 'cancelled') {
+    state.status = 'closed';
+    upsertSearchAttributes([{ key: PAYMENT_STATUS, value: 'closed' }]);
+  }
+  return state;
+}
