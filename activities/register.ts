@@ -61,7 +61,8 @@ export function createRegisterActivities(deps: ActivityDeps) {
          rows_accepted = rows_accepted + (SELECT count(*) FROM upd WHERE status = 'accepted'),
          rows_rejected = rows_rejected + (SELECT count(*) FROM upd WHERE status = 'rejected')
        WHERE id = ?`,
-      [results.map((r) => r.lineNo), results.map((r) => r.status), results.map((r) => r.code), results.map((r) => r.message), registerId, registerId],
+      // Nulls inside the arrays are fine for pg; knex's binding type only knows arrays of one type.
+      [results.map((r) => r.lineNo), results.map((r) => r.status), results.map((r) => r.code) as string[], results.map((r) => r.message) as string[], registerId, registerId],
     );
   }
 

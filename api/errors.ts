@@ -94,7 +94,9 @@ function validationMessage(context: string | undefined, err: AjvError): string {
     case 'enum':
       return `${where}field ${field} must be one of ${(err.params?.allowedValues as unknown[] | undefined)?.join(', ') ?? 'the documented values'}`;
     case 'pattern':
-      return `${where}field ${field} has an invalid format (expected ${String(err.params?.pattern)})`;
+      return err.params?.pattern === '^[ -~]*$'
+        ? `${where}field ${field} may contain printable ASCII characters only`
+        : `${where}field ${field} has an invalid format (expected ${String(err.params?.pattern)})`;
     default:
       return `${where}field ${field} ${err.message ?? 'is invalid'}`;
   }
@@ -136,7 +138,10 @@ export function installErrorHandlers(app: FastifyInstance): void {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
         return sendError(reply, 413, { code: 'PAYLOAD_TOO_LARGE', message: `the request body is larger than this endpoint accepts (${String(request.routeOptions.bodyLimit ?? '')} bytes)` });
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return sendError(reply, 415, { code: 'UNSUPPORTED_MEDIA_TYPE', message: `content type ${JSON.stringify(request.headers['content-type'] ?? '')} is not accepted here: send application/json (registers: text/csv)` });
+        return sendError(reply, 415, {
+          code: 'UNSUPPORTED_MEDIA_TYPE',
+          message: `content type ${JSON.stringify(request.headers['content-type'] ?? '')} is not accepted here: send ${request.url.startsWith('/v1/registers') ? 'text/csv' : 'application/json'}`,
+        });
       case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
         return sendError(reply, 400, { code: 'VALIDATION_FAILED', message: 'the Content-Length header does not match the body' });
       default:

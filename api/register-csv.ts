@@ -4,6 +4,7 @@
 // previous one) are not format errors: those rows are posted and rejected one by one.
 import { InvalidAmountError, Money, formatAmount, parseAmount, sum } from '../domain/money';
 import { almatyToUtc } from '../domain/calendar';
+import { isRealDate, parseIsoInstant } from './instant';
 import { ACCOUNT_RE, BANK_REF_RE, PAYMENT_LINES_MAX, PAYMENT_READINGS_MAX, SERVICE_CODE_RE } from '../domain/payment-types';
 
 export const REGISTER_ROWS_MAX = 100_000;
@@ -15,12 +16,9 @@ export const REGISTER_COLUMNS_REQUIRED = ['bank_ref', 'account', 'amount'] as co
 export const REGISTER_COLUMNS_OPTIONAL = ['lines', 'readings', 'paid_at', 'pile_no'] as const;
 const KNOWN_COLUMNS = new Set<string>([...REGISTER_COLUMNS_REQUIRED, ...REGISTER_COLUMNS_OPTIONAL]);
 
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 const COUNT_RE = /^(0|[1-9]\d{0,8})$/;
 const READING_RE = /^\d{1,11}(\.\d{1,3})?$/;
 const PILE_RE = /^[A-Za-z0-9._\-/]{1,32}$/;
-/** An ISO-8601 instant with an explicit zone: a register travels between systems, local times are ambiguous. */
-const INSTANT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 export interface RegisterHeader {
   businessDate: string;
@@ -45,12 +43,6 @@ export interface LineError {
 }
 
 export type ParsedRegister = { ok: true; header: RegisterHeader; rows: RegisterRow[] } | { ok: false; errors: LineError[]; errorCount: number };
-
-function isRealDate(date: string): boolean {
-  if (!DATE_RE.test(date)) return false;
-  const t = Date.parse(`${date}T00:00:00Z`);
-  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === date;
-}
 
 /** Thrown inside the parser for one bad value; collected per line. */
 class FieldError extends Error {}
@@ -134,7 +126,7 @@ function parseRow(line: string, lineNo: number, columns: string[]): RegisterRow 
   }
   const paidAt = get('paid_at');
   if (paidAt) {
-    if (!INSTANT_RE.test(paidAt) || Number.isNaN(Date.parse(paidAt))) {
+    if (parseIsoInstant(paidAt) === null) {
       throw new FieldError(`paid_at ${JSON.stringify(paidAt)} must be an ISO-8601 instant with a zone, e.g. 2026-11-27T10:15:00+05:00`);
     }
     row.paidAt = paidAt;

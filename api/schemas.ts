@@ -8,6 +8,11 @@ export const ACCOUNT_CHARS_MAX = 32;
 export const REASON_CHARS_MAX = 200;
 export const TRANSFER_REF_CHARS_MAX = 64;
 export const CONFIRM_LINES_MAX = 10_000;
+/**
+ * Printable ASCII: amounts, account numbers, readings and instants never need more, and control
+ * characters (a NUL cannot even be stored in Postgres text) never reach the engine.
+ */
+export const PRINTABLE_ASCII = '^[ -~]*$';
 
 /** Shared schemas registered with app.addSchema; referenced as { $ref: '<id>#' }. */
 export const sharedSchemas = [
@@ -57,9 +62,9 @@ export const paymentRequestBody = {
   required: ['bankRef', 'account', 'channel', 'amount'],
   properties: {
     bankRef: bankRefParam,
-    account: { type: 'string', minLength: 1, maxLength: ACCOUNT_CHARS_MAX, description: 'Personal account number (6-16 digits).', example: '1000000001' },
+    account: { type: 'string', minLength: 1, maxLength: ACCOUNT_CHARS_MAX, pattern: PRINTABLE_ASCII, description: 'Personal account number (6-16 digits).', example: '1000000001' },
     channel: { type: 'string', enum: ['cash_desk', 'online', 'kiosk'], description: 'Where the bank accepted the money (registers use POST /v1/registers).' },
-    amount: { type: 'string', minLength: 1, maxLength: AMOUNT_STRING_CHARS_MAX, description: 'Total paid, e.g. "1500.00".', example: '1500.00' },
+    amount: { type: 'string', minLength: 1, maxLength: AMOUNT_STRING_CHARS_MAX, pattern: PRINTABLE_ASCII, description: 'Total paid, e.g. "1500.00".', example: '1500.00' },
     lines: {
       type: 'array',
       minItems: 1,
@@ -71,7 +76,7 @@ export const paymentRequestBody = {
         required: ['service', 'amount'],
         properties: {
           service: { type: 'string', pattern: SERVICE_CODE_RE.source, example: 'ELEC' },
-          amount: { type: 'string', minLength: 1, maxLength: AMOUNT_STRING_CHARS_MAX, example: '1000.00' },
+          amount: { type: 'string', minLength: 1, maxLength: AMOUNT_STRING_CHARS_MAX, pattern: PRINTABLE_ASCII, example: '1000.00' },
         },
       },
     },
@@ -85,11 +90,11 @@ export const paymentRequestBody = {
         required: ['service', 'value'],
         properties: {
           service: { type: 'string', pattern: SERVICE_CODE_RE.source, example: 'ELEC' },
-          value: { type: 'string', minLength: 1, maxLength: AMOUNT_STRING_CHARS_MAX, example: '12345.600' },
+          value: { type: 'string', minLength: 1, maxLength: AMOUNT_STRING_CHARS_MAX, pattern: PRINTABLE_ASCII, example: '12345.600' },
         },
       },
     },
-    paidAt: { type: 'string', minLength: 1, maxLength: 40, description: 'ISO-8601 instant the bank accepted the money; default: now.', example: '2026-11-27T10:15:00+05:00' },
+    paidAt: { type: 'string', minLength: 1, maxLength: 40, pattern: PRINTABLE_ASCII, description: 'ISO-8601 instant the bank accepted the money; default: now.', example: '2026-11-27T10:15:00+05:00' },
   },
 } as const;
 
@@ -114,3 +119,11 @@ export const paginationQuery = {
 
 export const SETTLEMENT_ID_DESCRIPTION =
   'Settlement id `<BANK>:<YYYY-MM-DD>` (the colon may be sent as is or URL-encoded as %3A) or the same with a dash, `<BANK>-<YYYY-MM-DD>`.';
+
+/**
+ * A preValidation hook for endpoints whose JSON body is optional or may be sent without content:
+ * no body reads as {}, so the schema (and the handler) see an object.
+ */
+export async function emptyBodyAsObject(request: { body: unknown }): Promise<void> {
+  if (request.body === undefined || request.body === null) request.body = {};
+}

@@ -83,7 +83,7 @@ interface RunInfo {
   closeTime: Date | null;
 }
 
-function fromListed(w: WorkflowExecutionInfo): RunInfo {
+function fromListed(w: Pick<WorkflowExecutionInfo, 'workflowId' | 'runId' | 'type' | 'status' | 'startTime' | 'closeTime'>): RunInfo {
   return { workflowId: w.workflowId, runId: w.runId, type: w.type, status: w.status.name, startTime: w.startTime, closeTime: w.closeTime ?? null };
 }
 

@@ -3,7 +3,7 @@ export { buildVisibilityQuery, kindOfType, WORKFLOW_TYPES, WORKFLOW_KINDS, EXECU
 export type { WorkflowFilter, WorkflowKind, ExecutionStatusName } from './query';
 export { exportHistories, historyFileName, sha256Hex, MANIFEST_FILE, ExportError } from './export';
 export type { Manifest, ManifestEntry, RunRef, ExportOptions } from './export';
-export { replayHistories, historiesFromDir, historiesFromTemporal, historyType, ReplaySourceError } from './replay';
+export { replayHistories, historiesFromDir, historiesFromTemporal, historyType, bundleWorkflows, ReplaySourceError } from './replay';
 export type { HistorySource, ReplayOutcome, ReplaySummary, ReplayVerdict, ReplayOptions } from './replay';
 export { auditLedger, LEDGER_CHECKS, BREACHES_PER_CHECK_MAX } from './ledger';
 export type { LedgerBreach, LedgerReport, LedgerScope, LedgerCheckName } from './ledger';

@@ -29,7 +29,7 @@ export interface LedgerBreach {
   subject: string;
   detail: string;
   /** Keys of the row(s), for tools. */
-  keys: Record<string, string | number | null>;
+  keys: Record<string, unknown>;
 }
 
 export interface LedgerScope {
@@ -362,18 +362,19 @@ export interface LedgerAuditOptions {
 
 /**
  * Runs every check over the scope, reading in one REPEATABLE READ transaction so all checks see
- * the same snapshot even while payments keep arriving. Returns the breaches; `ok` when none.
+ * the same snapshot even while payments keep arriving (or in the caller's transaction, when `db`
+ * is one). Returns the breaches; `ok` when none.
  */
 export async function auditLedger(db: Knex, scope: LedgerScope = {}, opts: LedgerAuditOptions = {}): Promise<LedgerReport> {
   if (scope.date) assertDate(scope.date, '--date');
   if (scope.bank) assertBank(scope.bank);
   const byCheck = new Map<LedgerCheckName, LedgerBreach[]>();
-  await db.transaction(
-    async (trx) => {
-      for (const [name, check] of SQL_CHECKS) byCheck.set(name, await check(trx, scope));
-    },
-    { isolationLevel: 'repeatable read', readOnly: true },
-  );
+  const runAll = async (trx: Knex) => {
+    for (const [name, check] of SQL_CHECKS) byCheck.set(name, await check(trx, scope));
+  };
+  // Inside a caller's transaction (a test that corrupts a row and rolls back) the checks see its snapshot.
+  if ((db as Knex.Transaction).isTransaction) await runAll(db);
+  else await db.transaction(runAll, { isolationLevel: 'repeatable read', readOnly: true });
   if (opts.temporalChecks) {
     for (const breach of await opts.temporalChecks(db, scope)) byCheck.set(breach.check, [...(byCheck.get(breach.check) ?? []), breach]);
     byCheck.set('workflow_exists', byCheck.get('workflow_exists') ?? []);

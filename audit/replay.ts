@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
 import { workflowBundle } from '../worker/worker';
 import { MANIFEST_FILE, sha256Hex, type Manifest, type ManifestEntry, type RunRef } from './export';
 
@@ -161,6 +161,24 @@ export async function* historiesFromTemporal(client: Client, opts: { query?: str
       yield { workflowId: w.workflowId, runId: w.runId, type: w.type, origin: 'temporal', history };
     }
   }
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};
+
+/**
+ * Bundles other workflow sources (a branch about to be deployed, a test variant) to replay
+ * against instead of the current code: "would this change break the histories we have?".
+ */
+export async function bundleWorkflows(workflowsPath: string): Promise<WorkflowBundleOption> {
+  if (!fs.existsSync(workflowsPath)) throw new ReplaySourceError(`${workflowsPath} does not exist: give the module that exports the workflows (like workflows/index.ts)`);
+  return bundleWorkflowCode({ workflowsPath: path.resolve(workflowsPath), logger: quietLogger });
 }
 
 export interface ReplayOptions {

@@ -11,6 +11,7 @@ import { WORKFLOW_TYPES } from './query';
 
 /** describe() calls in flight at once. */
 export const DESCRIBE_CONCURRENCY = 16;
+const GRPC_INVALID_ARGUMENT = 3;
 
 async function mapLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -23,13 +24,15 @@ async function mapLimited<T>(items: T[], limit: number, fn: (item: T) => Promise
   await Promise.all(lanes);
 }
 
-async function runExists(client: Client, workflowId: string, runId: string): Promise<boolean> {
+/** 'ok', 'missing' (Temporal has no such run), or 'invalid' (the run id is not one Temporal could have issued). */
+async function runState(client: Client, workflowId: string, runId: string): Promise<'ok' | 'missing' | 'invalid'> {
   try {
     await client.workflow.getHandle(workflowId, runId).describe();
-    return true;
+    return 'ok';
   } catch (err) {
-    const name = (err as Error)?.name;
-    if (name === 'WorkflowNotFoundError') return false;
+    if ((err as Error)?.name === 'WorkflowNotFoundError') return 'missing';
+    // gRPC INVALID_ARGUMENT: the frontend refuses a run id that is not a UUID.
+    if ((err as { cause?: { code?: number } })?.cause?.code === GRPC_INVALID_ARGUMENT) return 'invalid';
     throw err;
   }
 }
@@ -44,11 +47,14 @@ export function temporalChecks(client: Client): (db: Knex, scope: LedgerScope) =
     const payments = (await q) as Array<{ id: string; bank_code: string; bank_ref: string; business_date: string; workflow_id: string; run_id: string }>;
     await mapLimited(payments, DESCRIBE_CONCURRENCY, async (p) => {
       if (breaches.length >= BREACHES_PER_CHECK_MAX) return;
-      if (await runExists(client, p.workflow_id, p.run_id)) return;
+      const state = await runState(client, p.workflow_id, p.run_id);
+      if (state === 'ok') return;
       breaches.push({
         check: 'workflow_exists',
         subject: `payment ${p.id} ${p.bank_code}/${p.bank_ref} (${p.business_date})`,
-        detail: `Temporal has no run ${p.run_id} of workflow ${p.workflow_id} (never existed, or past retention: see its archive)`,
+        detail: state === 'invalid'
+          ? `run id ${JSON.stringify(p.run_id)} of workflow ${p.workflow_id} is not a Temporal run id`
+          : `Temporal has no run ${p.run_id} of workflow ${p.workflow_id} (never existed, or past retention: see its archive)`,
         keys: { payment_id: p.id, workflow_id: p.workflow_id, run_id: p.run_id },
       });
     });

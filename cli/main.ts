@@ -6,6 +6,9 @@ import { registerCoreCommands } from './commands/core';
 import { registerPaymentCommands } from './commands/payment';
 import { registerSeedCommand } from './commands/seed';
 import { registerBenchCommands } from './commands/bench';
+import { registerOpsCommands } from './commands/ops';
+import { registerDemoCommand } from './commands/demo';
+import { registerSettlementCommands } from './commands/settlement';
 
 const program = new Command('spc')
   .description('Settlement engine of a utility-payment Single Processing Center (payments, daily per-bank settlement, payment lists)')
@@ -17,6 +20,9 @@ registerCoreCommands(program, runtime);
 registerPaymentCommands(program, runtime);
 registerSeedCommand(program, () => runtime.db());
 registerBenchCommands(program);
+registerOpsCommands(program, runtime);
+registerDemoCommand(program, runtime);
+registerSettlementCommands(program, runtime);
 
 async function main(): Promise<number> {
   try {

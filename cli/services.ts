@@ -3,6 +3,7 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connection';
 import type { SpcConfig } from '../infra/config';
+import { startScheduleSync } from '../infra/schedules';
 
 export interface Services {
   apiUrl?: string;
@@ -11,6 +12,9 @@ export interface Services {
 
 export async function startServices(opts: { cfg: SpcConfig; db: Db; client: Client; api: boolean; log: (m: string) => void }): Promise<Services> {
   const stops: Array<() => Promise<void>> = [];
+  // One settlement schedule per bank at its cut-off, created now and kept in step with changed cut-offs.
+  const schedules = await startScheduleSync(opts.client, opts.db, { taskQueue: opts.cfg.temporal.taskQueue, log: opts.log });
+  stops.push(() => schedules.stop());
   const apiUrl: string | undefined = undefined;
   void opts;
   return {

@@ -50,9 +50,20 @@ function refusalOf(err: unknown): { code: SettlementErrorCode; message: string }
   return undefined;
 }
 
-function isCompletedError(err: unknown): boolean {
-  const text = `${errorName(err) ?? ''} ${(err as Error)?.message ?? ''}`;
-  return /already completed|WorkflowExecutionAlreadyCompleted|workflow execution already/i.test(text);
+/**
+ * An update sent to a finished workflow fails as "not found" (the server looks for a running one).
+ * Tells that apart from a settlement that never existed.
+ */
+async function hasFinished(ctx: SettlementClientContext, workflowId: string, err: unknown): Promise<boolean> {
+  if (/already completed/i.test((err as Error)?.message ?? '')) return true;
+  if (errorName(err) !== 'WorkflowNotFoundError') return false;
+  try {
+    await ctx.client.workflow.getHandle(workflowId).describe();
+    return true;
+  } catch (describeErr) {
+    if (errorName(describeErr) === 'WorkflowNotFoundError') return false;
+    throw describeErr;
+  }
 }
 
 /** Identical requests share one update id, so Temporal itself deduplicates a retried call. */
@@ -122,8 +133,8 @@ export async function resolveDiscrepancy(
       updateId: updateIdFor('resolve', { decision, operator }),
     });
   } catch (err) {
+    if (await hasFinished(ctx, workflowId, err)) throw new SettlementActionError('NOT_AWAITING_DECISION', `settlement ${workflowId} has finished: no discrepancy waits for a decision`);
     if (errorName(err) === 'WorkflowNotFoundError') throw new SettlementActionError('SETTLEMENT_NOT_FOUND', `no settlement of ${bankCode} for ${businessDate}: start it first`);
-    if (isCompletedError(err)) throw new SettlementActionError('NOT_AWAITING_DECISION', `settlement ${workflowId} has finished: no discrepancy waits for a decision`);
     const refusal = refusalOf(err);
     if (refusal) throw new SettlementActionError(refusal.code, refusal.message);
     throw err;
@@ -148,8 +159,8 @@ export async function confirmTransfers(
     });
     return { ok: true, state };
   } catch (err) {
+    if (await hasFinished(ctx, workflowId, err)) return answerFromSettled(ctx, bankCode, businessDate, confirmation);
     if (errorName(err) === 'WorkflowNotFoundError') return { ok: false, code: 'SETTLEMENT_NOT_FOUND', message: `no settlement of ${bankCode} for ${businessDate}` };
-    if (isCompletedError(err)) return answerFromSettled(ctx, bankCode, businessDate, confirmation);
     const refusal = refusalOf(err);
     if (refusal) return { ok: false, ...refusal };
     throw err;
@@ -165,6 +176,9 @@ async function answerFromSettled(
 ): Promise<{ ok: true; state: SettlementState } | { ok: false; code: SettlementErrorCode; message: string }> {
   const state = await getSettlementState(ctx, bankCode, businessDate);
   if (!state) return { ok: false, code: 'SETTLEMENT_NOT_FOUND', message: `no settlement of ${bankCode} for ${businessDate}` };
+  if (state.status !== 'settled') {
+    return { ok: false, code: 'NOT_AWAITING_CONFIRMATION', message: `the workflow of settlement ${state.settlementId} ended in status ${state.status} (failed or terminated): start it again with spc settle, then confirm` };
+  }
   const matches = confirmation.lines
     ? confirmation.lines.every((c) => state.lines.some((l) => l.lineNo === c.lineNo && l.transferRef === c.transferRef))
     : confirmation.transferRef === undefined || state.lines.every((l) => l.transferRef === confirmation.transferRef);

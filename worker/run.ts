@@ -1,5 +1,5 @@
 // Runs a worker against endpoints that already exist (used by `spc worker` and `spc up`).
-import { NativeConnection, Runtime as TemporalRuntime, makeTelemetryFilterString } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime as TemporalRuntime, makeTelemetryFilterString, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connection';
 import type { SpcConfig } from '../infra/config';
@@ -7,12 +7,28 @@ import { createWorker } from './worker';
 
 let runtimeInstalled = false;
 
-/** Quieter SDK logs: rejected payments are expected business outcomes, not worker warnings. */
+/**
+ * A rejected payment fails its workflow on purpose (see workflows/payment.ts), and that is the only
+ * way a payment workflow fails: bugs fail workflow tasks, which retry. The SDK reports each failed
+ * workflow as a warning with a stack; for a business rejection one short line is enough. (The error
+ * crosses a worker-thread boundary on its way here and loses its `type`, so the workflow type decides.)
+ */
+class BusinessAwareLogger extends DefaultLogger {
+  override log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    if (message === 'Workflow failed' && meta?.workflowType === 'paymentWorkflow') {
+      const error = meta.error as { message?: string } | undefined;
+      super.log('INFO', `payment rejected: ${String(meta.workflowId)}: ${error?.message ?? ''}`);
+      return;
+    }
+    super.log(level, message, meta);
+  }
+}
+
 export function installWorkerRuntime(level: 'WARN' | 'INFO' | 'ERROR' = 'ERROR'): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   TemporalRuntime.install({
-    logger: new (require('@temporalio/worker').DefaultLogger)(level),
+    logger: new BusinessAwareLogger(level),
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
   });
 }

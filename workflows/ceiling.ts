@@ -10,11 +10,11 @@ export const ceilingUpdate = defineUpdate<{ n: number }, [{ n: number }]>('submi
 const { noop } = proxyLocalActivities<Activities>({ startToCloseTimeout: '30s', retry: retryPolicy });
 
 export async function ceilingWorkflow(input: { n: number }): Promise<{ n: number }> {
-  let result: { n: number } | undefined;
+  const state: { result?: { n: number } } = {};
   setHandler(ceilingUpdate, async () => {
-    await condition(() => result !== undefined);
-    return result as { n: number };
+    await condition(() => state.result !== undefined);
+    return state.result as { n: number };
   });
-  result = await noop(input);
-  return result;
+  state.result = await noop(input);
+  return state.result;
 }

@@ -6,10 +6,12 @@ import { cancelPayment, submitPayment } from '../../client/payments';
 import type { Channel, MeterReadingRequest, PaymentLineRequest, PaymentRequest } from '../../domain/payment-types';
 import { paymentWorkflowId } from '../../domain/payment-types';
 import { formatAmount, fromDb } from '../../domain/money';
+import { almatyToUtc } from '../../domain/calendar';
 import { bankOf } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError, rejectionError } from '../errors';
-import { bankRefParam, commonErrors, errorResponse, paymentAcceptedResponse, paymentRequestBody, REASON_CHARS_MAX } from '../schemas';
+import { parseIsoInstant } from '../instant';
+import { bankRefParam, commonErrors, emptyBodyAsObject, errorResponse, paymentAcceptedResponse, paymentRequestBody, REASON_CHARS_MAX } from '../schemas';
 
 /**
  * How long a request waits for the SPC's answer. Past it the bank gets 504 and repeats the same
@@ -43,8 +45,6 @@ async function withAnswerTimeout<T>(promise: Promise<T>): Promise<T> {
     clearTimeout(timer);
   }
 }
-
-const ISO_INSTANT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 const paymentViewSchema = {
   type: 'object',
@@ -105,7 +105,7 @@ export const paymentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     async (request, reply) => {
       const bank = bankOf(request);
       const body = request.body;
-      if (body.paidAt !== undefined && (!ISO_INSTANT_RE.test(body.paidAt) || Number.isNaN(Date.parse(body.paidAt)))) {
+      if (body.paidAt !== undefined && parseIsoInstant(body.paidAt) === null) {
         throw new ApiError(400, 'VALIDATION_FAILED', 'field paidAt must be an ISO-8601 instant with a zone, e.g. 2026-11-27T10:15:00+05:00', { field: 'paidAt', in: 'body' });
       }
       const payment: PaymentRequest = { bankCode: bank.code, bankRef: body.bankRef, channel: body.channel, account: body.account, amount: body.amount };
@@ -190,6 +190,7 @@ export const paymentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.post<{ Params: { bankRef: string }; Body: { reason?: string } | undefined }>(
     '/payments/:bankRef/cancel',
     {
+      preValidation: emptyBodyAsObject,
       schema: {
         tags: ['payments'],
         summary: 'Cancel a payment before its bank-day closes (posts a reversal); repeating returns the first cancellation',
@@ -209,8 +210,9 @@ export const paymentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         .leftJoin('bank_days as d', function joinDay() {
           this.on('d.bank_code', 'p.bank_code').andOn('d.business_date', 'p.business_date');
         })
+        .join('banks as b', 'b.code', 'p.bank_code')
         .where({ 'p.bank_code': bank.code, 'p.bank_ref': bankRef })
-        .first('p.status', 'p.amount', 'p.cancelled_at', 'p.business_date', 'p.workflow_id', 'd.closed_at');
+        .first('p.status', 'p.amount', 'p.cancelled_at', 'p.business_date', 'p.workflow_id', 'd.closed_at', 'b.cutoff_local');
       if (!row) {
         const rejected = await deps.db('payment_rejections').where({ bank_code: bank.code, bank_ref: bankRef }).first('id');
         if (rejected) throw rejectionError('PAYMENT_REJECTED', `payment ${bankRef} was rejected: there is nothing to cancel`);
@@ -221,6 +223,11 @@ export const paymentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       }
       if (row.status === 'excluded') throw rejectionError('BANK_DAY_CLOSED', `payment ${bankRef} was excluded at reconciliation and cannot be cancelled`);
       if (row.closed_at) throw rejectionError('BANK_DAY_CLOSED', `the bank-day ${row.business_date} of ${bank.code} is closed: payment ${bankRef} can no longer be cancelled`);
+      // The workflow refuses after the cut-off too; checking here as well keeps the answer exact
+      // in the moments between the cut-off and the workflow's timer firing.
+      if (almatyToUtc(row.business_date, row.cutoff_local).getTime() <= Date.now()) {
+        throw rejectionError('BANK_DAY_CLOSED', `the cut-off of bank-day ${row.business_date} (${row.cutoff_local} Almaty) has passed: payment ${bankRef} can no longer be cancelled`);
+      }
       const outcome = await withAnswerTimeout(cancelPayment(ctx, bank.code, bankRef, request.body?.reason ?? ''));
       if (!outcome.ok) throw rejectionError(outcome.code, outcome.message);
       return outcome.cancellation;

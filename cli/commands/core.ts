@@ -16,10 +16,25 @@ function log(msg: string): void {
   process.stderr.write(`[spc] ${msg}\n`);
 }
 
+/** Ctrl-C presses after which `spc up` stops waiting for a clean shutdown. */
+const FORCE_QUIT_SIGNALS = 3;
+
+/**
+ * Resolves on the first SIGINT/SIGTERM and keeps handling later ones: `npm start` forwards the
+ * terminal's Ctrl-C to this process as well, so one key press arrives twice, and the default
+ * handler would kill the process before Postgres and Temporal are stopped.
+ */
 function waitForSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+    let received = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      received++;
+      if (received === 1) resolve(signal);
+      else if (received >= FORCE_QUIT_SIGNALS) process.exit(130);
+      else log('already stopping; press Ctrl-C again to quit without a clean stop');
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
 }
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import {
-  archiveBankDay, auditLedger, buildVisibilityQuery, exportHistories, historiesFromDir, historiesFromTemporal, kindOfType, replayHistories,
+  archiveBankDay, auditLedger, buildVisibilityQuery, bundleWorkflows, exportHistories, historiesFromDir, historiesFromTemporal, kindOfType, replayHistories,
   temporalChecks, EXECUTION_STATUSES, WORKFLOW_KINDS, type ExecutionStatusName, type HistorySource, type LedgerReport, type ReplayOutcome,
   type WorkflowFilter, type WorkflowKind,
 } from '../../audit';
@@ -261,8 +261,9 @@ function registerAuditCommands(program: Command, rt: Runtime): void {
   selectionOptions(audit.command('replay'))
     .description('replay histories against the current workflow code; exits 1 on any nondeterminism or unreadable history')
     .option('--dir <dir>', 'replay the files of an export (or of `temporal workflow show --output json`) instead of fetching from Temporal')
+    .option('--workflows <path>', 'replay against these workflow sources instead of the current code, e.g. a branch about to be deployed')
     .option('--json', 'print the summary as JSON')
-    .action(async (opts: SelectionOpts & { dir?: string; json?: boolean }) => {
+    .action(async (opts: SelectionOpts & { dir?: string; workflows?: string; json?: boolean }) => {
       const { installWorkerRuntime } = await import('../../worker/run');
       installWorkerRuntime('ERROR');
       let sources: Iterable<HistorySource> | AsyncIterable<HistorySource>;
@@ -275,7 +276,8 @@ function registerAuditCommands(program: Command, rt: Runtime): void {
         const { client } = await rt.temporal();
         sources = historiesFromTemporal(client, { query, runs: opts.workflowId?.map((workflowId) => ({ workflowId })) });
       }
-      const summary = await replayHistories(sources, { onOutcome: opts.json ? undefined : printReplayLine });
+      const bundle = opts.workflows ? await bundleWorkflows(opts.workflows) : undefined;
+      const summary = await replayHistories(sources, { bundle, onOutcome: opts.json ? undefined : printReplayLine });
       if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else process.stdout.write(`replayed ${summary.total}: ${summary.ok} ok, ${summary.nondeterministic} nondeterministic, ${summary.failed} failed\n`);
       if (summary.total === 0) process.stderr.write('spc: no histories matched: nothing was replayed\n');

@@ -3,8 +3,9 @@
 import type { Command } from 'commander';
 import type { Knex } from 'knex';
 import { migrateLatest } from '../../db/connection';
-import { seedReferenceData, seedDemo, parsePeriod, DEMO_ACCOUNTS_MAX, DEMO_DEFAULT_SEED, SEED_MAX } from '../../db/seed';
+import { seedReferenceData, seedDemo, parsePeriod, DemoAlreadySeededError, DEMO_ACCOUNTS_MAX, DEMO_DEFAULT_SEED, SEED_MAX } from '../../db/seed';
 import { progressBar, formatDuration } from '../progress';
+import { CliError } from '../runtime';
 
 export interface SeedArgs {
   accounts: number;
@@ -17,14 +18,14 @@ function wholeNumber(name: string, raw: string, min: number, max: number): numbe
   const cleaned = raw.replace(/_/g, '');
   const value = /^\d{1,10}$/.test(cleaned) ? Number(cleaned) : Number.NaN;
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+    throw new CliError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   }
   return value;
 }
 
-/** Validates the raw command-line options; the error message says which option to fix and how. */
+/** Validates the raw command-line options; a CliError's message says which option to fix and how. */
 export function parseSeedArgs(raw: { accounts?: string; seed?: string; period?: string; skipExisting?: boolean }): SeedArgs {
-  if (raw.accounts === undefined) throw new Error('--accounts is required: how many demo accounts to create, e.g. --accounts 10000');
+  if (raw.accounts === undefined) throw new CliError('--accounts is required: how many demo accounts to create, e.g. --accounts 10000');
   return {
     accounts: wholeNumber('--accounts', raw.accounts, 1, DEMO_ACCOUNTS_MAX),
     seed: raw.seed === undefined ? DEMO_DEFAULT_SEED : wholeNumber('--seed', raw.seed, 0, SEED_MAX),
@@ -37,7 +38,7 @@ function parsePeriodArg(raw: string): string {
   try {
     return parsePeriod(raw);
   } catch {
-    throw new Error(`--period must be a month as YYYY-MM (e.g. 2026-11), got "${raw}"`);
+    throw new CliError(`--period must be a month as YYYY-MM (e.g. 2026-11), got "${raw}"`);
   }
 }
 
@@ -47,6 +48,7 @@ interface SampleSummary {
   address: string;
   services: string;
   lines_due: string;
+  line_count: string;
   total_due: string;
 }
 
@@ -56,6 +58,7 @@ async function describeSamples(db: Knex, numbers: string[], period: string): Pro
     `SELECT a.number, a.holder_name, a.address,
             string_agg(l.service_code || ' ' || l.amount_due, ', ' ORDER BY s.sort_order) AS services,
             count(*) FILTER (WHERE l.amount_due > 0)::text AS lines_due,
+            count(*)::text AS line_count,
             sum(l.amount_due)::text AS total_due
        FROM personal_accounts a
        JOIN invoices i ON i.account_number = a.number AND i.period = ?
@@ -84,6 +87,7 @@ export function registerSeedCommand(program: Command, getDb: () => Promise<Knex>
       await seedReferenceData(db);
       const startedMs = Date.now();
       const bar = progressBar('seeding accounts', args.accounts);
+      let started = false; // no bar at all when the seed stops before loading (existing accounts, skip)
       let result;
       try {
         result = await seedDemo(db, {
@@ -91,11 +95,19 @@ export function registerSeedCommand(program: Command, getDb: () => Promise<Knex>
           seed: args.seed,
           period: args.period,
           ifExists: args.skipExisting ? 'skip' : 'error',
-          onProgress: (done) => bar.tick(done),
+          onProgress: (done) => {
+            started = true;
+            bar.tick(done);
+          },
         });
-      } finally {
-        bar.done();
+      } catch (err) {
+        if (started) bar.done();
+        if (err instanceof DemoAlreadySeededError) {
+          throw new CliError(`the database already has ${err.existing} demo account(s): seed an empty database, or pass --skip-existing to keep them`);
+        }
+        throw err;
       }
+      if (started) bar.done();
       const month = result.period.slice(0, 7);
       if (result.skipped) {
         console.log(`Demo accounts already exist; nothing written (period ${month}).`);
@@ -108,7 +120,7 @@ export function registerSeedCommand(program: Command, getDb: () => Promise<Knex>
       console.log('Sample accounts:');
       for (const s of await describeSamples(db, result.sampleAccounts, result.period)) {
         console.log(`  ${s.number}  ${s.holder_name}, ${s.address}`);
-        console.log(`              due ${s.total_due} KZT on ${s.lines_due} service(s): ${s.services}`);
+        console.log(`              ${s.total_due} KZT due on ${s.lines_due} of ${s.line_count} services: ${s.services}`);
       }
     });
 }

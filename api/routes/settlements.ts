@@ -1,0 +1,328 @@
+// A bank's settlements: read from Postgres (the settlement workflow writes every step there), the
+// payment list as pain.001 XML and as CSV (the stored bytes, whose SHA-256 is in the ETag), and the
+// bank's confirmation of its transfers through the settlement workflow (client/settlements.ts).
+//
+// Settlement id: '<BANK>:<YYYY-MM-DD>', the settlements row's key. The colon may be sent as is or
+// URL-encoded (%3A); '<BANK>-<YYYY-MM-DD>' is accepted too, for clients that mangle colons.
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { confirmTransfers, type TransferConfirmation } from '../../client/settlements';
+import { formatAmount, fromDb } from '../../domain/money';
+import { bankOf } from '../auth';
+import type { ApiDeps } from '../deps';
+import { ApiError } from '../errors';
+import type { Db } from '../../db/connection';
+import { commonErrors, CONFIRM_LINES_MAX, emptyBodyAsObject, errorResponse, SETTLEMENT_ID_DESCRIPTION, TRANSFER_REF_CHARS_MAX } from '../schemas';
+
+export const SETTLEMENT_LIST_MAX = 100;
+const SETTLEMENT_ID_RE = /^([A-Z]{4})[:-](\d{4}-\d{2}-\d{2})$/;
+const TRANSFER_REF_PATTERN = '^[A-Za-z0-9._:/-]{1,64}$';
+
+/** Settlement refusal codes (activities/settlement-types.ts) → HTTP status. */
+function statusForSettlementCode(code: string): number {
+  switch (code) {
+    case 'SETTLEMENT_NOT_FOUND':
+      return 404;
+    case 'INVALID_REQUEST':
+    case 'UNKNOWN_LINE':
+      return 422;
+    default:
+      return 409; // NOT_AWAITING_CONFIRMATION, LINE_ALREADY_CONFIRMED, ALREADY_SETTLED: the settlement's state says no
+  }
+}
+
+interface SettlementRow {
+  id: string;
+  bank_code: string;
+  business_date: string;
+  status: string;
+  payment_count: number;
+  payments_total: string;
+  reversal_count: number;
+  reversals_total: string;
+  net_total: string;
+  discrepancies: unknown[];
+  excluded_refs: string[];
+  execution_date: string | null;
+  confirm_due_date: string | null;
+  msg_id: string | null;
+  created_at: Date;
+  aggregated_at: Date | null;
+  delivered_at: Date | null;
+  confirmed_at: Date | null;
+  settled_at: Date | null;
+}
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+function summaryOf(s: SettlementRow) {
+  return {
+    id: s.id,
+    bankCode: s.bank_code,
+    businessDate: s.business_date,
+    status: s.status,
+    paymentCount: s.payment_count,
+    paymentsTotal: formatAmount(fromDb(s.payments_total)),
+    reversalCount: s.reversal_count,
+    reversalsTotal: formatAmount(fromDb(s.reversals_total)),
+    netTotal: formatAmount(fromDb(s.net_total)),
+    executionDate: s.execution_date,
+    confirmDueDate: s.confirm_due_date,
+    msgId: s.msg_id,
+    excludedRefs: s.excluded_refs,
+    discrepancies: s.discrepancies,
+    createdAt: iso(s.created_at),
+    aggregatedAt: iso(s.aggregated_at),
+    deliveredAt: iso(s.delivered_at),
+    confirmedAt: iso(s.confirmed_at),
+    settledAt: iso(s.settled_at),
+  };
+}
+
+const SETTLEMENT_COLUMNS = [
+  'id', 'bank_code', 'business_date', 'status', 'payment_count', 'payments_total', 'reversal_count', 'reversals_total', 'net_total', 'discrepancies',
+  'excluded_refs', 'execution_date', 'confirm_due_date', 'msg_id', 'created_at', 'aggregated_at', 'delivered_at', 'confirmed_at', 'settled_at',
+];
+
+function parseSettlementId(id: string, bankCode: string): { id: string; businessDate: string } {
+  const match = SETTLEMENT_ID_RE.exec(id);
+  if (!match || match[1] !== bankCode) throw new ApiError(404, 'SETTLEMENT_NOT_FOUND', `no settlement ${id} of bank ${bankCode}`);
+  return { id: `${match[1]}:${match[2]}`, businessDate: match[2] as string };
+}
+
+async function loadSettlement(db: Db, id: string, bankCode: string): Promise<SettlementRow> {
+  const row = (await db('settlements').where({ id, bank_code: bankCode }).first(SETTLEMENT_COLUMNS)) as SettlementRow | undefined;
+  if (!row) throw new ApiError(404, 'SETTLEMENT_NOT_FOUND', `no settlement ${id} of bank ${bankCode}`);
+  return row;
+}
+
+async function settlementDetail(db: Db, row: SettlementRow) {
+  const [lines, files] = await Promise.all([
+    db('settlement_lines as l')
+      .join('providers as p', 'p.id', 'l.provider_id')
+      .where({ 'l.settlement_id': row.id })
+      .orderBy('l.line_no')
+      .select('l.line_no', 'l.provider_id', 'p.name', 'p.bin', 'p.iban', 'p.bic', 'p.knp', 'l.amount', 'l.payment_count', 'l.end_to_end_id', 'l.transfer_ref', 'l.confirmed_at'),
+    db('settlement_files').where({ settlement_id: row.id }).orderBy('format').select('format', 'sha256', db.raw('octet_length(content)::int AS bytes')),
+  ]);
+  const base = `/v1/settlements/${encodeURIComponent(row.id)}`;
+  return {
+    ...summaryOf(row),
+    lines: lines.map((l) => ({
+      lineNo: l.line_no,
+      provider: l.provider_id,
+      providerName: l.name,
+      providerBin: l.bin,
+      iban: l.iban,
+      bic: l.bic,
+      knp: l.knp,
+      amount: formatAmount(fromDb(l.amount)),
+      paymentCount: l.payment_count,
+      endToEndId: l.end_to_end_id,
+      transferRef: l.transfer_ref,
+      confirmedAt: iso(l.confirmed_at),
+    })),
+    files: files.map((f) => ({ format: f.format, sha256: f.sha256, bytes: f.bytes, url: `${base}/${f.format === 'pain001' ? 'pain001.xml' : 'list.csv'}` })),
+  };
+}
+
+const summaryProperties = {
+  id: { type: 'string', example: 'HSBK:2026-11-27' },
+  bankCode: { type: 'string' },
+  businessDate: { type: 'string', format: 'date' },
+  status: { type: 'string', enum: ['closing', 'discrepancy', 'aggregated', 'delivered', 'overdue', 'settled'] },
+  paymentCount: { type: 'integer' },
+  paymentsTotal: { $ref: 'Amount#' },
+  reversalCount: { type: 'integer' },
+  reversalsTotal: { $ref: 'Amount#' },
+  netTotal: { $ref: 'Amount#' },
+  executionDate: { type: 'string', nullable: true },
+  confirmDueDate: { type: 'string', nullable: true },
+  msgId: { type: 'string', nullable: true },
+  excludedRefs: { type: 'array', items: { type: 'string' } },
+  discrepancies: { type: 'array', items: { type: 'object', additionalProperties: true } },
+  createdAt: { type: 'string', nullable: true },
+  aggregatedAt: { type: 'string', nullable: true },
+  deliveredAt: { type: 'string', nullable: true },
+  confirmedAt: { type: 'string', nullable: true },
+  settledAt: { type: 'string', nullable: true },
+} as const;
+
+const detailSchema = {
+  type: 'object',
+  properties: {
+    ...summaryProperties,
+    lines: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          lineNo: { type: 'integer' },
+          provider: { type: 'string' },
+          providerName: { type: 'string' },
+          providerBin: { type: 'string' },
+          iban: { type: 'string' },
+          bic: { type: 'string' },
+          knp: { type: 'string' },
+          amount: { $ref: 'Amount#' },
+          paymentCount: { type: 'integer' },
+          endToEndId: { type: 'string' },
+          transferRef: { type: 'string', nullable: true },
+          confirmedAt: { type: 'string', nullable: true },
+        },
+      },
+    },
+    files: {
+      type: 'array',
+      items: { type: 'object', properties: { format: { type: 'string' }, sha256: { type: 'string' }, bytes: { type: 'integer' }, url: { type: 'string' } } },
+    },
+  },
+} as const;
+
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', maxLength: 32, description: SETTLEMENT_ID_DESCRIPTION, example: 'HSBK:2026-11-27' } },
+} as const;
+
+async function sendFile(db: Db, reply: FastifyReply, settlement: SettlementRow, format: 'pain001' | 'csv'): Promise<FastifyReply> {
+  const file = await db('settlement_files').where({ settlement_id: settlement.id, format }).first('content', 'sha256');
+  if (!file) {
+    throw new ApiError(409, 'LIST_NOT_READY', `settlement ${settlement.id} is ${settlement.status}: its payment list is produced after the day is closed and reconciled; try again later`);
+  }
+  const name = `${format === 'pain001' ? 'pain001' : 'payment-list'}-${settlement.id.replace(':', '-')}.${format === 'pain001' ? 'xml' : 'csv'}`;
+  return reply
+    .type(format === 'pain001' ? 'application/xml; charset=utf-8' : 'text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${name}"`)
+    .header('etag', `"${file.sha256}"`)
+    .header('x-content-sha256', file.sha256)
+    .send(file.content);
+}
+
+export const settlementRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  const ctx = { client: deps.client, taskQueue: deps.taskQueue };
+
+  app.get<{ Querystring: { date?: string } }>(
+    '/settlements',
+    {
+      schema: {
+        tags: ['settlements'],
+        summary: 'This bank\'s settlements, newest first; `date` picks one business date',
+        security: [{ bearerAuth: [] }],
+        querystring: { type: 'object', additionalProperties: false, properties: { date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'Business date YYYY-MM-DD' } } },
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: summaryProperties } } } }, ...commonErrors },
+      },
+    },
+    async (request) => {
+      const bank = bankOf(request);
+      const query = deps.db('settlements').where({ bank_code: bank.code }).orderBy('business_date', 'desc').limit(SETTLEMENT_LIST_MAX).select(SETTLEMENT_COLUMNS);
+      if (request.query.date) query.andWhere({ business_date: request.query.date });
+      return { items: ((await query) as SettlementRow[]).map(summaryOf) };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/settlements/:id',
+    {
+      schema: {
+        tags: ['settlements'],
+        summary: 'One settlement: totals, status, the payment list\'s lines (one transfer per provider) and its files',
+        security: [{ bearerAuth: [] }],
+        params: idParams,
+        response: { 200: detailSchema, 404: errorResponse, ...commonErrors },
+      },
+    },
+    async (request) => {
+      const bank = bankOf(request);
+      const { id } = parseSettlementId(request.params.id, bank.code);
+      return settlementDetail(deps.db, await loadSettlement(deps.db, id, bank.code));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/settlements/:id/pain001.xml',
+    {
+      schema: {
+        tags: ['settlements'],
+        summary: 'The payment list as ISO 20022 pain.001.001.09 XML (ETag and X-Content-SHA256: its SHA-256)',
+        security: [{ bearerAuth: [] }],
+        params: idParams,
+        produces: ['application/xml'],
+        response: { 200: { type: 'string' }, 404: errorResponse, 409: errorResponse, ...commonErrors },
+      },
+    },
+    async (request, reply) => {
+      const bank = bankOf(request);
+      const { id } = parseSettlementId(request.params.id, bank.code);
+      return sendFile(deps.db, reply, await loadSettlement(deps.db, id, bank.code), 'pain001');
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/settlements/:id/list.csv',
+    {
+      schema: {
+        tags: ['settlements'],
+        summary: 'The payment list as CSV (docs/payment-lists.md)',
+        security: [{ bearerAuth: [] }],
+        params: idParams,
+        produces: ['text/csv'],
+        response: { 200: { type: 'string' }, 404: errorResponse, 409: errorResponse, ...commonErrors },
+      },
+    },
+    async (request, reply) => {
+      const bank = bankOf(request);
+      const { id } = parseSettlementId(request.params.id, bank.code);
+      return sendFile(deps.db, reply, await loadSettlement(deps.db, id, bank.code), 'csv');
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: TransferConfirmation }>(
+    '/settlements/:id/confirmation',
+    {
+      preValidation: emptyBodyAsObject,
+      schema: {
+        tags: ['settlements'],
+        summary: 'Confirm the transfers of the payment list: all lines with one `transferRef`, or `lines` one by one',
+        description:
+          'The day is settled when every line is confirmed. 409 NOT_AWAITING_CONFIRMATION (list not delivered yet), LINE_ALREADY_CONFIRMED, ' +
+          'ALREADY_SETTLED; 422 UNKNOWN_LINE, INVALID_REQUEST. Repeating the same confirmation answers the same.',
+        security: [{ bearerAuth: [] }],
+        params: idParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            transferRef: { type: 'string', pattern: TRANSFER_REF_PATTERN, maxLength: TRANSFER_REF_CHARS_MAX, description: 'The bank\'s reference of the transfers (all lines)' },
+            lines: {
+              type: 'array',
+              minItems: 1,
+              maxItems: CONFIRM_LINES_MAX,
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['lineNo', 'transferRef'],
+                properties: { lineNo: { type: 'integer', minimum: 1 }, transferRef: { type: 'string', pattern: TRANSFER_REF_PATTERN, maxLength: TRANSFER_REF_CHARS_MAX } },
+              },
+            },
+          },
+        },
+        response: { 200: detailSchema, 404: errorResponse, 409: errorResponse, 422: errorResponse, ...commonErrors },
+      },
+    },
+    async (request) => {
+      const bank = bankOf(request);
+      const { id, businessDate } = parseSettlementId(request.params.id, bank.code);
+      const body = request.body ?? {};
+      if (body.transferRef === undefined && body.lines === undefined) {
+        throw new ApiError(400, 'VALIDATION_FAILED', 'give transferRef (all lines) or lines [{lineNo, transferRef}]', { field: 'transferRef', in: 'body' });
+      }
+      await loadSettlement(deps.db, id, bank.code);
+      const confirmation: TransferConfirmation = {};
+      if (body.transferRef !== undefined) confirmation.transferRef = body.transferRef;
+      if (body.lines !== undefined) confirmation.lines = body.lines;
+      const outcome = await confirmTransfers(ctx, bank.code, businessDate, confirmation);
+      if (!outcome.ok) throw new ApiError(statusForSettlementCode(outcome.code), outcome.code, outcome.message);
+      return settlementDetail(deps.db, await loadSettlement(deps.db, id, bank.code));
+    },
+  );
+};

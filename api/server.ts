@@ -1,0 +1,122 @@
+// The SPC's HTTP server: the bank API (/v1, API-key authenticated), the cashier workplace
+// (/cashier), the OpenAPI document (/openapi.json, browsable at /docs) and /health. Route groups
+// are fastify plugins in api/routes/*.ts, registered here.
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { ApiKeyAuthenticator, bankAuthHook } from './auth';
+import type { ApiDeps } from './deps';
+import { installErrorHandlers } from './errors';
+import { sharedSchemas } from './schemas';
+import { healthRoutes } from './routes/health';
+import { cashierRoutes } from './routes/cashier';
+import { bankRoutes } from './routes/bank';
+import { invoiceRoutes } from './routes/invoices';
+import { paymentRoutes } from './routes/payments';
+import { registerRoutes } from './routes/registers';
+import { settlementRoutes } from './routes/settlements';
+import { opsRoutes } from './routes/ops';
+
+export type { ApiDeps } from './deps';
+
+/** JSON request bodies: a payment is well under 8 KiB; 64 KiB leaves room and nothing more. */
+export const JSON_BODY_BYTES_MAX = 64 * 1024;
+/** A whole request (headers and body) must arrive within this time: slow senders do not hold sockets. */
+export const REQUEST_TIMEOUT_MS = 120_000;
+/** Longest URL parameter (fastify's router default is 100). */
+export const PARAM_CHARS_MAX = 100;
+
+export const API_VERSION = '1.0.0';
+
+function loggerOptions(logger: ApiDeps['logger']): Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> {
+  if (logger === undefined) return { logger: { level: 'warn' } };
+  if (typeof logger === 'boolean') return { logger };
+  return { loggerInstance: logger };
+}
+
+/** Builds the server with every route; call .listen() (or startApiServer), or .inject() in tests. */
+export function buildApiServer(deps: ApiDeps): FastifyInstance {
+  const app = Fastify({
+    ...loggerOptions(deps.logger),
+    bodyLimit: JSON_BODY_BYTES_MAX,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    routerOptions: { maxParamLength: PARAM_CHARS_MAX },
+    ajv: {
+      // No coercion: "amount": 1000 is refused (money is a string), not turned into "1000".
+      // No removal of unknown fields: they are refused by additionalProperties: false.
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, strict: false },
+    },
+  }) as unknown as FastifyInstance;
+
+  installErrorHandlers(app);
+  for (const schema of sharedSchemas) app.addSchema(schema);
+  app.decorateRequest('bank', null);
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    return payload;
+  });
+
+  app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'SPC bank API',
+        version: API_VERSION,
+        description:
+          'The Single Processing Center\'s API for banks: invoice look-up, payments, day registers, settlements and payment lists. ' +
+          'Authenticate with `Authorization: Bearer <API key>` (issued by the SPC: `spc bank key create --bank <CODE>`). ' +
+          'Amounts are decimal strings with two fraction digits. Errors are `{code, message, details?}`.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'Bank API key' } } },
+      tags: [
+        { name: 'invoices', description: 'Look up what a personal account owes' },
+        { name: 'payments', description: 'Submit, inspect and cancel payments' },
+        { name: 'registers', description: 'A day\'s register of payments as one CSV file' },
+        { name: 'settlements', description: 'The daily settlement: payment lists and transfer confirmation' },
+        { name: 'bank', description: 'The authenticated bank' },
+        { name: 'service', description: 'Health' },
+      ],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.register(healthRoutes, deps);
+  app.register(cashierRoutes, deps);
+
+  const authenticator = new ApiKeyAuthenticator(deps.db);
+  app.register(
+    async (v1) => {
+      v1.addHook('onRequest', bankAuthHook(authenticator));
+      v1.register(bankRoutes, deps);
+      v1.register(invoiceRoutes, deps);
+      v1.register(paymentRoutes, deps);
+      v1.register(registerRoutes, deps);
+      v1.register(settlementRoutes, deps);
+    },
+    { prefix: '/v1' },
+  );
+
+  // Operator page (api/routes/ops.ts, behind deps.operatorToken).
+  app.register(opsRoutes, deps);
+
+  return app;
+}
+
+export interface RunningApiServer {
+  app: FastifyInstance;
+  /** Base URL, e.g. http://127.0.0.1:3000 */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Builds the server and listens on host:port (port 0: any free port; the URL says which). */
+export async function startApiServer(deps: ApiDeps & { host: string; port: number }): Promise<RunningApiServer> {
+  const app = buildApiServer(deps);
+  await app.listen({ host: deps.host, port: deps.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : deps.port;
+  const host = deps.host === '0.0.0.0' || deps.host === '::' ? '127.0.0.1' : deps.host;
+  return { app, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, close: () => app.close() };
+}

@@ -1,0 +1,121 @@
+// The operator page's script: fetches /ops/api/overview and redraws the tables, then again every
+// refreshMs (5 s). Text goes in with textContent only, so nothing from the data is ever parsed as
+// HTML. A failed refresh keeps the last data on screen and says so.
+'use strict';
+
+(function () {
+  const DEFAULT_REFRESH_MS = 5000;
+  let refreshMs = DEFAULT_REFRESH_MS;
+
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null) continue;
+      if (k === 'text') node.textContent = v;
+      else node.setAttribute(k, v);
+    }
+    for (const c of children || []) node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+    return node;
+  }
+
+  function link(href, text) {
+    if (!href) return el('span', { text: '' });
+    return el('a', { href, target: '_blank', rel: 'noopener noreferrer', text });
+  }
+
+  function num(text) {
+    return el('td', { class: 'num', text: String(text) });
+  }
+
+  function fill(tableId, rows) {
+    const body = document.querySelector(`#${tableId} tbody`);
+    body.replaceChildren(...rows);
+  }
+
+  function discrepancyText(list) {
+    if (!list || list.length === 0) return '';
+    return list
+      .map((d) => {
+        if (d.kind === 'payment_count' || d.kind === 'payment_total') return `${d.kind}: declared ${d.declared}, posted ${d.posted}`;
+        return `${d.kind}${d.bankRef ? ` ${d.bankRef}` : ''}${d.code ? ` ${d.code}` : ''}${d.message ? `: ${d.message}` : ''}`;
+      })
+      .join('; ');
+  }
+
+  function render(o) {
+    refreshMs = o.refreshMs || DEFAULT_REFRESH_MS;
+    document.getElementById('today').textContent = `Almaty ${o.today}`;
+    document.getElementById('updated').textContent = `updated ${new Date(o.generatedAt).toLocaleTimeString()}`;
+    const ui = document.getElementById('temporal-ui');
+    if (o.temporalUi) {
+      ui.href = o.temporalUi;
+      ui.hidden = false;
+    }
+
+    fill(
+      'bank-days',
+      o.bankDays.map((d) => {
+        const s = d.settlement;
+        return el('tr', { class: d.businessDate === o.today ? 'today' : null, 'data-bank': d.bankCode, 'data-date': d.businessDate }, [
+          el('td', { text: d.businessDate }),
+          el('td', { title: d.bankName, text: d.bankCode }),
+          el('td', { class: `state state-${d.state}`, text: s && s.overdue && d.state !== 'overdue' ? `${d.state} (overdue)` : d.state }),
+          num(d.accepted.count),
+          num(d.accepted.total),
+          num(d.cancelled.count ? `${d.cancelled.count} / ${d.cancelled.total}` : '0'),
+          num(d.excluded.count ? `${d.excluded.count} / ${d.excluded.total}` : '0'),
+          num(s ? s.netTotal : ''),
+          num(s ? `${s.confirmedLines} / ${s.lines}` : ''),
+          el('td', { class: 'discrepancy', text: s ? discrepancyText(s.discrepancies) : '' }),
+          el('td', {}, [s ? link(s.ui, 'settlement') : el('span'), s && d.ui ? ' · ' : '', link(d.ui, 'workflows')]),
+        ]);
+      }),
+    );
+
+    document.getElementById('overdue-section').hidden = o.overdue.length === 0;
+    fill(
+      'overdue',
+      o.overdue.map((x) =>
+        el('tr', {}, [el('td', { text: x.settlementId }), el('td', { text: x.confirmDueDate || '' }), num(x.netTotal), num(x.unconfirmedLines), el('td', {}, [link(x.ui, 'settlement')])]),
+      ),
+    );
+
+    document.getElementById('rejections-since').textContent = `(since ${o.rejections.since})`;
+    fill('rejections-by-code', o.rejections.byCode.map((r) => el('tr', { 'data-code': r.code }, [el('td', { text: r.code }), num(r.today), num(r.count)])));
+    fill(
+      'rejections-recent',
+      o.rejections.recent.map((r) =>
+        el('tr', {}, [
+          el('td', { text: new Date(r.at).toLocaleString() }),
+          el('td', { text: r.bankCode }),
+          el('td', { text: r.bankRef }),
+          el('td', { text: r.code }),
+          el('td', { text: r.message }),
+          el('td', {}, [link(r.ui, 'workflow')]),
+        ]),
+      ),
+    );
+  }
+
+  function showError(text) {
+    const box = document.getElementById('error');
+    box.textContent = text || '';
+    box.hidden = !text;
+  }
+
+  async function refresh() {
+    try {
+      const res = await fetch('/ops/api/overview', { credentials: 'same-origin', cache: 'no-store' });
+      if (res.status === 401) throw new Error('session expired: open /ops?token=<SPC_OPERATOR_TOKEN> again');
+      if (!res.ok) throw new Error(`the server answered ${res.status}`);
+      render(await res.json());
+      showError('');
+    } catch (err) {
+      showError(`Refresh failed (${err.message}); showing the last data.`);
+    } finally {
+      setTimeout(refresh, refreshMs);
+    }
+  }
+
+  refresh();
+})();

@@ -1,0 +1,98 @@
+// Helpers shared by the audit, ops and replay integration tests: waiting, business dates that no
+// other test file uses, settling a day end to end, and running the real `spc` command.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { confirmTransfers, getSettlementState, startSettlement, type SettlementState } from '../../client/settlements';
+import { addDays, isWeekend } from '../../domain/calendar';
+import { PROJECT_ROOT } from '../../infra/config';
+import type { Harness } from '../support/harness';
+
+export const WAIT_MS = 120_000;
+const POLL_MS = 200;
+/** One `spc` run: tsx compiles on the fly, and a replay bundles the workflows (tens of seconds on 2 busy cores). */
+export const CLI_TIMEOUT_MS = 180_000;
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = WAIT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+const usedDates = new Set<string>();
+
+/**
+ * A random weekday of 2023, distinct within this process. Workflow ids (settlement:BANK:DATE) and
+ * the BusinessDate attribute are shared by every test file on the one dev server; the settlement
+ * tests draw from 2025, the payment tests use today, so 2023 keeps these tests to themselves.
+ */
+export function auditWeekday(): string {
+  for (;;) {
+    const d = addDays('2023-01-02', randomBytes(2).readUInt16BE(0) % 360);
+    if (!isWeekend(d) && !usedDates.has(d)) {
+      usedDates.add(d);
+      return d;
+    }
+  }
+}
+
+export function uniqueTag(): string {
+  return `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+}
+
+/** Settles a bank-day end to end: start, wait for the payment list, confirm every transfer, wait for 'settled'. */
+export async function settleDay(h: Harness, bank: string, date: string): Promise<SettlementState> {
+  await startSettlement(h.ctx, bank, date, { operator: 'auditor-test' });
+  const ready = await waitFor(`settlement ${bank}:${date} delivered`, async () => {
+    const s = await getSettlementState(h.ctx, bank, date);
+    return s && ['delivered', 'settled'].includes(s.status) ? s : undefined;
+  });
+  if (ready.status === 'settled') return ready;
+  const confirmed = await confirmTransfers(h.ctx, bank, date, { transferRef: `TR-${bank}-${date}` });
+  if (!confirmed.ok) throw new Error(`confirmation refused: ${confirmed.code} ${confirmed.message}`);
+  return waitFor(`settlement ${bank}:${date} settled`, async () => {
+    const s = await getSettlementState(h.ctx, bank, date);
+    return s?.status === 'settled' ? s : undefined;
+  });
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node bin/spc.js <args>` against the test stack: the harness's database, Temporal and task queue. */
+export function runSpc(args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spc-cli-'));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/spc.js'), ...args], {
+      cwd: PROJECT_ROOT,
+      // A data dir of its own: the CLI never picks up a runtime.json of a developer's `spc up`.
+      env: { ...process.env, SPC_DATA_DIR: dataDir, TEMPORAL_NAMESPACE: 'default', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), CLI_TIMEOUT_MS);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The env that points `spc` at a harness. */
+export function harnessEnv(h: Harness): Record<string, string> {
+  return { DATABASE_URL: h.database.url, TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS as string, SPC_TASK_QUEUE: h.taskQueue };
+}
