@@ -123,12 +123,16 @@ export function createRegisterActivities(deps: ActivityDeps) {
       const runner = async () => {
         while (!failed && next < pending.length) {
           const row = pending[next++] as PendingRow;
-          buffer.push(await submitRow(row));
+          const result = await submitRow(row);
+          if (failed) return;
+          buffer.push(result);
           if (buffer.length >= REGISTER_FLUSH_ROWS) await flush();
         }
       };
       const runners = Array.from({ length: Math.min(REGISTER_SUBMIT_CONCURRENCY, pending.length) }, runner);
-      await Promise.all(runners).catch((err) => {
+      // A cancelled activity (worker shutting down, heartbeat lost) stops at once: its submissions
+      // wait for workers that may be gone, and the rows it did not record stay pending for the retry.
+      await Promise.race([Promise.all(runners), ctx.cancelled]).catch((err) => {
         failed = true;
         throw err;
       });

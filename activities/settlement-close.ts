@@ -50,20 +50,21 @@ export function createSettlementCloseActivities(deps: ActivityDeps) {
    * 'discrepancy' with the differences listed.
    */
   async function reconcileBankDay(input: BankDayRef): Promise<ReconcileResult> {
+    const registers = await db('registers')
+      .where({ bank_code: input.bankCode, business_date: input.businessDate })
+      .orderBy('id')
+      .select('id', 'declared_count', 'declared_total', 'status');
+    if (registers.length === 0) {
+      // Nothing declared, nothing to compare: no pass over the day's payments.
+      await db('settlements').where({ id: input.settlementId }).update({ discrepancies: JSON.stringify([]) });
+      return { register: null, discrepancies: [] };
+    }
     const posted = await db.raw<{ rows: Array<{ n: number; total: string }> }>(
       `SELECT count(*)::int AS n, COALESCE(sum(amount), 0) AS total FROM payments
         WHERE bank_code = ? AND business_date = ? AND status = 'accepted'`,
       [input.bankCode, input.businessDate],
     );
     const accepted = { count: posted.rows[0]?.n ?? 0, total: formatAmount(fromDb(posted.rows[0]?.total)) };
-    const registers = await db('registers')
-      .where({ bank_code: input.bankCode, business_date: input.businessDate })
-      .orderBy('id')
-      .select('id', 'declared_count', 'declared_total', 'status');
-    if (registers.length === 0) {
-      await db('settlements').where({ id: input.settlementId }).update({ discrepancies: JSON.stringify([]) });
-      return { accepted, register: null, discrepancies: [] };
-    }
 
     const declaredCount = registers.reduce((n, r) => n + Number(r.declared_count), 0);
     const declaredTotal = registers.reduce((t, r) => t.plus(fromDb(r.declared_total)), fromDb('0'));

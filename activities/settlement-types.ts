@@ -184,7 +184,8 @@ export interface CloseResult {
 }
 
 export interface ReconcileResult {
-  accepted: { count: number; total: string };
+  /** What the SPC holds as accepted; only computed when there is a register to compare with. */
+  accepted?: { count: number; total: string };
   register: SettlementState['register'];
   discrepancies: Discrepancy[];
 }

@@ -51,8 +51,10 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
   installErrorHandlers(app);
   for (const schema of sharedSchemas) app.addSchema(schema);
   app.decorateRequest('bank', null);
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
+    // Bank answers carry payers' names and addresses: no shared cache may keep them.
+    if (request.url.startsWith('/v1/')) reply.header('cache-control', 'no-store');
     return payload;
   });
 

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { historyToJson } from './history-json';
 import { kindOfType } from './query';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -135,7 +135,7 @@ export async function exportHistories(client: Client, opts: ExportOptions): Prom
   const entries: ManifestEntry[] = [];
   const exportOne = async (run: RunInfo): Promise<void> => {
     const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
-    const json = `${historyToJSON(history)}\n`;
+    const json = `${historyToJson(history)}\n`;
     const kind = kindOfType(run.type) ?? 'other';
     const rel = `${kind}/${historyFileName(run.workflowId, run.runId)}`;
     const target = path.join(opts.outDir, rel);

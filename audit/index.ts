@@ -10,3 +10,6 @@ export type { LedgerBreach, LedgerReport, LedgerScope, LedgerCheckName } from '.
 export { temporalChecks } from './workflow-records';
 export { archiveBankDay, bankDayArchiveDir, ArchiveError } from './archive';
 export type { ArchiveOptions, ArchiveResult } from './archive';
+export { historyToJson, historyFromJson } from './history-json';
+export { createArchiveActivities, archiveRootFromEnv } from './archive-activity';
+export type { ArchiveActivities, ArchiveBankDayInput, ArchiveBankDayOutput } from './archive-activity';

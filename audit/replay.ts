@@ -7,9 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
 import { workflowBundle } from '../worker/worker';
+import { historyFromJson } from './history-json';
 import { MANIFEST_FILE, sha256Hex, type Manifest, type ManifestEntry, type RunRef } from './export';
 
 /** Largest history file read (a payment history is ~30 KB; 64 MB is far past any sane workflow). */
@@ -147,13 +147,16 @@ export function historiesFromDir(dir: string): HistorySource[] {
 export async function* historiesFromTemporal(client: Client, opts: { query?: string; runs?: RunRef[] }): AsyncIterable<HistorySource> {
   for (const ref of opts.runs ?? []) {
     const handle = client.workflow.getHandle(ref.workflowId, ref.runId);
+    let description: Awaited<ReturnType<typeof handle.describe>>;
     try {
-      const [description, history] = await Promise.all([handle.describe(), handle.fetchHistory()]);
-      yield { workflowId: ref.workflowId, runId: description.runId, type: description.type, origin: 'temporal', history };
+      description = await handle.describe();
     } catch (err) {
       if ((err as Error)?.name !== 'WorkflowNotFoundError') throw err;
       yield { workflowId: ref.workflowId, runId: ref.runId, type: '?', origin: 'temporal', history: null, problem: 'no such workflow in Temporal (never started, or past the namespace retention: replay its archived export instead)' };
+      continue;
     }
+    const history = await client.workflow.getHandle(ref.workflowId, description.runId).fetchHistory();
+    yield { workflowId: ref.workflowId, runId: description.runId, type: description.type, origin: 'temporal', history };
   }
   if (opts.query) {
     for await (const w of client.workflow.list({ query: opts.query })) {
@@ -191,7 +194,7 @@ export interface ReplayOptions {
 function toHistory(history: unknown): unknown {
   const first = (history as { events?: Array<{ eventId?: unknown }> }).events?.[0];
   if (!first) throw new Error('the history has no events');
-  return typeof first.eventId === 'string' ? historyFromJSON(history) : history;
+  return typeof first.eventId === 'string' ? historyFromJson(history) : history;
 }
 
 function errorVerdict(err: Error | undefined): { verdict: ReplayVerdict; message?: string } {

@@ -9,6 +9,7 @@ import { registerBenchCommands } from './commands/bench';
 import { registerOpsCommands } from './commands/ops';
 import { registerDemoCommand } from './commands/demo';
 import { registerSettlementCommands } from './commands/settlement';
+import { registerBankCommands } from './commands/bank';
 
 const program = new Command('spc')
   .description('Settlement engine of a utility-payment Single Processing Center (payments, daily per-bank settlement, payment lists)')
@@ -23,6 +24,7 @@ registerBenchCommands(program);
 registerOpsCommands(program, runtime);
 registerDemoCommand(program, runtime);
 registerSettlementCommands(program, runtime);
+registerBankCommands(program, runtime);
 
 async function main(): Promise<number> {
   try {

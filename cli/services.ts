@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connection';
 import type { SpcConfig } from '../infra/config';
 import { startScheduleSync } from '../infra/schedules';
+import { startApiServer } from '../api/server';
 
 export interface Services {
   apiUrl?: string;
@@ -15,8 +16,19 @@ export async function startServices(opts: { cfg: SpcConfig; db: Db; client: Clie
   // One settlement schedule per bank at its cut-off, created now and kept in step with changed cut-offs.
   const schedules = await startScheduleSync(opts.client, opts.db, { taskQueue: opts.cfg.temporal.taskQueue, log: opts.log });
   stops.push(() => schedules.stop());
-  const apiUrl: string | undefined = undefined;
-  void opts;
+  let apiUrl: string | undefined;
+  if (opts.api) {
+    const server = await startApiServer({
+      db: opts.db, client: opts.client, taskQueue: opts.cfg.temporal.taskQueue, operatorToken: opts.cfg.operatorToken, host: opts.cfg.httpHost, port: opts.cfg.httpPort,
+    }).catch(async (err: NodeJS.ErrnoException) => {
+      for (const stop of stops.reverse()) await stop().catch(() => undefined);
+      if (err.code === 'EADDRINUSE') throw new Error(`port ${opts.cfg.httpPort} on ${opts.cfg.httpHost} is in use: set PORT (and HOST) to a free one, or start with --no-api`);
+      throw err;
+    });
+    stops.push(() => server.close());
+    apiUrl = opts.cfg.publicBaseUrl ?? server.url;
+    opts.log(`HTTP API listening on ${server.url}`);
+  }
   return {
     apiUrl,
     stop: async () => {

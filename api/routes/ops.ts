@@ -135,9 +135,9 @@ export async function loadOpsOverview(db: Db, now: Date, links: UiLinks): Promis
         WHERE NOT EXISTS (SELECT 1 FROM bank_days d WHERE d.bank_code = b.code AND d.business_date = ?::date)
      )
      SELECT days.bank_code, b.name AS bank_name, days.business_date, days.closed_at,
-            COALESCE(p.accepted_count, 0) AS accepted_count, COALESCE(p.accepted_total, 0)::text AS accepted_total,
-            COALESCE(p.cancelled_count, 0) AS cancelled_count, COALESCE(p.cancelled_total, 0)::text AS cancelled_total,
-            COALESCE(p.excluded_count, 0) AS excluded_count, COALESCE(p.excluded_total, 0)::text AS excluded_total,
+            COALESCE(p.accepted_count, 0) AS accepted_count, COALESCE(p.accepted_total, 0)::numeric(18,2)::text AS accepted_total,
+            COALESCE(p.cancelled_count, 0) AS cancelled_count, COALESCE(p.cancelled_total, 0)::numeric(18,2)::text AS cancelled_total,
+            COALESCE(p.excluded_count, 0) AS excluded_count, COALESCE(p.excluded_total, 0)::numeric(18,2)::text AS excluded_total,
             s.id AS settlement_id, s.status, s.net_total::text, s.discrepancies, s.confirm_due_date, s.workflow_id, s.run_id,
             COALESCE(l.lines, 0) AS lines, COALESCE(l.confirmed_lines, 0) AS confirmed_lines
        FROM days

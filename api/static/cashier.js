@@ -405,6 +405,13 @@
     $('account-form').addEventListener('submit', (e) => { e.preventDefault(); void lookUp(); });
     $('pay-form').addEventListener('submit', (e) => { e.preventDefault(); void accept(); });
     $('pay-form').addEventListener('input', recomputeTotal);
+    // A valid amount is shown back the way the invoice prints amounts: "2500" → "2 500,00".
+    $('pay-form').addEventListener('change', (e) => {
+      const input = e.target;
+      if (!(input instanceof HTMLInputElement) || !input.classList.contains('amount')) return;
+      const tiyn = parseTiyn(input.value);
+      if (tiyn !== null) input.value = amountRu(tiyn);
+    });
     $('pay-form').addEventListener('keydown', (e) => { if (e.target instanceof HTMLInputElement) onFieldKey(e); });
     $('pay-form').addEventListener('focusin', (e) => { if (e.target instanceof HTMLInputElement) e.target.select(); });
     $('clear').addEventListener('click', resetAll);

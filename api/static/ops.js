@@ -66,7 +66,7 @@
           num(d.excluded.count ? `${d.excluded.count} / ${d.excluded.total}` : '0'),
           num(s ? s.netTotal : ''),
           num(s ? `${s.confirmedLines} / ${s.lines}` : ''),
-          el('td', { class: 'discrepancy', text: s ? discrepancyText(s.discrepancies) : '' }),
+          el('td', { class: 'discrepancy', text: s && s.discrepancies.length ? `${s.status === 'discrepancy' ? 'waiting for a decision: ' : 'decided: '}${discrepancyText(s.discrepancies)}` : '' }),
           el('td', {}, [s ? link(s.ui, 'settlement') : el('span'), s && d.ui ? ' · ' : '', link(d.ui, 'workflows')]),
         ]);
       }),

@@ -15,6 +15,7 @@ import { BANK_CODE, BUSINESS_DATE, PAYMENT_STATUS, SETTLEMENT_STATUS } from '../
 import { recordOperatorAction, requireOperator } from '../../db/operator-audit';
 import type { Db } from '../../db/connection';
 import { REFERENCE_TTL_MS } from '../../activities/reference-cache';
+import { installWorkerRuntime } from '../../worker/run';
 import { CliError, printRows, type Runtime } from '../runtime';
 
 /** Rows `workflows list` prints unless --limit says otherwise; visibility pages through the rest. */
@@ -108,7 +109,7 @@ export async function addCalendarDay(db: Db, edit: CalendarEdit): Promise<{ prev
   }
   if (edit.kind === 'holiday') {
     const used = await db('bank_days').where({ business_date: edit.date }).count<{ n: string }[]>({ n: '*' }).first();
-    if (Number(used?.n ?? 0) > 0) return refuse(`payments are already posted to business date ${edit.date} (${used?.n} bank-days): it cannot become a holiday now`);
+    if (Number(used?.n ?? 0) > 0) return refuse(`payments are already posted to business date ${edit.date} (${used?.n} bank-day(s)): it cannot become a holiday now`);
   }
   return db.transaction(async (trx) => {
     const previous = (await trx('calendar_days').where({ day: edit.date }).forUpdate().first('kind', 'name')) ?? null;
@@ -264,7 +265,6 @@ function registerAuditCommands(program: Command, rt: Runtime): void {
     .option('--workflows <path>', 'replay against these workflow sources instead of the current code, e.g. a branch about to be deployed')
     .option('--json', 'print the summary as JSON')
     .action(async (opts: SelectionOpts & { dir?: string; workflows?: string; json?: boolean }) => {
-      const { installWorkerRuntime } = await import('../../worker/run');
       installWorkerRuntime('ERROR');
       let sources: Iterable<HistorySource> | AsyncIterable<HistorySource>;
       if (opts.dir) {

@@ -47,8 +47,12 @@ async function audited<T>(rt: Runtime, operator: string, action: string, args: R
 function printSummary(s: SettlementState, link?: string): void {
   const out: string[] = [];
   out.push(`${s.workflowId}  ${s.status}  (started by ${s.startedBy})`);
-  out.push(`  payments ${s.counts.payments} posted, ${s.counts.reversals} reversed, ${s.counts.accepted} in the list`);
-  out.push(`  totals   posted ${s.totals.payments}  reversed ${s.totals.reversals}  net ${s.totals.net}  confirmed ${s.totals.confirmed} KZT`);
+  if (s.dates.aggregatedAt) {
+    out.push(`  payments ${s.counts.payments} posted, ${s.counts.reversals} reversed, ${s.counts.accepted} in the list`);
+    out.push(`  totals   posted ${s.totals.payments}  reversed ${s.totals.reversals}  net ${s.totals.net}  confirmed ${s.totals.confirmed} KZT`);
+  } else {
+    out.push('  payments and totals are counted at aggregation (after the close and the reconciliation)');
+  }
   const d = s.dates;
   const dates = [
     ['closed', d.closedAt], ['aggregated', d.aggregatedAt], ['delivered', d.deliveredAt], ['overdue', d.overdueAt], ['settled', d.settledAt],

@@ -1,6 +1,8 @@
 // The bank API's contract, over real HTTP against a running server, a real worker, Temporal and
 // Postgres: every endpoint, every error code, isolation between two banks, idempotency.
+import { Client, Connection } from '@temporalio/client';
 import { revokeApiKey, createApiKey } from '../../api/keys';
+import { buildApiServer } from '../../api/server';
 import { ACCOUNTS, loadCalendar, recentBusinessDay, startApiWorld, waitFor, registerCsv, type ApiWorld } from './api-support';
 
 jest.setTimeout(240_000);
@@ -26,6 +28,17 @@ describe('service endpoints', () => {
     const res = await w.call('GET', '/health', { key: null });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ok', postgres: 'ok', temporal: 'ok' });
+  });
+
+  it('answers /health with 503 UNAVAILABLE when Temporal cannot be reached', async () => {
+    const app = buildApiServer({ db: w.h.database.db, client: new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) }), taskQueue: 'none', logger: false });
+    try {
+      const res = await app.inject({ method: 'GET', url: '/health' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toEqual({ code: 'UNAVAILABLE', message: expect.any(String), details: { postgres: 'ok', temporal: expect.stringMatching(/^down: /) } });
+    } finally {
+      await app.close();
+    }
   });
 
   it('serves the OpenAPI document with every bank endpoint, and the docs page', async () => {

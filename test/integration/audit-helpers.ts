@@ -28,13 +28,14 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 const usedDates = new Set<string>();
 
 /**
- * A random weekday of 2023, distinct within this process. Workflow ids (settlement:BANK:DATE) and
- * the BusinessDate attribute are shared by every test file on the one dev server; the settlement
- * tests draw from 2025, the payment tests use today, so 2023 keeps these tests to themselves.
+ * A random weekday of `year`, distinct within this process. Workflow ids (settlement:BANK:DATE)
+ * and the BusinessDate attribute are shared by every test file on the one dev server; the
+ * settlement tests draw from 2025 and the payment tests use today, so each of these files takes
+ * a year of its own before 2025 (ledger 2023, export 2022, ops 2021, recording 2020).
  */
-export function auditWeekday(): string {
+export function auditWeekday(year: number): string {
   for (;;) {
-    const d = addDays('2023-01-02', randomBytes(2).readUInt16BE(0) % 360);
+    const d = addDays(`${year}-01-04`, randomBytes(2).readUInt16BE(0) % 360);
     if (!isWeekend(d) && !usedDates.has(d)) {
       usedDates.add(d);
       return d;
@@ -62,6 +63,11 @@ export async function settleDay(h: Harness, bank: string, date: string): Promise
   });
 }
 
+/** Drops unset variables: `{ SPC_OPERATOR: undefined }` means "not set" for the child, not the text "undefined". */
+function childEnv(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;
@@ -75,7 +81,7 @@ export function runSpc(args: string[], env: Record<string, string | undefined>):
     const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/spc.js'), ...args], {
       cwd: PROJECT_ROOT,
       // A data dir of its own: the CLI never picks up a runtime.json of a developer's `spc up`.
-      env: { ...process.env, SPC_DATA_DIR: dataDir, TEMPORAL_NAMESPACE: 'default', ...env },
+      env: childEnv({ ...process.env, SPC_DATA_DIR: dataDir, TEMPORAL_NAMESPACE: 'default', ...env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -45,7 +45,7 @@ const checksBroken = (r: LedgerReport) => r.checks.filter((c) => c.breaches > 0)
 beforeAll(async () => {
   h = await startHarness('audit-ledger');
   await createPaymentWorld(h.database.db);
-  date = auditWeekday();
+  date = auditWeekday(2023);
   ids.whole = await accepted({ amount: '450.00' });
   ids.electric = await accepted({ amount: '1000.00', lines: [{ service: 'ELEC', amount: '1000.00' }] });
   ids.doomed = await accepted({ amount: '300.00' });

@@ -12,12 +12,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { submitPayment, cancelPayment } from '../../client/payments';
 import { confirmTransfers, getSettlementState, resolveDiscrepancy, startSettlement } from '../../client/settlements';
 import { submitRegister } from '../../client/registers';
 import { parseRegisterCsv } from '../../api/register-csv';
-import { bundleWorkflows, historiesFromDir, replayHistories, type HistorySource, type ReplaySummary } from '../../audit';
+import { bundleWorkflows, historiesFromDir, historyToJson, replayHistories, type HistorySource, type ReplaySummary } from '../../audit';
 import { makeKzIban } from '../../domain/identifiers';
 import { loadConfig } from '../../infra/config';
 import { findTemporalCli } from '../../infra/temporal-binary';
@@ -51,12 +50,12 @@ const verdicts = (s: ReplaySummary) => Object.fromEntries(s.outcomes.map((o) => 
   let h: Harness;
   let native: NativeConnection;
   const tag = uniqueTag();
-  const date = auditWeekday();
+  const date = auditWeekday(2020);
 
   async function save(kind: string, name: string, workflowId: string, runId?: string): Promise<void> {
     const history = await h.client.workflow.getHandle(workflowId, runId).fetchHistory();
     fs.mkdirSync(path.join(HISTORIES, kind), { recursive: true });
-    fs.writeFileSync(path.join(HISTORIES, kind, `${name}.json`), `${historyToJSON(history)}\n`);
+    fs.writeFileSync(path.join(HISTORIES, kind, `${name}.json`), `${historyToJson(history)}\n`);
   }
 
   async function closed(workflowId: string): Promise<string> {
