@@ -147,6 +147,20 @@ async function bareAggregation(db: Db, bank: string, date: string): Promise<{ se
   });
 }
 
+/** How long an activity of a workflow ran (started to completed), from the workflow's history. */
+async function activitySeconds(client: Client, workflowId: string, activityType: string): Promise<number> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const at = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
+  const scheduled = new Set<string>();
+  let startedMs = 0;
+  for (const e of history.events ?? []) {
+    if (e.activityTaskScheduledEventAttributes?.activityType?.name === activityType) scheduled.add(String(e.eventId));
+    if (e.activityTaskStartedEventAttributes && scheduled.has(String(e.activityTaskStartedEventAttributes.scheduledEventId))) startedMs = at(e.eventTime);
+    if (e.activityTaskCompletedEventAttributes && scheduled.has(String(e.activityTaskCompletedEventAttributes.scheduledEventId))) return (at(e.eventTime) - startedMs) / 1000;
+  }
+  throw new Error(`no completed ${activityType} in the history of ${workflowId}`);
+}
+
 function loadNote(): string {
   const [one, five] = os.loadavg();
   return `load average ${one?.toFixed(2)} (1 min), ${five?.toFixed(2)} (5 min) on ${os.cpus().length} CPU(s)`;
@@ -212,6 +226,8 @@ export async function runSettlementBench(opts: { payments: number }): Promise<Se
     }
     log(`settled HSBK ${date} through the workflow in ${settleSeconds.toFixed(3)} s; RSS ${rssBeforeMb.toFixed(0)} MB before, peak ${(peakRss / MB).toFixed(0)} MB; ${loadNote()}`);
 
+    const aggregationSeconds = await activitySeconds(client, `settlement:HSBK:${date}`, 'aggregateSettlement');
+    log(`of which the aggregation activity (INSERT ... SELECT and the totals check) took ${aggregationSeconds.toFixed(3)} s, the rest of the engine ${(settleSeconds - aggregationSeconds).toFixed(3)} s`);
     const after = await bareAggregation(env.db, 'HSBK', date);
     log(`bare SQL aggregation (after): ${after.seconds.toFixed(3)} s; ${loadNote()}`);
     const sql = { seconds: (before.seconds + after.seconds) / 2 };

@@ -66,6 +66,32 @@ async function hasFinished(ctx: SettlementClientContext, workflowId: string, err
   }
 }
 
+/** Attempts of an update that the server turned away because the workflow task it landed in failed. */
+const UPDATE_ATTEMPTS_MAX = 6;
+const UPDATE_RETRY_BASE_MS = 100;
+
+/**
+ * An update that arrives while a workflow task is running can make the server fail that task
+ * ("UnhandledCommand") and answer the update with FAILED_PRECONDITION: "unexpected workflow task
+ * failure". Nothing was applied; the next workflow task takes it. Retrying is safe because the
+ * update id is derived from the request.
+ */
+function isTransientUpdateFailure(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: number; details?: string; message?: string } })?.cause;
+  return errorName(err) === 'ServiceError' && cause?.code === 9 && /workflow task failure/i.test(`${cause.details ?? ''} ${cause.message ?? ''}`);
+}
+
+async function withUpdateRetry<T>(send: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (err) {
+      if (attempt >= UPDATE_ATTEMPTS_MAX || !isTransientUpdateFailure(err)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, UPDATE_RETRY_BASE_MS * 2 ** (attempt - 1)));
+    }
+  }
+}
+
 /** Identical requests share one update id, so Temporal itself deduplicates a retried call. */
 function updateIdFor(kind: string, payload: unknown): string {
   return `${kind}-${createHash('sha256').update(JSON.stringify(payload)).digest('hex').slice(0, 32)}`;
@@ -128,10 +154,12 @@ export async function resolveDiscrepancy(
 ): Promise<SettlementState> {
   const workflowId = settlementWorkflowId(bankCode, businessDate);
   try {
-    return await ctx.client.workflow.getHandle(workflowId).executeUpdate(resolveDiscrepancyUpdate, {
-      args: [{ decision, operator }],
-      updateId: updateIdFor('resolve', { decision, operator }),
-    });
+    return await withUpdateRetry(() =>
+      ctx.client.workflow.getHandle(workflowId).executeUpdate(resolveDiscrepancyUpdate, {
+        args: [{ decision, operator }],
+        updateId: updateIdFor('resolve', { decision, operator }),
+      }),
+    );
   } catch (err) {
     if (await hasFinished(ctx, workflowId, err)) throw new SettlementActionError('NOT_AWAITING_DECISION', `settlement ${workflowId} has finished: no discrepancy waits for a decision`);
     if (errorName(err) === 'WorkflowNotFoundError') throw new SettlementActionError('SETTLEMENT_NOT_FOUND', `no settlement of ${bankCode} for ${businessDate}: start it first`);
@@ -153,10 +181,12 @@ export async function confirmTransfers(
 ): Promise<{ ok: true; state: SettlementState } | { ok: false; code: string; message: string }> {
   const workflowId = settlementWorkflowId(bankCode, businessDate);
   try {
-    const state = await ctx.client.workflow.getHandle(workflowId).executeUpdate(confirmTransfersUpdate, {
-      args: [confirmation],
-      updateId: updateIdFor('confirm', confirmation),
-    });
+    const state = await withUpdateRetry(() =>
+      ctx.client.workflow.getHandle(workflowId).executeUpdate(confirmTransfersUpdate, {
+        args: [confirmation],
+        updateId: updateIdFor('confirm', confirmation),
+      }),
+    );
     return { ok: true, state };
   } catch (err) {
     if (await hasFinished(ctx, workflowId, err)) return answerFromSettled(ctx, bankCode, businessDate, confirmation);

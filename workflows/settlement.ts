@@ -13,7 +13,7 @@
 // the business date and starts the settlement as an abandoned child with the business-key id.
 import {
   ApplicationFailure, CancellationScope, ParentClosePolicy, allHandlersFinished, condition, defineQuery, defineUpdate, isCancellation, log,
-  proxyActivities, setHandler, sleep, startChild, upsertMemo, upsertSearchAttributes, workflowInfo,
+  proxyActivities, proxyLocalActivities, setHandler, sleep, startChild, upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { SettlementActivities } from '../activities/settlement';
@@ -44,8 +44,15 @@ const BANK_REF_RE = /^[A-Za-z0-9._\-/]{1,64}$/;
 /** A timeline longer than this keeps its first and last entries: the query result stays small. */
 const TIMELINE_ENTRIES_MAX = 100;
 
+// The short steps run as local activities: one round trip through the server less each, which is
+// most of the engine's own time in a settlement. All are idempotent, like every activity here.
 const { closeBankDay, reconcileBankDay, excludePayments, storeSettlementFiles, confirmSettlementLines, markSettlementOverdue, settleSettlement } =
-  proxyActivities<SettlementActivities>({ startToCloseTimeout: '2 minutes', retry: retryPolicy });
+  proxyLocalActivities<SettlementActivities>({
+    startToCloseTimeout: '2 minutes',
+    // Beyond this, retries are scheduled as durable timers instead of inside one workflow task.
+    localRetryThreshold: '10s',
+    retry: retryPolicy,
+  });
 
 // Aggregating a million payments takes seconds, on a loaded machine minutes; it heartbeats.
 const { aggregateSettlement } = proxyActivities<SettlementActivities>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '1 minute', retry: retryPolicy });

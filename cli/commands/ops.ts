@@ -225,9 +225,16 @@ const selectionOptions = (cmd: Command) =>
     .option('--type <type>', `workflow kind: ${WORKFLOW_KINDS.join(' | ')}`)
     .option('--workflow-id <id>', 'a workflow id (repeatable), e.g. payment:HSBK:ref-1', collect);
 
+/** The core of an SDK replay error: "[TMPRL1100] Nondeterminism error: ..." without the Rust debug wrapping. */
+export function replayReason(message: string): string {
+  const inner = /message: "((?:[^"\\]|\\.)*)"/.exec(message)?.[1];
+  return (inner ?? message.split('\n')[0] ?? '').replace(/\\"/g, '"');
+}
+
 function printReplayLine(o: ReplayOutcome): void {
-  const verdict = o.verdict === 'ok' ? 'ok  ' : o.verdict === 'nondeterministic' ? 'NONDETERMINISTIC' : 'FAILED';
-  process.stdout.write(`${verdict.padEnd(16)}  ${o.type.padEnd(18)}  ${o.workflowId}  ${o.runId}${o.message ? `\n    ${o.message.split('\n')[0]}` : ''}\n`);
+  const verdict = o.verdict === 'ok' ? 'ok' : o.verdict === 'nondeterministic' ? 'NONDETERMINISTIC' : 'FAILED';
+  const file = o.origin === 'temporal' ? '' : `  ${path.basename(o.origin)}`;
+  process.stdout.write(`${verdict.padEnd(16)}  ${o.type.padEnd(18)}  ${o.workflowId}  ${o.runId}${file}${o.message ? `\n    ${replayReason(o.message)}` : ''}\n`);
 }
 
 function printLedgerReport(report: LedgerReport): void {

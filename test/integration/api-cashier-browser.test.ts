@@ -118,6 +118,17 @@ describe('cashier workplace', () => {
     expect([reading.value, reading.previous_value]).toEqual(['1650.500', '1500.000']);
   });
 
+  it('cancels the payment just accepted, after the cashier confirms', async () => {
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.locator('#cancel-payment').click();
+    await page.locator('#receipt-status', { hasText: 'ПЛАТЁЖ ОТМЕНЁН' }).waitFor({ timeout: 60_000 });
+    await messageSays('отменён');
+    const payment = await w.h.database.db('payments').where({ bank_code: 'HSBK', account_number: ACCOUNTS.main, channel: 'cash_desk' }).orderBy('id', 'desc').first();
+    expect(payment.status).toBe('cancelled');
+    expect(await page.locator('#cancel-payment').isHidden()).toBe(true);
+    expect(await focused('id')).toBe('next');
+  });
+
   it('starts the next payment with Enter and says in Russian when a reading is below the previous one', async () => {
     await page.keyboard.press('Enter');
     expect(await focused('id')).toBe('account');
