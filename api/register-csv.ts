@@ -2,7 +2,7 @@
 // a file with any malformed line is refused as a whole, naming the lines, and nothing is posted.
 // Business checks (unknown account, amounts that do not match the invoice, readings below the
 // previous one) are not format errors: those rows are posted and rejected one by one.
-import { InvalidAmountError, Money, formatAmount, parseAmount, sum } from '../domain/money';
+import { AMOUNT_MAX, toTiyn } from '../domain/money';
 import { almatyToUtc } from '../domain/calendar';
 import { isRealDate, parseIsoInstant } from './instant';
 import { ACCOUNT_RE, BANK_REF_RE, PAYMENT_LINES_MAX, PAYMENT_READINGS_MAX, SERVICE_CODE_RE } from '../domain/payment-types';
@@ -47,15 +47,26 @@ export type ParsedRegister = { ok: true; header: RegisterHeader; rows: RegisterR
 /** Thrown inside the parser for one bad value; collected per line. */
 class FieldError extends Error {}
 
+// Amounts are checked and summed as integer tiyn (bigint): exact like decimal.js, and a 100,000-row
+// file is parsed in a fraction of the time. Same grammar and limit as parseAmount (domain/money.ts).
+const AMOUNT_TEXT_RE = /^(0|[1-9]\d{0,15})(?:\.(\d{1,2}))?$/;
+const AMOUNT_MAX_TIYN = toTiyn(AMOUNT_MAX);
+
+function formatTiyn(tiyn: bigint): string {
+  return `${tiyn / 100n}.${String(tiyn % 100n).padStart(2, '0')}`;
+}
+
+function amountTiyn(value: string, what: string, positive: boolean): bigint {
+  const m = AMOUNT_TEXT_RE.exec(value);
+  if (!m) throw new FieldError(`${what}: ${JSON.stringify(value)} is not an amount (digits, "." and up to two fraction digits, e.g. 1250.50)`);
+  const tiyn = BigInt(m[1] as string) * 100n + BigInt((m[2] ?? '').padEnd(2, '0'));
+  if (tiyn > AMOUNT_MAX_TIYN) throw new FieldError(`${what}: ${value} is above the limit of ${formatTiyn(AMOUNT_MAX_TIYN)}`);
+  if (positive && tiyn <= 0n) throw new FieldError(`${what} must be greater than zero`);
+  return tiyn;
+}
+
 function amountField(value: string, what: string, positive: boolean): string {
-  try {
-    const amount = parseAmount(value);
-    if (positive && amount.lte(0)) throw new FieldError(`${what} must be greater than zero`);
-    return formatAmount(amount);
-  } catch (err) {
-    if (err instanceof InvalidAmountError) throw new FieldError(`${what}: ${JSON.stringify(value)} is not an amount (digits, "." and up to two fraction digits, e.g. 1250.50)`);
-    throw err;
-  }
+  return formatTiyn(amountTiyn(value, what, positive));
 }
 
 /** "ELEC:100.00|CWATER:50.00" → pairs; `check` validates the value part. */
@@ -104,10 +115,13 @@ function parseColumns(line: string): string[] {
   return columns;
 }
 
-function parseRow(line: string, lineNo: number, columns: string[]): RegisterRow {
+function parseRow(line: string, lineNo: number, columns: ReadonlyMap<string, number>): RegisterRow {
   const fields = line.split(REGISTER_SEPARATOR);
-  if (fields.length !== columns.length) throw new FieldError(`${fields.length} fields, the header row has ${columns.length}`);
-  const get = (name: string): string => (fields[columns.indexOf(name)] ?? '').trim();
+  if (fields.length !== columns.size) throw new FieldError(`${fields.length} fields, the header row has ${columns.size}`);
+  const get = (name: string): string => {
+    const index = columns.get(name);
+    return index === undefined ? '' : (fields[index] ?? '').trim();
+  };
   const bankRef = get('bank_ref');
   if (!BANK_REF_RE.test(bankRef)) throw new FieldError(`bank_ref ${JSON.stringify(bankRef)} must be 1-64 of A-Z a-z 0-9 . _ - /`);
   const account = get('account');
@@ -162,9 +176,9 @@ export function parseRegisterCsv(text: string): ParsedRegister {
     if (!(err instanceof FieldError)) throw err;
     fail(1, err.message);
   }
-  let columns: string[] | undefined;
+  let columns: Map<string, number> | undefined;
   try {
-    columns = parseColumns(lines[1] as string);
+    columns = new Map(parseColumns(lines[1] as string).map((name, index) => [name, index]));
   } catch (err) {
     if (!(err instanceof FieldError)) throw err;
     fail(2, err.message);
@@ -194,8 +208,10 @@ export function parseRegisterCsv(text: string): ParsedRegister {
 
   if (header && errorCount === 0) {
     if (header.declaredCount !== rows.length) fail(1, `the header declares count=${header.declaredCount} but the file has ${rows.length} payment rows`);
-    const total = sum(rows.map((r) => new Money(r.amount)));
-    if (!total.eq(header.declaredTotal)) fail(1, `the header declares total=${header.declaredTotal} but the rows sum to ${formatAmount(total)}`);
+    const totalTiyn = rows.reduce((t, r) => t + amountTiyn(r.amount, 'amount', true), 0n);
+    if (totalTiyn !== amountTiyn(header.declaredTotal, 'total', false)) {
+      fail(1, `the header declares total=${header.declaredTotal} but the rows sum to ${formatTiyn(totalTiyn)}`);
+    }
   }
   if (errorCount > 0 || !header) return { ok: false, errors, errorCount };
   return { ok: true, header, rows };

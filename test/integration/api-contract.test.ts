@@ -184,6 +184,7 @@ describe('payments', () => {
     ['ACCOUNT_NOT_FOUND', { account: '7199999999' }],
     ['ACCOUNT_NOT_FOUND', { account: 'abc' }],
     ['NO_INVOICE', { account: ACCOUNTS.noInvoice }],
+    ['NOTHING_DUE', { account: ACCOUNTS.nothingDue }],
     ['AMOUNT_MISMATCH', { amount: '1000.00', lines: [{ service: 'ELEC', amount: '600.00' }, { service: 'SEWER', amount: '300.00' }] }],
     ['INVALID_AMOUNT', { amount: '0' }],
     ['INVALID_AMOUNT', { amount: '-5.00' }],

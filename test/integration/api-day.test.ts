@@ -104,15 +104,24 @@ it('runs a bank\'s day through HTTP: look up, pay, refusals, cancel, register, p
     ['pain001', `/v1/settlements/${encodeURIComponent(id)}/pain001.xml`],
   ]);
 
-  // The bank transfers and confirms; the day is settled, and so is every payment of it.
-  const transferRef = `TRF-${w.run}`;
-  const confirmed = await w.call('POST', `/v1/settlements/${encodeURIComponent(id)}/confirmation`, { json: { transferRef } });
-  expect(confirmed.status).toBe(200);
-  expect(confirmed.body.status).toBe('settled');
-  expect(confirmed.body.lines.every((l: { transferRef: string }) => l.transferRef === transferRef)).toBe(true);
-  const again = await w.call('POST', `/v1/settlements/${encodeURIComponent(id)}/confirmation`, { json: { transferRef } });
+  // The bank transfers and confirms, line by line; the day is settled, and so is every payment of it.
+  const confirm = (json: unknown) => w.call('POST', `/v1/settlements/${encodeURIComponent(id)}/confirmation`, { json });
+  const lineNos: number[] = delivered.lines.map((l: { lineNo: number }) => l.lineNo);
+  expect(lineNos.length).toBeGreaterThan(1);
+  const [first, ...rest] = lineNos;
+  const partly = await confirm({ lines: [{ lineNo: first, transferRef: `TRF-${w.run}-${first}` }] });
+  expect([partly.status, partly.body.status]).toEqual([200, 'delivered']);
+  const twice = await confirm({ lines: [{ lineNo: first, transferRef: 'ANOTHER-REF' }] });
+  expect([twice.status, twice.body.code]).toEqual([409, 'LINE_ALREADY_CONFIRMED']);
+  const unknownLine = await confirm({ lines: [{ lineNo: 99, transferRef: 'X-99' }] });
+  expect([unknownLine.status, unknownLine.body.code]).toEqual([422, 'UNKNOWN_LINE']);
+  const remaining = { lines: rest.map((lineNo) => ({ lineNo, transferRef: `TRF-${w.run}-${lineNo}` })) };
+  const confirmed = await confirm(remaining);
+  expect([confirmed.status, confirmed.body.status]).toEqual([200, 'settled']);
+  expect(confirmed.body.lines.map((l: { lineNo: number; transferRef: string }) => l.transferRef)).toEqual(lineNos.map((n) => `TRF-${w.run}-${n}`));
+  const again = await confirm(remaining);
   expect([again.status, again.body.status]).toEqual([200, 'settled']);
-  const other = await w.call('POST', `/v1/settlements/${encodeURIComponent(id)}/confirmation`, { json: { transferRef: 'SOMETHING-ELSE' } });
+  const other = await confirm({ transferRef: 'SOMETHING-ELSE' });
   expect([other.status, other.body.code]).toEqual([409, 'ALREADY_SETTLED']);
 
   const payment = await w.call('GET', `/v1/payments/${p1.bankRef}`);

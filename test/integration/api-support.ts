@@ -13,6 +13,8 @@ export const ACCOUNTS = {
   main: '7100000001',
   /** In the SPC database, but no invoice. */
   noInvoice: '7100000002',
+  /** An invoice with nothing due and nothing charged (SEWER paid ahead). */
+  nothingDue: '7100000003',
   /** Simple accounts for registers: WASTE 1596.00 due. */
   simple: ['7100000010', '7100000011', '7100000012', '7100000013', '7100000014'],
 } as const;
@@ -50,6 +52,7 @@ export async function createApiAccounts(h: Harness): Promise<void> {
     ],
   });
   await db('personal_accounts').insert({ number: ACCOUNTS.noInvoice, holder_name: 'Иванова Мария Петровна', address: 'г. Алматы, ул. Толе би, д. 3, кв. 1' });
+  await createAccount(db, { number: ACCOUNTS.nothingDue, lines: [{ service: 'SEWER', opening: '-50.00', charged: '0.00' }] });
   for (const number of ACCOUNTS.simple) await createAccount(db, { number, lines: [{ service: 'WASTE', charged: '1596.00' }] });
 }
 
