@@ -24,7 +24,7 @@ export function registerBenchCommands(program: Command): void {
         process.stdout.write(`${JSON.stringify(result)}\n`);
         return;
       }
-      const { runPaymentBench } = await import('../../bench/payments');
+      const { runPaymentBench } = require('../../bench/payments') as typeof import('../../bench/payments');
       const result = await runPaymentBench({
         payments: positive(opts.payments, '--payments'),
         concurrency: positive(opts.concurrency, '--concurrency'),
