@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
-import { workflowBundle } from '../worker/worker';
+import { quietBundlerLogger, workflowBundle } from '../worker/worker';
 import { historyFromJson } from './history-json';
 import { MANIFEST_FILE, sha256Hex, type Manifest, type ManifestEntry, type RunRef } from './export';
 
@@ -166,14 +166,6 @@ export async function* historiesFromTemporal(client: Client, opts: { query?: str
   }
 }
 
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};
 
 /**
  * Bundles other workflow sources (a branch about to be deployed, a test variant) to replay
@@ -181,7 +173,7 @@ const quietLogger = {
  */
 export async function bundleWorkflows(workflowsPath: string): Promise<WorkflowBundleOption> {
   if (!fs.existsSync(workflowsPath)) throw new ReplaySourceError(`${workflowsPath} does not exist: give the module that exports the workflows (like workflows/index.ts)`);
-  return bundleWorkflowCode({ workflowsPath: path.resolve(workflowsPath), logger: quietLogger });
+  return bundleWorkflowCode({ workflowsPath: path.resolve(workflowsPath), logger: quietBundlerLogger });
 }
 
 export interface ReplayOptions {

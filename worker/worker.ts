@@ -26,7 +26,7 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundlePromise;
 }
 
-const quietBundlerLogger = {
+export const quietBundlerLogger = {
   log: () => undefined,
   trace: () => undefined,
   debug: () => undefined,

@@ -6,6 +6,7 @@ import { startApiServer, type RunningApiServer } from '../../api/server';
 import { createApiKey } from '../../api/keys';
 import { addDays, isBusinessDay, toAlmaty, type CalendarOverrides } from '../../domain/calendar';
 import { startHarness, type Harness } from '../support/harness';
+export { waitFor } from '../support/wait';
 import { createAccount, createWorld } from '../support/fixtures';
 
 export const ACCOUNTS = {
@@ -111,15 +112,6 @@ export function recentBusinessDay(calendar: CalendarOverrides, pick: number): st
   return days[pick % days.length] as string;
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 180_000, pollMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
-  }
-}
 
 /** Builds a register file (docs/registers.md) from rows; the header's count and total are computed unless given. */
 export function registerCsv(

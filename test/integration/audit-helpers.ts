@@ -9,21 +9,17 @@ import { confirmTransfers, getSettlementState, startSettlement, type SettlementS
 import { addDays, isWeekend } from '../../domain/calendar';
 import { PROJECT_ROOT } from '../../infra/config';
 import type { Harness } from '../support/harness';
+import { waitFor as waitForShared } from '../support/wait';
 
 export const WAIT_MS = 120_000;
 const POLL_MS = 200;
+
+export function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = WAIT_MS): Promise<T> {
+  return waitForShared(what, probe, timeoutMs, POLL_MS);
+}
 /** One `spc` run: tsx compiles on the fly, and a replay bundles the workflows (tens of seconds on 2 busy cores). */
 export const CLI_TIMEOUT_MS = 180_000;
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
 
 const usedDates = new Set<string>();
 

@@ -17,6 +17,7 @@ import { describeSchedules, ensureSchedules, settlementScheduleId } from '../../
 import { startHarness, type Harness } from '../support/harness';
 import { WORLD, createPaymentWorld, ledgerBreaches, validBin } from '../support/payment-world';
 import { validateWithXsd } from '../support/xmllint';
+import { waitFor as waitForShared } from '../support/wait';
 import { makeKzIban } from '../../domain/identifiers';
 
 // jest 29 ignores testTimeout inside a `projects` entry; the machine is shared, so be generous.
@@ -24,6 +25,7 @@ jest.setTimeout(240_000);
 
 const WAIT_MS = 120_000;
 const POLL_MS = 200;
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = WAIT_MS) => waitForShared(what, probe, timeoutMs, POLL_MS);
 
 let h: Harness;
 let seq = 0;
@@ -43,15 +45,6 @@ function pastWeekday(): string {
   }
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
 
 const stateOf = (bank: string, date: string) => getSettlementState(h.ctx, bank, date);
 const waitForStatus = (bank: string, date: string, status: SettlementState['status']) =>
