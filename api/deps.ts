@@ -9,6 +9,8 @@ export interface ApiDeps {
   taskQueue: string;
   /** Token of the operator page (api/routes/ops.ts); unset: the operator page is closed. */
   operatorToken?: string;
+  /** Base URL of the Temporal Web UI, for links on the operator page. */
+  temporalUiUrl?: string;
   /** A pino-compatible logger, or true for fastify's default; default: warnings and errors to stderr. */
   logger?: FastifyBaseLogger | boolean;
 }

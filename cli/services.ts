@@ -4,22 +4,32 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connection';
 import type { SpcConfig } from '../infra/config';
 import { startScheduleSync } from '../infra/schedules';
+import { randomBytes } from 'node:crypto';
 import { startApiServer } from '../api/server';
+
+const OPERATOR_TOKEN_BYTES = 18;
 
 export interface Services {
   apiUrl?: string;
+  /** The operator page's address with its token, when the API runs. */
+  opsUrl?: string;
   stop(): Promise<void>;
 }
 
-export async function startServices(opts: { cfg: SpcConfig; db: Db; client: Client; api: boolean; log: (m: string) => void }): Promise<Services> {
+export async function startServices(opts: { cfg: SpcConfig; db: Db; client: Client; api: boolean; temporalUiUrl?: string; log: (m: string) => void }): Promise<Services> {
   const stops: Array<() => Promise<void>> = [];
   // One settlement schedule per bank at its cut-off, created now and kept in step with changed cut-offs.
   const schedules = await startScheduleSync(opts.client, opts.db, { taskQueue: opts.cfg.temporal.taskQueue, log: opts.log });
   stops.push(() => schedules.stop());
   let apiUrl: string | undefined;
+  let opsUrl: string | undefined;
   if (opts.api) {
+    // Without a configured token the operator page gets one for this run only, printed once below,
+    // so that a newcomer's /ops works while nothing guessable protects it.
+    const operatorToken = opts.cfg.operatorToken ?? randomBytes(OPERATOR_TOKEN_BYTES).toString('base64url');
     const server = await startApiServer({
-      db: opts.db, client: opts.client, taskQueue: opts.cfg.temporal.taskQueue, operatorToken: opts.cfg.operatorToken, host: opts.cfg.httpHost, port: opts.cfg.httpPort,
+      db: opts.db, client: opts.client, taskQueue: opts.cfg.temporal.taskQueue, operatorToken, temporalUiUrl: opts.temporalUiUrl,
+      host: opts.cfg.httpHost, port: opts.cfg.httpPort,
     }).catch(async (err: NodeJS.ErrnoException) => {
       for (const stop of stops.reverse()) await stop().catch(() => undefined);
       if (err.code === 'EADDRINUSE') throw new Error(`port ${opts.cfg.httpPort} on ${opts.cfg.httpHost} is in use: set PORT (and HOST) to a free one, or start with --no-api`);
@@ -27,10 +37,12 @@ export async function startServices(opts: { cfg: SpcConfig; db: Db; client: Clie
     });
     stops.push(() => server.close());
     apiUrl = opts.cfg.publicBaseUrl ?? server.url;
+    opsUrl = `${apiUrl}/ops?token=${encodeURIComponent(operatorToken)}`;
     opts.log(`HTTP API listening on ${server.url}`);
   }
   return {
     apiUrl,
+    opsUrl,
     stop: async () => {
       for (const stop of stops.reverse()) await stop();
     },

@@ -88,7 +88,7 @@ export function registerCoreCommands(program: Command, rt: Runtime): void {
           bar.done();
         }
         worker = await startWorker(cfg, { address: stack.temporalAddress, db, client: temporal.client });
-        services = await startServices({ cfg, db, client: temporal.client, api: opts.api, log });
+        services = await startServices({ cfg, db, client: temporal.client, api: opts.api, temporalUiUrl: stack.uiUrl, log });
         writeRuntimeFile(cfg, {
           databaseUrl: stack.databaseUrl,
           temporalAddress: stack.temporalAddress,
@@ -104,7 +104,7 @@ export function registerCoreCommands(program: Command, rt: Runtime): void {
             stack.uiUrl ? `  Temporal UI     ${stack.uiUrl}/namespaces/${encodeURIComponent(stack.namespace)}/workflows` : '',
             services.apiUrl ? `  Bank API        ${services.apiUrl}/docs   (OpenAPI: ${services.apiUrl}/openapi.json)` : '',
             services.apiUrl ? `  Cashier         ${services.apiUrl}/cashier` : '',
-            services.apiUrl ? `  Operators       ${services.apiUrl}/ops` : '',
+            services.opsUrl ? `  Operators       ${services.opsUrl}` : '',
             `  Temporal        ${stack.temporalAddress} (task queue ${cfg.temporal.taskQueue})`,
             `  Postgres        ${stack.startedPostgres ? 'embedded, data in .data/pg' : 'DATABASE_URL'}`,
             '',

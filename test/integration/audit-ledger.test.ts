@@ -9,7 +9,7 @@ import { auditLedger, LEDGER_CHECKS, temporalChecks, type LedgerReport } from '.
 import type { PaymentRequest } from '../../domain/payment-types';
 import { startHarness, type Harness } from '../support/harness';
 import { WORLD, createPaymentWorld } from '../support/payment-world';
-import { auditWeekday, harnessEnv, runSpc, settleDay, uniqueTag } from './audit-helpers';
+import { auditWeekday, harnessEnv, runSpc, settleDay, uniqueTag, waitFor } from './audit-helpers';
 
 jest.setTimeout(300_000);
 
@@ -153,10 +153,15 @@ describe('the ledger audit', () => {
 
   it('with --temporal, finds a payment row that points at a workflow run Temporal never had', async () => {
     const unknownRun = '00000000-0000-4000-8000-000000000000';
-    const report = await auditAfter(async (trx) => {
+    const corrupt = async (trx: Knex.Transaction) => {
       await trx.raw(`UPDATE payments SET run_id = ? WHERE id = ?`, [unknownRun, ids.whole]);
       await trx.raw(`UPDATE payments SET run_id = 'not-a-run-id' WHERE id = ?`, [ids.electric]);
-    }, true);
+    };
+    // Temporal's visibility is eventually consistent: a run that just closed may not be listed yet.
+    const report = await waitFor('both closed runs visible', async () => {
+      const r = await auditAfter(corrupt, true);
+      return r.breaches.filter((b) => b.check === 'workflow_has_record').length >= 2 ? r : undefined;
+    }, 60_000);
     // The rows point away from their runs, so those completed runs have no row either.
     expect(checksBroken(report)).toEqual(['workflow_exists', 'workflow_has_record']);
     expect(report.breaches.filter((b) => b.check === 'workflow_exists').map((b) => b.keys.payment_id).sort()).toEqual([ids.whole, ids.electric].sort());

@@ -161,6 +161,19 @@ describe('payment workflow', () => {
     }
   });
 
+  it('refuses to cancel a late payment whose bank-day cut-off has already passed', async () => {
+    // Accepted on the previous weekday at 10:00 Almaty, that day still open: it belongs to that
+    // day, whose cut-off (23:59) is behind us, so it can no longer be cancelled.
+    let day = new Date(Date.now() - 86_400_000);
+    while ([0, 6].includes(new Date(`${day.toISOString().slice(0, 10)}T00:00:00Z`).getUTCDay())) day = new Date(day.getTime() - 86_400_000);
+    const paidAt = `${day.toISOString().slice(0, 10)}T10:00:00+05:00`;
+    const outcome = await pay({ amount: '12.00', paidAt, channel: 'register' });
+    if (!outcome.ok) throw new Error(`rejected: ${outcome.code}`);
+    expect(outcome.payment.businessDate).toBe(paidAt.slice(0, 10));
+    expect(await cancelPayment(h.ctx, WORLD.bank, outcome.payment.bankRef)).toMatchObject({ ok: false, code: 'BANK_DAY_CLOSED' });
+    expect((await h.database.db('payments').where({ bank_ref: outcome.payment.bankRef }).first()).status).toBe('accepted');
+  });
+
   it('refuses to cancel an unknown or rejected payment', async () => {
     expect(await cancelPayment(h.ctx, WORLD.bank, ref('ghost'))).toMatchObject({ ok: false, code: 'PAYMENT_NOT_FOUND' });
     const bankRef = ref('bad');
