@@ -1,25 +1,18 @@
-// Posting one payment: validation against the invoice, allocation, business date, and the whole
-// write (payment, allocations, balanced ledger transaction, meter readings) in one Postgres
-// transaction. Idempotent: the (bank_code, bank_ref) unique key is the final guard, and a retry of
-// an already committed posting returns the committed result.
+// Posting payments: validation against the invoice, allocation, business date, and the whole write
+// (payments, allocations, one balanced ledger transaction each, meter readings) in one Postgres
+// transaction, set-based. This is the one implementation: a single payment is a batch of one, a
+// register posts its rows in batches of REGISTER_POST_BATCH_ROWS (activities/register.ts).
+//
+// Idempotent: the (bank_code, bank_ref) unique key is the final guard. A reference that is already
+// posted (a retried batch, the same row in another file, the cashier's payment listed again in the
+// evening register) comes back as `exists` with what was posted, for the caller to answer from.
 import type { Knex } from 'knex';
-import { Money, fromDb, formatAmount, sum } from '../domain/money';
-import { splitProportionally, assertSharesSum, NothingToSplitError, Share } from '../domain/allocation';
+import { Money, formatAmount, sum } from '../domain/money';
 import { almatyToUtc, businessDateFor, nextBusinessDay, CalendarOverrides } from '../domain/calendar';
 import { PaymentRejection, ValidPaymentRequest } from '../domain/payment-validation';
-import type { Allocation, PaymentAccepted } from '../domain/payment-types';
+import { paymentWorkflowId, type Allocation, type PaymentAccepted } from '../domain/payment-types';
 import type { BankRow } from './reference-cache';
-
-export interface InvoiceLineRow {
-  invoice_id: string | null;
-  service_code: string | null;
-  provider_id: string | null;
-  amount_due: string | null;
-  charged: string | null;
-  meter_id: string | null;
-  previous_reading: string | null;
-  last_reading: string | null;
-}
+import { allocate, checkReadings, loadInvoices, type ReadingToWrite } from './payment-invoice';
 
 export interface WrittenBy {
   workflowId: string;
@@ -28,74 +21,38 @@ export interface WrittenBy {
 
 /** How many closed bank-days in a row a payment may skip before we call the calendar broken. */
 const CLOSED_DAYS_SKIP_MAX = 10;
+/** Payments per posting transaction: bounded so that one transaction stays well under a second. */
+export const POSTING_BATCH_ROWS_MAX = 2_000;
 
-export async function loadInvoice(trx: Knex.Transaction | Knex, account: string): Promise<{ invoiceId: string; lines: InvoiceLineRow[] }> {
-  const { rows } = await trx.raw<{ rows: InvoiceLineRow[] }>(
-    `SELECT i.id AS invoice_id, l.service_code, s.provider_id, l.amount_due, l.charged, l.meter_id, l.previous_reading,
-            (SELECT max(r.value) FROM meter_readings r WHERE r.meter_id = l.meter_id) AS last_reading
-       FROM personal_accounts a
-       LEFT JOIN LATERAL (SELECT id FROM invoices WHERE account_number = a.number ORDER BY period DESC LIMIT 1) i ON true
-       LEFT JOIN invoice_lines l ON l.invoice_id = i.id
-       LEFT JOIN services s ON s.code = l.service_code
-      WHERE a.number = ?
-      ORDER BY s.sort_order, l.service_code`,
-    [account],
-  );
-  if (rows.length === 0) throw new PaymentRejection('ACCOUNT_NOT_FOUND', `personal account ${account} is not in the SPC database: check the number on the invoice`);
-  const first = rows[0];
-  if (!first?.invoice_id || !first.service_code) throw new PaymentRejection('NO_INVOICE', `personal account ${account} has no invoice to pay`);
-  return { invoiceId: first.invoice_id, lines: rows };
+export interface PostingItem {
+  valid: ValidPaymentRequest;
+  requestHash: string;
+  registerId?: string;
+  pileNo?: string;
 }
 
-/** Splits the payment over the invoice's services: as given, or proportionally to the amounts due. */
-export function allocate(valid: ValidPaymentRequest, lines: InvoiceLineRow[]): Allocation[] {
-  const providerOf = new Map(lines.map((l) => [l.service_code as string, l.provider_id as string]));
-  let shares: Share[];
-  if (valid.lines) {
-    for (const line of valid.lines) {
-      if (!providerOf.has(line.service)) {
-        throw new PaymentRejection('UNKNOWN_SERVICE', `service ${line.service} is not on the invoice of account ${valid.account}`, { service: line.service });
-      }
-    }
-    shares = valid.lines.map((l) => ({ service: l.service, amount: l.amount }));
-    assertSharesSum(valid.amount, shares);
-  } else {
-    try {
-      shares = splitProportionally(
-        valid.amount,
-        lines.map((l) => ({ service: l.service_code as string, amountDue: fromDb(l.amount_due), charged: fromDb(l.charged) })),
-      );
-    } catch (err) {
-      if (err instanceof NothingToSplitError) throw new PaymentRejection('NOTHING_DUE', err.message);
-      throw err;
-    }
-  }
-  return shares.map((s) => ({ service: s.service, provider: providerOf.get(s.service) as string, amount: formatAmount(s.amount) }));
+export interface PostingBatch {
+  bank: BankRow;
+  calendar: CalendarOverrides;
+  writtenBy: WrittenBy;
+  items: PostingItem[];
 }
 
-export interface ReadingToWrite {
-  meterId: string;
-  value: string;
-  previous: string;
+/** A payment already posted under the same reference (by this batch, or long before). */
+export interface ExistingPayment {
+  id: string;
+  requestHash: string;
+  account: string;
+  amount: string;
+  status: 'accepted' | 'cancelled' | 'excluded';
+  channel: string;
+  workflowId: string;
 }
 
-export function checkReadings(valid: ValidPaymentRequest, lines: InvoiceLineRow[]): ReadingToWrite[] {
-  const byService = new Map(lines.map((l) => [l.service_code as string, l]));
-  return valid.readings.map((r) => {
-    const line = byService.get(r.service);
-    if (!line) throw new PaymentRejection('UNKNOWN_SERVICE', `service ${r.service} is not on the invoice of account ${valid.account}`, { service: r.service });
-    if (!line.meter_id) throw new PaymentRejection('INVALID_READING', `service ${r.service} has no meter on account ${valid.account}`, { service: r.service });
-    const candidates = [line.previous_reading, line.last_reading].filter((v): v is string => v !== null).map((v) => new Money(v));
-    const previous = candidates.reduce((a, b) => (b.gt(a) ? b : a), new Money(0));
-    if (r.value.lt(previous)) {
-      throw new PaymentRejection('READING_BELOW_PREVIOUS', `meter reading ${r.value.toString()} for ${r.service} is below the previous reading ${previous.toString()}`, {
-        service: r.service,
-        previous: previous.toString(),
-      });
-    }
-    return { meterId: line.meter_id, value: r.value.toFixed(3), previous: previous.toFixed(3) };
-  });
-}
+export type PostingResult =
+  | { kind: 'posted'; paymentId: string; accepted: PaymentAccepted }
+  | { kind: 'exists'; existing: ExistingPayment }
+  | { kind: 'rejected'; rejection: PaymentRejection };
 
 /**
  * Locks the bank-day FOR SHARE (the settlement's close takes it FOR UPDATE) and returns the first
@@ -105,13 +62,14 @@ export function checkReadings(valid: ValidPaymentRequest, lines: InvoiceLineRow[
 export async function lockOpenBankDay(trx: Knex.Transaction, bankCode: string, date: string, cal: CalendarOverrides): Promise<string> {
   let candidate = date;
   for (let i = 0; i < CLOSED_DAYS_SKIP_MAX; i++) {
-    let row = await trx.raw<{ rows: Array<{ closed_at: Date | null }> }>(
+    const select = () => trx.raw<{ rows: Array<{ closed_at: Date | null }> }>(
       'SELECT closed_at FROM bank_days WHERE bank_code = ? AND business_date = ? FOR SHARE',
       [bankCode, candidate],
     );
+    let row = await select();
     if (row.rows.length === 0) {
       await trx.raw('INSERT INTO bank_days (bank_code, business_date) VALUES (?, ?) ON CONFLICT DO NOTHING', [bankCode, candidate]);
-      row = await trx.raw('SELECT closed_at FROM bank_days WHERE bank_code = ? AND business_date = ? FOR SHARE', [bankCode, candidate]);
+      row = await select();
     }
     if (!row.rows[0]?.closed_at) return candidate;
     candidate = nextBusinessDay(candidate, cal);
@@ -123,102 +81,156 @@ export function closesAtFor(bank: BankRow, businessDate: string): string {
   return almatyToUtc(businessDate, bank.cutoff_local).toISOString();
 }
 
-export interface PostingArgs {
-  valid: ValidPaymentRequest;
-  requestHash: string;
-  bank: BankRow;
-  calendar: CalendarOverrides;
-  registerId?: string;
-  pileNo?: string;
-  writtenBy: WrittenBy;
+interface Prepared {
+  index: number;
+  item: PostingItem;
+  invoiceId: string;
+  allocations: Allocation[];
+  readings: ReadingToWrite[];
+  businessDate: string;
 }
 
-export type PostingResult = { kind: 'posted'; accepted: PaymentAccepted } | { kind: 'exists'; paymentId: string; requestHash: string };
+/** The in-memory half: invoice checks, allocation and readings for each item, in order. */
+async function prepare(trx: Knex.Transaction, batch: PostingBatch, results: PostingResult[]): Promise<Prepared[]> {
+  const invoices = await loadInvoices(trx, [...new Set(batch.items.map((i) => i.valid.account))]);
+  const floors = new Map<string, Money>();
+  const seenRefs = new Set<string>();
+  const prepared: Prepared[] = [];
+  const openDays = new Map<string, string>();
+  for (const [index, item] of batch.items.entries()) {
+    // A reference twice in one batch: the first is posted, the later ones answer from it.
+    if (seenRefs.has(item.valid.bankRef)) continue;
+    try {
+      const invoice = invoices.get(item.valid.account);
+      if (!invoice) throw new Error(`invariant: invoice of ${item.valid.account} was not loaded`);
+      if (invoice instanceof PaymentRejection) throw invoice;
+      const allocations = allocate(item.valid, invoice.lines);
+      const readings = checkReadings(item.valid, invoice.lines, floors);
+      const dayAsked = businessDateFor(item.valid.paidAt, batch.bank.cutoff_local, batch.calendar);
+      let businessDate = openDays.get(dayAsked);
+      if (!businessDate) {
+        businessDate = await lockOpenBankDay(trx, batch.bank.code, dayAsked, batch.calendar);
+        openDays.set(dayAsked, businessDate);
+      }
+      for (const r of readings) floors.set(r.meterId, new Money(r.value));
+      seenRefs.add(item.valid.bankRef);
+      prepared.push({ index, item, invoiceId: invoice.invoiceId, allocations, readings, businessDate });
+    } catch (err) {
+      if (!(err instanceof PaymentRejection)) throw err;
+      results[index] = { kind: 'rejected', rejection: err };
+    }
+  }
+  return prepared;
+}
 
-export async function postInTransaction(trx: Knex.Transaction, args: PostingArgs): Promise<PostingResult> {
-  const { valid, bank, writtenBy } = args;
-  const invoice = await loadInvoice(trx, valid.account);
-  const allocations = allocate(valid, invoice.lines);
-  const readings = checkReadings(valid, invoice.lines);
-  const businessDate = await lockOpenBankDay(trx, bank.code, businessDateFor(valid.paidAt, bank.cutoff_local, args.calendar), args.calendar);
+/** The ledger lines of one payment: debit the bank its total, credit each provider its share. */
+function ledgerLines(p: Prepared, bankCode: string): Array<{ account: string; debit: string; credit: string }> {
+  const byProvider = new Map<string, Money>();
+  for (const a of p.allocations) byProvider.set(a.provider, (byProvider.get(a.provider) ?? new Money(0)).plus(a.amount));
+  const credits = [...byProvider.entries()].sort(([x], [y]) => x.localeCompare(y));
+  // Debits equal credits is asserted here and again by the ledger's deferred trigger.
+  if (!sum(credits.map(([, v]) => v)).eq(p.item.valid.amount)) throw new Error('invariant: ledger credits differ from the payment total');
+  return [
+    { account: `bank:${bankCode}`, debit: formatAmount(p.item.valid.amount), credit: '0' },
+    ...credits.map(([provider, v]) => ({ account: `provider:${provider}`, debit: '0', credit: formatAmount(v) })),
+  ];
+}
 
-  const inserted = await trx.raw<{ rows: Array<{ id: string }> }>(
+async function insertPayments(trx: Knex.Transaction, batch: PostingBatch, prepared: Prepared[]): Promise<Map<string, string>> {
+  const col = <T>(f: (p: Prepared) => T) => prepared.map(f);
+  const { rows } = await trx.raw<{ rows: Array<{ id: string; bank_ref: string }> }>(
     `INSERT INTO payments (bank_code, bank_ref, request_hash, channel, account_number, invoice_id, amount, paid_at, business_date,
                            status, register_id, pile_no, workflow_id, run_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'accepted', ?, ?, ?, ?)
-     ON CONFLICT (bank_code, bank_ref) DO NOTHING RETURNING id`,
-    [bank.code, valid.bankRef, args.requestHash, valid.channel, valid.account, invoice.invoiceId, formatAmount(valid.amount),
-      valid.paidAt.toISOString(), businessDate, args.registerId ?? null, args.pileNo ?? null, writtenBy.workflowId, writtenBy.runId],
+     SELECT ?, ref, hash, channel, account, invoice, amount, paid_at, bdate, 'accepted', reg, pile, ?, ?
+       FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::numeric[], ?::timestamptz[], ?::date[], ?::text[], ?::text[])
+            AS t(ref, hash, channel, account, invoice, amount, paid_at, bdate, reg, pile)
+     ON CONFLICT (bank_code, bank_ref) DO NOTHING RETURNING id, bank_ref`,
+    [
+      batch.bank.code, batch.writtenBy.workflowId, batch.writtenBy.runId,
+      col((p) => p.item.valid.bankRef), col((p) => p.item.requestHash), col((p) => p.item.valid.channel), col((p) => p.item.valid.account),
+      col((p) => p.invoiceId), col((p) => formatAmount(p.item.valid.amount)), col((p) => p.item.valid.paidAt.toISOString()), col((p) => p.businessDate),
+      col((p) => p.item.registerId ?? null) as string[], col((p) => p.item.pileNo ?? null) as string[],
+    ],
   );
-  const paymentId = inserted.rows[0]?.id;
-  if (!paymentId) {
-    const existing = await trx('payments').where({ bank_code: bank.code, bank_ref: valid.bankRef }).first('id', 'request_hash');
-    return { kind: 'exists', paymentId: existing.id, requestHash: existing.request_hash };
-  }
+  return new Map(rows.map((r) => [r.bank_ref, String(r.id)]));
+}
 
-  // Ledger: the bank owes the payment's total (debit bank:CODE); each provider is owed its share
-  // (credit provider:ID). Debits equal credits is asserted here and again by a deferred trigger.
-  const byProvider = new Map<string, Money>();
-  for (const a of allocations) byProvider.set(a.provider, (byProvider.get(a.provider) ?? new Money(0)).plus(a.amount));
-  const credits = [...byProvider.entries()].sort(([x], [y]) => x.localeCompare(y));
-  if (!sum(credits.map(([, v]) => v)).eq(valid.amount)) throw new Error('invariant: ledger credits differ from the payment total');
-  const accounts = [`bank:${bank.code}`, ...credits.map(([p]) => `provider:${p}`)];
-  const debits = [formatAmount(valid.amount), ...credits.map(() => '0')];
-  const creditAmounts = ['0', ...credits.map(([, v]) => formatAmount(v))];
-
+async function insertPostings(trx: Knex.Transaction, batch: PostingBatch, posted: Array<Prepared & { paymentId: string }>): Promise<void> {
+  const alloc = posted.flatMap((p) => p.allocations.map((a) => [p.paymentId, a.service, a.provider, a.amount] as const));
+  const readings = posted.flatMap((p) => p.readings.map((r) => [r.meterId, p.paymentId, r.value, r.previous, p.item.valid.paidAt.toISOString()] as const));
+  const ledger = posted.flatMap((p) => ledgerLines(p, batch.bank.code).map((l) => [p.paymentId, l.account, l.debit, l.credit] as const));
+  const at = <T extends readonly unknown[], K extends number>(rows: T[], k: K) => rows.map((r) => r[k]);
   await trx.raw(
     `WITH tx AS (
        INSERT INTO ledger_transactions (kind, payment_id, business_date, workflow_id, run_id)
-       VALUES ('payment', ?, ?, ?, ?) RETURNING id
+       SELECT 'payment', pid, bdate, ?, ? FROM unnest(?::bigint[], ?::date[]) AS t(pid, bdate)
+       RETURNING id, payment_id
      ), alloc AS (
        INSERT INTO allocations (payment_id, service_code, provider_id, amount)
-       SELECT ?, s, p, a FROM unnest(?::text[], ?::text[], ?::numeric[]) AS t(s, p, a)
+       SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::numeric[])
      ), readings AS (
        INSERT INTO meter_readings (meter_id, payment_id, value, previous_value, read_at)
-       SELECT m, ?, v, pv, ? FROM unnest(?::bigint[], ?::numeric[], ?::numeric[]) AS t(m, v, pv)
+       SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::numeric[], ?::numeric[], ?::timestamptz[])
      )
      INSERT INTO ledger_postings (transaction_id, account, debit, credit)
-     SELECT tx.id, acct, d, c FROM tx, unnest(?::text[], ?::numeric[], ?::numeric[]) AS t(acct, d, c)`,
+     SELECT tx.id, u.account, u.debit, u.credit
+       FROM unnest(?::bigint[], ?::text[], ?::numeric[], ?::numeric[]) AS u(pid, account, debit, credit)
+       JOIN tx ON tx.payment_id = u.pid`,
     [
-      paymentId, businessDate, writtenBy.workflowId, writtenBy.runId,
-      paymentId, allocations.map((a) => a.service), allocations.map((a) => a.provider), allocations.map((a) => a.amount),
-      paymentId, valid.paidAt.toISOString(), readings.map((r) => r.meterId), readings.map((r) => r.value), readings.map((r) => r.previous),
-      accounts, debits, creditAmounts,
+      batch.writtenBy.workflowId, batch.writtenBy.runId, posted.map((p) => p.paymentId), posted.map((p) => p.businessDate),
+      at(alloc, 0), at(alloc, 1), at(alloc, 2), at(alloc, 3),
+      at(readings, 0), at(readings, 1), at(readings, 2), at(readings, 3), at(readings, 4),
+      at(ledger, 0), at(ledger, 1), at(ledger, 2), at(ledger, 3),
     ],
   );
-
-  return {
-    kind: 'posted',
-    accepted: {
-      paymentId: writtenBy.workflowId,
-      bankCode: bank.code,
-      bankRef: valid.bankRef,
-      status: 'accepted',
-      businessDate,
-      amount: formatAmount(valid.amount),
-      allocations,
-      closesAt: closesAtFor(bank, businessDate),
-    },
-  };
 }
 
-/** Rebuilds the acceptance of an already posted payment (a retried or repeated submission). */
-export async function loadAccepted(db: Knex, bank: BankRow, bankRef: string, paymentWorkflowId: string): Promise<PaymentAccepted> {
-  const payment = await db('payments').where({ bank_code: bank.code, bank_ref: bankRef }).first('id', 'amount', 'business_date');
-  if (!payment) throw new Error(`invariant: payment ${bank.code}/${bankRef} vanished`);
-  const allocations = await db('allocations as a')
-    .join('services as s', 's.code', 'a.service_code')
-    .where({ 'a.payment_id': payment.id })
-    .orderBy([{ column: 's.sort_order' }, { column: 'a.service_code' }])
-    .select('a.service_code', 'a.provider_id', 'a.amount');
-  return {
-    paymentId: paymentWorkflowId,
-    bankCode: bank.code,
-    bankRef,
-    status: 'accepted',
-    businessDate: payment.business_date,
-    amount: payment.amount,
-    allocations: allocations.map((a) => ({ service: a.service_code, provider: a.provider_id, amount: a.amount })),
-    closesAt: closesAtFor(bank, payment.business_date),
-  };
+async function loadExisting(trx: Knex.Transaction, bankCode: string, refs: string[]): Promise<Map<string, ExistingPayment>> {
+  if (refs.length === 0) return new Map();
+  const rows = await trx('payments')
+    .where({ bank_code: bankCode })
+    .whereIn('bank_ref', refs)
+    .select('id', 'bank_ref', 'request_hash', 'account_number', 'amount', 'status', 'channel', 'workflow_id');
+  return new Map(rows.map((r) => [r.bank_ref, {
+    id: String(r.id), requestHash: r.request_hash, account: r.account_number, amount: r.amount, status: r.status, channel: r.channel, workflowId: r.workflow_id,
+  }]));
+}
+
+/** Posts a batch of validated payments in the caller's transaction; one result per item, in order. */
+export async function postPayments(trx: Knex.Transaction, batch: PostingBatch): Promise<PostingResult[]> {
+  if (batch.items.length > POSTING_BATCH_ROWS_MAX) throw new Error(`invariant: a posting batch holds at most ${POSTING_BATCH_ROWS_MAX} payments`);
+  const results: PostingResult[] = new Array(batch.items.length);
+  const prepared = await prepare(trx, batch, results);
+  const inserted = prepared.length > 0 ? await insertPayments(trx, batch, prepared) : new Map<string, string>();
+  const posted = prepared.flatMap((p) => {
+    const paymentId = inserted.get(p.item.valid.bankRef);
+    return paymentId ? [{ ...p, paymentId }] : [];
+  });
+  if (posted.length > 0) await insertPostings(trx, batch, posted);
+  for (const p of posted) {
+    results[p.index] = {
+      kind: 'posted',
+      paymentId: p.paymentId,
+      accepted: {
+        paymentId: paymentWorkflowId(batch.bank.code, p.item.valid.bankRef),
+        bankCode: batch.bank.code,
+        bankRef: p.item.valid.bankRef,
+        status: 'accepted',
+        businessDate: p.businessDate,
+        amount: formatAmount(p.item.valid.amount),
+        allocations: p.allocations,
+        closesAt: closesAtFor(batch.bank, p.businessDate),
+      },
+    };
+  }
+  // Everything not posted and not rejected names a reference that is already taken.
+  const taken = batch.items.flatMap((item, i) => (results[i] ? [] : [item.valid.bankRef]));
+  const existing = await loadExisting(trx, batch.bank.code, [...new Set(taken)]);
+  for (const [i, item] of batch.items.entries()) {
+    if (results[i]) continue;
+    const found = existing.get(item.valid.bankRef);
+    if (!found) throw new Error(`invariant: payment ${batch.bank.code}/${item.valid.bankRef} neither posted nor found`);
+    results[i] = { kind: 'exists', existing: found };
+  }
+  return results;
 }

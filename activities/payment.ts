@@ -1,12 +1,16 @@
-// Activities of the payment workflow. Both run as local activities (one round trip less per
-// payment) and both are idempotent: they may run more than once for the same payment.
+// Activities of the payment and cancellation workflows. Both run as local activities (one round
+// trip less per payment) and both are idempotent: they may run more than once for the same payment.
 // Business rejections are returned as values after being recorded; the workflow turns them into
 // non-retryable ApplicationFailures. Anything thrown is an infrastructure fault and is retried.
+import type { Knex } from 'knex';
 import type { ActivityDeps } from './deps';
 import { PaymentRejection, validatePaymentRequest } from '../domain/payment-validation';
-import type { CancelResult, PaymentRequest, PaymentRejected, PostingOutcome } from '../domain/payment-types';
-import { loadAccepted, postInTransaction, WrittenBy } from './payment-posting';
+import { paymentWorkflowId, type CancelResult, type PaymentAccepted, type PaymentRequest, type PaymentRejected, type PostingOutcome } from '../domain/payment-types';
+import { cancellability, nothingToCancelMessage, paymentNotFoundMessage, referenceConflictMessage } from '../domain/cancellation';
+import { almatyToUtc } from '../domain/calendar';
 import { formatAmount, fromDb } from '../domain/money';
+import { findPayment } from '../db/queries/payments';
+import { postPayments, WrittenBy } from './payment-posting';
 
 export interface PostPaymentInput {
   request: PaymentRequest;
@@ -39,24 +43,34 @@ export function createPaymentActivities(deps: ActivityDeps) {
     );
   }
 
-  /** Validates, allocates and posts one payment; returns its acceptance or a recorded rejection. */
+  /** The acceptance of a payment that was already posted (a retried or repeated submission). */
+  async function acceptanceOf(bankCode: string, bankRef: string): Promise<PaymentAccepted> {
+    const record = await findPayment(db, bankCode, bankRef);
+    if (!record) throw new Error(`invariant: payment ${bankCode}/${bankRef} vanished`);
+    return {
+      paymentId: paymentWorkflowId(bankCode, bankRef), bankCode, bankRef, status: 'accepted', businessDate: record.businessDate, amount: record.amount,
+      allocations: record.allocations, closesAt: record.closesAt,
+    };
+  }
+
+  /** Validates, allocates and posts one payment (a batch of one); returns its acceptance or a recorded rejection. */
   async function postPayment(input: PostPaymentInput): Promise<PostingOutcome> {
     try {
       const bank = await deps.reference.bank(input.request.bankCode);
       if (!bank) throw new PaymentRejection('UNKNOWN_BANK', `bank ${JSON.stringify(input.request.bankCode)} is not registered at the SPC`);
       const valid = validatePaymentRequest(input.request, new Date(input.receivedAt));
       const calendar = await deps.reference.calendar();
-      const result = await db.transaction((trx) =>
-        postInTransaction(trx, {
-          valid, requestHash: input.requestHash, bank, calendar, writtenBy: input.writtenBy,
-          registerId: input.request.registerId, pileNo: input.request.pileNo,
+      const [result] = await db.transaction((trx) =>
+        postPayments(trx, {
+          bank, calendar, writtenBy: input.writtenBy,
+          items: [{ valid, requestHash: input.requestHash, registerId: input.request.registerId, pileNo: input.request.pileNo }],
         }),
       );
+      if (!result) throw new Error('invariant: a batch of one gave no result');
+      if (result.kind === 'rejected') throw result.rejection;
       if (result.kind === 'posted') return result.accepted;
-      if (result.requestHash !== input.requestHash) {
-        throw new PaymentRejection('REFERENCE_CONFLICT', `bank reference ${valid.bankRef} was already used for a different payment: use a new reference`);
-      }
-      return await loadAccepted(db, bank, valid.bankRef, input.writtenBy.workflowId);
+      if (result.existing.requestHash !== input.requestHash) throw new PaymentRejection('REFERENCE_CONFLICT', referenceConflictMessage(valid.bankRef));
+      return await acceptanceOf(bank.code, valid.bankRef);
     } catch (err) {
       if (!(err instanceof PaymentRejection)) throw err;
       await recordRejection(input, err);
@@ -64,36 +78,45 @@ export function createPaymentActivities(deps: ActivityDeps) {
     }
   }
 
+  async function cancelInTransaction(trx: Knex.Transaction, input: CancelPaymentInput): Promise<CancelResult> {
+    const payment = await trx('payments')
+      .where({ bank_code: input.bankCode, bank_ref: input.bankRef })
+      .forUpdate()
+      .first('id', 'status', 'amount', 'business_date', 'cancelled_at');
+    if (!payment) {
+      const refused = await trx('payment_rejections').where({ bank_code: input.bankCode, bank_ref: input.bankRef }).first('id');
+      if (refused) throw new PaymentRejection('PAYMENT_REJECTED', nothingToCancelMessage(input.bankRef));
+      throw new PaymentRejection('PAYMENT_NOT_FOUND', paymentNotFoundMessage(input.bankCode, input.bankRef));
+    }
+    const result = (at: Date): CancelResult => ({
+      paymentId: paymentWorkflowId(input.bankCode, input.bankRef),
+      status: 'cancelled',
+      cancelledAt: at.toISOString(),
+      reversedAmount: formatAmount(fromDb(payment.amount)),
+    });
+    const bank = await deps.reference.bank(input.bankCode);
+    if (!bank) throw new Error(`invariant: payment ${input.bankRef} belongs to unknown bank ${input.bankCode}`);
+    const day = await trx.raw('SELECT closed_at FROM bank_days WHERE bank_code = ? AND business_date = ? FOR SHARE', [input.bankCode, payment.business_date]);
+    const now = deps.clock();
+    const verdict = cancellability({
+      bankCode: input.bankCode, bankRef: input.bankRef, status: payment.status, businessDate: payment.business_date,
+      closesAt: almatyToUtc(payment.business_date, bank.cutoff_local).toISOString(), dayClosed: Boolean(day.rows[0]?.closed_at),
+    }, now);
+    if (verdict.kind === 'already-cancelled') return result(payment.cancelled_at);
+    if (verdict.kind === 'refused') throw new PaymentRejection(verdict.code, verdict.message);
+    await trx('payments').where({ id: payment.id }).update({ status: 'cancelled', cancelled_at: now });
+    await postReversal(trx, payment.id, payment.business_date, input.writtenBy);
+    return result(now);
+  }
+
   /**
-   * Cancels a payment before its bank-day closes: marks it cancelled and posts a reversal (the
+   * Cancels a payment before its bank-day's cut-off: marks it cancelled and posts a reversal (the
    * payment's ledger transaction with debits and credits swapped). Cancelling twice returns the
    * first cancellation.
    */
   async function cancelPayment(input: CancelPaymentInput): Promise<CancelResult | PaymentRejected> {
     try {
-      return await db.transaction(async (trx) => {
-        const payment = await trx('payments')
-          .where({ bank_code: input.bankCode, bank_ref: input.bankRef })
-          .forUpdate()
-          .first('id', 'status', 'amount', 'business_date', 'cancelled_at');
-        if (!payment) throw new PaymentRejection('PAYMENT_NOT_FOUND', `no payment ${input.bankRef} of bank ${input.bankCode}`);
-        const result = (at: Date): CancelResult => ({
-          paymentId: input.writtenBy.workflowId,
-          status: 'cancelled',
-          cancelledAt: at.toISOString(),
-          reversedAmount: formatAmount(fromDb(payment.amount)),
-        });
-        if (payment.status === 'cancelled') return result(payment.cancelled_at);
-        if (payment.status !== 'accepted') throw new PaymentRejection('BANK_DAY_CLOSED', `payment ${input.bankRef} was ${payment.status} at reconciliation and cannot be cancelled`);
-        const day = await trx.raw('SELECT closed_at FROM bank_days WHERE bank_code = ? AND business_date = ? FOR SHARE', [input.bankCode, payment.business_date]);
-        if (day.rows[0]?.closed_at) {
-          throw new PaymentRejection('BANK_DAY_CLOSED', `the bank-day ${payment.business_date} of ${input.bankCode} is closed: payment ${input.bankRef} can no longer be cancelled`);
-        }
-        const now = deps.clock();
-        await trx('payments').where({ id: payment.id }).update({ status: 'cancelled', cancelled_at: now });
-        await postReversal(trx, payment.id, payment.business_date, input.writtenBy);
-        return result(now);
-      });
+      return await db.transaction((trx) => cancelInTransaction(trx, input));
     } catch (err) {
       if (err instanceof PaymentRejection) return rejected(err);
       throw err;
@@ -104,7 +127,7 @@ export function createPaymentActivities(deps: ActivityDeps) {
 }
 
 /** Posts the mirror image of a payment's ledger transaction. Used by cancellation and by exclusion at reconciliation. */
-export async function postReversal(trx: import('knex').Knex.Transaction, paymentId: string, businessDate: string, writtenBy: WrittenBy): Promise<void> {
+export async function postReversal(trx: Knex.Transaction, paymentId: string, businessDate: string, writtenBy: WrittenBy): Promise<void> {
   await trx.raw(
     `WITH orig AS (
        SELECT id FROM ledger_transactions WHERE payment_id = ? AND kind = 'payment'

@@ -1,24 +1,26 @@
-// Activities of the register workflow: submit a chunk of a register's rows as payments (through
-// the same submitPayment a bank's single payment uses, so every row gets its own payment workflow,
-// idempotent by its bank reference), and close the register.
+// Activities of the register workflow: post a chunk of a register's rows as payments, set-based,
+// and close the register. The rows go through the same validation, allocation and posting as a
+// single payment (validatePaymentRequest, then postPayments in activities/payment-posting.ts), in
+// batches of REGISTER_POST_BATCH_ROWS rows per Postgres transaction; the register workflow is the
+// durable lifecycle of its rows, so no row costs a workflow of its own.
 //
-// Crash safety: only rows still 'pending' are submitted, and a row's result and the register's
-// counters are written in one statement guarded by `status = 'pending'`, so a retried chunk
-// neither resubmits finished rows nor counts a row twice. Resubmitting a pending row whose payment
-// did go through is harmless: submitPayment answers the first result.
+// Crash safety: a batch's payments and its rows' results are written in one transaction, and only
+// rows still 'pending' are taken, so a worker killed mid-chunk loses no row and posts none twice:
+// the retried activity resumes with the rows that are still pending.
 import { Context } from '@temporalio/activity';
+import type { Knex } from 'knex';
 import type { ActivityDeps } from './deps';
-import { submitPayment } from '../client/payments';
+import { PaymentRejection, validatePaymentRequest } from '../domain/payment-validation';
 import type { PaymentRequest } from '../domain/payment-types';
+import { requestHash } from '../domain/request-hash';
 import { Money } from '../domain/money';
-import type { RegisterSummary } from '../workflows/register';
+import type { RegisterSummary } from '../domain/register-types';
+import { postPayments, type ExistingPayment, type PostingItem, type PostingResult, type WrittenBy } from './payment-posting';
+import type { BankRow } from './reference-cache';
+import type { CalendarOverrides } from '../domain/calendar';
 
-/** Payments in flight at once per register chunk. */
-export const REGISTER_SUBMIT_CONCURRENCY = 32;
-/** Row results written per statement. */
-export const REGISTER_FLUSH_ROWS = 200;
-/** A chunk heartbeats at least this often, even when one submission is slow. */
-export const REGISTER_HEARTBEAT_MS = 5_000;
+/** Rows per posting transaction: large enough that per-statement costs vanish, small enough to commit in well under a second. */
+export const REGISTER_POST_BATCH_ROWS = 1_000;
 
 export interface ProcessChunkInput {
   registerId: string;
@@ -37,6 +39,7 @@ interface RowResult {
   status: 'accepted' | 'rejected';
   code: string | null;
   message: string | null;
+  paymentId: string | null;
 }
 
 interface PendingRow {
@@ -44,60 +47,106 @@ interface PendingRow {
   request: PaymentRequest;
 }
 
+interface BatchContext {
+  registerId: string;
+  bank: BankRow;
+  calendar: CalendarOverrides;
+  receivedAt: Date;
+  writtenBy: WrittenBy;
+}
+
+/**
+ * A reference the bank already used. The same payment sent earlier (the cashier accepted it at
+ * noon, the evening register lists it again; the same row in a re-sent file) is linked to that
+ * payment, unless it has since been cancelled or excluded; anything else is a conflict.
+ */
+function resultForExisting(lineNo: number, request: PaymentRequest, hash: string, existing: ExistingPayment): RowResult {
+  const samePayment = existing.requestHash === hash || (existing.account === request.account && new Money(existing.amount).eq(request.amount));
+  if (!samePayment) {
+    return { lineNo, status: 'rejected', code: 'REFERENCE_CONFLICT', message: `bank reference ${request.bankRef} was already used for a different payment`, paymentId: null };
+  }
+  if (existing.status !== 'accepted') {
+    const code = existing.status === 'cancelled' ? 'PAYMENT_CANCELLED' : 'PAYMENT_EXCLUDED';
+    return { lineNo, status: 'rejected', code, message: `bank reference ${request.bankRef} names payment ${existing.workflowId}, which was ${existing.status}`, paymentId: existing.id };
+  }
+  return { lineNo, status: 'accepted', code: null, message: `linked to the payment written by ${existing.workflowId} (${existing.channel})`, paymentId: existing.id };
+}
+
+function resultOf(lineNo: number, item: PostingItem & { request: PaymentRequest }, posted: PostingResult): RowResult {
+  switch (posted.kind) {
+    case 'posted':
+      return { lineNo, status: 'accepted', code: null, message: null, paymentId: posted.paymentId };
+    case 'rejected':
+      return { lineNo, status: 'rejected', code: posted.rejection.code, message: posted.rejection.message, paymentId: null };
+    case 'exists':
+      return resultForExisting(lineNo, item.request, item.requestHash, posted.existing);
+  }
+}
+
+async function writeResults(trx: Knex.Transaction, registerId: string, results: RowResult[]): Promise<void> {
+  if (results.length === 0) return;
+  await trx.raw(
+    `WITH upd AS (
+       UPDATE register_rows r SET status = t.status, code = t.code, message = t.message, payment_id = t.payment_id
+         FROM unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::bigint[]) AS t(line_no, status, code, message, payment_id)
+        WHERE r.register_id = ? AND r.line_no = t.line_no AND r.status = 'pending'
+       RETURNING r.status
+     )
+     UPDATE registers SET
+       rows_done = rows_done + (SELECT count(*) FROM upd),
+       rows_accepted = rows_accepted + (SELECT count(*) FROM upd WHERE status = 'accepted'),
+       rows_rejected = rows_rejected + (SELECT count(*) FROM upd WHERE status = 'rejected')
+     WHERE id = ?`,
+    // Nulls inside the arrays are fine for pg; knex's binding type only knows arrays of one type.
+    [results.map((r) => r.lineNo), results.map((r) => r.status), results.map((r) => r.code) as string[], results.map((r) => r.message) as string[],
+      results.map((r) => r.paymentId) as string[], registerId, registerId],
+  );
+}
+
+/** Validates, posts and records one batch of rows in one transaction. */
+async function postBatch(db: Knex, ctx: BatchContext, rows: PendingRow[]): Promise<void> {
+  const results: RowResult[] = [];
+  const items: Array<PostingItem & { request: PaymentRequest; lineNo: number }> = [];
+  for (const row of rows) {
+    try {
+      const valid = validatePaymentRequest(row.request, ctx.receivedAt);
+      items.push({ valid, requestHash: requestHash(row.request), registerId: ctx.registerId, pileNo: row.request.pileNo, request: row.request, lineNo: row.line_no });
+    } catch (err) {
+      if (!(err instanceof PaymentRejection)) throw err;
+      results.push({ lineNo: row.line_no, status: 'rejected', code: err.code, message: err.message, paymentId: null });
+    }
+  }
+  await db.transaction(async (trx) => {
+    const posted = items.length > 0 ? await postPayments(trx, { bank: ctx.bank, calendar: ctx.calendar, writtenBy: ctx.writtenBy, items }) : [];
+    const all = [...results, ...items.map((item, i) => resultOf(item.lineNo, item, posted[i] as PostingResult))];
+    await writeResults(trx, ctx.registerId, all);
+  });
+}
+
+/** The register workflow's run that posts the rows: recorded on each payment as the workflow that wrote it. */
+function writerOf(activity: Context, registerId: string): WrittenBy {
+  const run = activity.info.workflowExecution;
+  if (!run) throw new Error(`invariant: register ${registerId} chunk runs outside a workflow`);
+  return { workflowId: run.workflowId, runId: run.runId };
+}
+
 export function createRegisterActivities(deps: ActivityDeps) {
   const { db } = deps;
 
-  async function writeResults(registerId: string, results: RowResult[]): Promise<void> {
-    if (results.length === 0) return;
-    await db.raw(
-      `WITH upd AS (
-         UPDATE register_rows r SET status = t.status, code = t.code, message = t.message
-           FROM unnest(?::int[], ?::text[], ?::text[], ?::text[]) AS t(line_no, status, code, message)
-          WHERE r.register_id = ? AND r.line_no = t.line_no AND r.status = 'pending'
-         RETURNING r.status
-       )
-       UPDATE registers SET
-         rows_done = rows_done + (SELECT count(*) FROM upd),
-         rows_accepted = rows_accepted + (SELECT count(*) FROM upd WHERE status = 'accepted'),
-         rows_rejected = rows_rejected + (SELECT count(*) FROM upd WHERE status = 'rejected')
-       WHERE id = ?`,
-      // Nulls inside the arrays are fine for pg; knex's binding type only knows arrays of one type.
-      [results.map((r) => r.lineNo), results.map((r) => r.status), results.map((r) => r.code) as string[], results.map((r) => r.message) as string[], registerId, registerId],
-    );
-  }
-
-  /**
-   * A reference the bank already used: when it is the same payment sent earlier through another
-   * channel (the cashier accepted it at noon, the evening register lists it again), the row is
-   * linked to that payment instead of being refused.
-   */
-  async function linkExisting(request: PaymentRequest): Promise<RowResult['message']> {
-    const existing = await db('payments').where({ bank_code: request.bankCode, bank_ref: request.bankRef }).first('workflow_id', 'channel', 'account_number', 'amount', 'status');
-    if (!existing || existing.account_number !== request.account || !new Money(existing.amount).eq(request.amount)) return null;
-    return `linked to ${existing.workflow_id}, submitted earlier (${existing.channel}, ${existing.status})`;
-  }
-
-  async function submitRow(row: PendingRow): Promise<RowResult> {
-    const temporal = deps.temporal;
-    if (!temporal) throw new Error('register activities need a Temporal client: create the worker with `client` (worker/worker.ts)');
-    const outcome = await submitPayment(temporal, row.request);
-    if (outcome.ok) return { lineNo: row.line_no, status: 'accepted', code: null, message: null };
-    if (outcome.code === 'REFERENCE_CONFLICT') {
-      const linked = await linkExisting(row.request);
-      if (linked) return { lineNo: row.line_no, status: 'accepted', code: null, message: linked };
-    }
-    return { lineNo: row.line_no, status: 'rejected', code: outcome.code, message: outcome.message };
-  }
-
-  /** Submits the pending rows among the next `limit` rows after `afterLine`. */
+  /** Posts the pending rows among the next `limit` rows after `afterLine`, a batch per transaction, heartbeating between batches. */
   async function processRegisterChunk(input: ProcessChunkInput): Promise<ProcessChunkResult> {
-    const rows = await db('register_rows')
+    const activity = Context.current();
+    const register = await db('registers').where({ id: input.registerId }).first('bank_code', 'created_at');
+    if (!register) throw new Error(`invariant: register ${input.registerId} vanished`);
+    const bank = await deps.reference.bank(register.bank_code);
+    if (!bank) throw new Error(`invariant: register ${input.registerId} belongs to unknown bank ${register.bank_code}`);
+    const window = await db('register_rows')
       .where({ register_id: input.registerId })
       .andWhere('line_no', '>', input.afterLine)
       .orderBy('line_no')
       .limit(input.limit)
-      .select('line_no', 'status');
-    const last = rows[rows.length - 1];
+      .select('line_no');
+    const last = window[window.length - 1];
     if (!last) return { lastLine: input.afterLine, submitted: 0, more: false };
     const pending: PendingRow[] = await db('register_rows')
       .where({ register_id: input.registerId, status: 'pending' })
@@ -105,43 +154,23 @@ export function createRegisterActivities(deps: ActivityDeps) {
       .andWhere('line_no', '<=', last.line_no)
       .orderBy('line_no')
       .select('line_no', 'request');
-
-    const ctx = Context.current();
-    const heartbeat = setInterval(() => ctx.heartbeat({ afterLine: input.afterLine }), REGISTER_HEARTBEAT_MS);
-    let buffer: RowResult[] = [];
-    let writing: Promise<void> = Promise.resolve();
-    let failed = false;
-    // Writes are chained so that they happen one at a time and in order.
-    const flush = () => {
-      const batch = buffer;
-      buffer = [];
-      writing = writing.then(() => writeResults(input.registerId, batch));
-      return writing;
+    const ctx: BatchContext = {
+      registerId: input.registerId,
+      bank,
+      calendar: await deps.reference.calendar(),
+      // The file's arrival is when the SPC received every row in it: the default paidAt and the future-skew check both refer to it.
+      receivedAt: register.created_at,
+      writtenBy: writerOf(activity, input.registerId),
     };
-    try {
-      let next = 0;
-      const runner = async () => {
-        while (!failed && next < pending.length) {
-          const row = pending[next++] as PendingRow;
-          const result = await submitRow(row);
-          if (failed) return;
-          buffer.push(result);
-          if (buffer.length >= REGISTER_FLUSH_ROWS) await flush();
-        }
-      };
-      const runners = Array.from({ length: Math.min(REGISTER_SUBMIT_CONCURRENCY, pending.length) }, runner);
-      // A cancelled activity (worker shutting down, heartbeat lost) stops at once: its submissions
-      // wait for workers that may be gone, and the rows it did not record stay pending for the retry.
-      await Promise.race([Promise.all(runners), ctx.cancelled]).catch((err) => {
-        failed = true;
-        throw err;
-      });
-      await flush();
-    } finally {
-      clearInterval(heartbeat);
+    for (let i = 0; i < pending.length; i += REGISTER_POST_BATCH_ROWS) {
+      // A cancelled activity (worker shutting down, heartbeat lost) stops between batches; the rows
+      // it did not reach stay pending for the retry.
+      if (activity.cancellationSignal.aborted) throw activity.cancellationSignal.reason ?? new Error('register chunk cancelled');
+      const batch = pending.slice(i, i + REGISTER_POST_BATCH_ROWS);
+      await postBatch(db, ctx, batch);
+      activity.heartbeat({ lastLine: batch[batch.length - 1]?.line_no });
     }
-    ctx.heartbeat({ afterLine: last.line_no });
-    return { lastLine: last.line_no, submitted: pending.length, more: rows.length === input.limit };
+    return { lastLine: last.line_no, submitted: pending.length, more: window.length === input.limit };
   }
 
   /** Marks the register done once every row has a result; a pending row left behind is a bug and retries. */

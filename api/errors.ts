@@ -51,6 +51,8 @@ export function statusForRejection(code: RejectionCode): number {
     case 'REFERENCE_CONFLICT':
     case 'BANK_DAY_CLOSED':
     case 'PAYMENT_REJECTED':
+    case 'PAYMENT_CANCELLED':
+    case 'PAYMENT_EXCLUDED':
       return 409;
     case 'PAYMENT_NOT_FOUND':
       return 404;
@@ -105,7 +107,7 @@ function validationMessage(context: string | undefined, err: AjvError): string {
 /** Temporal or Postgres unreachable: the request may succeed later, so 503 and not 500. */
 function isUnavailable(err: unknown): boolean {
   const name = errorName(err);
-  if (name === 'ServiceError' || name === 'ConnectionError' || name === 'TransportError') return true;
+  if (name === 'ServiceError' || name === 'ConnectionError' || name === 'TransportError' || name === 'EngineUnavailableError') return true;
   const code = (err as { code?: unknown })?.code;
   // gRPC UNAVAILABLE (14) / DEADLINE_EXCEEDED (4); Postgres connection failures.
   if (code === 14 || code === 4 || code === 'ECONNREFUSED' || code === '57P01' || code === '57P03') return true;

@@ -1,11 +1,17 @@
 // Typed client functions for the payment lifecycle, shared by the bank API, the CLI and the tests.
-import { Client, WithStartWorkflowOperation, WorkflowExecutionDescription } from '@temporalio/client';
+import { Client, WithStartWorkflowOperation } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import { paymentWorkflowId, type CancelResult, type PaymentAccepted, type PaymentRequest, type PaymentState, type RejectionCode } from '../domain/payment-types';
-import { BANK_CODE, CHANNEL, PAYMENT_STATUS } from '../domain/search-attributes';
+import type { Knex } from 'knex';
+import {
+  cancellationWorkflowId, paymentWorkflowId, type CancelResult, type PaymentAccepted, type PaymentRequest, type RejectionCode,
+} from '../domain/payment-types';
+import { referenceConflictMessage } from '../domain/cancellation';
+import { requestHash } from '../domain/request-hash';
+import { BANK_CODE, CHANNEL } from '../domain/search-attributes';
+import { findPayment } from '../db/queries/payments';
 import { cancelPaymentUpdate, paymentStateQuery, paymentWorkflow, submitPaymentUpdate } from '../workflows/payment';
+import { cancellationWorkflow } from '../workflows/cancellation';
 import { errorName, rejectionOf } from './errors';
-import { requestHash } from './request-hash';
 
 export type Rejected = { ok: false; code: RejectionCode; message: string };
 export type SubmitOutcome = { ok: true; payment: PaymentAccepted } | Rejected;
@@ -14,7 +20,43 @@ export type CancelOutcome = { ok: true; cancellation: CancelResult } | Rejected;
 export interface PaymentClientContext {
   client: Client;
   taskQueue: string;
+  /** The payment read model; when given, a repeated submission of a finished payment is answered from Postgres. */
+  db?: Knex;
 }
+
+/**
+ * How long a submission keeps retrying an engine fault (a worker killed mid-task, Temporal
+ * restarting) before giving up with EngineUnavailableError. Retrying is safe: the workflow id and
+ * the update id make every attempt the same request. Kept inside the API's answer window.
+ */
+export const ENGINE_RETRY_WINDOW_MS = 20_000;
+const ENGINE_RETRY_BACKOFF_MS = { first: 200, max: 2_000 };
+
+/** Thrown when Temporal could not take a request within ENGINE_RETRY_WINDOW_MS; the caller answers 503 and the bank repeats. */
+export class EngineUnavailableError extends Error {
+  override name = 'EngineUnavailableError';
+  constructor(readonly operation: string, override readonly cause: unknown) {
+    super(`the SPC engine could not take the ${operation} in time: ${(cause as Error)?.message ?? String(cause)}`);
+  }
+}
+
+/** Runs `attempt` again on engine faults (anything that is not a business answer) until the retry window closes. */
+async function withEngineRetry<T>(operation: string, attempt: () => Promise<T>, isAnswer: (err: unknown) => boolean): Promise<T> {
+  const deadline = Date.now() + ENGINE_RETRY_WINDOW_MS;
+  let backoffMs = ENGINE_RETRY_BACKOFF_MS.first;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (isAnswer(err)) throw err;
+      if (Date.now() + backoffMs >= deadline) throw new EngineUnavailableError(operation, err);
+      await new Promise((resolve) => setTimeout(resolve, backoffMs));
+      backoffMs = Math.min(backoffMs * 2, ENGINE_RETRY_BACKOFF_MS.max);
+    }
+  }
+}
+
+const isBusinessAnswer = (err: unknown) => rejectionOf(err) !== undefined || errorName(err) === 'WorkflowExecutionAlreadyStartedError';
 
 /**
  * Submits a payment and waits for the SPC's answer: accepted (with its allocation and business
@@ -24,89 +66,98 @@ export interface PaymentClientContext {
 export async function submitPayment(ctx: PaymentClientContext, request: PaymentRequest, opts: { receivedAt?: Date } = {}): Promise<SubmitOutcome> {
   const workflowId = paymentWorkflowId(request.bankCode, request.bankRef);
   const hash = requestHash(request);
-  const startWorkflowOperation = new WithStartWorkflowOperation(paymentWorkflow, {
-    workflowId,
-    taskQueue: ctx.taskQueue,
-    args: [{ request, requestHash: hash, receivedAt: (opts.receivedAt ?? new Date()).toISOString() }],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    // A rejected payment's workflow failed: its reference may be used again. An accepted one's may not.
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-    typedSearchAttributes: new TypedSearchAttributes([
-      { key: BANK_CODE, value: request.bankCode },
-      { key: CHANNEL, value: String(request.channel) },
-      { key: PAYMENT_STATUS, value: 'received' },
-    ]),
-  });
-  try {
-    const payment = await ctx.client.workflow.executeUpdateWithStart(submitPaymentUpdate, {
+  const receivedAt = (opts.receivedAt ?? new Date()).toISOString();
+  const submit = () =>
+    ctx.client.workflow.executeUpdateWithStart(submitPaymentUpdate, {
       args: [{ requestHash: hash }],
-      startWorkflowOperation,
+      startWorkflowOperation: new WithStartWorkflowOperation(paymentWorkflow, {
+        workflowId,
+        taskQueue: ctx.taskQueue,
+        args: [{ request, requestHash: hash, receivedAt }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        // A rejected payment's workflow failed: its reference may be used again. An accepted one's may not.
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        typedSearchAttributes: new TypedSearchAttributes([
+          { key: BANK_CODE, value: request.bankCode },
+          { key: CHANNEL, value: String(request.channel) },
+        ]),
+      }),
       // Identical submissions share one update id, so Temporal itself deduplicates them.
       updateId: `submit-${hash}`,
     });
-    return { ok: true, payment };
+  try {
+    return { ok: true, payment: await withEngineRetry('payment', submit, isBusinessAnswer) };
   } catch (err) {
     const rejection = rejectionOf(err);
     if (rejection) return { ok: false, ...rejection };
-    if (errorName(err) === 'WorkflowExecutionAlreadyStartedError') return answerFromClosedPayment(ctx, workflowId, hash);
+    if (errorName(err) === 'WorkflowExecutionAlreadyStartedError') return answerFromFinishedPayment(ctx, request, hash);
     throw err;
   }
 }
 
-/** The payment's workflow has completed (accepted, then closed or cancelled): answer from its final state. */
-async function answerFromClosedPayment(ctx: PaymentClientContext, workflowId: string, hash: string): Promise<SubmitOutcome> {
-  const state = await ctx.client.workflow.getHandle(workflowId).query(paymentStateQuery);
-  if (state.requestHash !== hash) {
-    return { ok: false, code: 'REFERENCE_CONFLICT', message: `bank reference in ${workflowId} was already used for a different payment: use a new reference` };
+/**
+ * The payment's workflow has completed: answer what the payment is now. From Postgres when the
+ * read model is at hand (a payment cancelled since is answered as cancelled), else from the
+ * workflow's own final state.
+ */
+async function answerFromFinishedPayment(ctx: PaymentClientContext, request: PaymentRequest, hash: string): Promise<SubmitOutcome> {
+  const conflict: Rejected = { ok: false, code: 'REFERENCE_CONFLICT', message: referenceConflictMessage(request.bankRef) };
+  if (ctx.db) {
+    const record = await findPayment(ctx.db, request.bankCode, request.bankRef);
+    if (record) {
+      if (record.requestHash !== hash) return conflict;
+      if (record.status === 'cancelled') return { ok: false, code: 'PAYMENT_CANCELLED', message: `payment ${request.bankRef} was cancelled at ${record.cancelledAt}: use a new reference for a new payment` };
+      if (record.status === 'excluded') return { ok: false, code: 'PAYMENT_EXCLUDED', message: `payment ${request.bankRef} was excluded at reconciliation of ${record.businessDate}: ask the SPC` };
+      return {
+        ok: true,
+        payment: {
+          paymentId: paymentWorkflowId(request.bankCode, request.bankRef), bankCode: request.bankCode, bankRef: request.bankRef, status: 'accepted',
+          businessDate: record.businessDate, amount: record.amount, allocations: record.allocations, closesAt: record.closesAt,
+        },
+      };
+    }
   }
-  if (!state.accepted) throw new Error(`invariant: closed payment ${workflowId} has no acceptance`);
+  const state = await ctx.client.workflow.getHandle(paymentWorkflowId(request.bankCode, request.bankRef)).query(paymentStateQuery);
+  if (state.requestHash !== hash) return conflict;
+  if (!state.accepted) throw new Error(`invariant: finished payment ${state.paymentId} has no acceptance`);
   return { ok: true, payment: state.accepted };
 }
 
-export interface PaymentView {
-  state: PaymentState;
-  workflowId: string;
-  runId: string;
-  executionStatus: WorkflowExecutionDescription['status']['name'];
-  startTime: Date;
-  closeTime?: Date;
-}
-
-/** The payment's current state from its workflow, or null when there is no such payment. */
-export async function getPayment(ctx: PaymentClientContext, bankCode: string, bankRef: string): Promise<PaymentView | null> {
-  const handle = ctx.client.workflow.getHandle(paymentWorkflowId(bankCode, bankRef));
-  try {
-    const [description, state] = await Promise.all([handle.describe(), handle.query(paymentStateQuery)]);
-    return {
-      state,
-      workflowId: description.workflowId,
-      runId: description.runId,
-      executionStatus: description.status.name,
-      startTime: description.startTime,
-      closeTime: description.closeTime,
-    };
-  } catch (err) {
-    if (errorName(err) === 'WorkflowNotFoundError') return null;
-    throw err;
-  }
-}
-
-/** Cancels a payment before its bank-day closes; repeating the call returns the first cancellation. */
+/**
+ * Cancels a payment before its bank-day's cut-off; repeating the call returns the first
+ * cancellation. A payment accepted before PATCH_COMPLETE_ON_POST still has its workflow open and
+ * cancels itself; every other one is cancelled by a cancellation workflow.
+ */
 export async function cancelPayment(ctx: PaymentClientContext, bankCode: string, bankRef: string, reason = ''): Promise<CancelOutcome> {
-  const workflowId = paymentWorkflowId(bankCode, bankRef);
-  const handle = ctx.client.workflow.getHandle(workflowId);
   try {
-    const cancellation = await handle.executeUpdate(cancelPaymentUpdate, { args: [{ reason }], updateId: 'cancel' });
-    return { ok: true, cancellation };
+    const legacy = ctx.client.workflow.getHandle(paymentWorkflowId(bankCode, bankRef));
+    return { ok: true, cancellation: await legacy.executeUpdate(cancelPaymentUpdate, { args: [{ reason }], updateId: 'cancel' }) };
   } catch (err) {
     const rejection = rejectionOf(err);
     if (rejection) return { ok: false, ...rejection };
-    // The workflow is missing, or has completed (the server answers both as not found for an update):
-    // its final state, if any, says why no cancellation is possible.
-    const view = await getPayment(ctx, bankCode, bankRef);
-    if (!view) return { ok: false, code: 'PAYMENT_NOT_FOUND', message: `no payment ${bankRef} of bank ${bankCode}` };
-    if (view.state.cancellation) return { ok: true, cancellation: view.state.cancellation };
-    if (view.state.status === 'rejected') return { ok: false, code: 'PAYMENT_REJECTED', message: `payment ${bankRef} was rejected: there is nothing to cancel` };
-    return { ok: false, code: 'BANK_DAY_CLOSED', message: `the bank-day ${view.state.accepted?.businessDate ?? ''} of ${bankCode} is closed: payment ${bankRef} can no longer be cancelled` };
+    // Not found: the workflow has completed (new shape), was never there (a register row), or is
+    // past retention. The cancellation workflow answers all three from Postgres.
+    if (errorName(err) !== 'WorkflowNotFoundError') throw err;
+  }
+  const workflowId = cancellationWorkflowId(bankCode, bankRef);
+  const run = () =>
+    ctx.client.workflow.execute(cancellationWorkflow, {
+      workflowId,
+      taskQueue: ctx.taskQueue,
+      args: [{ bankCode, bankRef, reason: String(reason).slice(0, 200) }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      // A refused cancellation failed: asking again runs again. A done one answers its result.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      typedSearchAttributes: new TypedSearchAttributes([{ key: BANK_CODE, value: bankCode }]),
+    });
+  try {
+    return { ok: true, cancellation: await withEngineRetry('cancellation', run, isBusinessAnswer) };
+  } catch (err) {
+    const rejection = rejectionOf(err);
+    if (rejection) return { ok: false, ...rejection };
+    if (errorName(err) === 'WorkflowExecutionAlreadyStartedError') {
+      return { ok: true, cancellation: await ctx.client.workflow.getHandle<typeof cancellationWorkflow>(workflowId).result() };
+    }
+    throw err;
   }
 }

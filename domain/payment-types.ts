@@ -90,6 +90,8 @@ export const REJECTION_CODES = {
   PAYMENT_NOT_FOUND: 'no payment with this bank reference',
   BANK_DAY_CLOSED: 'the payment\'s bank-day is closed: it can no longer be cancelled',
   PAYMENT_REJECTED: 'the payment was rejected, there is nothing to cancel',
+  PAYMENT_CANCELLED: 'the payment with this reference was cancelled: a new payment needs a new reference',
+  PAYMENT_EXCLUDED: 'the payment with this reference was excluded at reconciliation',
 } as const;
 export type RejectionCode = keyof typeof REJECTION_CODES;
 
@@ -106,6 +108,10 @@ export const SERVICE_CODE_RE = /^[A-Z][A-Z0-9_]{0,31}$/;
 
 export function paymentWorkflowId(bankCode: string, bankRef: string): string {
   return `payment:${bankCode}:${bankRef}`;
+}
+
+export function cancellationWorkflowId(bankCode: string, bankRef: string): string {
+  return `cancellation:${bankCode}:${bankRef}`;
 }
 
 export function settlementWorkflowId(bankCode: string, businessDate: string): string {

@@ -1,12 +1,16 @@
 // The lifecycle of one payment, id `payment:<BANK>:<bankRef>` (the id is the idempotency key).
 //
-//   received ──post──▶ accepted ──cancel──▶ cancelled
-//       │                  └──(bank-day cut-off)──▶ closed
+//   received ──post──▶ accepted (workflow completes)      cancellation:<BANK>:<bankRef> ──▶ cancelled
 //       └──▶ rejected (the workflow fails with a typed, non-retryable ApplicationFailure)
 //
 // The bank learns the outcome within its request: the client starts this workflow and sends the
 // `submit` update in one call (update-with-start), and the update returns once the posting is
-// committed. The workflow then lives on until its bank-day's cut-off, so that the bank can cancel.
+// committed. Since PATCH_COMPLETE_ON_POST the workflow then completes: a cut-off is a business event
+// for one workflow (the settlement), not a timer in every payment. A cancellation is its own short
+// workflow (workflows/cancellation.ts); Postgres decides under the payment's row lock.
+//
+// Workflows started before the patch keep the old shape: they live until their bank-day's cut-off
+// and answer `cancel` themselves, so their histories replay unchanged.
 import {
   ApplicationFailure, allHandlersFinished, condition, defineQuery, defineUpdate, patched, proxyLocalActivities, setHandler,
   upsertSearchAttributes, workflowInfo,
@@ -14,11 +18,12 @@ import {
 import type { PaymentActivities, PostPaymentInput } from '../activities/payment';
 import type { CancelResult, PaymentAccepted, PaymentRequest, PaymentState, RejectionCode } from '../domain/payment-types';
 import { BUSINESS_DATE, PAYMENT_STATUS, REJECTION_CODE } from '../domain/search-attributes';
+import { nothingToCancelMessage, referenceConflictMessage } from '../domain/cancellation';
 import { retryPolicy } from './retry';
 
 export interface PaymentWorkflowInput {
   request: PaymentRequest;
-  /** SHA-256 of the request's canonical content (client/request-hash.ts). */
+  /** SHA-256 of the request's canonical content (XX.ts). */
   requestHash: string;
   receivedAt: string;
   /** How long after the bank-day's cut-off the workflow stays open (default 0). */
@@ -35,6 +40,8 @@ export interface CancelArgs {
 
 /** patched() id of the cut-off check in `cancel` (added after the first histories were recorded). */
 export const PATCH_CANCEL_CHECKS_CUTOFF = 'cancel-checks-cutoff';
+/** patched() id of the shape that completes once the payment is posted (no timer until the cut-off). */
+export const PATCH_COMPLETE_ON_POST = 'complete-on-post';
 
 export const submitPaymentUpdate = defineUpdate<PaymentAccepted, [SubmitArgs]>('submit');
 export const cancelPaymentUpdate = defineUpdate<CancelResult, [CancelArgs]>('cancel');
@@ -53,6 +60,8 @@ function rejection(code: RejectionCode, message: string): ApplicationFailure {
 
 export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<PaymentState> {
   const info = workflowInfo();
+  // Asked first, before any command, so that a history of either shape replays on this code.
+  const completesOnPost = patched(PATCH_COMPLETE_ON_POST);
   const writtenBy = { workflowId: info.workflowId, runId: info.runId };
   const state: PaymentState = { paymentId: info.workflowId, status: 'received', requestHash: input.requestHash };
   let cutoffPassed = false;
@@ -88,7 +97,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
 
   setHandler(cancelPaymentUpdate, async ({ reason }) => {
     await condition(() => state.status !== 'received');
-    if (state.status === 'rejected') throw rejection('PAYMENT_REJECTED', `payment ${input.request.bankRef} was rejected: there is nothing to cancel`);
+    if (state.status === 'rejected') throw rejection('PAYMENT_REJECTED', nothingToCancelMessage(input.request.bankRef));
     if (state.cancellation) return state.cancellation;
     // A payment posted to a day whose cut-off is already behind it (a late register row) closes in
     // the same workflow task; the timer has not fired yet, so the clock decides. Patched: histories
@@ -107,6 +116,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
   if (outcome.status === 'rejected') {
     state.status = 'rejected';
     state.rejection = { code: outcome.code, message: outcome.message };
+    // The rejection code is worth a filter in the UI; the rejected few pay for the upsert.
     upsertSearchAttributes([{ key: PAYMENT_STATUS, value: 'rejected' }, { key: REJECTION_CODE, value: outcome.code }]);
     await condition(allHandlersFinished);
     // A rejected payment fails its workflow: the reference is free again (reuse policy
@@ -116,6 +126,12 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
 
   state.status = 'accepted';
   state.accepted = outcome;
+  if (completesOnPost) {
+    // A completed payment workflow is an accepted payment; its result carries the business date.
+    // No search-attribute upsert: it would cost every payment a visibility write.
+    await condition(allHandlersFinished);
+    return state;
+  }
   upsertSearchAttributes([{ key: PAYMENT_STATUS, value: 'accepted' }, { key: BUSINESS_DATE, value: outcome.businessDate }]);
 
   const untilCutoffMs = Math.max(0, Date.parse(outcome.closesAt) - Date.now()) + (input.closeGraceMs ?? 0);

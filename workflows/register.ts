@@ -1,41 +1,31 @@
 // One bank's register of a day (id `register:<BANK>:<sha256-prefix>`): the rows were checked and
-// stored by the API when the file arrived (register_rows); this workflow submits them as payments
-// in chunks, each chunk one heartbeating activity with bounded concurrency, then marks the
-// register done. The file's hash in the id makes the same file one register, however often sent.
+// stored by the API when the file arrived (register_rows); this workflow is the durable lifecycle
+// of its rows. It posts them in chunks, each chunk one heartbeating activity that posts set-based in
+// Postgres (a batch of rows per transaction, activities/register.ts), then marks the register done.
+// No row costs a workflow of its own. The file's hash in the id makes the same file one register,
+// however often sent.
 //
 // Progress lives in Postgres (registers.rows_done, register_rows.status), written by the
 // activities as they go, so a bank polling GET /v1/registers/{id} sees it move and the history
 // stays small: one activity per REGISTER_CHUNK_ROWS rows.
 import { proxyActivities } from '@temporalio/workflow';
 import type { RegisterActivities } from '../activities/register';
+import type { RegisterSummary, RegisterWorkflowInput } from '../domain/register-types';
 import { retryPolicy } from './retry';
 
-export interface RegisterWorkflowInput {
-  registerId: string;
-  bankCode: string;
-}
+export { registerWorkflowId } from '../domain/register-types';
+export type { RegisterSummary, RegisterWorkflowInput } from '../domain/register-types';
 
-export interface RegisterSummary {
-  registerId: string;
-  rowCount: number;
-  rowsAccepted: number;
-  rowsRejected: number;
-}
-
-/** Rows per activity: a few tens of seconds of work at the engine's speed. */
+/** Rows per activity: a few seconds of Postgres work, so a retried chunk redoes little. */
 export const REGISTER_CHUNK_ROWS = 5_000;
 
 const { processRegisterChunk, finishRegister } = proxyActivities<RegisterActivities>({
-  // A chunk submits REGISTER_CHUNK_ROWS payments; if the engine is slow it may take long, and the
-  // heartbeat, not this timeout, is what detects a dead worker.
+  // A chunk posts REGISTER_CHUNK_ROWS rows; the heartbeat after each batch, not this timeout, is
+  // what detects a dead worker.
   startToCloseTimeout: '2h',
-  heartbeatTimeout: '60s',
+  heartbeatTimeout: '15s',
   retry: retryPolicy,
 });
-
-export function registerWorkflowId(registerId: string): string {
-  return `register:${registerId}`;
-}
 
 export async function registerWorkflow(input: RegisterWorkflowInput): Promise<RegisterSummary> {
   let afterLine = 0;

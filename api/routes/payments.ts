@@ -5,8 +5,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import { cancelPayment, submitPayment } from '../../client/payments';
 import type { Channel, MeterReadingRequest, PaymentLineRequest, PaymentRequest } from '../../domain/payment-types';
 import { paymentWorkflowId } from '../../domain/payment-types';
-import { formatAmount, fromDb } from '../../domain/money';
-import { almatyToUtc } from '../../domain/calendar';
+import { cancellability, nothingToCancelMessage, paymentNotFoundMessage } from '../../domain/cancellation';
+import { findPayment, latestRejection } from '../../db/queries/payments';
 import { bankOf } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError, rejectionError } from '../errors';
@@ -63,7 +63,9 @@ const paymentViewSchema = {
     amount: { $ref: 'Amount#' },
     paidAt: { type: 'string' },
     businessDate: { type: 'string', format: 'date' },
+    closesAt: { type: 'string', description: 'The bank-day\'s cut-off: cancellation is refused from then on' },
     postedAt: { type: 'string' },
+    workflowId: { type: 'string', description: 'The workflow that wrote the payment: `payment:<BANK>:<ref>`, or `register:<id>` for a register row' },
     cancelledAt: { type: 'string', nullable: true },
     registerId: { type: 'string', nullable: true },
     pileNo: { type: 'string', nullable: true },
@@ -85,7 +87,7 @@ const cancelResultSchema = {
 } as const;
 
 export const paymentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
-  const ctx = { client: deps.client, taskQueue: deps.taskQueue };
+  const ctx = { client: deps.client, taskQueue: deps.taskQueue, db: deps.db };
 
   app.post<{ Body: PaymentBody }>(
     '/payments',
@@ -141,48 +143,38 @@ export const paymentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     async (request) => {
       const bank = bankOf(request);
       const { bankRef } = request.params;
-      const row = await deps.db('payments as p')
-        .leftJoin('settlements as s', function joinSettlement() {
-          this.on('s.bank_code', 'p.bank_code').andOn('s.business_date', 'p.business_date');
-        })
-        .where({ 'p.bank_code': bank.code, 'p.bank_ref': bankRef })
-        .first(
-          'p.id', 'p.bank_ref', 'p.channel', 'p.account_number', 'p.amount', 'p.paid_at', 'p.business_date', 'p.status', 'p.register_id',
-          'p.pile_no', 'p.posted_at', 'p.cancelled_at', 'p.workflow_id', 's.id as settlement_id', 's.status as settlement_status',
-        );
-      if (!row) {
-        const rejection = await deps.db('payment_rejections').where({ bank_code: bank.code, bank_ref: bankRef }).orderBy('id', 'desc').first('code', 'message', 'created_at');
-        if (!rejection) throw new ApiError(404, 'PAYMENT_NOT_FOUND', `no payment ${bankRef} of bank ${bank.code}`);
+      const record = await findPayment(deps.db, bank.code, bankRef);
+      if (!record) {
+        const rejection = await latestRejection(deps.db, bank.code, bankRef);
+        if (!rejection) throw rejectionError('PAYMENT_NOT_FOUND', paymentNotFoundMessage(bank.code, bankRef));
         return {
           paymentId: paymentWorkflowId(bank.code, bankRef),
           bankRef,
           status: 'rejected',
           effectiveStatus: 'rejected',
-          rejection: { code: rejection.code, message: rejection.message, at: rejection.created_at.toISOString() },
+          workflowId: rejection.workflowId,
+          rejection: { code: rejection.code, message: rejection.message, at: rejection.at },
         };
       }
-      const allocations = await deps.db('allocations as a')
-        .join('services as s', 's.code', 'a.service_code')
-        .where({ 'a.payment_id': row.id })
-        .orderBy([{ column: 's.sort_order' }, { column: 'a.service_code' }])
-        .select('a.service_code', 'a.provider_id', 'a.amount');
       return {
-        paymentId: row.workflow_id,
-        bankRef: row.bank_ref,
-        status: row.status,
-        effectiveStatus: row.status === 'accepted' && row.settlement_status === 'settled' ? 'settled' : row.status,
-        account: row.account_number,
-        channel: row.channel,
-        amount: formatAmount(fromDb(row.amount)),
-        paidAt: row.paid_at.toISOString(),
-        businessDate: row.business_date,
-        postedAt: row.posted_at.toISOString(),
-        cancelledAt: row.cancelled_at ? row.cancelled_at.toISOString() : null,
-        registerId: row.register_id,
-        pileNo: row.pile_no,
-        settlementId: row.settlement_id ?? null,
-        settlementStatus: row.settlement_status ?? null,
-        allocations: allocations.map((a) => ({ service: a.service_code, provider: a.provider_id, amount: formatAmount(fromDb(a.amount)) })),
+        paymentId: paymentWorkflowId(bank.code, bankRef),
+        bankRef: record.bankRef,
+        status: record.status,
+        effectiveStatus: record.effectiveStatus,
+        account: record.account,
+        channel: record.channel,
+        amount: record.amount,
+        paidAt: record.paidAt,
+        businessDate: record.businessDate,
+        closesAt: record.closesAt,
+        postedAt: record.postedAt,
+        cancelledAt: record.cancelledAt,
+        registerId: record.registerId,
+        pileNo: record.pileNo,
+        workflowId: record.workflowId,
+        settlementId: record.settlementId,
+        settlementStatus: record.settlementStatus,
+        allocations: record.allocations,
       };
     },
   );
@@ -204,29 +196,17 @@ export const paymentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     async (request) => {
       const bank = bankOf(request);
       const { bankRef } = request.params;
-      // Postgres answers the cases that need no workflow, including payments whose workflow has
-      // long completed (and may be past Temporal's retention).
-      const row = await deps.db('payments as p')
-        .leftJoin('bank_days as d', function joinDay() {
-          this.on('d.bank_code', 'p.bank_code').andOn('d.business_date', 'p.business_date');
-        })
-        .join('banks as b', 'b.code', 'p.bank_code')
-        .where({ 'p.bank_code': bank.code, 'p.bank_ref': bankRef })
-        .first('p.status', 'p.amount', 'p.cancelled_at', 'p.business_date', 'p.workflow_id', 'd.closed_at', 'b.cutoff_local');
-      if (!row) {
-        const rejected = await deps.db('payment_rejections').where({ bank_code: bank.code, bank_ref: bankRef }).first('id');
-        if (rejected) throw rejectionError('PAYMENT_REJECTED', `payment ${bankRef} was rejected: there is nothing to cancel`);
-        throw rejectionError('PAYMENT_NOT_FOUND', `no payment ${bankRef} of bank ${bank.code}`);
+      // The same rule the cancellation activity enforces under its lock, asked here first so that
+      // a refusal costs no workflow.
+      const record = await findPayment(deps.db, bank.code, bankRef);
+      if (!record) {
+        if (await latestRejection(deps.db, bank.code, bankRef)) throw rejectionError('PAYMENT_REJECTED', nothingToCancelMessage(bankRef));
+        throw rejectionError('PAYMENT_NOT_FOUND', paymentNotFoundMessage(bank.code, bankRef));
       }
-      if (row.status === 'cancelled') {
-        return { paymentId: row.workflow_id, status: 'cancelled', cancelledAt: row.cancelled_at.toISOString(), reversedAmount: formatAmount(fromDb(row.amount)) };
-      }
-      if (row.status === 'excluded') throw rejectionError('BANK_DAY_CLOSED', `payment ${bankRef} was excluded at reconciliation and cannot be cancelled`);
-      if (row.closed_at) throw rejectionError('BANK_DAY_CLOSED', `the bank-day ${row.business_date} of ${bank.code} is closed: payment ${bankRef} can no longer be cancelled`);
-      // The workflow refuses after the cut-off too; checking here as well keeps the answer exact
-      // in the moments between the cut-off and the workflow's timer firing.
-      if (almatyToUtc(row.business_date, row.cutoff_local).getTime() <= Date.now()) {
-        throw rejectionError('BANK_DAY_CLOSED', `the cut-off of bank-day ${row.business_date} (${row.cutoff_local} Almaty) has passed: payment ${bankRef} can no longer be cancelled`);
+      const verdict = cancellability({ ...record, dayClosed: record.dayClosedAt !== null }, new Date());
+      if (verdict.kind === 'refused') throw rejectionError(verdict.code, verdict.message);
+      if (verdict.kind === 'already-cancelled') {
+        return { paymentId: paymentWorkflowId(bank.code, bankRef), status: 'cancelled', cancelledAt: record.cancelledAt, reversedAmount: record.amount };
       }
       const outcome = await withAnswerTimeout(cancelPayment(ctx, bank.code, bankRef, request.body?.reason ?? ''));
       if (!outcome.ok) throw rejectionError(outcome.code, outcome.message);

@@ -1,7 +1,9 @@
 // Payment commands: pay, payment show, payment cancel.
 import type { Command } from 'commander';
-import { cancelPayment, getPayment, submitPayment } from '../../client/payments';
-import { CHANNELS, type Channel, type PaymentRequest } from '../../domain/payment-types';
+import { cancelPayment, submitPayment } from '../../client/payments';
+import { CHANNELS, paymentWorkflowId, type Channel, type PaymentRequest } from '../../domain/payment-types';
+import { paymentNotFoundMessage } from '../../domain/cancellation';
+import { findPayment, latestRejection } from '../../db/queries/payments';
 import { CliError, Runtime } from '../runtime';
 
 function parsePairs(values: string[] | undefined, what: string): Array<{ service: string; value: string }> | undefined {
@@ -41,7 +43,7 @@ export function registerPaymentCommands(program: Command, rt: Runtime): void {
         paidAt: opts.paidAt,
       };
       const t = await rt.temporal();
-      const outcome = await submitPayment({ client: t.client, taskQueue: t.taskQueue }, request);
+      const outcome = await submitPayment({ client: t.client, taskQueue: t.taskQueue, db: await rt.db() }, request);
       if (opts.json) process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
       if (!outcome.ok) {
         if (!opts.json) process.stderr.write(`rejected: ${outcome.code}: ${outcome.message}\n`);
@@ -58,37 +60,33 @@ export function registerPaymentCommands(program: Command, rt: Runtime): void {
   const payment = program.command('payment').description('inspect or cancel one payment');
   payment
     .command('show <bank> <bankRef>')
-    .description('the payment\'s state from its workflow and the database, with its Temporal UI link')
+    .description('the payment as Postgres records it (the same read model as the bank API), with the Temporal UI link of the workflow that wrote it')
     .option('--json', 'print JSON')
     .action(async (bank: string, bankRef: string, opts: { json?: boolean }) => {
-      const t = await rt.temporal();
-      const view = await getPayment({ client: t.client, taskQueue: t.taskQueue }, bank, bankRef);
-      if (!view) throw new CliError(`no payment ${bankRef} of bank ${bank}`);
       const db = await rt.db();
-      const row = await db('payments').where({ bank_code: bank, bank_ref: bankRef }).first('id', 'status', 'business_date', 'amount', 'posted_at', 'cancelled_at', 'workflow_id', 'run_id');
-      const settlement = row
-        ? await db('settlements').where({ bank_code: bank, business_date: row.business_date }).first('id', 'status')
-        : undefined;
+      const record = await findPayment(db, bank, bankRef);
+      const rejection = record ? null : await latestRejection(db, bank, bankRef);
+      if (!record && !rejection) throw new CliError(paymentNotFoundMessage(bank, bankRef));
+      const workflowId = record?.workflowId ?? rejection?.workflowId ?? paymentWorkflowId(bank, bankRef);
       const out = {
-        ...view,
-        record: row ?? null,
-        settlement: settlement ?? null,
-        effectiveStatus: row?.status === 'accepted' && settlement?.status === 'settled' ? 'settled' : (row?.status ?? view.state.status),
-        temporalUi: rt.workflowUrl(view.workflowId, view.runId),
+        paymentId: paymentWorkflowId(bank, bankRef),
+        effectiveStatus: record?.effectiveStatus ?? 'rejected',
+        record,
+        rejection,
+        temporalUi: rt.workflowUrl(workflowId, record?.runId),
       };
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
         return;
       }
-      const s = view.state;
-      process.stdout.write(`${view.workflowId}  ${out.effectiveStatus}  (workflow ${view.executionStatus}, run ${view.runId})\n`);
-      if (s.accepted) {
-        process.stdout.write(`  amount ${s.accepted.amount} KZT, business date ${s.accepted.businessDate}, cut-off ${s.accepted.closesAt}\n`);
-        for (const a of s.accepted.allocations) process.stdout.write(`  ${a.service.padEnd(10)} ${a.provider.padEnd(16)} ${a.amount.padStart(14)}\n`);
+      process.stdout.write(`${out.paymentId}  ${out.effectiveStatus}  (written by ${workflowId})\n`);
+      if (record) {
+        process.stdout.write(`  amount ${record.amount} KZT, account ${record.account}, ${record.channel}, business date ${record.businessDate}, cut-off ${record.closesAt}\n`);
+        for (const a of record.allocations) process.stdout.write(`  ${a.service.padEnd(10)} ${a.provider.padEnd(16)} ${a.amount.padStart(14)}\n`);
+        if (record.cancelledAt) process.stdout.write(`  cancelled at ${record.cancelledAt}, reversed ${record.amount}\n`);
+        if (record.settlementId) process.stdout.write(`  settlement ${record.settlementId}: ${record.settlementStatus}\n`);
       }
-      if (s.rejection) process.stdout.write(`  rejected: ${s.rejection.code}: ${s.rejection.message}\n`);
-      if (s.cancellation) process.stdout.write(`  cancelled at ${s.cancellation.cancelledAt}, reversed ${s.cancellation.reversedAmount}\n`);
-      if (settlement) process.stdout.write(`  settlement ${settlement.id}: ${settlement.status}\n`);
+      if (rejection) process.stdout.write(`  rejected: ${rejection.code}: ${rejection.message}\n`);
       if (out.temporalUi) process.stdout.write(`  ${out.temporalUi}\n`);
     });
 

@@ -47,7 +47,7 @@ beforeAll(async () => {
   const csv = [`#register;business_date=${date};count=1;total=300.00`, 'bank_ref;account;amount;paid_at', `ax-${tag}-reg-1;${WORLD.account};300.00;${paidAt}`, ''].join('\n');
   const parsed = parseRegisterCsv(csv);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-  const { register } = await submitRegister({ db: h.database.db, ...h.ctx }, WORLD.bank, createHash('sha256').update(csv).digest('hex'), parsed.header, parsed.rows);
+  const { register } = await submitRegister(h.ctx, WORLD.bank, createHash('sha256').update(csv).digest('hex'), parsed.header, parsed.rows);
   registerWorkflowId = register.workflowId;
   await waitFor('register done', async () => (await h.database.db('registers').where({ id: register.id }).first('status'))?.status === 'done');
   // Register declared 1 of the 3 accepted payments: the day waits in discrepancy for a decision.

@@ -1,7 +1,7 @@
 // The posting activities called directly on real Postgres, as a retrying worker would call them.
 import { createPaymentActivities } from '../../activities/payment';
 import { makeDeps } from '../../activities/deps';
-import { requestHash } from '../../client/request-hash';
+import { requestHash } from '../../domain/request-hash';
 import type { PaymentRequest } from '../../domain/payment-types';
 import { createTestDatabase, type TestDatabase } from '../support/env';
 import { WORLD, createPaymentWorld, ledgerBreaches } from '../support/payment-world';

@@ -1,5 +1,7 @@
 // The payment lifecycle on the real Temporal dev server and real Postgres.
-import { cancelPayment, getPayment, submitPayment } from '../../client/payments';
+import { cancelPayment, submitPayment } from '../../client/payments';
+import { findPayment } from '../../db/queries/payments';
+import { cancellationWorkflowId, paymentWorkflowId } from '../../domain/payment-types';
 import type { PaymentRequest } from '../../domain/payment-types';
 import { startHarness, type Harness } from '../support/harness';
 import { WORLD, createPaymentWorld, ledgerBreaches } from '../support/payment-world';
@@ -53,13 +55,16 @@ describe('payment workflow', () => {
     expect([reading.value, reading.previous_value]).toEqual(['1612.500', '1500.000']);
   });
 
-  it('shows its state through the query', async () => {
+  it('completes its workflow once posted, and the read model shows the payment', async () => {
     const outcome = await pay();
     if (!outcome.ok) throw new Error('rejected');
-    const view = await getPayment(h.ctx, WORLD.bank, outcome.payment.bankRef);
-    expect(view?.state.status).toBe('accepted');
-    expect(view?.executionStatus).toBe('RUNNING');
-    expect(view?.state.accepted?.amount).toBe('1000.00');
+    const handle = h.client.workflow.getHandle(paymentWorkflowId(WORLD.bank, outcome.payment.bankRef));
+    const final = await handle.result();
+    expect(final.status).toBe('accepted');
+    expect(final.accepted?.amount).toBe('1000.00');
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
+    const record = await findPayment(h.database.db, WORLD.bank, outcome.payment.bankRef);
+    expect(record).toMatchObject({ status: 'accepted', amount: '1000.00', workflowId: handle.workflowId, businessDate: outcome.payment.businessDate });
   });
 
   const rejections: Array<[string, Partial<PaymentRequest>, string]> = [
@@ -139,9 +144,9 @@ describe('payment workflow', () => {
       [row.id],
     );
     expect(net.rows.map((r: { net: string }) => r.net)).toEqual(['0.00', '0.00', '0.00']);
-    const view = await getPayment(h.ctx, WORLD.bank, bankRef);
-    await h.client.workflow.getHandle(view!.workflowId).result();
-    expect((await getPayment(h.ctx, WORLD.bank, bankRef))?.state.status).toBe('cancelled');
+    const cancellation = await h.client.workflow.getHandle(cancellationWorkflowId(WORLD.bank, bankRef)).result();
+    expect(cancellation).toEqual(cancelled.ok && cancelled.cancellation);
+    expect((await findPayment(h.database.db, WORLD.bank, bankRef))?.status).toBe('cancelled');
     expect(await ledgerBreaches(h.database.db)).toEqual([]);
   });
 

@@ -112,7 +112,7 @@ const verdicts = (s: ReplaySummary) => Object.fromEntries(s.outcomes.map((o) => 
     ].join('\n');
     const parsed = parseRegisterCsv(csv);
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-    const { register } = await submitRegister({ db: h.database.db, ...h.ctx }, WORLD.bank, createHash('sha256').update(csv).digest('hex'), parsed.header, parsed.rows);
+    const { register } = await submitRegister(h.ctx, WORLD.bank, createHash('sha256').update(csv).digest('hex'), parsed.header, parsed.rows);
     await save('register', 'one-row-rejected', register.workflowId, await closed(register.workflowId));
 
     const started = await startSettlement(h.ctx, WORLD.bank, date, { operator: 'recorder' });

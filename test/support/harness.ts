@@ -10,7 +10,7 @@ export interface Harness {
   database: TestDatabase;
   client: Client;
   taskQueue: string;
-  ctx: { client: Client; taskQueue: string };
+  ctx: { client: Client; taskQueue: string; db: TestDatabase['db'] };
   worker: Worker;
   /** Stops the worker (waits for it), e.g. to simulate a crash-restart; startWorker() brings a new one. */
   stopWorker(): Promise<void>;
@@ -31,7 +31,7 @@ export async function startHarness(prefix: string, opts: { clock?: () => Date } 
     database,
     client,
     taskQueue,
-    ctx: { client, taskQueue },
+    ctx: { client, taskQueue, db: database.db },
     get worker() {
       if (!running) throw new Error('worker is stopped');
       return running.worker;

@@ -2,7 +2,7 @@
 // the same bank reference and the same hash are the same payment ("1000" and "1000.00" are the
 // same amount); the same reference with another hash is a conflict.
 import { createHash } from 'node:crypto';
-import type { PaymentRequest } from '../domain/payment-types';
+import type { PaymentRequest } from './payment-types';
 
 function canonicalAmount(value: unknown): unknown {
   if (typeof value === 'string' && /^\d+(\.\d{1,2})?$/.test(value)) {

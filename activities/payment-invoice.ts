@@ -1,0 +1,122 @@
+// What a payment is checked against: the latest invoice of each personal account, with its lines,
+// providers and meters, loaded for a whole batch in one query. The allocation and the meter-reading
+// rules below are the only ones: a cashier's single payment and a register's 50,000 rows both go
+// through them (activities/payment-posting.ts).
+import type { Knex } from 'knex';
+import { Money, fromDb, formatAmount } from '../domain/money';
+import { splitProportionally, assertSharesSum, NothingToSplitError, Share } from '../domain/allocation';
+import { PaymentRejection, ValidPaymentRequest } from '../domain/payment-validation';
+import type { Allocation } from '../domain/payment-types';
+
+export interface InvoiceLineRow {
+  account_number: string;
+  invoice_id: string | null;
+  service_code: string | null;
+  provider_id: string | null;
+  amount_due: string | null;
+  charged: string | null;
+  meter_id: string | null;
+  previous_reading: string | null;
+  last_reading: string | null;
+}
+
+export interface AccountInvoice {
+  invoiceId: string;
+  lines: InvoiceLineRow[];
+}
+
+/**
+ * The latest invoice of each account, or a rejection for an account that is unknown or has none.
+ * `last_reading` counts only readings of payments that still stand: a cancelled payment's reading
+ * is no floor for the corrected one.
+ */
+export async function loadInvoices(trx: Knex.Transaction | Knex, accounts: string[]): Promise<Map<string, AccountInvoice | PaymentRejection>> {
+  const { rows } = await trx.raw<{ rows: InvoiceLineRow[] }>(
+    `SELECT a.number AS account_number, i.id AS invoice_id, l.service_code, s.provider_id, l.amount_due, l.charged, l.meter_id, l.previous_reading,
+            (SELECT max(r.value) FROM meter_readings r JOIN payments p ON p.id = r.payment_id
+              WHERE r.meter_id = l.meter_id AND p.status = 'accepted') AS last_reading
+       FROM personal_accounts a
+       LEFT JOIN LATERAL (SELECT id FROM invoices WHERE account_number = a.number ORDER BY period DESC LIMIT 1) i ON true
+       LEFT JOIN invoice_lines l ON l.invoice_id = i.id
+       LEFT JOIN services s ON s.code = l.service_code
+      WHERE a.number = ANY(?::text[])
+      ORDER BY a.number, s.sort_order, l.service_code`,
+    [accounts],
+  );
+  const byAccount = new Map<string, InvoiceLineRow[]>();
+  for (const row of rows) {
+    const list = byAccount.get(row.account_number);
+    if (list) list.push(row);
+    else byAccount.set(row.account_number, [row]);
+  }
+  const result = new Map<string, AccountInvoice | PaymentRejection>();
+  for (const account of accounts) {
+    const lines = byAccount.get(account);
+    const first = lines?.[0];
+    if (!lines || !first) {
+      result.set(account, new PaymentRejection('ACCOUNT_NOT_FOUND', `personal account ${account} is not in the SPC database: check the number on the invoice`));
+    } else if (!first.invoice_id || !first.service_code) {
+      result.set(account, new PaymentRejection('NO_INVOICE', `personal account ${account} has no invoice to pay`));
+    } else {
+      result.set(account, { invoiceId: first.invoice_id, lines });
+    }
+  }
+  return result;
+}
+
+/** Splits the payment over the invoice's services: as given, or proportionally to the amounts due. */
+export function allocate(valid: ValidPaymentRequest, lines: InvoiceLineRow[]): Allocation[] {
+  const providerOf = new Map(lines.map((l) => [l.service_code as string, l.provider_id as string]));
+  let shares: Share[];
+  if (valid.lines) {
+    for (const line of valid.lines) {
+      if (!providerOf.has(line.service)) {
+        throw new PaymentRejection('UNKNOWN_SERVICE', `service ${line.service} is not on the invoice of account ${valid.account}`, { service: line.service });
+      }
+    }
+    shares = valid.lines.map((l) => ({ service: l.service, amount: l.amount }));
+    assertSharesSum(valid.amount, shares);
+  } else {
+    try {
+      shares = splitProportionally(
+        valid.amount,
+        lines.map((l) => ({ service: l.service_code as string, amountDue: fromDb(l.amount_due), charged: fromDb(l.charged) })),
+      );
+    } catch (err) {
+      if (err instanceof NothingToSplitError) throw new PaymentRejection('NOTHING_DUE', err.message);
+      throw err;
+    }
+  }
+  return shares.map((s) => ({ service: s.service, provider: providerOf.get(s.service) as string, amount: formatAmount(s.amount) }));
+}
+
+export interface ReadingToWrite {
+  meterId: string;
+  value: string;
+  previous: string;
+}
+
+/**
+ * Checks each reading against the meter's floor: the invoice's previous reading, the highest
+ * standing reading in Postgres, and (within one batch) the readings posted earlier in the batch,
+ * passed in `batchFloors` and updated by the caller once the payment is accepted.
+ */
+export function checkReadings(valid: ValidPaymentRequest, lines: InvoiceLineRow[], batchFloors?: ReadonlyMap<string, Money>): ReadingToWrite[] {
+  const byService = new Map(lines.map((l) => [l.service_code as string, l]));
+  return valid.readings.map((r) => {
+    const line = byService.get(r.service);
+    if (!line) throw new PaymentRejection('UNKNOWN_SERVICE', `service ${r.service} is not on the invoice of account ${valid.account}`, { service: r.service });
+    if (!line.meter_id) throw new PaymentRejection('INVALID_READING', `service ${r.service} has no meter on account ${valid.account}`, { service: r.service });
+    const candidates = [line.previous_reading, line.last_reading].filter((v): v is string => v !== null).map((v) => new Money(v));
+    const inBatch = batchFloors?.get(line.meter_id);
+    if (inBatch) candidates.push(inBatch);
+    const previous = candidates.reduce((a, b) => (b.gt(a) ? b : a), new Money(0));
+    if (r.value.lt(previous)) {
+      throw new PaymentRejection('READING_BELOW_PREVIOUS', `meter reading ${r.value.toString()} for ${r.service} is below the previous reading ${previous.toString()}`, {
+        service: r.service,
+        previous: previous.toString(),
+      });
+    }
+    return { meterId: line.meter_id, value: r.value.toFixed(3), previous: previous.toFixed(3) };
+  });
+}
