@@ -80,7 +80,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
       // Runs before the update is written to history: a conflicting resubmission leaves no trace.
       validator: ({ requestHash }) => {
         if (requestHash !== input.requestHash) {
-          throw rejection('REFERENCE_CONFLICT', `bank reference ${input.request.bankRef} was already used for a different payment: use a new reference`);
+          throw rejection('REFERENCE_CONFLICT', referenceConflictMessage(input.request.bankRef));
         }
       },
     },

@@ -34,12 +34,15 @@ const TEST_WORKFLOWS = path.resolve(__dirname, '../workflows');
 /** Every workflow type the SPC worker runs, and the folder its histories are committed in. */
 const SPC_KINDS: Record<string, string> = {
   payment: 'paymentWorkflow',
+  cancellation: 'cancellationWorkflow',
   settlement: 'settlementWorkflow',
   register: 'registerWorkflow',
   'settlement-trigger': 'settlementTriggerWorkflow',
   ceiling: 'ceilingWorkflow',
 };
 const RECORDING = process.env.SPC_RECORD_HISTORIES === '1';
+/** Records only the histories of shapes added since the first recording, leaving the old ones as production left them. */
+const RECORDING_NEW = process.env.SPC_RECORD_NEW_HISTORIES === '1';
 
 function spcHistories(): HistorySource[] {
   return Object.keys(SPC_KINDS).flatMap((kind) => historiesFromDir(path.join(HISTORIES, kind)));
@@ -152,6 +155,60 @@ const verdicts = (s: ReplaySummary) => Object.fromEntries(s.outcomes.map((o) => 
       await worker.runUntil(h.client.workflow.execute('patchDemoWorkflow', { workflowId, taskQueue, args: ['auditor'] }));
       await save('patched', `patch-demo-${version}`, workflowId);
     }
+  });
+});
+
+(RECORDING_NEW ? describe : describe.skip)('recording the histories of the bulk-register and complete-on-post shapes', () => {
+  let h: Harness;
+  const tag = uniqueTag();
+  const date = auditWeekday(2021);
+
+  async function save(kind: string, name: string, workflowId: string): Promise<void> {
+    const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+    fs.mkdirSync(path.join(HISTORIES, kind), { recursive: true });
+    fs.writeFileSync(path.join(HISTORIES, kind, `${name}.json`), `${historyToJson(history)}\n`);
+  }
+
+  beforeAll(async () => {
+    h = await startHarness('record-new');
+    await createPaymentWorld(h.database.db);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('records a payment that completes once posted, a rejected one, and a cancellation workflow', async () => {
+    const base = { bankCode: WORLD.bank, channel: 'cash_desk' as const, account: WORLD.account };
+    const acceptedRef = `rec2-${tag}-accepted`;
+    expect(await submitPayment(h.ctx, { ...base, bankRef: acceptedRef, amount: '450.00', paidAt: `${date}T10:00:00+05:00` })).toMatchObject({ ok: true });
+    await h.client.workflow.getHandle(`payment:HSBK:${acceptedRef}`).result();
+    await save('payment', 'accepted-completes-on-post', `payment:HSBK:${acceptedRef}`);
+
+    const rejectedRef = `rec2-${tag}-rejected`;
+    expect(await submitPayment(h.ctx, { ...base, bankRef: rejectedRef, account: '9999999999', amount: '100.00' })).toMatchObject({ ok: false, code: 'ACCOUNT_NOT_FOUND' });
+    await save('payment', 'rejected-completes-on-post', `payment:HSBK:${rejectedRef}`);
+
+    const cancelRef = `rec2-${tag}-cancelled`;
+    expect(await submitPayment(h.ctx, { ...base, bankRef: cancelRef, amount: '300.00', channel: 'online' })).toMatchObject({ ok: true });
+    expect(await cancelPayment(h.ctx, WORLD.bank, cancelRef, 'payer changed their mind')).toMatchObject({ ok: true });
+    await save('cancellation', 'cancelled', `cancellation:HSBK:${cancelRef}`);
+    expect(await cancelPayment(h.ctx, WORLD.bank, `rec2-${tag}-ghost`)).toMatchObject({ ok: false, code: 'PAYMENT_NOT_FOUND' });
+    await save('cancellation', 'refused-not-found', `cancellation:HSBK:rec2-${tag}-ghost`);
+  });
+
+  it('records a register posted in bulk, with one rejected row', async () => {
+    const csv = [
+      `#register;business_date=${date};count=2;total=550.00`,
+      'bank_ref;account;amount;paid_at',
+      `rec2-${tag}-reg-1;${WORLD.account};450.00;${date}T09:30:00+05:00`,
+      `rec2-${tag}-reg-2;9999999999;100.00;${date}T09:31:00+05:00`,
+      '',
+    ].join('\n');
+    const parsed = parseRegisterCsv(csv);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    const { register } = await submitRegister(h.ctx, WORLD.bank, createHash('sha256').update(csv).digest('hex'), parsed.header, parsed.rows);
+    await h.client.workflow.getHandle(register.workflowId).result();
+    await save('register', 'bulk-one-row-rejected', register.workflowId);
   });
 });
 
