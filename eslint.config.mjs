@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts'],
+    files: ['workflows/**/*.ts', 'bench/ceiling-workflow.ts', 'bench/workflows.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -1,14 +1,12 @@
 // All activities of the SPC worker, built from their dependencies.
 import type { ActivityDeps } from './deps';
 import { createPaymentActivities } from './payment';
-import { createBenchActivities } from './bench';
 import { createSettlementActivities } from './settlement';
 import { createRegisterActivities } from './register';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createPaymentActivities(deps),
-    ...createBenchActivities(),
     ...createSettlementActivities(deps),
     ...createRegisterActivities(deps),
   };

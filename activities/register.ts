@@ -69,7 +69,7 @@ function resultForExisting(lineNo: number, request: PaymentRequest, hash: string
     const code = existing.status === 'cancelled' ? 'PAYMENT_CANCELLED' : 'PAYMENT_EXCLUDED';
     return { lineNo, status: 'rejected', code, message: `bank reference ${request.bankRef} names payment ${existing.workflowId}, which was ${existing.status}`, paymentId: existing.id };
   }
-  return { lineNo, status: 'accepted', code: null, message: `linked to the payment written by ${existing.workflowId} (${existing.channel})`, paymentId: existing.id };
+  return { lineNo, status: 'accepted', code: null, message: `linked to ${existing.workflowId}, submitted earlier (${existing.channel})`, paymentId: existing.id };
 }
 
 function resultOf(lineNo: number, item: PostingItem & { request: PaymentRequest }, posted: PostingResult): RowResult {

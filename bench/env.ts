@@ -19,6 +19,8 @@ export interface BenchEnv {
   db: Db;
   databaseUrl: string;
   temporalAddress: string;
+  /** The dev server's process, when the bench started one (for the CPU split). */
+  temporalPid?: number;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function benchEnvironment(): Promise<BenchEnv> {
   await migrateLatest(db);
 
   let temporalAddress = cfg.temporal.address;
+  let temporalPid: number | undefined;
   if (!temporalAddress) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spc-bench-temporal-'));
     const server = await startDevServer({ binary: await findTemporalCli(cfg, log), dbFile: path.join(dir, 'temporal.db'), uiPort: null, namespace: 'default', log });
@@ -59,12 +62,14 @@ export async function benchEnvironment(): Promise<BenchEnv> {
       fs.rmSync(dir, { recursive: true, force: true });
     });
     temporalAddress = server.address;
+    temporalPid = server.pid;
   }
   log(`database ${name}, Temporal ${temporalAddress}`);
   return {
     db,
     databaseUrl,
     temporalAddress,
+    temporalPid,
     close: async () => {
       for (const close of closers.reverse()) await close().catch((err: Error) => log(`cleanup: ${err.message}`));
     },

@@ -1,45 +1,36 @@
-// `npm run bench -- --http`: payments through the bank API, POST /v1/payments over real HTTP from C
-// concurrent clients (default 20, keep-alive connections), reporting throughput and p50/p99
-// latency. By default it brings its own stack (scratch database, Temporal dev server, a worker and
-// the API server on a free port); with baseUrl and apiKey it measures a server that is already
-// running (e.g. `spc up`, whose demo accounts are numbered from 1000000001).
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+// `npm run bench -- --http`: payments through the bank API (POST /v1/payments) on the SPC's own
+// processes (API and worker each in their own process, the load generator here).
+//   --rate R --duration S   open loop: R payments a second for S seconds, whatever the answers do,
+//                           as cashiers arrive; the figure a cashier sees (p50/p99) at that rate.
+//   (no --rate)             closed loop: --concurrency clients, each with one request in flight.
+// SPC_BENCH_URL + SPC_BENCH_KEY (or --url/--key) measure a running server instead.
 import { createApiKey } from '../api/keys';
-import { startApiServer } from '../api/server';
-import { seedDemo, seedReferenceData } from '../db/seed';
-import { createWorker } from '../worker/worker';
-import { installWorkerRuntime } from '../worker/run';
-import { benchEnvironment, drive, log } from './env';
+import { drive, log } from './env';
+import { latencySummary, postPayment, startOpenLoop } from './open-loop';
+import { startBenchStack } from './stack';
 
 export const HTTP_BENCH_CLIENTS_DEFAULT = 20;
 export const HTTP_BENCH_PAYMENTS_DEFAULT = 2_000;
 export const HTTP_BENCH_ACCOUNTS_DEFAULT = 5_000;
 export const HTTP_BENCH_WARMUP_DEFAULT = 200;
+export const HTTP_BENCH_DURATION_S_DEFAULT = 60;
 /** The demo seed numbers accounts from here (db/seed/demo.ts FIRST_ACCOUNT_NUMBER). */
 const FIRST_DEMO_ACCOUNT = 1_000_000_001;
 const CHANNELS = ['cash_desk', 'online', 'kiosk'] as const;
 
 export interface HttpBenchOptions {
   payments?: number;
-  /** Concurrent HTTP clients, each with one request in flight. */
+  /** Concurrent HTTP clients of the closed loop, each with one request in flight. */
   concurrency?: number;
-  /** Demo accounts to seed (own stack) or to pay into (running server). */
+  /** Open loop: payments a second; with it, `payments` and `concurrency` are not used. */
+  ratePerS?: number;
+  durationS?: number;
   accounts?: number;
   warmup?: number;
+  workers?: number;
   /** A running server to measure instead of bringing one up; needs apiKey. */
   baseUrl?: string;
   apiKey?: string;
-}
-
-export interface HttpBenchResult {
-  http_payments_per_s: number;
-  p50_ms: number;
-  p99_ms: number;
-  clients: number;
-  payments: number;
-  errors: number;
-  [key: string]: number;
 }
 
 interface Target {
@@ -48,51 +39,33 @@ interface Target {
   accounts: string[];
   /** Counts the payments the bench posted, when it owns the database. */
   countPosted?: (tag: string) => Promise<number>;
+  cpu?: () => Promise<() => Promise<Record<string, number>>>;
   close(): Promise<void>;
 }
 
-async function ownStack(accounts: number): Promise<Target> {
-  installWorkerRuntime('ERROR');
-  const env = await benchEnvironment();
-  const native = await NativeConnection.connect({ address: env.temporalAddress });
-  const connection = await Connection.connect({ address: env.temporalAddress });
-  const client = new Client({ connection });
-  const taskQueue = `bench-http-${Date.now().toString(36)}`;
-  const worker = await createWorker({ connection: native, namespace: 'default', taskQueue, db: env.db, client });
-  const running = worker.run();
-  const close = async () => {
-    worker.shutdown();
-    await running.catch(() => undefined);
-    await native.close();
-    await connection.close();
-    await env.close();
-  };
+async function ownStack(accounts: number, workers: number): Promise<Target> {
+  const stack = await startBenchStack({ accounts, workers, api: true });
   try {
-    await seedReferenceData(env.db);
-    await seedDemo(env.db, { accounts, seed: 7 });
-    const numbers = (await env.db('personal_accounts').orderBy('number').limit(accounts).pluck('number')) as string[];
-    const { key } = await createApiKey(env.db, 'HSBK', 'http bench');
-    const server = await startApiServer({ db: env.db, client, taskQueue, host: '127.0.0.1', port: 0, logger: false });
-    log(`API server ${server.url}, ${numbers.length} accounts`);
+    if (!stack.api) throw new Error('invariant: no API process');
+    const { key } = await createApiKey(stack.env.db, 'HSBK', 'http bench');
+    log(`API process ${stack.api.baseUrl}, ${stack.accounts.length} accounts`);
     return {
-      baseUrl: server.url,
+      baseUrl: stack.api.baseUrl,
       apiKey: key,
-      accounts: numbers,
-      countPosted: async (tag) => Number((await env.db('payments').where('bank_ref', 'like', `${tag}-m-%`).count({ n: '*' }).first())?.n ?? 0),
-      close: async () => {
-        await server.close();
-        await close();
-      },
+      accounts: stack.accounts,
+      countPosted: async (tag) => Number((await stack.env.db('payments').where('bank_ref', 'like', `${tag}-%`).count({ n: '*' }).first())?.n ?? 0),
+      cpu: () => stack.cpu(),
+      close: () => stack.close(),
     };
   } catch (err) {
-    await close();
+    await stack.close();
     throw err;
   }
 }
 
-export async function runHttpBench(opts: HttpBenchOptions = {}): Promise<HttpBenchResult> {
-  const payments = opts.payments ?? HTTP_BENCH_PAYMENTS_DEFAULT;
-  const clients = opts.concurrency ?? HTTP_BENCH_CLIENTS_DEFAULT;
+const round = (v: number) => Number(v.toFixed(1));
+
+export async function runHttpBench(opts: HttpBenchOptions = {}): Promise<Record<string, number>> {
   const accounts = opts.accounts ?? HTTP_BENCH_ACCOUNTS_DEFAULT;
   const warmup = opts.warmup ?? HTTP_BENCH_WARMUP_DEFAULT;
   if (opts.baseUrl && !opts.apiKey) throw new Error('benching a running server needs its bank API key (spc bank key create --bank HSBK)');
@@ -103,44 +76,52 @@ export async function runHttpBench(opts: HttpBenchOptions = {}): Promise<HttpBen
       accounts: Array.from({ length: accounts }, (_, i) => String(FIRST_DEMO_ACCOUNT + i)),
       close: async () => undefined,
     }
-    : await ownStack(accounts);
+    : await ownStack(accounts, opts.workers ?? 1);
 
   const tag = `hb${Date.now().toString(36)}`;
-  const errors = new Map<string, number>();
-  const pay = (phase: string) => async (i: number) => {
-    const res = await fetch(`${target.baseUrl}/v1/payments`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${target.apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        bankRef: `${tag}-${phase}-${i}`,
-        account: target.accounts[i % target.accounts.length],
-        channel: CHANNELS[i % CHANNELS.length],
-        amount: `${100 + (i % 900)}.${String(i % 100).padStart(2, '0')}`,
-      }),
-    });
-    const text = await res.text();
-    if (res.status !== 201) {
-      const code = `${res.status} ${(/"code":"([A-Z_]+)"/.exec(text) ?? [])[1] ?? ''}`.trim();
-      errors.set(code, (errors.get(code) ?? 0) + 1);
-    }
-  };
-
+  const body = (phase: string, i: number) => ({
+    bankRef: `${tag}-${phase}-${i}`,
+    account: target.accounts[i % target.accounts.length],
+    channel: CHANNELS[i % CHANNELS.length],
+    amount: `${100 + (i % 900)}.${String(i % 100).padStart(2, '0')}`,
+  });
   try {
     if (warmup > 0) {
       log(`warm-up: ${warmup} payments`);
-      await drive('warm-up', warmup, clients, pay('w'));
-      errors.clear();
+      await drive('warm-up', warmup, HTTP_BENCH_CLIENTS_DEFAULT, async (i) => void (await postPayment(target.baseUrl, target.apiKey, body('w', i))));
     }
-    log(`HTTP: ${payments} payments via POST /v1/payments from ${clients} concurrent clients`);
-    const r = await drive('http payments', payments, clients, pay('m'));
-    const failed = [...errors.values()].reduce((a, b) => a + b, 0);
-    log(`HTTP: ${r.perSecond.toFixed(1)}/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms${failed ? `, errors ${JSON.stringify(Object.fromEntries(errors))}` : ''}`);
-    if (target.countPosted) {
-      const posted = await target.countPosted(tag);
-      if (posted !== payments - failed) throw new Error(`expected ${payments - failed} posted payments, found ${posted}`);
+    const cpu = target.cpu ? await target.cpu() : undefined;
+    let result: Record<string, number>;
+    let sent: number;
+    if (opts.ratePerS) {
+      const durationS = opts.durationS ?? HTTP_BENCH_DURATION_S_DEFAULT;
+      log(`HTTP open loop: ${opts.ratePerS} payments/s for ${durationS} s`);
+      const loop = startOpenLoop(1000 / opts.ratePerS, (i) => postPayment(target.baseUrl, target.apiKey, body('m', i)));
+      const progress = setInterval(() => log('open loop running'), 10_000);
+      await new Promise((resolve) => setTimeout(resolve, durationS * 1000));
+      clearInterval(progress);
+      const samples = await loop.stop();
+      const s = latencySummary(samples);
+      log(`HTTP: ${s.count} payments, p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms, answers ${JSON.stringify(s.byStatus)}`);
+      sent = s.count;
+      result = { rate_per_s: opts.ratePerS, duration_s: durationS, payments: s.count, p50_ms: s.p50Ms, p99_ms: s.p99Ms, errors: s.errors };
+      if (target.countPosted && (await target.countPosted(`${tag}-m`)) !== s.count - s.errors) throw new Error('posted payments differ from the 201 answers');
+    } else {
+      const payments = opts.payments ?? HTTP_BENCH_PAYMENTS_DEFAULT;
+      const clients = opts.concurrency ?? HTTP_BENCH_CLIENTS_DEFAULT;
+      let errors = 0;
+      log(`HTTP closed loop: ${payments} payments from ${clients} concurrent clients`);
+      const r = await drive('http payments', payments, clients, async (i) => {
+        const answer = await postPayment(target.baseUrl, target.apiKey, body('m', i));
+        if (answer.status !== 201) errors++;
+      });
+      log(`HTTP: ${r.perSecond.toFixed(1)}/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, errors ${errors}`);
+      sent = payments;
+      result = { http_payments_per_s: round(r.perSecond), p50_ms: round(r.p50Ms), p99_ms: round(r.p99Ms), clients, payments, errors };
+      if (target.countPosted && (await target.countPosted(`${tag}-m`)) !== payments - errors) throw new Error('posted payments differ from the 201 answers');
     }
-    const round = (v: number) => Number(v.toFixed(1));
-    return { http_payments_per_s: round(r.perSecond), p50_ms: round(r.p50Ms), p99_ms: round(r.p99Ms), clients, payments, errors: failed };
+    log(`${sent} requests sent`);
+    return { ...result, ...(cpu ? await cpu() : {}) };
   } finally {
     await target.close();
   }
@@ -149,7 +130,7 @@ export async function runHttpBench(opts: HttpBenchOptions = {}): Promise<HttpBen
 function positiveOr(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got ${value}`);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got ${value}`);
   return n;
 }
 
@@ -157,13 +138,16 @@ function positiveOr(value: string | undefined, fallback: number, name: string): 
  * The `spc bench --http` entry: string options from the command line. The main bench command's
  * --concurrency default is the engine's (64); here the default is 20 clients unless it was given.
  */
-export async function runHttpBenchCli(opts: Record<string, string | undefined>): Promise<HttpBenchResult> {
+export async function runHttpBenchCli(opts: Record<string, string | undefined>): Promise<Record<string, number>> {
   const concurrencyGiven = process.argv.some((a) => a === '--concurrency' || a.startsWith('--concurrency='));
   return runHttpBench({
     payments: positiveOr(opts.payments, HTTP_BENCH_PAYMENTS_DEFAULT, '--payments'),
     concurrency: concurrencyGiven ? positiveOr(opts.concurrency, HTTP_BENCH_CLIENTS_DEFAULT, '--concurrency') : HTTP_BENCH_CLIENTS_DEFAULT,
+    ratePerS: opts.rate === undefined ? undefined : positiveOr(opts.rate, 0, '--rate'),
+    durationS: positiveOr(opts.duration, HTTP_BENCH_DURATION_S_DEFAULT, '--duration'),
     accounts: positiveOr(opts.accounts, HTTP_BENCH_ACCOUNTS_DEFAULT, '--accounts'),
     warmup: positiveOr(opts.warmup, HTTP_BENCH_WARMUP_DEFAULT, '--warmup'),
+    workers: positiveOr(opts.workers, 1, '--workers'),
     baseUrl: opts.url ?? process.env.SPC_BENCH_URL,
     apiKey: opts.key ?? process.env.SPC_BENCH_KEY,
   });

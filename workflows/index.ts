@@ -1,6 +1,5 @@
 // Every workflow the SPC worker runs. The worker bundles this file once.
 export { paymentWorkflow } from './payment';
 export { cancellationWorkflow } from './cancellation';
-export { ceilingWorkflow } from './ceiling';
 export { settlementWorkflow, settlementTriggerWorkflow } from './settlement';
 export { registerWorkflow } from './register';

@@ -126,13 +126,13 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
 
   state.status = 'accepted';
   state.accepted = outcome;
+  // The business date makes the payment findable with its bank-day (the audit's export and archive
+  // select a day's workflows by BankCode and BusinessDate).
+  upsertSearchAttributes([{ key: PAYMENT_STATUS, value: 'accepted' }, { key: BUSINESS_DATE, value: outcome.businessDate }]);
   if (completesOnPost) {
-    // A completed payment workflow is an accepted payment; its result carries the business date.
-    // No search-attribute upsert: it would cost every payment a visibility write.
     await condition(allHandlersFinished);
     return state;
   }
-  upsertSearchAttributes([{ key: PAYMENT_STATUS, value: 'accepted' }, { key: BUSINESS_DATE, value: outcome.businessDate }]);
 
   const untilCutoffMs = Math.max(0, Date.parse(outcome.closesAt) - Date.now()) + (input.closeGraceMs ?? 0);
   await condition(() => state.status === 'cancelled', untilCutoffMs);

@@ -1,4 +1,5 @@
-// Benchmarks: `spc bench --payments N` (engine), `spc bench --http` (bank API; see bench/http.ts).
+// Benchmarks: `spc bench --payments N` (engine), `spc bench --http` (bank API; see bench/http.ts),
+// `spc bench-register`, `spc bench-cutoff`, `spc bench-day`. Each prints its figures as JSON on its last line.
 import type { Command } from 'commander';
 import { CliError } from '../runtime';
 
@@ -16,8 +17,11 @@ export function registerBenchCommands(program: Command): void {
     .option('--concurrency <n>', 'requests in flight', '64')
     .option('--accounts <n>', 'demo accounts to pay into', '5000')
     .option('--warmup <n>', 'untimed runs of each first', '200')
+    .option('--workers <n>', 'worker processes', '1')
     .option('--http', 'bench the bank HTTP API instead (see bench/http.ts)')
-    .action(async (opts: { payments: string; concurrency: string; accounts: string; warmup: string; http?: boolean }) => {
+    .option('--rate <n>', 'with --http: open-loop arrivals, payments a second')
+    .option('--duration <s>', 'with --http --rate: seconds of arrivals', '60')
+    .action(async (opts: { payments: string; concurrency: string; accounts: string; warmup: string; workers: string; http?: boolean }) => {
       if (opts.http) {
         const { runHttpBenchCli } = require('../../bench/http') as { runHttpBenchCli: (o: Record<string, string>) => Promise<Record<string, number>> };
         const result = await runHttpBenchCli(opts as unknown as Record<string, string>);
@@ -30,6 +34,37 @@ export function registerBenchCommands(program: Command): void {
         concurrency: positive(opts.concurrency, '--concurrency'),
         accounts: positive(opts.accounts, '--accounts'),
         warmup: Number(opts.warmup) || 0,
+        workers: positive(opts.workers, '--workers'),
+      });
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    });
+
+  program
+    .command('bench-register')
+    .description('benchmark: one day register of N rows uploaded through the bank API until every row is answered; last line is JSON')
+    .option('--rows <n>', 'rows in the register', '50000')
+    .option('--accounts <n>', 'demo accounts the rows pay into', '20000')
+    .option('--bad-every <n>', 'one row in this many names an unknown account', '100')
+    .action(async (opts: { rows: string; accounts: string; badEvery: string }) => {
+      const { runRegisterBench } = require('../../bench/register') as typeof import('../../bench/register');
+      const result = await runRegisterBench({ rows: positive(opts.rows, '--rows'), accounts: positive(opts.accounts, '--accounts'), badEvery: positive(opts.badEvery, '--bad-every') });
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    });
+
+  program
+    .command('bench-cutoff')
+    .description('benchmark: N payments of one bank accepted, then its cut-off passes; engine idle, list delivered, and a probe of another bank before and during; last line is JSON')
+    .option('--payments <n>', 'payments accepted before the cut-off', '20000')
+    .option('--via <how>', 'workflows (one payment workflow each, as cashiers send them) or register', 'workflows')
+    .option('--concurrency <n>', 'payments in flight while accepting', '64')
+    .option('--accounts <n>', 'demo accounts to pay into', '20000')
+    .option('--before <s>', 'seconds of probing before the cut-off, at least', '30')
+    .action(async (opts: { payments: string; via: string; concurrency: string; accounts: string; before: string }) => {
+      if (opts.via !== 'workflows' && opts.via !== 'register') throw new CliError(`--via must be workflows or register, got ${JSON.stringify(opts.via)}`);
+      const { runCutoffBench } = require('../../bench/cutoff') as typeof import('../../bench/cutoff');
+      const result = await runCutoffBench({
+        payments: positive(opts.payments, '--payments'), via: opts.via, concurrency: positive(opts.concurrency, '--concurrency'),
+        accounts: positive(opts.accounts, '--accounts'), beforeS: positive(opts.before, '--before'),
       });
       process.stdout.write(`${JSON.stringify(result)}\n`);
     });

@@ -168,7 +168,7 @@ function registerWorkflowCommands(program: Command, rt: Runtime): void {
     .option('--date <yyyy-mm-dd>', 'business date (BusinessDate)')
     .option('--from <yyyy-mm-dd>', 'business dates from (inclusive)')
     .option('--to <yyyy-mm-dd>', 'business dates to (inclusive)')
-    .option('--status <status>', 'business status: PaymentStatus (accepted, rejected, cancelled, closed) or SettlementStatus')
+    .option('--status <status>', 'business status: PaymentStatus (accepted, rejected; cancelled and closed only on payments from before complete-on-post) or SettlementStatus')
     .option('--execution-status <status>', `Temporal status: ${EXECUTION_STATUSES.join(', ')}`)
     .option('--limit <n>', 'most rows to print', String(WORKFLOWS_LIST_DEFAULT_LIMIT))
     .option('--json', 'print JSON: {query, workflows}')

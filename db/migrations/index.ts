@@ -2,11 +2,11 @@
 // jest and a compiled build alike. Append new migrations; never edit one that has shipped.
 import type { Knex } from 'knex';
 import * as schema from './20261127000001_schema';
-import * as registerRowPayment from './20261201000001_register_row_payment';
+import * as bulkPosting from './20261201000001_bulk_posting';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000001_schema': schema,
-  '20261201000001_register_row_payment': registerRowPayment,
+  '20261201000001_bulk_posting': bulkPosting,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

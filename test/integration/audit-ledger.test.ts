@@ -52,8 +52,9 @@ beforeAll(async () => {
   ids.otherBank = await accepted({ bankCode: WORLD.otherBank, amount: '900.00' });
   const rejected = await submitPayment(h.ctx, { bankCode: WORLD.bank, bankRef: `al-${tag}-rej`, channel: 'online', account: '9999999999', amount: '10.00', paidAt: `${date}T11:00:00+05:00` });
   expect(rejected).toMatchObject({ ok: false, code: 'ACCOUNT_NOT_FOUND' });
-  // The cut-off of a past day has passed, so the bank's cancellation is posted by the activity directly.
-  const cancelled = await createPaymentActivities(makeDeps(h.database.db)).cancelPayment({
+  // The cut-off of a past day has passed, so the bank's cancellation is posted by the activity
+  // directly, with its clock standing at noon of that day.
+  const cancelled = await createPaymentActivities(makeDeps(h.database.db, { clock: () => new Date(`${date}T12:00:00+05:00`) })).cancelPayment({
     bankCode: WORLD.bank, bankRef: `al-${tag}-3`, reason: 'test', writtenBy: { workflowId: 'audit-test', runId: 'audit-test' },
   });
   expect(cancelled).toMatchObject({ status: 'cancelled' });

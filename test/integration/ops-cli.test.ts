@@ -93,8 +93,8 @@ describe('spc workflows list', () => {
     await submitPayment(h.ctx, { bankCode: 'CASP', bankRef: `ops-${tag}-3`, channel: 'kiosk', account: ACCOUNT, amount: '800.00', paidAt: `${date}T11:00:00+05:00` });
     const query = buildVisibilityQuery({ type: 'payment', bank: 'HSBK', date });
     expect(query).toBe(`WorkflowType = 'paymentWorkflow' AND BankCode = 'HSBK' AND BusinessDate = '${date}'`);
-    // Payments of a past day close at once; wait until visibility shows both closed.
-    await waitFor('visibility', async () => (await h.client.workflow.count(`${query} AND PaymentStatus = 'closed'`)).count === 2);
+    // A payment's workflow completes once it is posted; wait until visibility shows both accepted and closed.
+    await waitFor('visibility', async () => (await h.client.workflow.count(`${query} AND PaymentStatus = 'accepted' AND ExecutionStatus = 'Completed'`)).count === 2);
 
     const json = await runSpc(['workflows', 'list', '--type', 'payment', '--bank', 'HSBK', '--date', date, '--json'], env);
     expect({ code: json.code, stderr: json.stderr }).toEqual({ code: 0, stderr: '' });
@@ -105,12 +105,12 @@ describe('spc workflows list', () => {
       [`payment:HSBK:ops-${tag}-2`, 'paymentWorkflow', 'HSBK', date],
     ]);
 
-    const text = await runSpc(['workflows', 'list', '--date', date, '--status', 'closed', '--limit', '1'], env);
+    const text = await runSpc(['workflows', 'list', '--date', date, '--status', 'accepted', '--limit', '1'], env);
     expect(text.code).toBe(0);
     const lines = text.stdout.split('\n');
-    expect(lines[0]).toBe(`query: WorkflowType IN ('paymentWorkflow', 'settlementWorkflow', 'registerWorkflow') AND BusinessDate = '${date}' AND (PaymentStatus = 'closed' OR SettlementStatus = 'closed')`);
+    expect(lines[0]).toBe(`query: WorkflowType IN ('paymentWorkflow', 'settlementWorkflow', 'registerWorkflow') AND BusinessDate = '${date}' AND (PaymentStatus = 'accepted' OR SettlementStatus = 'accepted')`);
     expect(lines[2]).toMatch(/^workflowId\s+type\s+status\s+bank\s+businessDate\s+businessStatus\s+started\s+closed$/);
-    expect(lines[3]).toMatch(new RegExp(`^payment:(HSBK|CASP):ops-${tag}-\\d\\s+paymentWorkflow\\s+COMPLETED\\s+(HSBK|CASP)\\s+${date}\\s+closed\\s`));
+    expect(lines[3]).toMatch(new RegExp(`^payment:(HSBK|CASP):ops-${tag}-\\d\\s+paymentWorkflow\\s+COMPLETED\\s+(HSBK|CASP)\\s+${date}\\s+accepted\\s`));
     expect(text.stdout).toContain('(first 1; --limit shows more)');
   });
 

@@ -20,7 +20,7 @@ import { bundleWorkflows, historiesFromDir, historyToJson, replayHistories, type
 import { makeKzIban } from '../../domain/identifiers';
 import { loadConfig } from '../../infra/config';
 import { findTemporalCli } from '../../infra/temporal-binary';
-import { ceilingWorkflow, settlementTriggerWorkflow } from '../../workflows';
+import { settlementTriggerWorkflow } from '../../workflows';
 import { installWorkerRuntime } from '../../worker/run';
 import { startHarness, type Harness } from '../support/harness';
 import { testTemporalAddress } from '../support/env';
@@ -38,7 +38,6 @@ const SPC_KINDS: Record<string, string> = {
   settlement: 'settlementWorkflow',
   register: 'registerWorkflow',
   'settlement-trigger': 'settlementTriggerWorkflow',
-  ceiling: 'ceilingWorkflow',
 };
 const RECORDING = process.env.SPC_RECORD_HISTORIES === '1';
 /** Records only the histories of shapes added since the first recording, leaving the old ones as production left them. */
@@ -127,7 +126,7 @@ const verdicts = (s: ReplaySummary) => Object.fromEntries(s.outcomes.map((o) => 
     await save('settlement', 'discrepancy-accepted-confirmed-settled', started.workflowId, await closed(started.workflowId));
   });
 
-  it('records the settlement schedule\'s trigger, and the ceiling workflow of the benchmark', async () => {
+  it('records the settlement schedule\'s trigger', async () => {
     // A bank whose cut-off (00:00) has always passed: the trigger does not sleep.
     await h.database.db('banks').insert({
       code: 'RECD', name: 'Recording Bank', bic: 'RECDKZKA', iban_code: '999', bin: validBin('94014000009'), settlement_iban: makeKzIban('999', '9000000000009'), cutoff_local: '00:00',
@@ -139,9 +138,6 @@ const verdicts = (s: ReplaySummary) => Object.fromEntries(s.outcomes.map((o) => 
       const runId = await closed(result.workflowId);
       await save('settlement', 'started-by-trigger-nothing-to-settle', result.workflowId, runId);
     }
-    const ceilingId = `record-ceiling-${tag}`;
-    await h.client.workflow.execute(ceilingWorkflow, { workflowId: ceilingId, taskQueue: h.taskQueue, args: [{ n: 7 }] });
-    await save('ceiling', 'noop', ceilingId);
   });
 
   it('records the test-only patch demo: a v1 history (before the patch) and a v2 one (after)', async () => {

@@ -98,7 +98,8 @@ describe('settlement of a bank-day', () => {
     expect(rejected.ok).toBe(false);
     const doomed = await accepted(date, { amount: '300.00' }); // AES 200.00, ALMATY_SU 100.00, then cancelled
     await accepted(date, { bankCode: WORLD.otherBank, amount: '450.00' }); // another bank: not in this settlement
-    const paymentActivities = createPaymentActivities(makeDeps(db));
+    // The bank cancelled it during the day: the activity's clock stands before that day's cut-off.
+    const paymentActivities = createPaymentActivities(makeDeps(db, { clock: () => new Date(`${date}T12:00:00+05:00`) }));
     const cancelled = await paymentActivities.cancelPayment({ bankCode: WORLD.bank, bankRef: doomed.bankRef, reason: 'test', writtenBy: { workflowId: 'test', runId: 'test' } });
     expect(cancelled).toMatchObject({ status: 'cancelled' });
 

@@ -43,7 +43,7 @@ describe('retentionDaysFromEnv', () => {
 describe('devServerArgs', () => {
   it('keeps a durable server in WAL mode, with its UI, search attributes and dynamic config', () => {
     const args = devServerArgs({ dbFile: '/d/temporal.db', port: 7233, uiPort: 8233, namespace: 'spc' }).join(' ');
-    expect(args).toContain('--db-filename /d/temporal.db --sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=NORMAL');
+    expect(args).toContain('--db-filename /d/temporal.db --sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=OFF');
     expect(args).toContain('--ip 127.0.0.1 --port 7233');
     expect(args).toContain('--ui-port 8233');
     expect(args).toContain('--namespace spc');

@@ -1,8 +1,10 @@
 // The no-op activity of the benchmark's ceiling workflow: same scheduling cost, no work.
-export function createBenchActivities() {
+export function createCeilingActivities() {
   return {
     async noop(input: { n: number }): Promise<{ n: number }> {
       return input;
     },
   };
 }
+
+export type CeilingActivities = ReturnType<typeof createCeilingActivities>;
