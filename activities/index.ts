@@ -4,6 +4,7 @@ import { createPaymentActivities } from './payment';
 import { createBenchActivities } from './bench';
 import { createSettlementActivities } from './settlement';
 import { createRegisterActivities } from './register';
+import { createCorrectionActivities } from './correction';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -11,6 +12,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBenchActivities(),
     ...createSettlementActivities(deps),
     ...createRegisterActivities(deps),
+    ...createCorrectionActivities(deps),
   };
 }
 

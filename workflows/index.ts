@@ -3,3 +3,4 @@ export { paymentWorkflow } from './payment';
 export { ceilingWorkflow } from './ceiling';
 export { settlementWorkflow, settlementTriggerWorkflow } from './settlement';
 export { registerWorkflow } from './register';
+export { correctionWorkflow } from './correction';

@@ -2,9 +2,11 @@
 // jest and a compiled build alike. Append new migrations; never edit one that has shipped.
 import type { Knex } from 'knex';
 import * as schema from './20261127000001_schema';
+import * as corrections from './20261201000001_corrections';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000001_schema': schema,
+  '20261201000001_corrections': corrections,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
