@@ -5,6 +5,7 @@ import { createBenchActivities } from './bench';
 import { createSettlementActivities } from './settlement';
 import { createRegisterActivities } from './register';
 import { createCorrectionActivities } from './correction';
+import { createComplaintActivities } from './complaint';
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -13,6 +14,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSettlementActivities(deps),
     ...createRegisterActivities(deps),
     ...createCorrectionActivities(deps),
+    ...createComplaintActivities(deps),
   };
 }
 

@@ -9,7 +9,7 @@ import {
 } from '../domain/correction-types';
 import { BANK_CODE } from '../domain/search-attributes';
 import { correctionStateQuery, correctionWorkflow, decideCorrectionUpdate } from '../workflows/correction';
-import { errorName } from './errors';
+import { applicationFailureOf, errorName } from './errors';
 
 export type { CorrectionState, CorrectionKind, CorrectionTarget } from '../domain/correction-types';
 
@@ -32,13 +32,8 @@ export const PROPOSE_WAIT_MS = 60_000;
 const PROPOSE_POLL_MS = 200;
 
 function refusalOf(err: unknown): CorrectionActionError | undefined {
-  let cur: unknown = err;
-  for (let depth = 0; depth < 6 && cur; depth++) {
-    const c = cur as { name?: string; type?: string; message?: string; cause?: unknown };
-    if (c.name === 'ApplicationFailure' && isCorrectionErrorCode(c.type)) return new CorrectionActionError(c.type, c.message ?? c.type);
-    cur = c.cause;
-  }
-  return undefined;
+  const failure = applicationFailureOf(err, isCorrectionErrorCode);
+  return failure ? new CorrectionActionError(failure.code, failure.message) : undefined;
 }
 
 export interface ProposeRequest {

@@ -4,3 +4,4 @@ export { ceilingWorkflow } from './ceiling';
 export { settlementWorkflow, settlementTriggerWorkflow } from './settlement';
 export { registerWorkflow } from './register';
 export { correctionWorkflow } from './correction';
+export { complaintWorkflow } from './complaint';
