@@ -8,6 +8,7 @@ import { submitPayment } from '../../client/payments';
 import { assignComplaint, closeComplaint, raiseComplaint, resolveComplaint, type ComplaintClientContext } from '../../client/complaints';
 import { decideCorrection, getCorrectionState, type CorrectionClientContext } from '../../client/corrections';
 import { auditLedger } from '../../audit';
+import { buildApiServer } from '../../api/server';
 import type { PaymentRequest } from '../../domain/payment-types';
 import { ACCOUNTS, loadCalendar, recentBusinessDay, startApiWorld, waitFor, type ApiWorld } from './api-support';
 
@@ -142,5 +143,18 @@ describe('complaints', () => {
 
     const report = await auditLedger(w.h.database.db);
     expect(report.breaches).toEqual([]);
+  });
+
+  it('shows complaints and corrections to operators on /ops with their Temporal UI links', async () => {
+    const app = buildApiServer({ db: w.h.database.db, client: w.h.client, taskQueue: w.h.taskQueue, operatorToken: 'ops-token', temporalUiUrl: 'http://ui.test', logger: false });
+    try {
+      const res = await app.inject({ method: 'GET', url: '/ops/api/overview', headers: { authorization: 'Bearer ops-token' } });
+      const { backOffice } = res.json();
+      const duplicate = backOffice.complaints.find((c: { disposition: string }) => c.disposition === 'DUPLICATE_PAYMENT');
+      expect(duplicate).toMatchObject({ status: 'closed', ui: `http://ui.test/namespaces/default/workflows/${encodeURIComponent(`complaint:${duplicate.id}`)}` });
+      expect(backOffice.corrections).toEqual([expect.objectContaining({ kind: 'refund', status: 'applied', mode: 'reposted', proposedBy: 'spc', decidedBy: 'bob' })]);
+    } finally {
+      await app.close();
+    }
   });
 });
