@@ -261,7 +261,7 @@ async function settlementLines(db: Knex, scope: LedgerScope): Promise<LedgerBrea
   return found.map((r) => ({
     check: 'settlement_lines',
     subject: `settlement ${r.settlement_id} provider ${r.provider_id}${r.line_no ? ` (line ${r.line_no})` : ' (no line)'}`,
-    detail: `the ledger owes ${r.owed} (adjustments included), the line says ${r.listed}`,
+    detail: `the ledger owes ${r.owed}, the line says ${r.listed}`,
     keys: { settlement_id: r.settlement_id, provider_id: r.provider_id },
   }));
 }

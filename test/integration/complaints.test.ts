@@ -10,6 +10,7 @@ import { decideCorrection, getCorrectionState, type CorrectionClientContext } fr
 import { auditLedger } from '../../audit';
 import { buildApiServer } from '../../api/server';
 import type { PaymentRequest } from '../../domain/payment-types';
+import { recordHistory } from '../support/histories';
 import { ACCOUNTS, loadCalendar, recentBusinessDay, startApiWorld, waitFor, type ApiWorld } from './api-support';
 
 jest.setTimeout(300_000);
@@ -94,6 +95,8 @@ describe('complaints', () => {
     ].sort());
     const audit = await w.h.database.db('operator_audit').whereRaw("args->>'complaintId' = ?", [id]).orderBy('id').select('operator', 'action');
     expect(audit.map((a) => `${a.operator} ${a.action}`)).toEqual(['alice complaint.assign', 'alice complaint.resolve', 'alice complaint.close']);
+    await waitFor('the workflow to finish', async () => (await w.h.client.workflow.getHandle(`complaint:${id}`).describe()).status.name === 'COMPLETED');
+    await recordHistory(w.h.client, 'complaint', 'explained-closed', `complaint:${id}`);
   });
 
   it('escalates a complaint whose deadline passes before it is resolved', async () => {
@@ -108,6 +111,7 @@ describe('complaints', () => {
     // Late, but still the operators' to finish: assigning keeps it escalated, resolving ends it.
     expect((await assignComplaint(ctx, complaint.id, { operator: 'carol', assignee: 'dave' })).status).toBe('escalated');
     expect((await resolveComplaint(ctx, complaint.id, { operator: 'dave', explanation: 'split as the invoice asked' })).status).toBe('resolved');
+    await recordHistory(w.h.client, 'complaint', 'escalated-resolved', complaint.workflowId);
   });
 
   it('finds the twin of a duplicate payment, proposes its refund, and resolves the complaint when another operator approves it', async () => {
@@ -138,6 +142,9 @@ describe('complaints', () => {
     });
     expect(resolved.resolution).toMatchObject({ kind: 'correction', correctionId: correction.correctionId, by: 'bob' });
     await closeComplaint(ctx, id, { operator: 'bob' });
+    await waitFor('the workflow to finish', async () => (await w.h.client.workflow.getHandle(`complaint:${id}`).describe()).status.name === 'COMPLETED');
+    await recordHistory(w.h.client, 'complaint', 'duplicate-refunded-closed', `complaint:${id}`);
+    await recordHistory(w.h.client, 'correction', 'refund-proposed-by-complaint', correction.correctionId);
     expect((await w.h.database.db('payments').where({ bank_ref: second.bankRef }).first('status')).status).toBe('corrected');
     expect((await w.h.database.db('payments').where({ bank_ref: first.bankRef }).first('status')).status).toBe('accepted');
 

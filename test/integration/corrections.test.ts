@@ -14,6 +14,7 @@ import { startHarness, type Harness } from '../support/harness';
 import { WORLD, createPaymentWorld, ledgerBreaches } from '../support/payment-world';
 import { validateWithXsd } from '../support/xmllint';
 import { waitFor } from '../support/wait';
+import { recordHistory } from '../support/histories';
 
 jest.setTimeout(300_000);
 
@@ -101,6 +102,7 @@ describe('corrections', () => {
     const settled = await settleDay(date);
     expect(settled.lines.map((l) => [l.providerId, l.amount])).toEqual([['ALMATY_SU', '450.00']]);
     expect(settled.totals).toMatchObject({ payments: '900.00', reversals: '450.00', net: '450.00' });
+    await recordHistory(h.client, 'correction', 'move-reposted', proposed.correctionId);
   });
 
   it('refuses a self-approval with a typed failure, records it, and lets another operator reject', async () => {
@@ -121,6 +123,7 @@ describe('corrections', () => {
       .toEqual(['alice correction.propose ok', 'alice correction.approve refused: SELF_APPROVAL', 'carol correction.reject ok']);
     expect((await h.database.db('payments').where({ bank_ref: p.bankRef }).first('status')).status).toBe('accepted');
     await expect(decideCorrection(ctx, proposed.correctionId, { operator: 'bob', approve: true })).rejects.toMatchObject({ code: 'NOT_AWAITING_DECISION' });
+    await recordHistory(h.client, 'correction', 'self-approval-refused-rejected', proposed.correctionId);
   });
 
   it('carries corrections of a settled day to the next list as netted adjustment lines, and the ledger audit adds up', async () => {
@@ -164,6 +167,7 @@ describe('corrections', () => {
     expect(xml).toContain(`<EndToEndId>HSBK${ymd}-002${move.ref}</EndToEndId>`);
     expect(xml).toContain(`корректировка ${move.ref} +300.00`);
 
+    await recordHistory(h.client, 'correction', 'move-adjusted', move.correctionId);
     const report = await auditLedger(db);
     expect(report.breaches).toEqual([]);
     expect(report.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['corrections_postings', 'lists_add_up']));

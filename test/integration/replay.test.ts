@@ -38,6 +38,9 @@ const SPC_KINDS: Record<string, string> = {
   register: 'registerWorkflow',
   'settlement-trigger': 'settlementTriggerWorkflow',
   ceiling: 'ceilingWorkflow',
+  // Recorded by corrections.test.ts and complaints.test.ts (test/support/histories.ts) with SPC_RECORD_HISTORIES=1.
+  correction: 'correctionWorkflow',
+  complaint: 'complaintWorkflow',
 };
 const RECORDING = process.env.SPC_RECORD_HISTORIES === '1';
 
