@@ -94,14 +94,15 @@ async function allocationsSum(db: Knex, scope: LedgerScope): Promise<LedgerBreac
 }
 
 async function transactionsBalance(db: Knex, scope: LedgerScope): Promise<LedgerBreach[]> {
-  const s = scopeSql(scope, 't', 'COALESCE(p.bank_code, st.bank_code)');
+  const s = scopeSql(scope, 't', 'COALESCE(p.bank_code, st.bank_code, co.bank_code)');
   const found = await rows(
     db,
-    `SELECT t.id AS transaction_id, t.kind, t.payment_id, t.settlement_id, t.business_date,
+    `SELECT t.id AS transaction_id, t.kind, t.payment_id, t.settlement_id, t.correction_id, t.business_date,
             COALESCE(x.d, 0)::text AS debit, COALESCE(x.c, 0)::text AS credit, x.n AS postings
        FROM ledger_transactions t
        LEFT JOIN payments p ON p.id = t.payment_id
        LEFT JOIN settlements st ON st.id = t.settlement_id
+       LEFT JOIN corrections co ON co.id = t.correction_id
        LEFT JOIN LATERAL (SELECT sum(debit) AS d, sum(credit) AS c, count(*) AS n FROM ledger_postings WHERE transaction_id = t.id) x ON true
       WHERE ${s.sql} AND (x.n = 0 OR x.d <> x.c)
       ORDER BY t.id`,
@@ -109,7 +110,7 @@ async function transactionsBalance(db: Knex, scope: LedgerScope): Promise<Ledger
   );
   return found.map((r) => ({
     check: 'transactions_balance',
-    subject: `ledger transaction ${r.transaction_id} (${r.kind}${r.payment_id ? ` of payment ${r.payment_id}` : ''}${r.settlement_id ? ` of settlement ${r.settlement_id}` : ''}, ${r.business_date})`,
+    subject: `ledger transaction ${r.transaction_id} (${r.kind}${r.payment_id ? ` of payment ${r.payment_id}` : ''}${r.settlement_id ? ` of settlement ${r.settlement_id}` : ''}${r.correction_id ? ` of ${r.correction_id}` : ''}, ${r.business_date})`,
     detail: Number(r.postings) === 0 ? 'has no postings' : `debits ${r.debit} differ from credits ${r.credit}`,
     keys: { transaction_id: r.transaction_id },
   }));

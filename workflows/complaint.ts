@@ -9,7 +9,7 @@
 // Every step writes the complaints row (the read model) and pushes the new version to the bank's
 // webhook in the background.
 import {
-  ApplicationFailure, ParentClosePolicy, allHandlersFinished, condition, defineQuery, defineUpdate, proxyActivities, proxyLocalActivities,
+  ApplicationFailure, type ChildWorkflowHandle, ParentClosePolicy, allHandlersFinished, condition, defineQuery, defineUpdate, proxyActivities, proxyLocalActivities,
   setHandler, startChild, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { ComplaintActivities, StepInput } from '../activities/complaint';
@@ -144,20 +144,28 @@ export async function complaintWorkflow(input: ComplaintInput): Promise<Complain
     // The twin is found: propose refunding the later payment. The SPC proposes, an operator decides.
     state.twinBankRef = opened.twin.twinBankRef;
     const correctionId = correctionWorkflowId(input.bankCode, opened.twin.refundBankRef, opened.twin.nextCorrectionN);
-    const child = await startChild(correctionWorkflow, {
-      workflowId: correctionId,
-      args: [{
-        correctionId, bankCode: input.bankCode, bankRef: opened.twin.refundBankRef, n: opened.twin.nextCorrectionN, kind: 'refund', target: {},
-        reason: `duplicate of ${opened.twin.refundBankRef === input.bankRef ? opened.twin.twinBankRef : input.bankRef} (complaint ${input.complaintId})`,
-        proposedBy: SYSTEM_OPERATOR, complaintId: input.complaintId,
-      }],
-      // The correction is the operators' to decide; it outlives a complaint closed meanwhile.
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-    });
-    state.proposedCorrectionId = correctionId;
-    await step({ event: 'propose_refund', by: SYSTEM_OPERATOR, proposedCorrectionId: correctionId });
-    void child.result().then(
+    let child: ChildWorkflowHandle<typeof correctionWorkflow> | undefined;
+    try {
+      child = await startChild(correctionWorkflow, {
+        workflowId: correctionId,
+        args: [{
+          correctionId, bankCode: input.bankCode, bankRef: opened.twin.refundBankRef, n: opened.twin.nextCorrectionN, kind: 'refund', target: {},
+          reason: `duplicate of ${opened.twin.refundBankRef === input.bankRef ? opened.twin.twinBankRef : input.bankRef} (complaint ${input.complaintId})`,
+          proposedBy: SYSTEM_OPERATOR, complaintId: input.complaintId,
+        }],
+        // The correction is the operators' to decide; it outlives a complaint closed meanwhile.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      });
+    } catch (err) {
+      // An operator started a correction of that payment in the same instant: leave it to them.
+      if ((err as Error)?.name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+    }
+    if (child) {
+      state.proposedCorrectionId = correctionId;
+      await step({ event: 'propose_refund', by: SYSTEM_OPERATOR, proposedCorrectionId: correctionId });
+    }
+    void child?.result().then(
       (c: CorrectionState) => {
         if (c.status !== 'applied') return;
         void serial(async () => {

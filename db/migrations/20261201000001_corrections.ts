@@ -87,7 +87,9 @@ export async function up(knex: Knex): Promise<void> {
       assignee        TEXT,
       resolution      JSONB,
       twin_bank_ref   TEXT,
-      correction_id   TEXT REFERENCES corrections(id),
+      -- No foreign key: the refund a complaint proposes is written by its own workflow, maybe later
+      -- than this row names it, and a refused proposal never gets a row.
+      correction_id   TEXT,
       deadline_at     TIMESTAMPTZ NOT NULL,
       version         INT NOT NULL DEFAULT 1,
       history         JSONB NOT NULL DEFAULT '[]',

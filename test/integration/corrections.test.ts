@@ -167,9 +167,21 @@ describe('corrections', () => {
     expect(xml).toContain(`<EndToEndId>HSBK${ymd}-002${move.ref}</EndToEndId>`);
     expect(xml).toContain(`корректировка ${move.ref} +300.00`);
 
+    // The next list of the bank with enough for AES takes the carried adjustments, named in its EndToEndId.
+    const day3 = pastWeekday();
+    await accepted(day3, { amount: '5000.00', lines: [{ service: 'ELEC', amount: '5000.00' }] });
+    const third = await settleDay(day3);
+    expect(third.lines.map(({ providerId, amount, endToEndId, adjustment }) => ({ providerId, amount, endToEndId, adjustment }))).toEqual([
+      { providerId: 'AES', amount: '1700.00', endToEndId: `HSBK${day3.replace(/-/g, '')}-001${move.ref}+1`, adjustment: { amount: '-3300.00', refs: [move.ref, refund.ref] } },
+    ]);
+    expect(await db('adjustments').whereNull('settlement_id').count<{ n: string }[]>({ n: '*' })).toEqual([{ n: '0' }]);
     await recordHistory(h.client, 'correction', 'move-adjusted', move.correctionId);
     const report = await auditLedger(db);
     expect(report.breaches).toEqual([]);
     expect(report.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['corrections_postings', 'lists_add_up']));
+    // Σ lists over the three days = Σ net payments of those days + Σ adjustments (all applied now): 3450 + 1200 + 1700 = 3450 + 900 + 5000 - 3000.
+    const lists = await db('settlement_lines').whereIn('settlement_id', [day1, day2, day3].map((d) => `HSBK:${d}`)).sum<{ s: string }[]>({ s: 'amount' });
+    expect(lists[0]?.s).toBe('6350.00');
+    expect((await auditLedger(db, { bank: 'HSBK' })).breaches).toEqual([]);
   });
 });
