@@ -63,7 +63,11 @@ export function remittanceText(input: PaymentListInput, line: PaymentListLine): 
   const suffix = `, платежей: ${line.paymentCount}${line.adjustment ? adjustmentText(line.adjustment) : ''}`;
   const provider = sanitizeText(line.providerName);
   const room = ISO_TEXT_CHARS_MAX - charLength(prefix) - charLength(suffix);
-  const text = room >= REMITTANCE_PROVIDER_CHARS_MIN ? `${prefix}${truncateChars(provider, room)}${suffix}` : truncateChars(`${prefix}${provider}${suffix}`, ISO_TEXT_CHARS_MAX);
+  let text: string;
+  if (room >= REMITTANCE_PROVIDER_CHARS_MIN) text = `${prefix}${truncateChars(provider, room)}${suffix}`;
+  // A line that nets corrections in keeps their references whatever gets cut: they explain its amount.
+  else if (line.adjustment) text = `${truncateChars(`${prefix}${provider}`, ISO_TEXT_CHARS_MAX - charLength(suffix))}${suffix}`;
+  else text = truncateChars(`${prefix}${provider}${suffix}`, ISO_TEXT_CHARS_MAX);
   return fitText(text, ISO_TEXT_CHARS_MAX, `remittance text of line ${line.lineNo}`);
 }
 

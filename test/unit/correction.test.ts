@@ -1,6 +1,7 @@
 // The pure rules of corrections: provider deltas and the netting of adjustments into a list.
 import { lineEndToEndId, netAdjustments, providerDeltas, sameSplit } from '../../domain/correction';
-import { adjustmentText } from '../../domain/pain001';
+import { adjustmentText, remittanceText } from '../../domain/pain001';
+import type { PaymentListInput, PaymentListLine } from '../../domain/payment-list';
 
 const a = (service: string, provider: string, amount: string) => ({ service, provider, amount });
 
@@ -59,5 +60,15 @@ describe('netting adjustments into the next list', () => {
     expect(adjustmentText({ amount: '-300.00', refs: ['K7'] })).toBe(', корректировка K7 -300.00');
     expect(adjustmentText({ amount: '50.00', refs: ['K7', 'K9'] })).toBe(', корректировки K7,K9 +50.00');
     expect(adjustmentText({ amount: '1.00', refs: Array.from({ length: 12 }, (_, i) => `K${1000 + i}`) })).toBe(', корректировки K1000 и ещё 11 +1.00');
+  });
+});
+
+describe('remittance text of an adjusted line', () => {
+  it('keeps the correction references within 140 characters when the names are long', () => {
+    const input = { initiatingParty: { name: 'Е'.repeat(100), bin: '' }, businessDate: '2026-11-28' } as unknown as PaymentListInput;
+    const line = { lineNo: 1, providerName: 'П'.repeat(100), paymentCount: 12345, adjustment: { amount: '-99999999.99', refs: ['K123456', 'K123457', 'K123458', 'K123459', 'K123460'] } } as unknown as PaymentListLine;
+    const text = remittanceText(input, line);
+    expect([...text].length).toBeLessThanOrEqual(140);
+    expect(text.endsWith(', платежей: 12345, корректировки K123456 и ещё 4 -99999999.99')).toBe(true);
   });
 });
