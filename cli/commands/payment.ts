@@ -69,9 +69,11 @@ export function registerPaymentCommands(program: Command, rt: Runtime): void {
       const settlement = row
         ? await db('settlements').where({ bank_code: bank, business_date: row.business_date }).first('id', 'status')
         : undefined;
+      const corrections = await db('corrections').where({ bank_code: bank, bank_ref: bankRef }).orderBy('n').select('id', 'seq', 'kind', 'status', 'mode');
       const out = {
         ...view,
         record: row ?? null,
+        corrections: corrections.map((c) => ({ id: c.id, ref: `K${c.seq}`, kind: c.kind, status: c.status, mode: c.mode })),
         settlement: settlement ?? null,
         effectiveStatus: row?.status === 'accepted' && settlement?.status === 'settled' ? 'settled' : (row?.status ?? view.state.status),
         temporalUi: rt.workflowUrl(view.workflowId, view.runId),
@@ -89,6 +91,7 @@ export function registerPaymentCommands(program: Command, rt: Runtime): void {
       if (s.rejection) process.stdout.write(`  rejected: ${s.rejection.code}: ${s.rejection.message}\n`);
       if (s.cancellation) process.stdout.write(`  cancelled at ${s.cancellation.cancelledAt}, reversed ${s.cancellation.reversedAmount}\n`);
       if (settlement) process.stdout.write(`  settlement ${settlement.id}: ${settlement.status}\n`);
+      for (const c of out.corrections) process.stdout.write(`  correction ${c.ref} ${c.kind} ${c.status}${c.mode ? ` (${c.mode})` : ''}: spc correction show ${c.ref}\n`);
       if (out.temporalUi) process.stdout.write(`  ${out.temporalUi}\n`);
     });
 

@@ -68,6 +68,9 @@ describe('a wrong-account call handled with the CLI', () => {
     const resolved = await spc(['complaint', 'resolve', complaintId, '--correction', correctionId], 'daniyar');
     expect({ code: resolved.code, stdout: resolved.stdout }).toEqual({ code: 0, stdout: `${complaintId}: resolved\n` });
 
+    const payment = await spc(['payment', 'show', 'HSBK', bankRef]);
+    expect(payment.stdout).toContain(`correction ${ref} move applied (adjusted): spc correction show ${ref}`);
+
     const listed = JSON.parse((await spc(['correction', 'list', '--json'])).stdout);
     expect(listed).toEqual([expect.objectContaining({ ref, status: 'applied', mode: 'adjusted', pendingAdjustments: 2, ui: `${UI}/namespaces/default/workflows/${encodeURIComponent(correctionId)}` })]);
 
