@@ -3,12 +3,16 @@ import type { ActivityDeps } from './deps';
 import { createPaymentActivities } from './payment';
 import { createSettlementActivities } from './settlement';
 import { createRegisterActivities } from './register';
+import { createCorrectionActivities } from './correction';
+import { createComplaintActivities } from './complaint';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createPaymentActivities(deps),
     ...createSettlementActivities(deps),
     ...createRegisterActivities(deps),
+    ...createCorrectionActivities(deps),
+    ...createComplaintActivities(deps),
   };
 }
 

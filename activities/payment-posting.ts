@@ -44,7 +44,7 @@ export interface ExistingPayment {
   requestHash: string;
   account: string;
   amount: string;
-  status: 'accepted' | 'cancelled' | 'excluded';
+  status: 'accepted' | 'cancelled' | 'excluded' | 'corrected';
   channel: string;
   workflowId: string;
 }

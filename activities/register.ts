@@ -66,7 +66,7 @@ function resultForExisting(lineNo: number, request: PaymentRequest, hash: string
     return { lineNo, status: 'rejected', code: 'REFERENCE_CONFLICT', message: `bank reference ${request.bankRef} was already used for a different payment`, paymentId: null };
   }
   if (existing.status !== 'accepted') {
-    const code = existing.status === 'cancelled' ? 'PAYMENT_CANCELLED' : 'PAYMENT_EXCLUDED';
+    const code = ({ cancelled: 'PAYMENT_CANCELLED', excluded: 'PAYMENT_EXCLUDED', corrected: 'PAYMENT_CORRECTED' } as const)[existing.status];
     return { lineNo, status: 'rejected', code, message: `bank reference ${request.bankRef} names payment ${existing.workflowId}, which was ${existing.status}`, paymentId: existing.id };
   }
   return { lineNo, status: 'accepted', code: null, message: `linked to ${existing.workflowId}, submitted earlier (${existing.channel})`, paymentId: existing.id };

@@ -12,6 +12,8 @@ import { PAYMENT_LIST_LINES_MAX } from '../domain/payment-list';
 import { formatAmount, fromDb } from '../domain/money';
 import { compactDate, invariantFailure, isoSeconds, withHeartbeat } from './settlement-support';
 import type { AggregateResult, BankDayRef, SettlementLineState } from './settlement-types';
+import { lineEndToEndId, netAdjustments, type PendingAdjustment } from '../domain/correction';
+import { correctionRef } from '../domain/correction-types';
 
 /**
  * Memory Postgres may use for the aggregation's sort in this one transaction (SET LOCAL): the
@@ -57,10 +59,12 @@ const DAY_TOTALS_SQL = `
       FROM payments WHERE bank_code = ? AND business_date = ?
   ), lines AS (
     SELECT count(*)::int AS line_count, COALESCE(sum(amount), 0) AS lines_total FROM settlement_lines WHERE settlement_id = ?
+  ), adj AS (
+    SELECT COALESCE(sum(amount), 0) AS adjustments_total FROM adjustments WHERE settlement_id = ?
   )
-  SELECT day.*, lines.*,
-         (lines.lines_total = day.accepted_total AND day.accepted_total = day.payments_total - day.reversals_total) AS balanced
-    FROM day, lines`;
+  SELECT day.*, lines.*, adj.*,
+         (lines.lines_total = day.accepted_total + adj.adjustments_total AND day.accepted_total = day.payments_total - day.reversals_total) AS balanced
+    FROM day, lines, adj`;
 
 interface DayTotalsRow {
   payment_count: number;
@@ -71,6 +75,7 @@ interface DayTotalsRow {
   accepted_total: string;
   line_count: number;
   lines_total: string;
+  adjustments_total: string;
   balanced: boolean;
 }
 
@@ -82,13 +87,15 @@ interface LineRow {
   end_to_end_id: string;
   transfer_ref: string | null;
   confirmed_at: Date | null;
+  adjustment_amount: string;
+  adjustment_refs: string[];
 }
 
 export async function loadSettlementLines(db: Knex | Knex.Transaction, settlementId: string): Promise<SettlementLineState[]> {
   const rows: LineRow[] = await db('settlement_lines')
     .where({ settlement_id: settlementId })
     .orderBy('line_no')
-    .select('line_no', 'provider_id', 'amount', 'payment_count', 'end_to_end_id', 'transfer_ref', 'confirmed_at');
+    .select('line_no', 'provider_id', 'amount', 'payment_count', 'end_to_end_id', 'transfer_ref', 'confirmed_at', 'adjustment_amount', 'adjustment_refs');
   return rows.map((r) => ({
     lineNo: Number(r.line_no),
     providerId: r.provider_id,
@@ -97,6 +104,7 @@ export async function loadSettlementLines(db: Knex | Knex.Transaction, settlemen
     endToEndId: r.end_to_end_id,
     transferRef: r.transfer_ref,
     confirmedAt: isoSeconds(r.confirmed_at) ?? null,
+    ...(r.adjustment_refs.length > 0 ? { adjustment: { amount: formatAmount(fromDb(r.adjustment_amount)), refs: r.adjustment_refs } } : {}),
   }));
 }
 
@@ -105,6 +113,35 @@ export function executionDateFor(businessDate: string, today: string, cal: Param
   const next = nextBusinessDay(businessDate, cal);
   const firstOpenFromToday = isBusinessDay(today, cal) ? today : nextBusinessDay(today, cal);
   return next > firstOpenFromToday ? next : firstOpenFromToday;
+}
+
+async function loadPendingAdjustments(trx: Knex.Transaction, bankCode: string): Promise<PendingAdjustment[]> {
+  const { rows } = await trx.raw<{ rows: Array<{ id: string; provider_id: string; amount: string; seq: string }> }>(
+    `SELECT a.id, a.provider_id, a.amount, c.seq FROM adjustments a JOIN corrections c ON c.id = a.correction_id
+      WHERE a.bank_code = ? AND a.settlement_id IS NULL ORDER BY a.id FOR UPDATE OF a`,
+    [bankCode],
+  );
+  return rows.map((r) => ({ id: String(r.id), providerId: r.provider_id, amount: formatAmount(fromDb(r.amount)), ref: correctionRef(r.seq) }));
+}
+
+/**
+ * The day's per-provider sums (the same SELECT, in Postgres) netted with the pending adjustments
+ * (domain/correction.ts netAdjustments): the lines are a few per provider, so this runs in the worker.
+ */
+async function insertNettedLines(trx: Knex.Transaction, day: BankDayRef, prefix: string, pending: PendingAdjustment[]): Promise<void> {
+  const { rows } = await trx.raw<{ rows: Array<{ provider_id: string; amount: string; payment_count: string }> }>(AGGREGATION_SELECT_SQL, [day.bankCode, day.businessDate]);
+  const netted = netAdjustments(rows.map((r) => ({ providerId: r.provider_id, amount: formatAmount(fromDb(r.amount)), paymentCount: Number(r.payment_count) })), pending);
+  const lineNoOf = new Map<string, number>();
+  netted.lines.forEach((l, i) => lineNoOf.set(l.providerId, i + 1));
+  if (netted.lines.length > 0) {
+    await trx('settlement_lines').insert(netted.lines.map((l, i) => ({
+      settlement_id: day.settlementId, line_no: i + 1, provider_id: l.providerId, amount: l.amount, payment_count: l.paymentCount,
+      end_to_end_id: lineEndToEndId(prefix, i + 1, l.adjustmentRefs), adjustment_amount: l.adjustmentAmount, adjustment_refs: l.adjustmentRefs,
+    })));
+  }
+  for (const a of netted.applied) {
+    await trx('adjustments').where({ id: a.id }).update({ settlement_id: day.settlementId, line_no: lineNoOf.get(a.providerId) ?? null, applied_at: trx.fn.now() });
+  }
 }
 
 export function createSettlementAggregateActivities(deps: ActivityDeps) {
@@ -126,13 +163,17 @@ export function createSettlementAggregateActivities(deps: ActivityDeps) {
 
         for (const setting of AGGREGATION_SETTINGS_SQL) await trx.raw(setting);
         if (!row.aggregated_at) {
-          await trx.raw(INSERT_LINES_SQL, [input.settlementId, `${input.bankCode}${compactDate(input.businessDate)}-`, input.bankCode, input.businessDate]);
+          const prefix = `${input.bankCode}${compactDate(input.businessDate)}-`;
+          // Corrections of settled days waiting for this bank's next list (activities/correction.ts).
+          const pending = await loadPendingAdjustments(trx, input.bankCode);
+          if (pending.length === 0) await trx.raw(INSERT_LINES_SQL, [input.settlementId, prefix, input.bankCode, input.businessDate]);
+          else await insertNettedLines(trx, input, prefix, pending);
         }
-        const totals = (await trx.raw<{ rows: DayTotalsRow[] }>(DAY_TOTALS_SQL, [input.bankCode, input.businessDate, input.settlementId])).rows[0] as DayTotalsRow;
+        const totals = (await trx.raw<{ rows: DayTotalsRow[] }>(DAY_TOTALS_SQL, [input.bankCode, input.businessDate, input.settlementId, input.settlementId])).rows[0] as DayTotalsRow;
         if (!totals.balanced) {
           throw invariantFailure(
             input.settlementId,
-            `lines sum to ${totals.lines_total}, accepted payments to ${totals.accepted_total}, posted ${totals.payments_total} minus reversed ${totals.reversals_total}`,
+            `lines sum to ${totals.lines_total}, accepted payments to ${totals.accepted_total} (adjustments ${totals.adjustments_total}), posted ${totals.payments_total} minus reversed ${totals.reversals_total}`,
           );
         }
         if (totals.line_count > PAYMENT_LIST_LINES_MAX) {
@@ -143,10 +184,10 @@ export function createSettlementAggregateActivities(deps: ActivityDeps) {
           const today = toAlmaty(deps.clock()).date;
           await trx.raw(
             `UPDATE settlements SET status = 'aggregated', payment_count = ?, payments_total = ?, reversal_count = ?, reversals_total = ?,
-                    net_total = ?, execution_date = ?, confirm_due_date = ?, msg_id = ?, aggregated_at = date_trunc('second', now())
+                    adjustments_total = ?, net_total = ?, execution_date = ?, confirm_due_date = ?, msg_id = ?, aggregated_at = date_trunc('second', now())
               WHERE id = ?`,
             [
-              totals.payment_count, totals.payments_total, totals.reversal_count, totals.reversals_total, totals.lines_total,
+              totals.payment_count, totals.payments_total, totals.reversal_count, totals.reversals_total, totals.adjustments_total, totals.lines_total,
               executionDateFor(input.businessDate, today, cal), addBusinessDays(input.businessDate, bank.confirm_business_days, cal),
               `SPC-${input.bankCode}-${compactDate(input.businessDate)}`, input.settlementId,
             ],
@@ -167,6 +208,7 @@ export function createSettlementAggregateActivities(deps: ActivityDeps) {
             payments: formatAmount(fromDb(totals.payments_total)),
             reversals: formatAmount(fromDb(totals.reversals_total)),
             net: formatAmount(fromDb(totals.lines_total)),
+            ...(fromDb(totals.adjustments_total).isZero() ? {} : { adjustments: formatAmount(fromDb(totals.adjustments_total)) }),
             confirmed: formatAmount(confirmed.reduce((t, l) => t.plus(l.amount), fromDb('0'))),
           },
           lines,

@@ -39,7 +39,7 @@ export async function paymentListInputFor(db: Knex | Knex.Transaction, settlemen
     .join('providers as p', 'p.id', 'l.provider_id')
     .where('l.settlement_id', settlementId)
     .orderBy('l.line_no')
-    .select('l.line_no', 'l.end_to_end_id', 'l.provider_id', 'p.name', 'p.bin', 'p.iban', 'p.bic', 'p.knp', 'p.kbe', 'l.amount', 'l.payment_count');
+    .select('l.line_no', 'l.end_to_end_id', 'l.provider_id', 'p.name', 'p.bin', 'p.iban', 'p.bic', 'p.knp', 'p.kbe', 'l.amount', 'l.payment_count', 'l.adjustment_amount', 'l.adjustment_refs');
   if (lines.length === 0) return null;
   return {
     settlementId,
@@ -61,6 +61,7 @@ export async function paymentListInputFor(db: Knex | Knex.Transaction, settlemen
       kbe: l.kbe,
       amount: formatAmount(fromDb(l.amount)),
       paymentCount: Number(l.payment_count),
+      ...(l.adjustment_refs.length > 0 ? { adjustment: { amount: formatAmount(fromDb(l.adjustment_amount)), refs: l.adjustment_refs as string[] } } : {}),
     })),
   };
 }

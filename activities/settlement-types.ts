@@ -44,6 +44,8 @@ export interface SettlementLineState {
   endToEndId: string;
   transferRef: string | null;
   confirmedAt: string | null;
+  /** Present when the line nets corrections of earlier days in (signed sum, and the corrections' K<seq> references). */
+  adjustment?: { amount: string; refs: string[] };
 }
 
 export type SettlementFileFormat = 'pain001' | 'csv';
@@ -74,8 +76,10 @@ export interface SettlementCounts {
 export interface SettlementTotals {
   payments: string;
   reversals: string;
-  /** payments - reversals = the sum of the lines. */
+  /** payments - reversals (+ adjustments) = the sum of the lines. */
   net: string;
+  /** Corrections of earlier days netted into the lines (signed); absent when none. */
+  adjustments?: string;
   confirmed: string;
 }
 

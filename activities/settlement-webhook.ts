@@ -7,11 +7,9 @@ import type { ActivityDeps } from './deps';
 import { isoSeconds } from './settlement-support';
 import { SETTLEMENT_FILE_CONTENT_TYPES } from './settlement-files';
 import type { SettlementFileFormat, WebhookState } from './settlement-types';
+import { postWebhook } from './webhook-post';
 
-/** One HTTP attempt may take this long; the activity's start-to-close timeout is above it. */
-export const WEBHOOK_REQUEST_TIMEOUT_MS = 20_000;
-/** Error text kept per attempt (the bank's error page can be large). */
-const LAST_ERROR_CHARS_MAX = 500;
+export { WEBHOOK_REQUEST_TIMEOUT_MS } from './webhook-post';
 export const WEBHOOK_EVENT = 'settlement.payment_list';
 
 export interface WebhookPayload {
@@ -74,22 +72,7 @@ export function createSettlementWebhookActivities(deps: ActivityDeps) {
       })),
     };
 
-    let status: number | null = null;
-    let error: string | null = null;
-    try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': input.settlementId, 'x-spc-settlement-id': input.settlementId },
-        body: JSON.stringify(payload),
-        redirect: 'error',
-        signal: AbortSignal.timeout(WEBHOOK_REQUEST_TIMEOUT_MS),
-      });
-      status = res.status;
-      if (!res.ok) error = `HTTP ${res.status} ${(await res.text().catch(() => '')).slice(0, LAST_ERROR_CHARS_MAX)}`.trim();
-      else await res.body?.cancel();
-    } catch (err) {
-      error = `${(err as Error).name}: ${(err as Error).message}`.slice(0, LAST_ERROR_CHARS_MAX);
-    }
+    const { status, error } = await postWebhook(url, input.settlementId, { 'x-spc-settlement-id': input.settlementId }, payload);
 
     const ok = error === null;
     const after = await db.raw<{ rows: Array<{ attempts: number; delivered_at: Date | null }> }>(

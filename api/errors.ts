@@ -53,6 +53,7 @@ export function statusForRejection(code: RejectionCode): number {
     case 'PAYMENT_REJECTED':
     case 'PAYMENT_CANCELLED':
     case 'PAYMENT_EXCLUDED':
+    case 'PAYMENT_CORRECTED':
       return 409;
     case 'PAYMENT_NOT_FOUND':
       return 404;

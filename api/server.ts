@@ -16,6 +16,7 @@ import { paymentRoutes } from './routes/payments';
 import { registerRoutes } from './routes/registers';
 import { settlementRoutes } from './routes/settlements';
 import { opsRoutes } from './routes/ops';
+import { complaintRoutes } from './routes/complaints';
 
 export type { ApiDeps } from './deps';
 
@@ -75,6 +76,7 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
         { name: 'payments', description: 'Submit, inspect and cancel payments' },
         { name: 'registers', description: 'A day\'s register of payments as one CSV file' },
         { name: 'settlements', description: 'The daily settlement: payment lists and transfer confirmation' },
+        { name: 'complaints', description: 'Complaints about payments: raise and follow them' },
         { name: 'bank', description: 'The authenticated bank' },
         { name: 'service', description: 'Health' },
       ],
@@ -96,6 +98,7 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
       v1.register(paymentRoutes, deps);
       v1.register(registerRoutes, deps);
       v1.register(settlementRoutes, deps);
+      v1.register(complaintRoutes, deps);
     },
     { prefix: '/v1' },
   );

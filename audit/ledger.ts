@@ -18,6 +18,8 @@ export const LEDGER_CHECKS = {
   transfer_matches_lines: 'a settlement\'s transfer transaction pays each provider its line and debits nothing else',
   payment_list_files: 'the payment lists (CSV and pain.001 XML) carry exactly the settlement\'s lines and totals, and match their stored SHA-256',
   payment_workflow: 'every payment row names the workflow run that wrote it',
+  corrections_postings: 'every applied correction is in the ledger as it says: reposted ones reversed their payment (and posted a replacement), adjusted ones have one correction transaction equal to their adjustments; no correction transaction without its applied correction',
+  lists_add_up: 'per bank, the lists over all days equal the net of the days\' payments plus the adjustments netted in, each settlement\'s adjustments total matches them, and all adjustments equal what the correction transactions owe the providers',
   workflow_exists: '(--temporal) every payment\'s workflow run exists in Temporal',
   workflow_has_record: '(--temporal) every completed payment workflow has its payment row, every failed one its rejection row',
 } as const;
@@ -92,14 +94,15 @@ async function allocationsSum(db: Knex, scope: LedgerScope): Promise<LedgerBreac
 }
 
 async function transactionsBalance(db: Knex, scope: LedgerScope): Promise<LedgerBreach[]> {
-  const s = scopeSql(scope, 't', 'COALESCE(p.bank_code, st.bank_code)');
+  const s = scopeSql(scope, 't', 'COALESCE(p.bank_code, st.bank_code, co.bank_code)');
   const found = await rows(
     db,
-    `SELECT t.id AS transaction_id, t.kind, t.payment_id, t.settlement_id, t.business_date,
+    `SELECT t.id AS transaction_id, t.kind, t.payment_id, t.settlement_id, t.correction_id, t.business_date,
             COALESCE(x.d, 0)::text AS debit, COALESCE(x.c, 0)::text AS credit, x.n AS postings
        FROM ledger_transactions t
        LEFT JOIN payments p ON p.id = t.payment_id
        LEFT JOIN settlements st ON st.id = t.settlement_id
+       LEFT JOIN corrections co ON co.id = t.correction_id
        LEFT JOIN LATERAL (SELECT sum(debit) AS d, sum(credit) AS c, count(*) AS n FROM ledger_postings WHERE transaction_id = t.id) x ON true
       WHERE ${s.sql} AND (x.n = 0 OR x.d <> x.c)
       ORDER BY t.id`,
@@ -107,7 +110,7 @@ async function transactionsBalance(db: Knex, scope: LedgerScope): Promise<Ledger
   );
   return found.map((r) => ({
     check: 'transactions_balance',
-    subject: `ledger transaction ${r.transaction_id} (${r.kind}${r.payment_id ? ` of payment ${r.payment_id}` : ''}${r.settlement_id ? ` of settlement ${r.settlement_id}` : ''}, ${r.business_date})`,
+    subject: `ledger transaction ${r.transaction_id} (${r.kind}${r.payment_id ? ` of payment ${r.payment_id}` : ''}${r.settlement_id ? ` of settlement ${r.settlement_id}` : ''}${r.correction_id ? ` of ${r.correction_id}` : ''}, ${r.business_date})`,
     detail: Number(r.postings) === 0 ? 'has no postings' : `debits ${r.debit} differ from credits ${r.credit}`,
     keys: { transaction_id: r.transaction_id },
   }));
@@ -237,12 +240,16 @@ async function settlementLines(db: Knex, scope: LedgerScope): Promise<LedgerBrea
     db,
     `WITH st AS (SELECT st.* FROM settlements st WHERE ${s.sql} AND st.status IN ${AGGREGATED_SQL}),
      owed AS (
-       SELECT st.id AS settlement_id, substr(lp.account, 10) AS provider_id, sum(lp.credit - lp.debit) AS amount
-         FROM st
-         JOIN payments p ON p.bank_code = st.bank_code AND p.business_date = st.business_date
-         JOIN ledger_transactions t ON t.payment_id = p.id
-         JOIN ledger_postings lp ON lp.transaction_id = t.id AND lp.account LIKE 'provider:%'
-        GROUP BY st.id, lp.account
+       SELECT settlement_id, provider_id, sum(amount) AS amount FROM (
+         SELECT st.id AS settlement_id, substr(lp.account, 10) AS provider_id, lp.credit - lp.debit AS amount
+           FROM st
+           JOIN payments p ON p.bank_code = st.bank_code AND p.business_date = st.business_date
+           JOIN ledger_transactions t ON t.payment_id = p.id
+           JOIN ledger_postings lp ON lp.transaction_id = t.id AND lp.account LIKE 'provider:%'
+         UNION ALL
+         -- corrections of earlier days netted into this list (activities/correction.ts)
+         SELECT a.settlement_id, a.provider_id, a.amount FROM adjustments a JOIN st ON st.id = a.settlement_id
+       ) x GROUP BY settlement_id, provider_id
      ),
      lines AS (SELECT l.settlement_id, l.provider_id, l.amount, l.line_no FROM settlement_lines l JOIN st ON st.id = l.settlement_id)
      SELECT COALESCE(o.settlement_id, l.settlement_id) AS settlement_id, COALESCE(o.provider_id, l.provider_id) AS provider_id,
@@ -342,6 +349,88 @@ async function paymentWorkflow(db: Knex, scope: LedgerScope): Promise<LedgerBrea
   }));
 }
 
+async function correctionsPostings(db: Knex, scope: LedgerScope): Promise<LedgerBreach[]> {
+  // Corrections are booked on the day they are applied; the date scope does not narrow them.
+  const bank = scope.bank ? 'c.bank_code = ?' : 'true';
+  const b = scope.bank ? [scope.bank] : [];
+  const found = await rows(
+    db,
+    `WITH c AS (SELECT c.* FROM corrections c WHERE ${bank}),
+     want AS (
+       SELECT a.correction_id, 'provider:' || a.provider_id AS account, -a.amount AS net FROM adjustments a JOIN c ON c.id = a.correction_id
+       UNION ALL
+       SELECT c.id, 'bank:' || c.bank_code, -c.amount FROM c WHERE c.mode = 'adjusted' AND c.kind = 'refund'
+     ),
+     got AS (
+       SELECT t.correction_id, lp.account, sum(lp.debit - lp.credit) AS net
+         FROM ledger_transactions t JOIN c ON c.id = t.correction_id JOIN ledger_postings lp ON lp.transaction_id = t.id
+        WHERE t.kind = 'correction' GROUP BY 1, 2
+     )
+     SELECT COALESCE(w.correction_id, g.correction_id) AS correction_id, COALESCE(w.account, g.account) AS account, w.net::text AS expected, g.net::text AS actual,
+            'postings' AS problem
+       FROM want w FULL OUTER JOIN got g ON g.correction_id = w.correction_id AND g.account = w.account
+      WHERE w.net IS DISTINCT FROM g.net
+     UNION ALL
+     SELECT t.correction_id, NULL, NULL, NULL, 'transaction of a correction that is not applied as an adjustment'
+       FROM ledger_transactions t JOIN c ON c.id = t.correction_id WHERE t.kind = 'correction' AND c.mode IS DISTINCT FROM 'adjusted'
+     UNION ALL
+     SELECT c.id, NULL, NULL, NULL, 'reposted, but its payment is not corrected and reversed, or its replacement is missing'
+       FROM c JOIN payments p ON p.id = c.payment_id
+      WHERE c.mode = 'reposted' AND (
+            p.status <> 'corrected'
+         OR NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.payment_id = p.id AND t.kind = 'reversal')
+         OR ((c.kind = 'refund') <> (c.replacement_payment_id IS NULL)))
+      ORDER BY 1, 2`,
+    b,
+  );
+  return found.map((r) => ({
+    check: 'corrections_postings',
+    subject: `correction ${r.correction_id}`,
+    detail: r.problem === 'postings' ? `${r.account}: expected net ${r.expected ?? 'none'}, ledger has ${r.actual ?? 'none'}` : String(r.problem),
+    keys: { correction_id: r.correction_id },
+  }));
+}
+
+async function listsAddUp(db: Knex, scope: LedgerScope): Promise<LedgerBreach[]> {
+  // Per bank over every day: what the lists carried, what the days' payments net to, and the adjustments netted in.
+  const bank = scope.bank ? 'b.code = ?' : 'true';
+  const b = scope.bank ? [scope.bank] : [];
+  const found = await rows(
+    db,
+    `SELECT b.code AS bank_code, l.lists::text, n.net::text, a.applied::text, a.all_adj::text, k.booked::text, s.recorded::text
+       FROM banks b
+       CROSS JOIN LATERAL (
+         SELECT COALESCE(sum(sl.amount), 0) AS lists FROM settlements st JOIN settlement_lines sl ON sl.settlement_id = st.id
+          WHERE st.bank_code = b.code AND st.status IN ${AGGREGATED_SQL}) l
+       CROSS JOIN LATERAL (
+         SELECT COALESCE(sum(lp.debit - lp.credit), 0) AS net
+           FROM settlements st
+           JOIN payments p ON p.bank_code = st.bank_code AND p.business_date = st.business_date
+           JOIN ledger_transactions t ON t.payment_id = p.id
+           JOIN ledger_postings lp ON lp.transaction_id = t.id AND lp.account = 'bank:' || b.code
+          WHERE st.bank_code = b.code AND st.status IN ${AGGREGATED_SQL}) n
+       CROSS JOIN LATERAL (
+         SELECT COALESCE(sum(amount) FILTER (WHERE settlement_id IS NOT NULL), 0) AS applied, COALESCE(sum(amount), 0) AS all_adj
+           FROM adjustments WHERE bank_code = b.code) a
+       CROSS JOIN LATERAL (
+         SELECT COALESCE(sum(lp.credit - lp.debit), 0) AS booked
+           FROM corrections c JOIN ledger_transactions t ON t.correction_id = c.id AND t.kind = 'correction'
+           JOIN ledger_postings lp ON lp.transaction_id = t.id AND lp.account LIKE 'provider:%'
+          WHERE c.bank_code = b.code) k
+       CROSS JOIN LATERAL (
+         SELECT COALESCE(sum(adjustments_total), 0) AS recorded FROM settlements WHERE bank_code = b.code AND status IN ${AGGREGATED_SQL}) s
+      WHERE ${bank} AND (l.lists <> n.net + a.applied OR a.all_adj <> k.booked OR s.recorded <> a.applied)
+      ORDER BY 1`,
+    b,
+  );
+  return found.map((r) => ({
+    check: 'lists_add_up',
+    subject: `bank ${r.bank_code}`,
+    detail: `lists sum to ${r.lists}; payments of those days net ${r.net} + adjustments netted in ${r.applied} (settlements record ${r.recorded}); adjustments ${r.all_adj}, correction transactions owe providers ${r.booked}`,
+    keys: { bank_code: r.bank_code },
+  }));
+}
+
 const SQL_CHECKS: Array<[LedgerCheckName, (db: Knex, scope: LedgerScope) => Promise<LedgerBreach[]>]> = [
   ['allocations_sum', allocationsSum],
   ['transactions_balance', transactionsBalance],
@@ -353,6 +442,8 @@ const SQL_CHECKS: Array<[LedgerCheckName, (db: Knex, scope: LedgerScope) => Prom
   ['transfer_matches_lines', transferMatchesLines],
   ['payment_list_files', checkPaymentListFiles],
   ['payment_workflow', paymentWorkflow],
+  ['corrections_postings', correctionsPostings],
+  ['lists_add_up', listsAddUp],
 ];
 
 export interface LedgerAuditOptions {

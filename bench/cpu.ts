@@ -30,18 +30,19 @@ export type CpuSplit = Record<string, number>;
 
 interface Reading {
   atMs: number;
-  ticks: Record<string, number>;
+  /** Clock ticks per group, per process: a process that exits mid-phase drops out instead of counting negative. */
+  ticks: Record<string, Map<number, number>>;
   selfUs: number;
 }
 
 async function read(groups: CpuGroups): Promise<Reading> {
-  const sum = (pids: number[]) => pids.reduce((a, pid) => a + ticksOf(pid), 0);
-  const ticks: Record<string, number> = {
-    temporal: groups.temporal ? ticksOf(groups.temporal) : 0,
-    worker: sum(groups.workers()),
-    postgres: sum(await groups.postgres()),
+  const of = (pids: number[]) => new Map(pids.map((pid) => [pid, ticksOf(pid)]));
+  const ticks: Record<string, Map<number, number>> = {
+    temporal: of(groups.temporal ? [groups.temporal] : []),
+    worker: of(groups.workers()),
+    postgres: of(await groups.postgres()),
   };
-  for (const [name, pids] of Object.entries(groups.others?.() ?? {})) ticks[name] = sum(pids);
+  for (const [name, pids] of Object.entries(groups.others?.() ?? {})) ticks[name] = of(pids);
   const self = process.cpuUsage();
   return { atMs: performance.now(), ticks, selfUs: self.user + self.system };
 }
@@ -54,7 +55,11 @@ export async function measureCpu(groups: CpuGroups): Promise<() => Promise<CpuSp
     const seconds = (end.atMs - start.atMs) / 1000;
     const cores = (ticks: number) => Number((ticks / CLOCK_TICKS_PER_S / seconds).toFixed(2));
     const split: CpuSplit = {};
-    for (const [name, t] of Object.entries(end.ticks)) split[`cpu_${name}_cores`] = cores(t - (start.ticks[name] ?? 0));
+    for (const [name, byPid] of Object.entries(end.ticks)) {
+      let used = 0;
+      for (const [pid, t] of byPid) used += Math.max(0, t - (start.ticks[name]?.get(pid) ?? 0));
+      split[`cpu_${name}_cores`] = cores(used);
+    }
     split.cpu_load_generator_cores = Number(((end.selfUs - start.selfUs) / 1e6 / seconds).toFixed(2));
     return split;
   };

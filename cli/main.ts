@@ -10,6 +10,8 @@ import { registerOpsCommands } from './commands/ops';
 import { registerDemoCommand } from './commands/demo';
 import { registerSettlementCommands } from './commands/settlement';
 import { registerBankCommands } from './commands/bank';
+import { registerCorrectionCommands } from './commands/correction';
+import { registerComplaintCommands } from './commands/complaint';
 
 const program = new Command('spc')
   .description('Settlement engine of a utility-payment Single Processing Center (payments, daily per-bank settlement, payment lists)')
@@ -25,6 +27,8 @@ registerOpsCommands(program, runtime);
 registerDemoCommand(program, runtime);
 registerSettlementCommands(program, runtime);
 registerBankCommands(program, runtime);
+registerCorrectionCommands(program, runtime);
+registerComplaintCommands(program, runtime);
 
 async function main(): Promise<number> {
   try {

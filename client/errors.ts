@@ -16,3 +16,14 @@ export function rejectionOf(err: unknown): { code: RejectionCode; message: strin
   }
   return undefined;
 }
+
+/** The typed ApplicationFailure inside a failed update or workflow whose type passes `isCode`. */
+export function applicationFailureOf<C extends string>(err: unknown, isCode: (type: unknown) => type is C): { code: C; message: string } | undefined {
+  let cur: unknown = err;
+  for (let depth = 0; depth < 6 && cur; depth++) {
+    const c = cur as { name?: string; type?: string; message?: string; cause?: unknown };
+    if (c.name === 'ApplicationFailure' && isCode(c.type)) return { code: c.type, message: c.message ?? c.type };
+    cur = c.cause;
+  }
+  return undefined;
+}

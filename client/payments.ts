@@ -107,6 +107,7 @@ async function answerFromFinishedPayment(ctx: PaymentClientContext, request: Pay
     if (record) {
       if (record.requestHash !== hash) return conflict;
       if (record.status === 'cancelled') return { ok: false, code: 'PAYMENT_CANCELLED', message: `payment ${request.bankRef} was cancelled at ${record.cancelledAt}: use a new reference for a new payment` };
+      if (record.status === 'corrected') return { ok: false, code: 'PAYMENT_CORRECTED', message: `payment ${request.bankRef} was corrected by the SPC: see GET /v1/payments/${request.bankRef}` };
       if (record.status === 'excluded') return { ok: false, code: 'PAYMENT_EXCLUDED', message: `payment ${request.bankRef} was excluded at reconciliation of ${record.businessDate}: ask the SPC` };
       return {
         ok: true,

@@ -6,7 +6,7 @@ import type { RejectionCode } from './payment-types';
 export interface CancellationFacts {
   bankCode: string;
   bankRef: string;
-  status: 'accepted' | 'cancelled' | 'excluded';
+  status: 'accepted' | 'cancelled' | 'excluded' | 'corrected';
   businessDate: string;
   /** The bank-day's cut-off instant (ISO). */
   closesAt: string;
@@ -23,6 +23,9 @@ export function cancellability(f: CancellationFacts, now: Date): Cancellability 
   if (f.status === 'cancelled') return { kind: 'already-cancelled' };
   if (f.status === 'excluded') {
     return { kind: 'refused', code: 'BANK_DAY_CLOSED', message: `payment ${f.bankRef} was excluded at reconciliation and cannot be cancelled` };
+  }
+  if (f.status === 'corrected') {
+    return { kind: 'refused', code: 'PAYMENT_CORRECTED', message: `payment ${f.bankRef} was corrected by the SPC and cannot be cancelled: see its correction (spc payment show)` };
   }
   if (f.dayClosed) {
     return { kind: 'refused', code: 'BANK_DAY_CLOSED', message: `the bank-day ${f.businessDate} of ${f.bankCode} is closed: payment ${f.bankRef} can no longer be cancelled` };

@@ -60,11 +60,26 @@ function dottedDate(date: string): string {
  */
 export function remittanceText(input: PaymentListInput, line: PaymentListLine): string {
   const prefix = `Коммунальные платежи через ЕРЦ ${sanitizeText(input.initiatingParty.name)} за ${dottedDate(input.businessDate)}, поставщик `;
-  const suffix = `, платежей: ${line.paymentCount}`;
+  const suffix = `, платежей: ${line.paymentCount}${line.adjustment ? adjustmentText(line.adjustment) : ''}`;
   const provider = sanitizeText(line.providerName);
   const room = ISO_TEXT_CHARS_MAX - charLength(prefix) - charLength(suffix);
-  const text = room >= REMITTANCE_PROVIDER_CHARS_MIN ? `${prefix}${truncateChars(provider, room)}${suffix}` : truncateChars(`${prefix}${provider}${suffix}`, ISO_TEXT_CHARS_MAX);
+  let text: string;
+  if (room >= REMITTANCE_PROVIDER_CHARS_MIN) text = `${prefix}${truncateChars(provider, room)}${suffix}`;
+  // A line that nets corrections in keeps their references whatever gets cut: they explain its amount.
+  else if (line.adjustment) text = `${truncateChars(`${prefix}${provider}`, ISO_TEXT_CHARS_MAX - charLength(suffix))}${suffix}`;
+  else text = truncateChars(`${prefix}${provider}${suffix}`, ISO_TEXT_CHARS_MAX);
   return fitText(text, ISO_TEXT_CHARS_MAX, `remittance text of line ${line.lineNo}`);
+}
+
+/** Longest list of correction references written out; past it the first one and a count. */
+const ADJUSTMENT_REFS_CHARS_MAX = 30;
+
+/** ', корректировка K7 -300.00' or ', корректировки K7,K9 +50.00': what the provider reconciles a changed amount by. */
+export function adjustmentText(adjustment: { amount: string; refs: string[] }): string {
+  const joined = adjustment.refs.join(',');
+  const refs = joined.length <= ADJUSTMENT_REFS_CHARS_MAX ? joined : `${adjustment.refs[0]} и ещё ${adjustment.refs.length - 1}`;
+  const signed = adjustment.amount.startsWith('-') ? adjustment.amount : `+${adjustment.amount}`;
+  return `, ${adjustment.refs.length > 1 ? 'корректировки' : 'корректировка'} ${refs} ${signed}`;
 }
 
 function regulatoryReporting(line: PaymentListLine): XmlElement {

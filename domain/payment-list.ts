@@ -33,6 +33,8 @@ export interface PaymentListLine {
   /** Decimal string with exactly two fraction digits, > 0. */
   amount: string;
   paymentCount: number;
+  /** Corrections of earlier days netted into this line: their signed sum and K<seq> references. */
+  adjustment?: { amount: string; refs: string[] };
 }
 
 export interface PaymentListInput {

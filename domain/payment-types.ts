@@ -92,6 +92,7 @@ export const REJECTION_CODES = {
   PAYMENT_REJECTED: 'the payment was rejected, there is nothing to cancel',
   PAYMENT_CANCELLED: 'the payment with this reference was cancelled: a new payment needs a new reference',
   PAYMENT_EXCLUDED: 'the payment with this reference was excluded at reconciliation',
+  PAYMENT_CORRECTED: 'the payment with this reference was corrected by the SPC (moved, re-split or refunded)',
 } as const;
 export type RejectionCode = keyof typeof REJECTION_CODES;
 

@@ -3,3 +3,5 @@ export { paymentWorkflow } from './payment';
 export { cancellationWorkflow } from './cancellation';
 export { settlementWorkflow, settlementTriggerWorkflow } from './settlement';
 export { registerWorkflow } from './register';
+export { correctionWorkflow } from './correction';
+export { complaintWorkflow } from './complaint';

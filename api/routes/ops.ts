@@ -14,6 +14,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../../db/connection';
 import { addDays, almatyToUtc, toAlmaty } from '../../domain/calendar';
 import type { ApiDeps } from '../deps';
+import { loadBackOffice, type OpsBackOffice } from '../ops-backoffice';
 
 export const OPS_COOKIE = 'spc_ops';
 /** How long a browser stays signed in to /ops. */
@@ -80,6 +81,8 @@ export interface OpsOverview {
     byCode: Array<{ code: string; count: number; today: number }>;
     recent: Array<{ at: string; bankCode: string; bankRef: string; code: string; message: string; workflowId: string; ui: string | null }>;
   };
+  /** Complaints and corrections (api/ops-backoffice.ts). */
+  backOffice: OpsBackOffice;
 }
 
 interface UiLinks {
@@ -220,6 +223,7 @@ export async function loadOpsOverview(db: Db, now: Date, links: UiLinks): Promis
     temporalUi: links.root,
     bankDays,
     overdue,
+    backOffice: await loadBackOffice(db, now, (id) => links.workflow(id)),
     rejections: {
       since,
       byCode: byCode.rows,

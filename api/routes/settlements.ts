@@ -101,7 +101,7 @@ async function settlementDetail(db: Db, row: SettlementRow) {
       .join('providers as p', 'p.id', 'l.provider_id')
       .where({ 'l.settlement_id': row.id })
       .orderBy('l.line_no')
-      .select('l.line_no', 'l.provider_id', 'p.name', 'p.bin', 'p.iban', 'p.bic', 'p.knp', 'l.amount', 'l.payment_count', 'l.end_to_end_id', 'l.transfer_ref', 'l.confirmed_at'),
+      .select('l.line_no', 'l.provider_id', 'p.name', 'p.bin', 'p.iban', 'p.bic', 'p.knp', 'l.amount', 'l.payment_count', 'l.end_to_end_id', 'l.transfer_ref', 'l.confirmed_at', 'l.adjustment_amount', 'l.adjustment_refs'),
     db('settlement_files').where({ settlement_id: row.id }).orderBy('format').select('format', 'sha256', db.raw('octet_length(content)::int AS bytes')),
   ]);
   const base = `/v1/settlements/${encodeURIComponent(row.id)}`;
@@ -120,6 +120,8 @@ async function settlementDetail(db: Db, row: SettlementRow) {
       endToEndId: l.end_to_end_id,
       transferRef: l.transfer_ref,
       confirmedAt: iso(l.confirmed_at),
+      // Corrections of earlier days netted into this line (docs/corrections.md); absent when none.
+      ...(l.adjustment_refs.length > 0 ? { adjustment: { amount: formatAmount(fromDb(l.adjustment_amount)), corrections: l.adjustment_refs } } : {}),
     })),
     files: files.map((f) => ({ format: f.format, sha256: f.sha256, bytes: f.bytes, url: `${base}/${f.format === 'pain001' ? 'pain001.xml' : 'list.csv'}` })),
   };
@@ -168,6 +170,11 @@ const detailSchema = {
           endToEndId: { type: 'string' },
           transferRef: { type: 'string', nullable: true },
           confirmedAt: { type: 'string', nullable: true },
+          adjustment: {
+            type: 'object',
+            description: 'Corrections of earlier days netted into this line (signed sum, K<seq> references); absent when none',
+            properties: { amount: { type: 'string' }, corrections: { type: 'array', items: { type: 'string' } } },
+          },
         },
       },
     },

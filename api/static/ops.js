@@ -80,6 +80,38 @@
       ),
     );
 
+    const back = o.backOffice || { complaints: [], corrections: [] };
+    fill(
+      'complaints',
+      back.complaints.map((c) =>
+        el('tr', { class: c.overdue ? 'overdue' : null, 'data-complaint': c.id }, [
+          el('td', { text: `${c.bankCode}/${c.bankRef}` }),
+          el('td', { text: c.disposition }),
+          el('td', { class: `state state-${c.status}`, text: c.overdue && c.status !== 'escalated' ? `${c.status} (late)` : c.status }),
+          el('td', { text: c.assignee || '' }),
+          el('td', { text: new Date(c.deadlineAt).toLocaleString() }),
+          el('td', { text: c.correctionId || '' }),
+          el('td', {}, [link(c.ui, 'complaint')]),
+        ]),
+      ),
+    );
+    fill(
+      'corrections',
+      back.corrections.map((c) =>
+        el('tr', { 'data-correction': c.id }, [
+          el('td', { text: c.ref }),
+          el('td', { text: `${c.bankCode}/${c.bankRef}` }),
+          el('td', { text: c.kind }),
+          el('td', { class: `state state-${c.status}`, text: c.status === 'proposed' ? 'waiting for a second operator' : `${c.status}${c.mode ? ` (${c.mode})` : ''}` }),
+          num(c.amount),
+          el('td', { text: c.proposedBy }),
+          el('td', { text: c.decidedBy || '' }),
+          num(c.pendingAdjustments),
+          el('td', {}, [link(c.ui, 'correction')]),
+        ]),
+      ),
+    );
+
     document.getElementById('rejections-since').textContent = `(since ${o.rejections.since})`;
     fill('rejections-by-code', o.rejections.byCode.map((r) => el('tr', { 'data-code': r.code }, [el('td', { text: r.code }), num(r.today), num(r.count)])));
     fill(

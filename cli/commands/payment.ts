@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { cancelPayment, submitPayment } from '../../client/payments';
 import { CHANNELS, paymentWorkflowId, type Channel, type PaymentRequest } from '../../domain/payment-types';
 import { paymentNotFoundMessage } from '../../domain/cancellation';
-import { findPayment, latestRejection } from '../../db/queries/payments';
+import { correctionsOf, findPayment, latestRejection } from '../../db/queries/payments';
 import { CliError, Runtime } from '../runtime';
 
 function parsePairs(values: string[] | undefined, what: string): Array<{ service: string; value: string }> | undefined {
@@ -73,6 +73,7 @@ export function registerPaymentCommands(program: Command, rt: Runtime): void {
         effectiveStatus: record?.effectiveStatus ?? 'rejected',
         record,
         rejection,
+        corrections: await correctionsOf(db, bank, bankRef),
         temporalUi: rt.workflowUrl(workflowId, record?.runId),
       };
       if (opts.json) {
@@ -87,6 +88,7 @@ export function registerPaymentCommands(program: Command, rt: Runtime): void {
         if (record.settlementId) process.stdout.write(`  settlement ${record.settlementId}: ${record.settlementStatus}\n`);
       }
       if (rejection) process.stdout.write(`  rejected: ${rejection.code}: ${rejection.message}\n`);
+      for (const c of out.corrections) process.stdout.write(`  correction ${c.ref} ${c.kind} ${c.status}${c.mode ? ` (${c.mode})` : ''}: spc correction show ${c.ref}\n`);
       if (out.temporalUi) process.stdout.write(`  ${out.temporalUi}\n`);
     });
 

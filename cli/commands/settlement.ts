@@ -49,7 +49,7 @@ function printSummary(s: SettlementState, link?: string): void {
   out.push(`${s.workflowId}  ${s.status}  (started by ${s.startedBy})`);
   if (s.dates.aggregatedAt) {
     out.push(`  payments ${s.counts.payments} posted, ${s.counts.reversals} reversed, ${s.counts.accepted} in the list`);
-    out.push(`  totals   posted ${s.totals.payments}  reversed ${s.totals.reversals}  net ${s.totals.net}  confirmed ${s.totals.confirmed} KZT`);
+    out.push(`  totals   posted ${s.totals.payments}  reversed ${s.totals.reversals}${s.totals.adjustments ? `  adjustments ${s.totals.adjustments}` : ''}  net ${s.totals.net}  confirmed ${s.totals.confirmed} KZT`);
   } else {
     out.push('  payments and totals are counted at aggregation (after the close and the reconciliation)');
   }
@@ -69,7 +69,7 @@ function printSummary(s: SettlementState, link?: string): void {
   if (s.lines.length) {
     out.push('  lines');
     for (const l of s.lines) {
-      out.push(`    ${String(l.lineNo).padStart(3)}  ${l.endToEndId.padEnd(20)} ${l.providerId.padEnd(18)} ${l.amount.padStart(16)}  ${String(l.paymentCount).padStart(8)} payments  ${l.confirmedAt ? `confirmed ${l.confirmedAt}${l.transferRef ? ` (${l.transferRef})` : ''}` : 'unconfirmed'}`);
+      out.push(`    ${String(l.lineNo).padStart(3)}  ${l.endToEndId.padEnd(20)} ${l.providerId.padEnd(18)} ${l.amount.padStart(16)}  ${String(l.paymentCount).padStart(8)} payments  ${l.confirmedAt ? `confirmed ${l.confirmedAt}${l.transferRef ? ` (${l.transferRef})` : ''}` : 'unconfirmed'}${l.adjustment ? `  adjusted ${l.adjustment.amount} by ${l.adjustment.refs.join(', ')}` : ''}`);
     }
   }
   for (const f of s.files) out.push(`  file     ${f.format.padEnd(8)} ${String(f.bytes).padStart(9)} bytes  sha256 ${f.sha256}`);

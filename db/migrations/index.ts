@@ -3,10 +3,12 @@
 import type { Knex } from 'knex';
 import * as schema from './20261127000001_schema';
 import * as bulkPosting from './20261201000001_bulk_posting';
+import * as corrections from './20261201000002_corrections';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000001_schema': schema,
   '20261201000001_bulk_posting': bulkPosting,
+  '20261201000002_corrections': corrections,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -6,7 +6,7 @@ import { formatAmount, fromDb } from '../../domain/money';
 import { almatyToUtc } from '../../domain/calendar';
 import type { Allocation } from '../../domain/payment-types';
 
-export type RecordedStatus = 'accepted' | 'cancelled' | 'excluded';
+export type RecordedStatus = 'accepted' | 'cancelled' | 'excluded' | 'corrected';
 export type EffectiveStatus = RecordedStatus | 'settled';
 
 export interface PaymentRecord {
@@ -100,4 +100,19 @@ export async function findPayment(db: Knex | Knex.Transaction, bankCode: string,
 export async function latestRejection(db: Knex, bankCode: string, bankRef: string): Promise<RejectionRecord | null> {
   const row = await db('payment_rejections').where({ bank_code: bankCode, bank_ref: bankRef }).orderBy('id', 'desc').first('code', 'message', 'created_at', 'workflow_id');
   return row ? { code: row.code, message: row.message, at: row.created_at.toISOString(), workflowId: row.workflow_id } : null;
+}
+
+export interface CorrectionSummary {
+  id: string;
+  /** The operator's short reference, `K<seq>`. */
+  ref: string;
+  kind: string;
+  status: string;
+  mode: string | null;
+}
+
+/** The corrections proposed for a payment, oldest first. */
+export async function correctionsOf(db: Knex, bankCode: string, bankRef: string): Promise<CorrectionSummary[]> {
+  const rows = await db('corrections').where({ bank_code: bankCode, bank_ref: bankRef }).orderBy('n').select('id', 'seq', 'kind', 'status', 'mode');
+  return rows.map((c) => ({ id: c.id, ref: `K${c.seq}`, kind: c.kind, status: c.status, mode: c.mode }));
 }

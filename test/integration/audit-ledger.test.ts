@@ -118,12 +118,12 @@ describe('the ledger audit', () => {
       keys: { payment_id: ids.doomed },
       detail: 'status cancelled with 1 payment and 0 reversal transactions (expected 1 and 1)',
     });
-    expect(checksBroken(report)).toEqual(['payment_transaction', 'settlement_lines', 'settlement_totals']);
+    expect(checksBroken(report)).toEqual(['lists_add_up', 'payment_transaction', 'settlement_lines', 'settlement_totals']);
   });
 
   it('finds a settlement line that differs from the ledger, and the payment lists that no longer match it', async () => {
     const report = await auditAfter((trx) => trx.raw(`UPDATE settlement_lines SET amount = amount + 10 WHERE settlement_id = ? AND line_no = 1`, [`HSBK:${date}`]));
-    expect(checksBroken(report)).toEqual(['payment_list_files', 'settlement_lines', 'settlement_totals', 'transfer_matches_lines']);
+    expect(checksBroken(report)).toEqual(['lists_add_up', 'payment_list_files', 'settlement_lines', 'settlement_totals', 'transfer_matches_lines']);
     const files = report.breaches.filter((b) => b.check === 'payment_list_files').map((b) => `${b.subject}: ${b.detail}`);
     const e2e = `HSBK${date.replace(/-/g, '')}-001`;
     expect(files).toEqual([

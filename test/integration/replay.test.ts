@@ -38,6 +38,9 @@ const SPC_KINDS: Record<string, string> = {
   settlement: 'settlementWorkflow',
   register: 'registerWorkflow',
   'settlement-trigger': 'settlementTriggerWorkflow',
+  // Recorded by corrections.test.ts and complaints.test.ts (test/support/histories.ts) with SPC_RECORD_HISTORIES=1.
+  correction: 'correctionWorkflow',
+  complaint: 'complaintWorkflow',
 };
 const RECORDING = process.env.SPC_RECORD_HISTORIES === '1';
 /** Records only the histories of shapes added since the first recording, leaving the old ones as production left them. */

@@ -1,0 +1,275 @@
+// Activities of the correction workflow (workflows/correction.ts). Each is idempotent: the
+// corrections row is the record, keyed by the workflow id, and a retried apply returns what the
+// first one stored. Business refusals are returned as values (the workflow turns them into
+// non-retryable ApplicationFailures); anything thrown is an infrastructure fault and is retried.
+//
+// Before the payment's bank-day closes a correction reverses the payment and posts a replacement
+// in the same day (through activities/correction-posting.ts, the seam to the posting module).
+// After the close it posts a 'correction' ledger transaction and one adjustment per provider,
+// which the bank's next list nets into its provider lines (activities/settlement-aggregate.ts).
+import type { Knex } from 'knex';
+import type { ActivityDeps } from './deps';
+import type { WrittenBy } from './payment-posting';
+import { postReplacement, reversePayment, splitFor } from './correction-posting';
+import { recordOperatorAction } from '../db/operator-audit';
+import { providerDeltas, sameSplit } from '../domain/correction';
+import {
+  CORRECTIONS_PER_PAYMENT_MAX, correctionRef, isCorrectionErrorCode, type AppliedCorrection, type CorrectionErrorCode, type CorrectionInput,
+  type CorrectionPreview, type CorrectionRefusal,
+} from '../domain/correction-types';
+import { toAlmaty } from '../domain/calendar';
+import { Money, formatAmount, fromDb } from '../domain/money';
+import type { Allocation, Channel } from '../domain/payment-types';
+import { PaymentRejection } from '../domain/payment-validation';
+
+/** Thrown inside a transaction to roll it back with a business refusal. */
+class CorrectionRefused extends Error {
+  constructor(readonly code: CorrectionErrorCode, message: string) {
+    super(message);
+  }
+}
+
+function refusalFrom(err: unknown): CorrectionRefusal | undefined {
+  if (err instanceof CorrectionRefused) return { ok: false, code: err.code, message: err.message };
+  if (err instanceof PaymentRejection) return { ok: false, code: isCorrectionErrorCode(err.code) ? err.code : 'INVALID_REQUEST', message: err.message };
+  return undefined;
+}
+
+interface PaymentRow {
+  id: string;
+  bank_ref: string;
+  account_number: string;
+  amount: string;
+  status: string;
+  business_date: string;
+  paid_at: Date;
+  channel: Channel;
+}
+
+interface Head {
+  payment: PaymentRow;
+  /** The payment's split as corrections so far left it. */
+  allocations: Allocation[];
+  account: string;
+}
+
+/** Replacement payments are '<bankRef>/K<seq>' (cut to fit 64 characters). */
+export function replacementRef(bankRef: string, seq: string): string {
+  const suffix = `/${correctionRef(seq)}`;
+  return `${bankRef.slice(0, 64 - suffix.length)}${suffix}`;
+}
+
+async function loadAllocations(trx: Knex | Knex.Transaction, paymentId: string): Promise<Allocation[]> {
+  const rows = await trx('allocations as a').join('services as s', 's.code', 'a.service_code').where({ 'a.payment_id': paymentId })
+    .orderBy([{ column: 's.sort_order' }, { column: 'a.service_code' }]).select('a.service_code', 'a.provider_id', 'a.amount');
+  return rows.map((r) => ({ service: r.service_code, provider: r.provider_id, amount: formatAmount(fromDb(r.amount)) }));
+}
+
+/**
+ * The payment as earlier corrections left it: the latest replacement payment (or the original),
+ * the split of the latest applied correction, and the account it now belongs to. Locks the row.
+ */
+async function loadHead(trx: Knex.Transaction, bankCode: string, bankRef: string): Promise<Head> {
+  const original = await trx('payments').where({ bank_code: bankCode, bank_ref: bankRef }).first('id');
+  if (!original) throw new CorrectionRefused('PAYMENT_NOT_FOUND', `no payment ${bankRef} of bank ${bankCode}: check the bank reference`);
+  const last = await trx('corrections').where({ bank_code: bankCode, bank_ref: bankRef, status: 'applied' }).orderBy('n', 'desc')
+    .first('kind', 'replacement_payment_id', 'new_allocations', 'account_from', 'account_to');
+  if (last?.kind === 'refund') throw new CorrectionRefused('PAYMENT_NOT_CORRECTABLE', `payment ${bankRef} was refunded: there is nothing left to correct`);
+  const headId = last?.replacement_payment_id ?? original.id;
+  const payment: PaymentRow | undefined = await trx('payments').where({ id: headId }).forUpdate()
+    .first('id', 'bank_ref', 'account_number', 'amount', 'status', 'business_date', 'paid_at', 'channel');
+  if (!payment) throw new Error(`invariant: payment ${headId} vanished`);
+  if (payment.status !== 'accepted') throw new CorrectionRefused('PAYMENT_NOT_CORRECTABLE', `payment ${payment.bank_ref} is ${payment.status}: there is nothing to correct`);
+  const allocations = last ? (last.new_allocations as Allocation[]) : await loadAllocations(trx, payment.id);
+  const account = last ? (last.account_to ?? last.account_from) : payment.account_number;
+  return { payment, allocations, account };
+}
+
+async function newSplit(trx: Knex.Transaction, input: CorrectionInput, head: Head, now: Date): Promise<{ account: string; allocations: Allocation[] }> {
+  const amount = formatAmount(fromDb(head.payment.amount));
+  if (input.kind === 'refund') return { account: head.account, allocations: [] };
+  if (input.kind === 'move') {
+    const account = input.target.account;
+    if (!account) throw new CorrectionRefused('INVALID_REQUEST', 'a move needs the target personal account');
+    return { account, allocations: await splitFor(trx, { bankCode: input.bankCode, account, amount, lines: input.target.lines }, now) };
+  }
+  if (!input.target.lines?.length) throw new CorrectionRefused('INVALID_REQUEST', 'a resplit needs the per-service amounts of the new split');
+  return { account: head.account, allocations: await splitFor(trx, { bankCode: input.bankCode, account: head.account, amount, lines: input.target.lines }, now) };
+}
+
+export interface ProposeInput extends CorrectionInput {
+  writtenBy: WrittenBy;
+}
+
+export function createCorrectionActivities(deps: ActivityDeps) {
+  const { db } = deps;
+
+  /** Records the proposal (and the operator's action) and previews the change; a repeat returns the same preview. */
+  async function proposeCorrection(input: ProposeInput): Promise<{ ok: true; preview: CorrectionPreview } | CorrectionRefusal> {
+    try {
+      return await db.transaction(async (trx) => {
+        const head = await loadHead(trx, input.bankCode, input.bankRef);
+        const count = await trx('corrections').where({ bank_code: input.bankCode, bank_ref: input.bankRef }).count<{ n: string }[]>({ n: '*' });
+        if (Number(count[0]?.n ?? 0) >= CORRECTIONS_PER_PAYMENT_MAX) throw new CorrectionRefused('INVALID_REQUEST', `payment ${input.bankRef} has ${CORRECTIONS_PER_PAYMENT_MAX} corrections already`);
+        const pendingOther = await trx('corrections').where({ bank_code: input.bankCode, bank_ref: input.bankRef, status: 'proposed' }).whereNot({ id: input.correctionId }).first('id');
+        if (pendingOther) throw new CorrectionRefused('INVALID_REQUEST', `correction ${pendingOther.id} of payment ${input.bankRef} waits for a decision: decide it first`);
+        const next = await newSplit(trx, input, head, deps.clock());
+        if (input.kind !== 'refund' && next.account === head.account && sameSplit(next.allocations, head.allocations)) {
+          throw new CorrectionRefused('NOTHING_TO_CORRECT', `payment ${input.bankRef} is already split that way on account ${head.account}`);
+        }
+        const inserted = await trx.raw<{ rows: Array<{ seq: string }> }>(
+          `INSERT INTO corrections (id, bank_code, bank_ref, n, kind, status, payment_id, amount, account_from, account_to, target_lines, reason,
+                                    complaint_id, proposed_by, old_allocations, new_allocations, workflow_id, run_id)
+           VALUES (?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING seq`,
+          [input.correctionId, input.bankCode, input.bankRef, input.n, input.kind, head.payment.id, head.payment.amount, head.account,
+            input.kind === 'move' ? next.account : null, input.target.lines ? JSON.stringify(input.target.lines) : null, input.reason,
+            input.complaintId ?? null, input.proposedBy, JSON.stringify(head.allocations), JSON.stringify(next.allocations),
+            input.writtenBy.workflowId, input.writtenBy.runId],
+        );
+        if (inserted.rows.length > 0) {
+          await recordOperatorAction(trx, {
+            operator: input.proposedBy, action: 'correction.propose',
+            args: { correctionId: input.correctionId, kind: input.kind, bankCode: input.bankCode, bankRef: input.bankRef, target: input.target, reason: input.reason, complaintId: input.complaintId ?? null },
+          });
+        }
+        const row = await trx('corrections').where({ id: input.correctionId }).first('seq');
+        return {
+          ok: true as const,
+          preview: {
+            seq: String(row.seq), ref: correctionRef(row.seq), paymentId: String(head.payment.id), amount: formatAmount(fromDb(head.payment.amount)),
+            businessDate: head.payment.business_date, accountFrom: head.account, accountTo: input.kind === 'move' ? next.account : null,
+            oldAllocations: head.allocations, newAllocations: next.allocations,
+          },
+        };
+      });
+    } catch (err) {
+      const refusal = refusalFrom(err);
+      if (refusal) return refusal;
+      throw err;
+    }
+  }
+
+  /** An operator's step that changed nothing (a refused self-approval, a reminder): the audit trail keeps it. */
+  async function recordCorrectionStep(input: { correctionId: string; operator: string; action: string; outcome: string; args?: Record<string, unknown> }): Promise<void> {
+    await recordOperatorAction(db, { operator: input.operator, action: input.action, args: { correctionId: input.correctionId, ...input.args }, outcome: input.outcome });
+  }
+
+  async function rejectCorrection(input: { correctionId: string; operator: string; note: string | null; outcome?: string }): Promise<{ decidedAt: string }> {
+    return db.transaction(async (trx) => {
+      const updated = await trx('corrections').where({ id: input.correctionId, status: 'proposed' })
+        .update({ status: 'rejected', decided_by: input.operator, decision_note: input.note, decided_at: deps.clock() }).returning('decided_at');
+      if (updated.length > 0) {
+        await recordOperatorAction(trx, { operator: input.operator, action: 'correction.reject', args: { correctionId: input.correctionId, note: input.note }, outcome: input.outcome ?? 'ok' });
+      }
+      const row = await trx('corrections').where({ id: input.correctionId }).first('decided_at');
+      return { decidedAt: (row?.decided_at as Date).toISOString() };
+    });
+  }
+
+  /**
+   * Applies an approved correction in one transaction: reversal and replacement while the bank-day
+   * is open, a correction transaction and adjustments once it is closed. A retry returns the first
+   * application.
+   */
+  async function applyCorrection(input: { correctionId: string; operator: string; note: string | null; writtenBy: WrittenBy }): Promise<{ ok: true; applied: AppliedCorrection } | CorrectionRefusal> {
+    try {
+      return await db.transaction(async (trx) => {
+        const c = await trx('corrections').where({ id: input.correctionId }).forUpdate().first();
+        if (!c) throw new CorrectionRefused('CORRECTION_NOT_FOUND', `no correction ${input.correctionId}`);
+        if (c.status === 'applied') return { ok: true as const, applied: await appliedOf(trx, c) };
+        if (c.status !== 'proposed') throw new CorrectionRefused('NOT_AWAITING_DECISION', `correction ${input.correctionId} is ${c.status}`);
+        const target = { account: c.account_to ?? undefined, lines: c.target_lines ?? undefined };
+        const spec: CorrectionInput = { correctionId: c.id, bankCode: c.bank_code, bankRef: c.bank_ref, n: c.n, kind: c.kind, target, reason: c.reason, proposedBy: c.proposed_by };
+        const head = await loadHead(trx, c.bank_code, c.bank_ref);
+        const now = deps.clock();
+        const day = await trx.raw('SELECT closed_at FROM bank_days WHERE bank_code = ? AND business_date = ? FOR SHARE', [c.bank_code, head.payment.business_date]);
+        const open = !day.rows[0]?.closed_at;
+        let replacementId: string | null = null;
+        let newAllocations: Allocation[];
+        if (open) {
+          await trx('payments').where({ id: head.payment.id }).update({ status: 'corrected', cancelled_at: now });
+          await reversePayment(trx, head.payment.id, head.payment.business_date, input.writtenBy);
+          newAllocations = [];
+          if (c.kind !== 'refund') {
+            const bank = await deps.reference.bank(c.bank_code);
+            if (!bank) throw new Error(`bank ${c.bank_code} vanished from the reference data`);
+            const accepted = await postReplacement(trx, {
+              bank, calendar: await deps.reference.calendar(), bankCode: c.bank_code, bankRef: replacementRef(c.bank_ref, String(c.seq)),
+              channel: head.payment.channel, account: (c.account_to as string | null) ?? head.account, amount: formatAmount(fromDb(head.payment.amount)),
+              lines: target.lines, paidAt: head.payment.paid_at.toISOString(), writtenBy: input.writtenBy,
+            }, now);
+            // The replacement belongs to the same day: the day is open and locked FOR SHARE above.
+            if (accepted.businessDate !== head.payment.business_date) throw new Error(`invariant: replacement landed on ${accepted.businessDate}, not ${head.payment.business_date}`);
+            newAllocations = accepted.allocations;
+            replacementId = (await trx('payments').where({ bank_code: c.bank_code, bank_ref: accepted.bankRef }).first('id')).id;
+          }
+        } else {
+          newAllocations = (await newSplit(trx, spec, head, now)).allocations;
+          await postAdjustments(trx, c, head, newAllocations, toAlmaty(now).date, input.writtenBy);
+        }
+        await trx('corrections').where({ id: c.id }).update({
+          status: 'applied', mode: open ? 'reposted' : 'adjusted', decided_by: input.operator, decision_note: input.note, decided_at: now, applied_at: now,
+          old_allocations: JSON.stringify(head.allocations), new_allocations: JSON.stringify(newAllocations), replacement_payment_id: replacementId,
+        });
+        await recordOperatorAction(trx, { operator: input.operator, action: 'correction.approve', args: { correctionId: c.id, note: input.note, mode: open ? 'reposted' : 'adjusted' } });
+        return { ok: true as const, applied: await appliedOf(trx, await trx('corrections').where({ id: c.id }).first()) };
+      });
+    } catch (err) {
+      const refusal = refusalFrom(err);
+      if (refusal) return refusal;
+      throw err;
+    }
+  }
+
+  return { proposeCorrection, recordCorrectionStep, rejectCorrection, applyCorrection };
+}
+
+/**
+ * The ledger side of a correction after the close: one balanced 'correction' transaction (a
+ * provider that received too much is debited, one that received too little credited; a refund
+ * credits the bank, which returns the money to the payer) and the same deltas as pending adjustments.
+ */
+async function postAdjustments(trx: Knex.Transaction, c: { id: string; bank_code: string; kind: string }, head: Head, next: Allocation[], bookedOn: string, writtenBy: WrittenBy): Promise<void> {
+  const deltas = providerDeltas(head.allocations, next);
+  if (deltas.length === 0) return; // the split changed within the same providers: no money moves between them
+  const accounts = deltas.map((d) => `provider:${d.provider}`);
+  const debits = deltas.map((d) => (d.amount.isNeg() ? formatAmount(d.amount.neg()) : '0'));
+  const credits = deltas.map((d) => (d.amount.isPos() ? formatAmount(d.amount) : '0'));
+  if (c.kind === 'refund') {
+    accounts.push(`bank:${c.bank_code}`);
+    debits.push('0');
+    credits.push(formatAmount(fromDb(head.payment.amount)));
+  }
+  const d = debits.reduce((t, x) => t.plus(x), new Money(0));
+  const k = credits.reduce((t, x) => t.plus(x), new Money(0));
+  if (!d.eq(k)) throw new Error(`invariant: correction ${c.id} posts debits ${d.toFixed(2)} and credits ${k.toFixed(2)}`);
+  await trx.raw(
+    `WITH tx AS (
+       INSERT INTO ledger_transactions (kind, correction_id, business_date, workflow_id, run_id) VALUES ('correction', ?, ?, ?, ?) RETURNING id
+     )
+     INSERT INTO ledger_postings (transaction_id, account, debit, credit)
+     SELECT tx.id, a, dd, cc FROM tx, unnest(?::text[], ?::numeric[], ?::numeric[]) AS t(a, dd, cc)`,
+    [c.id, bookedOn, writtenBy.workflowId, writtenBy.runId, accounts, debits, credits],
+  );
+  await trx.raw(
+    `INSERT INTO adjustments (correction_id, bank_code, provider_id, amount)
+     SELECT ?, ?, p, a FROM unnest(?::text[], ?::numeric[]) AS t(p, a)`,
+    [c.id, c.bank_code, deltas.map((x) => x.provider), deltas.map((x) => formatAmount(x.amount))],
+  );
+}
+
+async function appliedOf(trx: Knex.Transaction, c: Record<string, unknown>): Promise<AppliedCorrection> {
+  const adjustments = await trx('adjustments').where({ correction_id: c.id }).orderBy('provider_id').select('provider_id', 'amount');
+  const replacement = c.replacement_payment_id ? await trx('payments').where({ id: c.replacement_payment_id }).first('bank_ref', 'business_date') : null;
+  const payment = await trx('payments').where({ id: c.payment_id }).first('business_date');
+  return {
+    mode: c.mode as AppliedCorrection['mode'],
+    appliedAt: (c.applied_at as Date).toISOString(),
+    businessDate: replacement?.business_date ?? payment.business_date,
+    replacementRef: replacement?.bank_ref ?? null,
+    newAllocations: c.new_allocations as Allocation[],
+    adjustments: adjustments.map((a) => ({ provider: a.provider_id, amount: formatAmount(fromDb(a.amount)) })),
+  };
+}
+
+export type CorrectionActivities = ReturnType<typeof createCorrectionActivities>;

@@ -1,0 +1,112 @@
+// Typed client functions for complaints, shared by the bank API, the CLI, /ops and the tests. The
+// complaint workflow writes; reads come from the complaints row (one read model for every entrance).
+import { TypedSearchAttributes } from '@temporalio/common';
+import type { Db } from '../db/connection';
+import {
+  COMPLAINT_TEXT_CHARS_MAX, complaintId, complaintWorkflowId, isComplaintErrorCode, isDisposition, type ComplaintErrorCode, type ComplaintInput,
+  type ComplaintState,
+} from '../domain/complaint-types';
+import { complaintView, type ComplaintView } from '../domain/complaint-view';
+import { BANK_CODE } from '../domain/search-attributes';
+import { assignComplaintUpdate, closeComplaintUpdate, complaintWorkflow, resolveComplaintUpdate } from '../workflows/complaint';
+import { applicationFailureOf, errorName } from './errors';
+import type { CorrectionClientContext } from './corrections';
+
+export type { ComplaintView } from '../domain/complaint-view';
+
+/** The same as a correction's: the Temporal client, its task queue and the read model's database. */
+export type ComplaintClientContext = CorrectionClientContext;
+
+/** Thrown when a complaint action is refused; `code` is stable (ComplaintErrorCode). */
+export class ComplaintActionError extends Error {
+  override name = 'ComplaintActionError';
+  constructor(readonly code: ComplaintErrorCode, message: string) {
+    super(message);
+  }
+}
+
+/** How long raising waits for the workflow to write the complaint's row. */
+export const RAISE_WAIT_MS = 30_000;
+const RAISE_POLL_MS = 150;
+export const COMPLAINTS_LISTED_MAX = 200;
+
+/** raisedBy: 'bank:<CODE>' through the API, the operator's name from the CLI. */
+export type RaiseRequest = Omit<ComplaintInput, 'complaintId'>;
+
+/** Raises a complaint (or finds the one already raised for this payment and disposition). */
+export async function raiseComplaint(ctx: ComplaintClientContext, req: RaiseRequest): Promise<{ complaint: ComplaintView; created: boolean }> {
+  const bad = (m: string) => new ComplaintActionError('INVALID_REQUEST', m);
+  if (!/^[A-Z]{4}$/.test(req.bankCode)) throw bad('bank code must be 4 capital letters such as HSBK');
+  if (typeof req.bankRef !== 'string' || !/^[A-Za-z0-9._\-/]{1,64}$/.test(req.bankRef)) throw bad('bankRef must be 1-64 letters, digits or . _ - /');
+  if (!isDisposition(req.disposition)) throw bad(`disposition ${JSON.stringify(req.disposition)} is not one of the documented codes (docs/complaints.md)`);
+  const text = typeof req.text === 'string' ? req.text.trim() : '';
+  if (!text || text.length > COMPLAINT_TEXT_CHARS_MAX) throw bad(`text is required (1-${COMPLAINT_TEXT_CHARS_MAX} characters)`);
+  // The SPC has no record of a payment that "was not posted": every other disposition names one.
+  if (req.disposition !== 'PAYMENT_NOT_POSTED') {
+    const payment = await ctx.db('payments').where({ bank_code: req.bankCode, bank_ref: req.bankRef }).first('id');
+    if (!payment) throw new ComplaintActionError('PAYMENT_NOT_FOUND', `no payment ${req.bankRef} of ${req.bankCode}: check the reference, or raise PAYMENT_NOT_POSTED`);
+  }
+  const id = complaintId(req.bankCode, req.bankRef, req.disposition);
+  const existing = await ctx.db('complaints').where({ id }).first();
+  if (existing) return { complaint: complaintView(existing), created: false };
+  let created = true;
+  try {
+    await ctx.client.workflow.start(complaintWorkflow, {
+      workflowId: complaintWorkflowId(id),
+      taskQueue: ctx.taskQueue,
+      args: [{ complaintId: id, bankCode: req.bankCode, bankRef: req.bankRef, disposition: req.disposition, text, raisedBy: req.raisedBy, options: req.options }],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      typedSearchAttributes: new TypedSearchAttributes([{ key: BANK_CODE, value: req.bankCode }]),
+    });
+  } catch (err) {
+    if (errorName(err) !== 'WorkflowExecutionAlreadyStartedError') throw err;
+    created = false;
+  }
+  const deadline = Date.now() + RAISE_WAIT_MS;
+  for (;;) {
+    const row = await ctx.db('complaints').where({ id }).first();
+    if (row) return { complaint: complaintView(row), created };
+    if (Date.now() > deadline) throw new Error(`complaint ${id} was started but has not been written within ${RAISE_WAIT_MS} ms: look at workflow ${complaintWorkflowId(id)}`);
+    await new Promise((resolve) => setTimeout(resolve, RAISE_POLL_MS));
+  }
+}
+
+function refusalOf(err: unknown): ComplaintActionError | undefined {
+  const failure = applicationFailureOf(err, isComplaintErrorCode);
+  return failure ? new ComplaintActionError(failure.code, failure.message) : undefined;
+}
+
+async function update<A>(ctx: ComplaintClientContext, id: string, def: typeof assignComplaintUpdate | typeof resolveComplaintUpdate | typeof closeComplaintUpdate, args: A): Promise<ComplaintState> {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return await ctx.client.workflow.getHandle(complaintWorkflowId(id)).executeUpdate(def as any, { args: [args] }) as ComplaintState;
+  } catch (err) {
+    const refusal = refusalOf(err);
+    if (refusal) throw refusal;
+    if (errorName(err) === 'WorkflowNotFoundError' || /already completed/i.test((err as Error)?.message ?? '')) {
+      const row = await ctx.db('complaints').where({ id }).first('status');
+      if (row) throw new ComplaintActionError('INVALID_TRANSITION', `complaint ${id} is ${row.status} and its workflow has finished`);
+      throw new ComplaintActionError('COMPLAINT_NOT_FOUND', `no complaint ${id}`);
+    }
+    throw err;
+  }
+}
+
+export const assignComplaint = (ctx: ComplaintClientContext, id: string, args: { operator: string; assignee?: string }) => update(ctx, id, assignComplaintUpdate, args);
+export const resolveComplaint = (ctx: ComplaintClientContext, id: string, args: { operator: string; correctionId?: string; explanation?: string }) => update(ctx, id, resolveComplaintUpdate, args);
+export const closeComplaint = (ctx: ComplaintClientContext, id: string, args: { operator: string }) => update(ctx, id, closeComplaintUpdate, args);
+
+/** One complaint; with `bank`, only that bank's (another bank's complaint is as good as absent). */
+export async function getComplaint(db: Db, id: string, bank?: string): Promise<ComplaintView | null> {
+  const q = db('complaints').where({ id });
+  if (bank) q.andWhere({ bank_code: bank });
+  const row = await q.first();
+  return row ? complaintView(row) : null;
+}
+
+export async function listComplaints(db: Db, filter: { bank?: string; status?: string; limit?: number } = {}): Promise<ComplaintView[]> {
+  const q = db('complaints').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }]).limit(Math.min(filter.limit ?? 50, COMPLAINTS_LISTED_MAX));
+  if (filter.bank) q.where({ bank_code: filter.bank });
+  if (filter.status) q.where({ status: filter.status });
+  return (await q).map(complaintView);
+}

@@ -1,0 +1,162 @@
+// Typed client functions for corrections, shared by the CLI, the operator page, complaints and the
+// tests. The workflow is the writer; reads for lists come from Postgres (the corrections row).
+import type { Client } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import type { Db } from '../db/connection';
+import {
+  CORRECTION_KINDS, CORRECTION_REASON_CHARS_MAX, OPERATOR_NAME_RE, correctionWorkflowId, isCorrectionErrorCode, type CorrectionErrorCode,
+  type CorrectionKind, type CorrectionOptions, type CorrectionState, type CorrectionTarget,
+} from '../domain/correction-types';
+import { BANK_CODE } from '../domain/search-attributes';
+import { correctionStateQuery, correctionWorkflow, decideCorrectionUpdate } from '../workflows/correction';
+import { applicationFailureOf, errorName } from './errors';
+
+export type { CorrectionState, CorrectionKind, CorrectionTarget } from '../domain/correction-types';
+
+export interface CorrectionClientContext {
+  client: Client;
+  taskQueue: string;
+  db: Db;
+}
+
+/** Thrown when a correction action is refused; `code` is stable (CorrectionErrorCode). */
+export class CorrectionActionError extends Error {
+  override name = 'CorrectionActionError';
+  constructor(readonly code: CorrectionErrorCode, message: string) {
+    super(message);
+  }
+}
+
+/** How long a proposal may take to be recorded before the client gives up waiting (it goes on in Temporal). */
+export const PROPOSE_WAIT_MS = 60_000;
+const PROPOSE_POLL_MS = 200;
+
+function refusalOf(err: unknown): CorrectionActionError | undefined {
+  const failure = applicationFailureOf(err, isCorrectionErrorCode);
+  return failure ? new CorrectionActionError(failure.code, failure.message) : undefined;
+}
+
+export interface ProposeRequest {
+  bankCode: string;
+  bankRef: string;
+  kind: CorrectionKind;
+  target?: CorrectionTarget;
+  reason: string;
+  operator: string;
+  complaintId?: string;
+  options?: CorrectionOptions;
+}
+
+function checkProposal(req: ProposeRequest): void {
+  const bad = (m: string) => new CorrectionActionError('INVALID_REQUEST', m);
+  if (!/^[A-Z]{4}$/.test(req.bankCode)) throw bad(`bank code must be 4 capital letters such as HSBK, got ${JSON.stringify(req.bankCode)}`);
+  if (!/^[A-Za-z0-9._\-/]{1,64}$/.test(req.bankRef)) throw bad('bankRef must be 1-64 letters, digits or . _ - /');
+  if (!CORRECTION_KINDS.includes(req.kind)) throw bad(`kind must be one of ${CORRECTION_KINDS.join(', ')}`);
+  if (!OPERATOR_NAME_RE.test(req.operator)) throw bad('operator must be 1-64 letters, digits or . _ @ -');
+  if (!req.reason?.trim() || req.reason.length > CORRECTION_REASON_CHARS_MAX) throw bad(`reason is required (1-${CORRECTION_REASON_CHARS_MAX} characters)`);
+  if (req.kind === 'move' && !req.target?.account) throw bad('a move needs the target account (--to-account)');
+  if (req.kind === 'resplit' && !req.target?.lines?.length) throw bad('a resplit needs the new per-service amounts (--line SERVICE=AMOUNT ...)');
+}
+
+/** Starts the correction workflow and returns once the proposal is recorded (or refused: CorrectionActionError). */
+export async function proposeCorrection(ctx: CorrectionClientContext, req: ProposeRequest): Promise<CorrectionState> {
+  checkProposal(req);
+  const last = await ctx.db('corrections').where({ bank_code: req.bankCode, bank_ref: req.bankRef }).max<{ n: number | null }[]>({ n: 'n' });
+  const n = Number(last[0]?.n ?? 0) + 1;
+  const workflowId = correctionWorkflowId(req.bankCode, req.bankRef, n);
+  let handle;
+  try {
+    handle = await ctx.client.workflow.start(correctionWorkflow, {
+      workflowId,
+      taskQueue: ctx.taskQueue,
+      args: [{
+        correctionId: workflowId, bankCode: req.bankCode, bankRef: req.bankRef, n, kind: req.kind, target: req.target ?? {}, reason: req.reason.trim(),
+        proposedBy: req.operator, complaintId: req.complaintId, options: req.options,
+      }],
+      // A refused proposal fails its workflow and leaves no row: its number may be used again.
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      typedSearchAttributes: new TypedSearchAttributes([{ key: BANK_CODE, value: req.bankCode }]),
+    });
+  } catch (err) {
+    if (errorName(err) === 'WorkflowExecutionAlreadyStartedError') throw new CorrectionActionError('INVALID_REQUEST', `correction ${workflowId} is being proposed right now: look at it with spc correction show`);
+    throw err;
+  }
+  const deadline = Date.now() + PROPOSE_WAIT_MS;
+  for (;;) {
+    const described = await handle.describe();
+    if (described.status.name === 'FAILED') {
+      const failure = await handle.result().then(() => undefined, (e: unknown) => e);
+      throw refusalOf(failure) ?? (failure as Error);
+    }
+    const state = await handle.query(correctionStateQuery);
+    if (state.status !== 'proposing') return state;
+    if (Date.now() > deadline) return state;
+    await new Promise((resolve) => setTimeout(resolve, PROPOSE_POLL_MS));
+  }
+}
+
+/** A second operator approves or rejects; the proposer's own decision is refused with SELF_APPROVAL. */
+export async function decideCorrection(ctx: CorrectionClientContext, correctionId: string, decision: { operator: string; approve: boolean; note?: string }): Promise<CorrectionState> {
+  try {
+    return await ctx.client.workflow.getHandle(correctionId).executeUpdate(decideCorrectionUpdate, { args: [decision] });
+  } catch (err) {
+    const refusal = refusalOf(err);
+    if (refusal) throw refusal;
+    if (errorName(err) === 'WorkflowNotFoundError' || /already completed/i.test((err as Error)?.message ?? '')) {
+      const row = await ctx.db('corrections').where({ id: correctionId }).first('status');
+      if (row) throw new CorrectionActionError('NOT_AWAITING_DECISION', `correction ${correctionId} is ${row.status}: nothing waits for a decision`);
+      throw new CorrectionActionError('CORRECTION_NOT_FOUND', `no correction ${correctionId}`);
+    }
+    throw err;
+  }
+}
+
+/** The workflow's state (running or finished), or null. */
+export async function getCorrectionState(ctx: Pick<CorrectionClientContext, 'client'>, correctionId: string): Promise<CorrectionState | null> {
+  try {
+    return await ctx.client.workflow.getHandle(correctionId).query(correctionStateQuery);
+  } catch (err) {
+    if (errorName(err) === 'WorkflowNotFoundError') return null;
+    throw err;
+  }
+}
+
+/** Finds a correction by its workflow id or its K<seq> reference. */
+export async function resolveCorrectionId(db: Db, idOrRef: string): Promise<string | null> {
+  const m = /^K(\d{1,18})$/.exec(idOrRef);
+  const row = m ? await db('corrections').where({ seq: m[1] }).first('id') : await db('corrections').where({ id: idOrRef }).first('id');
+  return row?.id ?? null;
+}
+
+export interface CorrectionRow {
+  id: string;
+  ref: string;
+  bankCode: string;
+  bankRef: string;
+  kind: string;
+  status: string;
+  mode: string | null;
+  amount: string;
+  accountFrom: string;
+  accountTo: string | null;
+  proposedBy: string;
+  decidedBy: string | null;
+  complaintId: string | null;
+  createdAt: string;
+  appliedAt: string | null;
+  pendingAdjustments: number;
+}
+
+/** Corrections, newest first: the read model of the CLI and the operator page. */
+export async function listCorrections(db: Db, filter: { bank?: string; status?: string; limit?: number } = {}): Promise<CorrectionRow[]> {
+  const q = db('corrections as c').orderBy('c.seq', 'desc').limit(Math.min(filter.limit ?? 50, 500))
+    .select('c.*', db.raw('(SELECT count(*)::int FROM adjustments a WHERE a.correction_id = c.id AND a.settlement_id IS NULL) AS pending'));
+  if (filter.bank) q.where('c.bank_code', filter.bank);
+  if (filter.status) q.where('c.status', filter.status);
+  const rows = await q;
+  return rows.map((r) => ({
+    id: r.id, ref: `K${r.seq}`, bankCode: r.bank_code, bankRef: r.bank_ref, kind: r.kind, status: r.status, mode: r.mode, amount: r.amount,
+    accountFrom: r.account_from, accountTo: r.account_to, proposedBy: r.proposed_by, decidedBy: r.decided_by, complaintId: r.complaint_id,
+    createdAt: (r.created_at as Date).toISOString(), appliedAt: r.applied_at ? (r.applied_at as Date).toISOString() : null, pendingAdjustments: Number(r.pending),
+  }));
+}

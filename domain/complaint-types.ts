@@ -1,0 +1,102 @@
+// Complaints: dispositions (BBPS-style codes), their deadlines, states and wire types. Imported by
+// workflow code: pure, no I/O. The deadlines are configured here, in one place (and may be
+// overridden per deployment with SPC_COMPLAINT_DEADLINES, see activities/complaint.ts).
+
+/** Disposition codes a complaint is raised with, what each means, and its deadline in business days. */
+export const COMPLAINT_DISPOSITIONS = {
+  DUPLICATE_PAYMENT: { deadlineBusinessDays: 3, description: 'the payer paid the same invoice twice (same account and amount, close in time)' },
+  WRONG_ACCOUNT: { deadlineBusinessDays: 5, description: 'the payment went to the wrong personal account (a typo at the counter)' },
+  WRONG_SERVICE: { deadlineBusinessDays: 5, description: 'the payment was split over the wrong services (the payer meant water, not electricity)' },
+  WRONG_AMOUNT: { deadlineBusinessDays: 5, description: 'the amount posted differs from what the payer paid' },
+  PAYMENT_NOT_POSTED: { deadlineBusinessDays: 3, description: 'the payer paid but the payment does not show on the invoice' },
+  REFUND_REQUEST: { deadlineBusinessDays: 7, description: 'the payer asks for the money back' },
+  OTHER: { deadlineBusinessDays: 10, description: 'anything else; say what in the text' },
+} as const;
+export type Disposition = keyof typeof COMPLAINT_DISPOSITIONS;
+export const DISPOSITIONS = Object.keys(COMPLAINT_DISPOSITIONS) as Disposition[];
+
+export function isDisposition(value: unknown): value is Disposition {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(COMPLAINT_DISPOSITIONS, value);
+}
+
+/** open → assigned → resolved → closed; escalated when the deadline passes before a resolution. */
+export type ComplaintStatus = 'open' | 'assigned' | 'resolved' | 'closed' | 'escalated';
+
+export const COMPLAINT_TEXT_CHARS_MAX = 2000;
+/** A resolved complaint closes by itself after this long unless someone closes it earlier. */
+export const DEFAULT_CLOSE_AFTER_MS = 7 * 24 * 60 * 60_000;
+
+export const COMPLAINT_ERROR_CODES = {
+  INVALID_REQUEST: 'the complaint request is malformed',
+  PAYMENT_NOT_FOUND: 'no payment with this bank reference (use PAYMENT_NOT_POSTED when the SPC has none)',
+  COMPLAINT_NOT_FOUND: 'no complaint with this id for this bank',
+  INVALID_TRANSITION: 'the complaint is not in a state that allows this step',
+  CORRECTION_NOT_FOUND: 'the correction named as the resolution does not exist or is not applied',
+} as const;
+export type ComplaintErrorCode = keyof typeof COMPLAINT_ERROR_CODES;
+
+export function isComplaintErrorCode(value: unknown): value is ComplaintErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(COMPLAINT_ERROR_CODES, value);
+}
+
+/** '<BANK>:<bankRef>:<DISPOSITION>': one complaint per payment and disposition, so a repeated POST finds the first. */
+export function complaintId(bankCode: string, bankRef: string, disposition: Disposition): string {
+  return `${bankCode}:${bankRef}:${disposition}`;
+}
+
+export function complaintWorkflowId(id: string): string {
+  return `complaint:${id}`;
+}
+
+export interface ComplaintOptions {
+  /** Overrides the deadline: this long after the complaint is raised (tests). */
+  deadlineMs?: number;
+  /** How long a resolved complaint waits for someone to close it (default 7 days). */
+  closeAfterMs?: number;
+}
+
+export interface ComplaintInput {
+  complaintId: string;
+  bankCode: string;
+  bankRef: string;
+  disposition: Disposition;
+  text: string;
+  /** 'bank:<CODE>' for the API, or the operator's name. */
+  raisedBy: string;
+  options?: ComplaintOptions;
+}
+
+export type ComplaintResolution = { kind: 'correction'; correctionId: string; by: string; at: string } | { kind: 'explanation'; text: string; by: string; at: string };
+
+export interface AssignArgs {
+  operator: string;
+  /** Default: the operator who assigns. */
+  assignee?: string;
+}
+
+export interface ResolveComplaintArgs {
+  operator: string;
+  correctionId?: string;
+  explanation?: string;
+}
+
+export interface CloseArgs {
+  operator: string;
+}
+
+export interface ComplaintState {
+  complaintId: string;
+  workflowId: string;
+  bankCode: string;
+  bankRef: string;
+  disposition: Disposition;
+  status: ComplaintStatus | 'opening';
+  assignee: string | null;
+  deadlineAt: string | null;
+  escalatedAt: string | null;
+  twinBankRef: string | null;
+  /** The refund the SPC proposed for a duplicate payment, waiting for an operator's approval. */
+  proposedCorrectionId: string | null;
+  resolution: ComplaintResolution | null;
+  version: number;
+}

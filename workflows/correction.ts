@@ -1,0 +1,111 @@
+// One correction of one payment, id `correction:<BANK>:<bankRef>:<n>` (the id is the idempotency
+// key; the corrections row is the final guard).
+//
+//   proposing ──▶ proposed ──approve (another operator)──▶ applied
+//                    │   └──reject──▶ rejected
+//                    └── a reminder every reminderIntervalMs while nobody decides
+//
+// Four eyes: the proposer's own approval is refused with a typed, non-retryable SELF_APPROVAL
+// failure (the update fails, the workflow goes on waiting) and recorded in operator_audit, as is
+// every other step. A refused proposal fails the workflow with its typed code.
+import {
+  ApplicationFailure, allHandlersFinished, condition, defineQuery, defineUpdate, log, proxyLocalActivities, setHandler, upsertMemo,
+  upsertSearchAttributes, workflowInfo,
+} from '@temporalio/workflow';
+import type { CorrectionActivities } from '../activities/correction';
+import {
+  CORRECTION_KINDS, OPERATOR_NAME_RE, type CorrectionErrorCode, type CorrectionInput, type CorrectionState, type DecideArgs,
+} from '../domain/correction-types';
+import { BANK_CODE } from '../domain/search-attributes';
+import { retryPolicy } from './retry';
+
+export const correctionStateQuery = defineQuery<CorrectionState>('state');
+export const decideCorrectionUpdate = defineUpdate<CorrectionState, [DecideArgs]>('decide');
+
+/** A correction nobody decides is flagged again this often. */
+export const DEFAULT_CORRECTION_REMINDER_MS = 4 * 60 * 60_000;
+const NOTE_CHARS_MAX = 500;
+
+const { proposeCorrection, recordCorrectionStep, rejectCorrection, applyCorrection } = proxyLocalActivities<CorrectionActivities>({
+  startToCloseTimeout: '1 minute',
+  localRetryThreshold: '10s',
+  retry: retryPolicy,
+});
+
+function refuse(code: CorrectionErrorCode, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: code, message, nonRetryable: true });
+}
+
+export async function correctionWorkflow(input: CorrectionInput): Promise<CorrectionState> {
+  const info = workflowInfo();
+  const writtenBy = { workflowId: info.workflowId, runId: info.runId };
+  const now = () => new Date().toISOString();
+  const state: CorrectionState = {
+    correctionId: input.correctionId, ref: null, bankCode: input.bankCode, bankRef: input.bankRef, n: input.n, kind: input.kind,
+    status: 'proposing', reason: input.reason, proposedBy: input.proposedBy, complaintId: input.complaintId ?? null,
+    preview: null, decision: null, applied: null, reminders: 0, refusals: [],
+  };
+  let deciding = false;
+
+  setHandler(correctionStateQuery, () => state);
+  setHandler(
+    decideCorrectionUpdate,
+    async ({ operator, approve, note }) => {
+      if (operator === state.proposedBy) {
+        // Four eyes. Thrown from the handler (not the validator) so that the attempt is in the
+        // history and in operator_audit; the workflow keeps waiting for another operator.
+        state.refusals.push({ operator, code: 'SELF_APPROVAL', at: now() });
+        await recordCorrectionStep({ correctionId: state.correctionId, operator, action: approve ? 'correction.approve' : 'correction.reject', outcome: 'refused: SELF_APPROVAL' });
+        throw refuse('SELF_APPROVAL', `${operator} proposed correction ${state.correctionId} and cannot decide it: another operator must approve or reject it`);
+      }
+      deciding = true;
+      try {
+        const trimmed = typeof note === 'string' && note.trim() ? note.trim().slice(0, NOTE_CHARS_MAX) : null;
+        if (approve) {
+          const result = await applyCorrection({ correctionId: state.correctionId, operator, note: trimmed, writtenBy });
+          if (!result.ok) {
+            await rejectCorrection({ correctionId: state.correctionId, operator, note: `refused at apply: ${result.code}`, outcome: `refused: ${result.code}` });
+            state.status = 'rejected';
+            state.decision = { operator, approve: false, note: `refused at apply: ${result.code}: ${result.message}`, at: now() };
+            throw refuse(result.code, result.message);
+          }
+          state.applied = result.applied;
+          state.status = 'applied';
+        } else {
+          await rejectCorrection({ correctionId: state.correctionId, operator, note: trimmed });
+          state.status = 'rejected';
+        }
+        state.decision ??= { operator, approve, note: trimmed, at: now() };
+        return state;
+      } finally {
+        deciding = false;
+      }
+    },
+    {
+      validator: (args) => {
+        if (state.status !== 'proposed' || deciding) throw refuse('NOT_AWAITING_DECISION', `correction ${state.correctionId} is ${state.status}: nothing waits for a decision`);
+        if (typeof args?.operator !== 'string' || !OPERATOR_NAME_RE.test(args.operator)) throw refuse('INVALID_REQUEST', 'a decision needs the operator\'s name (1-64 letters, digits or . _ @ -)');
+        if (typeof args.approve !== 'boolean') throw refuse('INVALID_REQUEST', 'a decision is { operator, approve: true | false, note? }');
+      },
+    },
+  );
+
+  upsertSearchAttributes([{ key: BANK_CODE, value: input.bankCode }]);
+  if (!CORRECTION_KINDS.includes(input.kind)) throw refuse('INVALID_REQUEST', `kind must be one of ${CORRECTION_KINDS.join(', ')}`);
+
+  const proposed = await proposeCorrection({ ...input, writtenBy });
+  if (!proposed.ok) throw refuse(proposed.code, proposed.message);
+  state.preview = proposed.preview;
+  state.ref = proposed.preview.ref;
+  state.status = 'proposed';
+  upsertMemo({ correctionRef: state.ref, kind: input.kind, proposedBy: input.proposedBy });
+
+  const reminderMs = input.options?.reminderIntervalMs ?? DEFAULT_CORRECTION_REMINDER_MS;
+  while (!(await condition(() => state.status === 'applied' || state.status === 'rejected', reminderMs))) {
+    state.reminders += 1;
+    log.warn('correction waits for a second operator', { correctionId: state.correctionId, reminders: state.reminders });
+    upsertMemo({ correctionReminders: state.reminders, lastReminderAt: now() });
+  }
+  await condition(allHandlersFinished);
+  return state;
+}
