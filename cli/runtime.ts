@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
-import { connectTemporal } from '../client/connection';
+import { connectTemporal } from '../infra/temporal-connection';
 import { createDb, type Db } from '../db/connection';
 import { loadConfig, type SpcConfig } from '../infra/config';
 

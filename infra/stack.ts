@@ -2,7 +2,7 @@
 // (DATABASE_URL, TEMPORAL_ADDRESS) or started here with durable state under the data directory.
 import net from 'node:net';
 import path from 'node:path';
-import { connectTemporal } from '../client/connection';
+import { connectTemporal } from './temporal-connection';
 import type { SpcConfig } from './config';
 import { startPostgres, type RunningPostgres } from './postgres';
 import { findTemporalCli, TemporalCliNotFoundError } from './temporal-binary';

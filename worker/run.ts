@@ -1,8 +1,9 @@
 // Runs a worker against endpoints that already exist (used by `spc worker` and `spc up`).
-import { DefaultLogger, NativeConnection, Runtime as TemporalRuntime, makeTelemetryFilterString, type LogLevel, type LogMetadata } from '@temporalio/worker';
+import { DefaultLogger, Runtime as TemporalRuntime, makeTelemetryFilterString, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connection';
 import type { SpcConfig } from '../infra/config';
+import { connectNativeTemporal } from '../infra/temporal-connection';
 import { createWorker } from './worker';
 
 let runtimeInstalled = false;
@@ -39,11 +40,8 @@ export interface RunningWorker {
 }
 
 export async function startWorker(cfg: SpcConfig, opts: { address: string; db: Db; client: Client }): Promise<RunningWorker> {
-  const connection = await NativeConnection.connect({
-    address: opts.address,
-    tls: cfg.temporal.tls === undefined ? undefined : cfg.temporal.tls === true ? true : undefined,
-    apiKey: cfg.temporal.apiKey,
-  });
+  // The same factory as the client's: mTLS files, API key and namespace header included.
+  const connection = await connectNativeTemporal({ ...cfg.temporal, address: opts.address });
   const worker = await createWorker({ connection, namespace: cfg.temporal.namespace, taskQueue: cfg.temporal.taskQueue, db: opts.db, client: opts.client });
   const done = worker.run().finally(() => connection.close());
   return {

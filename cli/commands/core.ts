@@ -1,7 +1,7 @@
 // Lifecycle commands: migrate, worker, up.
 import type { Command } from 'commander';
 import { migrateLatest, createDb } from '../../db/connection';
-import { connectTemporal } from '../../client/connection';
+import { connectTemporal } from '../../infra/temporal-connection';
 import { startStack } from '../../infra/stack';
 import { seedDemo, seedReferenceData, SAMPLE_ACCOUNTS } from '../../db/seed';
 import { installWorkerRuntime, startWorker } from '../../worker/run';
