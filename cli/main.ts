@@ -10,6 +10,7 @@ import { registerOpsCommands } from './commands/ops';
 import { registerDemoCommand } from './commands/demo';
 import { registerSettlementCommands } from './commands/settlement';
 import { registerBankCommands } from './commands/bank';
+import { registerProcessCommands } from './commands/processes';
 
 const program = new Command('spc')
   .description('Settlement engine of a utility-payment Single Processing Center (payments, daily per-bank settlement, payment lists)')
@@ -18,6 +19,7 @@ const program = new Command('spc')
 
 const runtime = new Runtime();
 registerCoreCommands(program, runtime);
+registerProcessCommands(program, runtime);
 registerPaymentCommands(program, runtime);
 registerSeedCommand(program, () => runtime.db());
 registerBenchCommands(program);

@@ -3,7 +3,7 @@ import { DefaultLogger, Runtime as TemporalRuntime, makeTelemetryFilterString, t
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connection';
 import type { SpcConfig } from '../infra/config';
-import { connectNativeTemporal } from '../infra/temporal-connection';
+import { connectNativeTemporal, type TemporalTarget } from '../infra/temporal-connection';
 import { createWorker } from './worker';
 
 let runtimeInstalled = false;
@@ -37,15 +37,29 @@ export function installWorkerRuntime(level: 'WARN' | 'INFO' | 'ERROR' = 'ERROR')
 export interface RunningWorker {
   stop(): Promise<void>;
   done: Promise<void>;
+  /** RUNNING while it polls; readiness of `spc worker`. */
+  state(): string;
 }
 
-export async function startWorker(cfg: SpcConfig, opts: { address: string; db: Db; client: Client }): Promise<RunningWorker> {
-  // The same factory as the client's: mTLS files, API key and namespace header included.
-  const connection = await connectNativeTemporal({ ...cfg.temporal, address: opts.address });
-  const worker = await createWorker({ connection, namespace: cfg.temporal.namespace, taskQueue: cfg.temporal.taskQueue, db: opts.db, client: opts.client });
+/** Of the shutdown grace, the part left for in-flight activities; the rest lets the worker report back. */
+const ACTIVITY_DRAIN_SHARE = 0.8;
+
+export async function startWorker(cfg: SpcConfig, opts: { temporal: TemporalTarget; db: Db; client: Client }): Promise<RunningWorker> {
+  // The same factory and target as the client's: mTLS files, API key and namespace header included.
+  const connection = await connectNativeTemporal(opts.temporal);
+  const graceMs = cfg.process.shutdownGraceMs;
+  const worker = await createWorker({
+    connection,
+    namespace: cfg.temporal.namespace,
+    taskQueue: cfg.temporal.taskQueue,
+    db: opts.db,
+    client: opts.client,
+    shutdown: { graceTimeMs: Math.floor(graceMs * ACTIVITY_DRAIN_SHARE), forceTimeMs: graceMs },
+  });
   const done = worker.run().finally(() => connection.close());
   return {
     done,
+    state: () => worker.getState(),
     stop: async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;

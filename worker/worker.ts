@@ -43,6 +43,11 @@ export interface WorkerOptions {
   /** Lets activities start or query other workflows (the register workflow submits payments). */
   client?: Client;
   clock?: () => Date;
+  /**
+   * After shutdown() in-flight activities may run this long before they are cancelled (graceTimeMs),
+   * and the worker gives up draining after forceTimeMs (`spc worker` sets both from SPC_SHUTDOWN_GRACE_MS).
+   */
+  shutdown?: { graceTimeMs: number; forceTimeMs: number };
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
@@ -53,5 +58,6 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     workflowBundle: await workflowBundle(),
     activities: createActivities(makeDeps(opts.db, { clock: opts.clock, temporal: opts.client ? { client: opts.client, taskQueue: opts.taskQueue } : undefined })),
     ...WORKER_LIMITS,
+    ...(opts.shutdown ? { shutdownGraceTime: opts.shutdown.graceTimeMs, shutdownForceTime: opts.shutdown.forceTimeMs } : {}),
   });
 }
