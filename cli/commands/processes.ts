@@ -72,11 +72,17 @@ export function registerProcessCommands(program: Command, rt: Runtime): void {
 
   program
     .command('api')
-    .description('run the HTTP API alone (bank API, cashier, operator page; /livez, /readyz, /health); PORT and HOST choose where')
-    .action(async () => {
+    .description('serve the bank API (/v1), the cashier page (/cashier), the operator page (/ops), the docs (/docs) and /livez, /readyz, /health')
+    .option('--port <port>', 'port (default PORT or 3000; 0 picks a free one)')
+    .option('--host <host>', 'interface (default HOST or 127.0.0.1)')
+    .action(async (opts: { port?: string; host?: string }) => {
+      const port = opts.port === undefined ? rt.config.httpPort : portFromEnv({ port: opts.port }, 'port');
+      if (port === undefined) throw new CliError(`--port ${opts.port} is not a port (0-65535)`);
+      const cfg = { ...rt.config, httpPort: port, httpHost: opts.host ?? rt.config.httpHost };
       const db = await rt.db();
       const { client } = await rt.temporal();
-      const services = await startServices({ cfg: rt.config, db, client, api: true, schedules: false, temporalUiUrl: rt.endpoints().uiUrl, log });
+      const services = await startServices({ cfg, db, client, api: true, schedules: false, temporalUiUrl: rt.endpoints().uiUrl, log });
+      log(`bank API on ${services.apiUrl} (docs ${services.apiUrl}/docs, cashier ${services.apiUrl}/cashier); SIGTERM or Ctrl-C stops it`);
       log(`operators: ${services.opsUrl ?? '(no operator page)'}`);
       await runUntilStopped(rt, 'api', undefined, new Promise(() => undefined), () => services.stop());
     });

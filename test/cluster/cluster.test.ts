@@ -10,7 +10,8 @@ import { createApiKey } from '../../api/keys';
 import { createDb, dropDatabase, ensureDatabase, migrateLatest, withDatabase, type Db } from '../../db/connection';
 import { parseSettlementCsv } from '../../domain/settlement-csv';
 import { loadConfig } from '../../infra/config';
-import { checkPostgres } from '../../infra/postgres';
+import { checkPostgres, startTemporaryPostgres, type RunningPostgres } from '../../infra/postgres';
+import { DEFAULT_TEST_POSTGRES_URL } from '../support/global-setup';
 import { dropClusterDatabases, ensureClusterCertificates, postgresEndpointOf, startTemporalCluster, type RunningCluster } from '../../infra/temporal-cluster';
 import { connectNativeTemporal, connectTemporal } from '../../infra/temporal-connection';
 import { freePort } from '../../infra/temporal-server';
@@ -18,8 +19,9 @@ import { ACCOUNTS, createApiAccounts, loadCalendar, recentBusinessDay, registerC
 import { waitFor } from '../support/wait';
 import { logTail, runSpc, startSpc, stopSpc, waitReady, type SpcProcess } from './spc-process';
 
-/** The local Postgres of this machine (trust auth); SPC_TEST_ADMIN_DB_URL points elsewhere. */
-const ADMIN_DB_URL = process.env.SPC_TEST_ADMIN_DB_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+/** The local Postgres of this machine (trust auth) or TEST_DATABASE_URL; without one, an embedded Postgres. */
+const POSTGRES_URL = process.env.TEST_DATABASE_URL || DEFAULT_TEST_POSTGRES_URL;
+const POSTGRES_PROBE_TIMEOUT_MS = 2_000;
 const PAYMENTS = 24;
 /** Payments in flight at once, like a few bank systems calling together. */
 const PAYMENT_CONCURRENCY = 4;
@@ -35,6 +37,8 @@ const run = randomBytes(4).toString('hex');
 const cfg = loadConfig();
 const stateDir = path.join(cfg.dataDir, 'test-cluster', run);
 const appDbName = `spc_c_${run}`;
+let ADMIN_DB_URL = POSTGRES_URL;
+let embeddedPostgres: RunningPostgres | undefined;
 let cluster: RunningCluster | undefined;
 let db: Db | undefined;
 let env: NodeJS.ProcessEnv;
@@ -58,7 +62,14 @@ async function http(method: string, url: string, json?: unknown): Promise<{ stat
 }
 
 beforeAll(async () => {
-  await checkPostgres(ADMIN_DB_URL);
+  try {
+    await checkPostgres(POSTGRES_URL, POSTGRES_PROBE_TIMEOUT_MS);
+  } catch (err) {
+    log(`no Postgres at ${POSTGRES_URL} (${(err as Error).message}); starting an embedded one`);
+    const pg = await startTemporaryPostgres(await freePort(), log);
+    embeddedPostgres = pg;
+    ADMIN_DB_URL = pg.adminUrl;
+  }
   fs.mkdirSync(stateDir, { recursive: true });
   cluster = await startTemporalCluster({
     name: `spc_c_${run}`,
@@ -106,6 +117,7 @@ afterAll(async () => {
   await db?.destroy();
   await dropDatabase(ADMIN_DB_URL, appDbName).catch((err: Error) => log(`dropping ${appDbName}: ${err.message}`));
   if (cluster) await dropClusterDatabases(postgresEndpointOf(ADMIN_DB_URL), cluster.databases).catch((err: Error) => log(`dropping Temporal databases: ${err.message}`));
+  await embeddedPostgres?.stop();
   fs.rmSync(stateDir, { recursive: true, force: true });
   log(`done after ${Math.round((Date.now() - startedAt) / 1000)} s`);
 });
@@ -169,10 +181,10 @@ it('runs a bank\'s day on two worker processes, one of them SIGKILLed midway, an
   expect(await workerA.exited).toBe('SIGKILL');
   log(`${PAYMENTS} payments accepted (${repeats} repeated after 503/504) after ${Math.round((Date.now() - startedAt) / 1000)} s`);
 
-  // The register of the day: two payments already made (linked, not posted twice) and three new ones.
+  // The register of the day lists every payment of it: those made online (linked, not posted twice)
+  // and three from a branch's pile that only the register brings.
   const registerRows = [
-    { ref: payments[0]!.bankRef, account: payments[0]!.account, amount: payments[0]!.amount, paidAt: payments[0]!.paidAt },
-    { ref: payments[1]!.bankRef, account: payments[1]!.account, amount: payments[1]!.amount, paidAt: payments[1]!.paidAt },
+    ...payments.map((p) => ({ ref: p.bankRef, account: p.account, amount: p.amount, paidAt: p.paidAt })),
     ...[0, 1, 2].map((i) => ({ ref: `cl-${run}-reg-${i}`, account: ACCOUNTS.simple[i] as string, amount: '50.00', paidAt: at(PAYMENTS + i), pile: 'P1' })),
   ];
   const csvBody = registerCsv(day, registerRows);
@@ -183,11 +195,11 @@ it('runs a bank\'s day on two worker processes, one of them SIGKILLed midway, an
     const r = await http('GET', `/v1/registers/${uploaded.id}`);
     return r.body?.status === 'done' ? r.body : undefined;
   });
-  expect([register.rowsAccepted, register.rowsRejected]).toEqual([5, 0]);
+  expect([register.rowsAccepted, register.rowsRejected]).toEqual([PAYMENTS + 3, 0]);
 
   // Nothing lost: every payment is in Postgres once, accepted, and the API answers for each.
   const rows: Array<{ bank_ref: string; status: string }> = await (db as Db)('payments').where({ bank_code: 'HSBK', business_date: day }).whereLike('bank_ref', `cl-${run}-%`).select('bank_ref', 'status');
-  expect(rows.map((r) => r.bank_ref).sort()).toEqual([...payments.map((p) => p.bankRef), ...registerRows.slice(2).map((r) => r.ref)].sort());
+  expect(rows.map((r) => r.bank_ref).sort()).toEqual([...payments.map((p) => p.bankRef), ...registerRows.slice(PAYMENTS).map((r) => r.ref)].sort());
   expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['accepted']));
 
   // The SPC settles the day on the surviving worker (a CLI process, as an operator or the schedule would).
