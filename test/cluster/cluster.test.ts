@@ -1,6 +1,6 @@
 // The production topology on one machine: the real Temporal server (4 history shards on Postgres,
 // mTLS on the frontend, between services and for its system worker), two `spc worker` processes and
-// `spc api` as a third, all connecting through the one connection factory. A bank's day goes through
+// `spc api` as a third (and `spc keeper`), all connecting through the one connection factory. A bank's day goes through
 // HTTP (payments, a register), one worker is SIGKILLed in the middle of it, the day is settled and
 // its list downloaded, and the auditors' tools (`spc audit replay`, `spc audit ledger`) pass after.
 import { randomBytes } from 'node:crypto';
@@ -90,7 +90,7 @@ beforeAll(async () => {
   await createApiAccounts({ database: { db } } as Parameters<typeof createApiAccounts>[0]);
   apiKey = (await createApiKey(db, 'HSBK', 'cluster test')).key;
 
-  const [apiPort, healthA, healthB] = [await freePort(), await freePort(), await freePort()];
+  const [apiPort, healthA, healthB, healthKeeper] = [await freePort(), await freePort(), await freePort(), await freePort()];
   apiUrl = `http://127.0.0.1:${apiPort}`;
   env = {
     ...process.env,
@@ -105,9 +105,16 @@ beforeAll(async () => {
   const workerA = startSpc('worker-a', ['worker', '--health-port', String(healthA)], env, stateDir);
   const workerB = startSpc('worker-b', ['worker', '--health-port', String(healthB)], env, stateDir);
   const api = startSpc('api', ['api'], { ...env, PORT: String(apiPort) }, stateDir);
-  processes.push(workerA, workerB, api);
-  await Promise.all([waitReady(workerA, `http://127.0.0.1:${healthA}`), waitReady(workerB, `http://127.0.0.1:${healthB}`), waitReady(api, apiUrl)]);
-  log(`two workers and the API ready after ${Math.round((Date.now() - startedAt) / 1000)} s`);
+  const keeper = startSpc('keeper', ['keeper', '--health-port', String(healthKeeper)], env, stateDir);
+  processes.push(workerA, workerB, api, keeper);
+  await Promise.all([
+    waitReady(workerA, `http://127.0.0.1:${healthA}`),
+    waitReady(workerB, `http://127.0.0.1:${healthB}`),
+    waitReady(api, apiUrl),
+    // Ready only once every bank's schedule is in step with its cut-off.
+    waitReady(keeper, `http://127.0.0.1:${healthKeeper}`),
+  ]);
+  log(`two workers, the API and the schedule keeper ready after ${Math.round((Date.now() - startedAt) / 1000)} s`);
 });
 
 afterAll(async () => {
@@ -141,7 +148,7 @@ it('connects client and worker through one factory with mTLS, and refuses calls 
 });
 
 it('runs a bank\'s day on two worker processes, one of them SIGKILLed midway, and loses nothing', async () => {
-  const [workerA, workerB, api] = processes as [SpcProcess, SpcProcess, SpcProcess];
+  const [workerA, workerB, api, keeper] = processes as [SpcProcess, SpcProcess, SpcProcess, SpcProcess];
   const day = recentBusinessDay(await loadCalendar(db as Db), parseInt(run.slice(0, 2), 16));
   const at = (i: number) => `${day}T${String(9 + Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00+05:00`;
   const payments = Array.from({ length: PAYMENTS }, (_, i) => ({
@@ -227,8 +234,14 @@ it('runs a bank\'s day on two worker processes, one of them SIGKILLed midway, an
   const ledger = await runSpc(['audit', 'ledger', '--bank', 'HSBK', '--date', day], env);
   expect([ledger.code, ledger.stderr.slice(-2_000)]).toEqual([0, expect.any(String)]);
 
-  // The surviving worker and the API are still ready, and stop gracefully on SIGTERM within the bound.
-  for (const p of [workerB, api]) expect(p.child.exitCode).toBeNull();
-  const stopped = await Promise.all([workerB, api].map((p) => stopSpc(p, SHUTDOWN_GRACE_MS + 10_000)));
-  expect([stopped, logTail(workerB, 500)]).toEqual([[0, 0], expect.any(String)]);
+  // The keeper made one schedule per bank (a CLI process reads them back).
+  const schedules = await runSpc(['schedule', 'list', '--json'], env);
+  expect(schedules.code).toBe(0);
+  expect((JSON.parse(schedules.stdout) as Array<{ bankCode: string; exists: boolean }>).find((s) => s.bankCode === 'HSBK')).toEqual(expect.objectContaining({ exists: true }));
+
+  // The surviving worker, the API and the keeper are still up, and stop gracefully on SIGTERM within the bound.
+  const survivors = [workerB, api, keeper];
+  for (const p of survivors) expect(p.child.exitCode).toBeNull();
+  const stopped = await Promise.all(survivors.map((p) => stopSpc(p, SHUTDOWN_GRACE_MS + 10_000)));
+  expect([stopped, logTail(workerB, 500)]).toEqual([[0, 0, 0], expect.any(String)]);
 });
