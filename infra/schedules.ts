@@ -9,6 +9,7 @@ import type { Db } from '../db/connection';
 import { SPC_TIME_ZONE } from '../domain/calendar';
 import type { SettlementOptions } from '../activities/settlement-types';
 import { loadConfig } from './config';
+import { scheduleSyncs } from './metrics';
 
 export const SETTLEMENT_SCHEDULE_ID_PREFIX = 'settlement-schedule:';
 export const SETTLEMENT_TRIGGER_WORKFLOW = 'settlementTriggerWorkflow';
@@ -185,9 +186,11 @@ export async function startScheduleSync(client: Client, db: Db, opts: EnsureSche
     ensureSchedules(client, db, { ...opts, log }).then(
       () => {
         last = { ok: true, at: new Date() };
+        scheduleSyncs.inc({ outcome: 'ok' });
       },
       (err: Error) => {
         last = { ok: false, at: new Date(), error: err.message };
+        scheduleSyncs.inc({ outcome: 'failed' });
         log(`settlement schedules: ${err.message}`);
       },
     );

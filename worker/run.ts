@@ -25,12 +25,20 @@ class BusinessAwareLogger extends DefaultLogger {
   }
 }
 
-export function installWorkerRuntime(level: 'WARN' | 'INFO' | 'ERROR' = 'ERROR'): void {
+/**
+ * Installs the SDK Runtime once per process. With sdkMetricsBindAddress (host:port) the SDK exports
+ * its own metrics (workflow and activity task latencies, slots, polls, failures) in the Prometheus
+ * format there; `spc worker` serves them behind its /metrics.
+ */
+export function installWorkerRuntime(level: 'WARN' | 'INFO' | 'ERROR' = 'ERROR', opts: { sdkMetricsBindAddress?: string } = {}): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   TemporalRuntime.install({
     logger: new BusinessAwareLogger(level),
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) },
+      ...(opts.sdkMetricsBindAddress ? { metrics: { prometheus: { bindAddress: opts.sdkMetricsBindAddress, useSecondsForDurations: true } } } : {}),
+    },
   });
 }
 

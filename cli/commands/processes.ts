@@ -4,7 +4,9 @@
 // on its own port, worker and keeper on SPC_HEALTH_PORT (or --health-port) when one is set.
 import type { Command } from 'commander';
 import { portFromEnv } from '../../infra/config';
+import { PROMETHEUS_CONTENT_TYPE, renderAllMetrics } from '../../infra/metrics';
 import { startProbeServer, stopWithin, waitForSignal, type Checks, type ProbeServer } from '../../infra/process';
+import { freePort } from '../../infra/temporal-server';
 import { installWorkerRuntime, startWorker } from '../../worker/run';
 import { CliError, type Runtime } from '../runtime';
 import { startServices } from '../services';
@@ -27,10 +29,22 @@ async function dependencyChecks(rt: Runtime): Promise<Checks> {
   return { postgres: () => db.raw('SELECT 1'), temporal: () => connection.workflowService.getSystemInfo({}) };
 }
 
-async function maybeProbes(rt: Runtime, role: string, port: number | undefined, live: () => boolean, ready: Checks): Promise<ProbeServer | undefined> {
+async function maybeProbes(
+  rt: Runtime,
+  role: string,
+  port: number | undefined,
+  live: () => boolean,
+  ready: Checks,
+  sdkMetricsUrl?: string,
+): Promise<ProbeServer | undefined> {
   if (port === undefined) return undefined;
-  const probes = await startProbeServer({ role, host: rt.config.process.healthHost, port, live, ready });
-  log(`${role} probes on ${probes.url}/livez and ${probes.url}/readyz`);
+  const metricsRoute = async (res: import('node:http').ServerResponse) => {
+    const text = await renderAllMetrics(sdkMetricsUrl);
+    res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+  const probes = await startProbeServer({ role, host: rt.config.process.healthHost, port, live, ready, routes: { '/metrics': metricsRoute } });
+  log(`${role} probes on ${probes.url}/livez and ${probes.url}/readyz, metrics on ${probes.url}/metrics`);
   return probes;
 }
 
@@ -53,7 +67,9 @@ export function registerProcessCommands(program: Command, rt: Runtime): void {
     .option('--health-port <port>', '/livez and /readyz on this port (default SPC_HEALTH_PORT; 0 picks a free one)')
     .action(async (opts: { healthPort?: string }) => {
       const port = healthPortOf(opts.healthPort, rt);
-      installWorkerRuntime('WARN');
+      // The SDK's exporter listens on loopback only; /metrics of the probe port serves it with the SPC's.
+      const sdkMetricsAddress = port === undefined ? undefined : `127.0.0.1:${await freePort()}`;
+      installWorkerRuntime('WARN', { sdkMetricsBindAddress: sdkMetricsAddress });
       const db = await rt.db();
       const { client } = await rt.temporal();
       const target = rt.temporalTarget();
@@ -63,7 +79,7 @@ export function registerProcessCommands(program: Command, rt: Runtime): void {
         worker: async () => {
           if (worker.state() !== 'RUNNING') throw new Error(`worker is ${worker.state()}`);
         },
-      });
+      }, sdkMetricsAddress ? `http://${sdkMetricsAddress}/metrics` : undefined);
       log(`worker polling task queue ${rt.config.temporal.taskQueue} at ${target.address} (namespace ${target.namespace}); SIGTERM or Ctrl-C stops it`);
       await runUntilStopped(rt, 'worker', probes, worker.done, () => worker.stop());
       // A worker that failed (not one that was asked to stop) fails the process.
