@@ -43,6 +43,7 @@ let cluster: RunningCluster | undefined;
 let db: Db | undefined;
 let env: NodeJS.ProcessEnv;
 let apiUrl: string;
+const healthUrls: Record<string, string> = {};
 let apiKey: string;
 const processes: SpcProcess[] = [];
 const startedAt = Date.now();
@@ -105,6 +106,7 @@ beforeAll(async () => {
   const workerA = startSpc('worker-a', ['worker', '--health-port', String(healthA)], env, stateDir);
   const workerB = startSpc('worker-b', ['worker', '--health-port', String(healthB)], env, stateDir);
   const api = startSpc('api', ['api'], { ...env, PORT: String(apiPort) }, stateDir);
+  Object.assign(healthUrls, { workerB: `http://127.0.0.1:${healthB}`, keeper: `http://127.0.0.1:${healthKeeper}` });
   const keeper = startSpc('keeper', ['keeper', '--health-port', String(healthKeeper)], env, stateDir);
   processes.push(workerA, workerB, api, keeper);
   await Promise.all([
@@ -238,6 +240,16 @@ it('runs a bank\'s day on two worker processes, one of them SIGKILLed midway, an
   const schedules = await runSpc(['schedule', 'list', '--json'], env);
   expect(schedules.code).toBe(0);
   expect((JSON.parse(schedules.stdout) as Array<{ bankCode: string; exists: boolean }>).find((s) => s.bankCode === 'HSBK')).toEqual(expect.objectContaining({ exists: true }));
+
+  // Each process answers /metrics: the API counts the payments, the worker adds the Temporal SDK's own
+  // metrics, the keeper counts its schedule syncs.
+  const metricsOf = async (base: string) => (await fetch(`${base}/metrics`)).text();
+  const apiMetrics = await metricsOf(apiUrl);
+  const accepted = /^spc_payments_total\{channel="online",code="",outcome="accepted"\} (\d+)$/m.exec(apiMetrics);
+  expect(Number(accepted?.[1])).toBeGreaterThanOrEqual(PAYMENTS);
+  expect(apiMetrics).toMatch(/^spc_http_requests_total\{method="POST",route="\/v1\/payments",status="201"\} \d+$/m);
+  expect(await metricsOf(healthUrls.workerB as string)).toMatch(/^temporal_\w+(\{.*\})? \d/m);
+  expect(await metricsOf(healthUrls.keeper as string)).toMatch(/^spc_schedule_syncs_total\{outcome="ok"\} \d+$/m);
 
   // The surviving worker, the API and the keeper are still up, and stop gracefully on SIGTERM within the bound.
   const survivors = [workerB, api, keeper];
