@@ -12,7 +12,7 @@ import { parseSettlementCsv } from '../../domain/settlement-csv';
 import { loadConfig } from '../../infra/config';
 import { checkPostgres, startTemporaryPostgres, type RunningPostgres } from '../../infra/postgres';
 import { DEFAULT_TEST_POSTGRES_URL } from '../support/global-setup';
-import { dropClusterDatabases, ensureClusterCertificates, postgresEndpointOf, startTemporalCluster, type RunningCluster } from '../../infra/temporal-cluster';
+import { clusterDatabases, dropClusterDatabases, ensureClusterCertificates, postgresEndpointOf, startTemporalCluster, type RunningCluster } from '../../infra/temporal-cluster';
 import { connectNativeTemporal, connectTemporal } from '../../infra/temporal-connection';
 import { freePort } from '../../infra/temporal-server';
 import { ACCOUNTS, createApiAccounts, loadCalendar, recentBusinessDay, registerCsv } from '../integration/api-support';
@@ -37,6 +37,7 @@ const run = randomBytes(4).toString('hex');
 const cfg = loadConfig();
 const stateDir = path.join(cfg.dataDir, 'test-cluster', run);
 const appDbName = `spc_c_${run}`;
+const clusterName = `spc_c_${run}`;
 let ADMIN_DB_URL = POSTGRES_URL;
 let embeddedPostgres: RunningPostgres | undefined;
 let cluster: RunningCluster | undefined;
@@ -73,7 +74,7 @@ beforeAll(async () => {
   }
   fs.mkdirSync(stateDir, { recursive: true });
   cluster = await startTemporalCluster({
-    name: `spc_c_${run}`,
+    name: clusterName,
     dataDir: stateDir,
     cacheDir: cfg.cacheDir,
     projectRoot: cfg.projectRoot,
@@ -125,7 +126,8 @@ afterAll(async () => {
   await cluster?.stop();
   await db?.destroy();
   await dropDatabase(ADMIN_DB_URL, appDbName).catch((err: Error) => log(`dropping ${appDbName}: ${err.message}`));
-  if (cluster) await dropClusterDatabases(postgresEndpointOf(ADMIN_DB_URL), cluster.databases).catch((err: Error) => log(`dropping Temporal databases: ${err.message}`));
+  // By name, not from `cluster`: a server that failed to start may still have created its databases.
+  await dropClusterDatabases(postgresEndpointOf(ADMIN_DB_URL), clusterDatabases(clusterName)).catch((err: Error) => log(`dropping Temporal databases: ${err.message}`));
   await embeddedPostgres?.stop();
   fs.rmSync(stateDir, { recursive: true, force: true });
   log(`done after ${Math.round((Date.now() - startedAt) / 1000)} s`);
