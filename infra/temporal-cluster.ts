@@ -12,7 +12,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client as PgClient } from 'pg';
-import type { SpcConfig, TemporalConfig } from './config';
+import { loadConfig, type SpcConfig, type TemporalConfig } from './config';
 import { connectTemporal, type TemporalTarget } from './temporal-connection';
 import { DEV_SERVER_DYNAMIC_CONFIG, ensureNamespace, ensureSearchAttributes, freePort, SPC_SEARCH_ATTRIBUTES } from './temporal-server';
 
@@ -566,4 +566,51 @@ export async function startTemporalCluster(opts: ClusterOptions): Promise<Runnin
     }
     await waitForSearchAttributes(target, target.taskQueue);
   }
+}
+
+/**
+ * A cluster for one run (benchmarks with `--engine server`, tests): its own databases and state
+ * directory, both removed by stop(). Connect with connectTemporal / connectNativeTemporal on
+ * `{ ...config.temporal, ...cluster.temporal }`, or hand `cluster.env` to child processes.
+ */
+export async function startThrowawayCluster(opts: {
+  postgresUrl: string;
+  log: (m: string) => void;
+  namespace?: string;
+  /** Where its state goes while it runs; default <dataDir>/temporal-cluster-runs. */
+  dataDir?: string;
+  config?: Pick<SpcConfig, 'dataDir' | 'cacheDir' | 'projectRoot'>;
+}): Promise<RunningCluster> {
+  const cfg = opts.config ?? loadConfig();
+  const name = `run_${process.pid}_${Date.now().toString(36)}`;
+  const dataDir = opts.dataDir ?? path.join(cfg.dataDir, 'temporal-cluster-runs');
+  const dbs = clusterDatabases(name);
+  const pg = postgresEndpointOf(opts.postgresUrl);
+  const cleanup = async () => {
+    await dropClusterDatabases(pg, dbs).catch((err: Error) => opts.log(`dropping ${dbs.default}, ${dbs.visibility}: ${err.message}`));
+    fs.rmSync(path.join(dataDir, 'temporal-cluster', name), { recursive: true, force: true });
+  };
+  let cluster: RunningCluster;
+  try {
+    cluster = await startTemporalCluster({
+      name,
+      dataDir,
+      cacheDir: cfg.cacheDir,
+      projectRoot: cfg.projectRoot,
+      postgresUrl: opts.postgresUrl,
+      namespace: opts.namespace ?? 'default',
+      retentionDays: 1,
+      log: opts.log,
+    });
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+  return {
+    ...cluster,
+    stop: async () => {
+      await cluster.stop();
+      await cleanup();
+    },
+  };
 }

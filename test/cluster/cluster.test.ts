@@ -12,7 +12,7 @@ import { parseSettlementCsv } from '../../domain/settlement-csv';
 import { loadConfig } from '../../infra/config';
 import { checkPostgres, startTemporaryPostgres, type RunningPostgres } from '../../infra/postgres';
 import { DEFAULT_TEST_POSTGRES_URL } from '../support/global-setup';
-import { clusterDatabases, dropClusterDatabases, ensureClusterCertificates, postgresEndpointOf, startTemporalCluster, type RunningCluster } from '../../infra/temporal-cluster';
+import { ensureClusterCertificates, startThrowawayCluster, type RunningCluster } from '../../infra/temporal-cluster';
 import { connectNativeTemporal, connectTemporal } from '../../infra/temporal-connection';
 import { freePort } from '../../infra/temporal-server';
 import { ACCOUNTS, createApiAccounts, loadCalendar, recentBusinessDay, registerCsv } from '../integration/api-support';
@@ -37,7 +37,6 @@ const run = randomBytes(4).toString('hex');
 const cfg = loadConfig();
 const stateDir = path.join(cfg.dataDir, 'test-cluster', run);
 const appDbName = `spc_c_${run}`;
-const clusterName = `spc_c_${run}`;
 let ADMIN_DB_URL = POSTGRES_URL;
 let embeddedPostgres: RunningPostgres | undefined;
 let cluster: RunningCluster | undefined;
@@ -73,16 +72,7 @@ beforeAll(async () => {
     ADMIN_DB_URL = pg.adminUrl;
   }
   fs.mkdirSync(stateDir, { recursive: true });
-  cluster = await startTemporalCluster({
-    name: clusterName,
-    dataDir: stateDir,
-    cacheDir: cfg.cacheDir,
-    projectRoot: cfg.projectRoot,
-    postgresUrl: ADMIN_DB_URL,
-    namespace: 'default',
-    retentionDays: 3,
-    log,
-  });
+  cluster = await startThrowawayCluster({ postgresUrl: ADMIN_DB_URL, dataDir: stateDir, log });
   log(`cluster up after ${Math.round((Date.now() - startedAt) / 1000)} s`);
 
   await ensureDatabase(ADMIN_DB_URL, appDbName);
@@ -123,11 +113,10 @@ beforeAll(async () => {
 afterAll(async () => {
   const ends = await Promise.all(processes.map((p) => stopSpc(p, SHUTDOWN_GRACE_MS + 10_000)));
   log(`processes ended: ${processes.map((p, i) => `${p.name}=${ends[i]}`).join(', ')}`);
+  // Stops the server and drops its databases.
   await cluster?.stop();
   await db?.destroy();
   await dropDatabase(ADMIN_DB_URL, appDbName).catch((err: Error) => log(`dropping ${appDbName}: ${err.message}`));
-  // By name, not from `cluster`: a server that failed to start may still have created its databases.
-  await dropClusterDatabases(postgresEndpointOf(ADMIN_DB_URL), clusterDatabases(clusterName)).catch((err: Error) => log(`dropping Temporal databases: ${err.message}`));
   await embeddedPostgres?.stop();
   fs.rmSync(stateDir, { recursive: true, force: true });
   log(`done after ${Math.round((Date.now() - startedAt) / 1000)} s`);
