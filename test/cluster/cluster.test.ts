@@ -1,8 +1,9 @@
 // The production topology on one machine: the real Temporal server (4 history shards on Postgres,
-// mTLS on the frontend, between services and for its system worker), two `spc worker` processes and
-// `spc api` as a third (and `spc keeper`), all connecting through the one connection factory. A bank's day goes through
-// HTTP (payments, a register), one worker is SIGKILLed in the middle of it, the day is settled and
-// its list downloaded, and the auditors' tools (`spc audit replay`, `spc audit ledger`) pass after.
+// mTLS on the frontend, between services and for its system worker), two `spc worker` processes,
+// `spc api` as a third and `spc keeper`, all connecting through the one connection factory. A bank's
+// day goes through HTTP (payments, a register), one worker is SIGKILLed in the middle of it, the day
+// is settled and its list downloaded, and the auditors' tools (`spc audit replay`, `spc audit
+// ledger`) pass after. Each process answers /readyz and /metrics and stops cleanly on SIGTERM.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
