@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { migrateLatest, createDb } from '../../db/connection';
 import { connectTemporal } from '../../infra/temporal-connection';
 import { TEMPORAL_ENGINES, type TemporalEngine } from '../../infra/config';
-import { waitForSignal } from '../../infra/process';
+import { stopWithin, waitForSignal } from '../../infra/process';
 import { startStack } from '../../infra/stack';
 import { seedDemo, seedReferenceData, SAMPLE_ACCOUNTS } from '../../db/seed';
 import { installWorkerRuntime, startWorker } from '../../worker/run';
@@ -94,8 +94,11 @@ export function registerCoreCommands(program: Command, rt: Runtime): void {
         log(`${signal}: stopping`);
       } finally {
         removeRuntimeFile(cfg);
-        await services?.stop().catch((err: Error) => log(`stopping services: ${err.message}`));
-        await worker?.stop().catch((err: Error) => log(`stopping worker: ${err.message}`));
+        // In-flight requests, then in-flight tasks, within SPC_SHUTDOWN_GRACE_MS; the stack stops either way.
+        await stopWithin(cfg.process.shutdownGraceMs, async () => {
+          await services?.stop().catch((err: Error) => log(`stopping services: ${err.message}`));
+          await worker?.stop().catch((err: Error) => log(`stopping worker: ${err.message}`));
+        }, log);
         await temporal.connection.close().catch(() => undefined);
         await db.destroy();
         await stack.stop();
