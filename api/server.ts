@@ -1,6 +1,6 @@
 // The SPC's HTTP server: the bank API (/v1, API-key authenticated), the cashier workplace
-// (/cashier), the OpenAPI document (/openapi.json, browsable at /docs) and /health. Route groups
-// are fastify plugins in api/routes/*.ts, registered here.
+// (/cashier), the OpenAPI document (/openapi.json, browsable at /docs), /health, /livez, /readyz and
+// the Prometheus /metrics. Route groups are fastify plugins in api/routes/*.ts, registered here.
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -17,6 +17,7 @@ import { registerRoutes } from './routes/registers';
 import { settlementRoutes } from './routes/settlements';
 import { opsRoutes } from './routes/ops';
 import { complaintRoutes } from './routes/complaints';
+import { installApiMetrics } from './metrics';
 
 export type { ApiDeps } from './deps';
 
@@ -50,6 +51,7 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
   }) as unknown as FastifyInstance;
 
   installErrorHandlers(app);
+  installApiMetrics(app);
   for (const schema of sharedSchemas) app.addSchema(schema);
   app.decorateRequest('bank', null);
   app.addHook('onSend', async (request, reply, payload) => {

@@ -10,9 +10,12 @@ import { ensureSchedules } from '../infra/schedules';
 import { drive, log } from './env';
 import { latencySummary, postPayment, startOpenLoop } from './open-loop';
 import { registerFile } from './register';
+import type { BenchEngine } from './env';
 import { startBenchStack } from './stack';
 
 export interface CutoffBenchOptions {
+  /** The dev server (default) or the real Temporal server on Postgres with mTLS. */
+  engine?: BenchEngine;
   payments: number;
   /** How the N payments arrive: one workflow each (cashiers, online) or one register. */
   via: 'workflows' | 'register';
@@ -49,7 +52,7 @@ function nextCutoff(leadMs: number): { cutoffLocal: string; date: string; atMs: 
 }
 
 export async function runCutoffBench(opts: CutoffBenchOptions): Promise<Record<string, number | string>> {
-  const stack = await startBenchStack({ accounts: opts.accounts, workers: 1, api: true });
+  const stack = await startBenchStack({ engine: opts.engine, accounts: opts.accounts, workers: 1, api: true });
   const { client, env, endpoints, accounts } = stack;
   const scheduleIdPrefix = `bench-cutoff-${Date.now().toString(36)}:`;
   try {

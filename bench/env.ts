@@ -11,6 +11,11 @@ import { loadConfig } from '../infra/config';
 import { checkPostgres, startTemporaryPostgres } from '../infra/postgres';
 import { findTemporalCli } from '../infra/temporal-binary';
 import { startDevServer } from '../infra/temporal-server';
+import { startThrowawayCluster } from '../infra/temporal-cluster';
+import type { TemporalTarget } from '../infra/temporal-connection';
+
+/** Which Temporal a bench measures: the dev server `spc up` runs, or the real server (Postgres, 4 shards, mTLS). */
+export type BenchEngine = 'dev' | 'server';
 
 const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
 const TEMP_PG_PORT = 54339;
@@ -19,8 +24,12 @@ export interface BenchEnv {
   db: Db;
   databaseUrl: string;
   temporalAddress: string;
-  /** The dev server's process, when the bench started one (for the CPU split). */
+  /** The Temporal server's process, when the bench started one (for the CPU split). */
   temporalPid?: number;
+  /** How to connect to it (address, namespace, mTLS files), in process... */
+  temporal: TemporalTarget;
+  /** ...and as environment variables for the SPC processes the bench starts. */
+  temporalEnv: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -28,7 +37,7 @@ export function log(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`);
 }
 
-export async function benchEnvironment(): Promise<BenchEnv> {
+export async function benchEnvironment(engine: BenchEngine = 'dev'): Promise<BenchEnv> {
   const cfg = loadConfig();
   const closers: Array<() => Promise<void>> = [];
   let adminUrl = process.env.DATABASE_URL;
@@ -52,24 +61,35 @@ export async function benchEnvironment(): Promise<BenchEnv> {
   });
   await migrateLatest(db);
 
-  let temporalAddress = cfg.temporal.address;
+  let temporal: TemporalTarget | undefined = cfg.temporal.address ? { ...cfg.temporal, address: cfg.temporal.address } : undefined;
+  let temporalEnv: Record<string, string> = {};
   let temporalPid: number | undefined;
-  if (!temporalAddress) {
+  if (!temporal && engine === 'server') {
+    const cluster = await startThrowawayCluster({ postgresUrl: adminUrl, log });
+    closers.push(() => cluster.stop());
+    temporal = { ...cfg.temporal, ...cluster.temporal };
+    temporalEnv = cluster.env;
+    temporalPid = cluster.pid;
+  } else if (!temporal) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spc-bench-temporal-'));
     const server = await startDevServer({ binary: await findTemporalCli(cfg, log), dbFile: path.join(dir, 'temporal.db'), uiPort: null, namespace: 'default', log });
     closers.push(async () => {
       await server.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     });
-    temporalAddress = server.address;
+    temporal = { ...cfg.temporal, address: server.address };
+    temporalEnv = { TEMPORAL_ADDRESS: server.address };
     temporalPid = server.pid;
   }
+  const temporalAddress = temporal.address;
   log(`database ${name}, Temporal ${temporalAddress}`);
   return {
     db,
     databaseUrl,
     temporalAddress,
     temporalPid,
+    temporal,
+    temporalEnv,
     close: async () => {
       for (const close of closers.reverse()) await close().catch((err: Error) => log(`cleanup: ${err.message}`));
     },

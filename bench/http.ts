@@ -7,6 +7,7 @@
 import { createApiKey } from '../api/keys';
 import { drive, log } from './env';
 import { latencySummary, postPayment, startOpenLoop } from './open-loop';
+import type { BenchEngine } from './env';
 import { startBenchStack } from './stack';
 
 export const HTTP_BENCH_CLIENTS_DEFAULT = 20;
@@ -19,6 +20,8 @@ const FIRST_DEMO_ACCOUNT = 1_000_000_001;
 const CHANNELS = ['cash_desk', 'online', 'kiosk'] as const;
 
 export interface HttpBenchOptions {
+  /** The dev server (default) or the real Temporal server on Postgres with mTLS. */
+  engine?: BenchEngine;
   payments?: number;
   /** Concurrent HTTP clients of the closed loop, each with one request in flight. */
   concurrency?: number;
@@ -43,8 +46,8 @@ interface Target {
   close(): Promise<void>;
 }
 
-async function ownStack(accounts: number, workers: number): Promise<Target> {
-  const stack = await startBenchStack({ accounts, workers, api: true });
+async function ownStack(accounts: number, workers: number, engine?: BenchEngine): Promise<Target> {
+  const stack = await startBenchStack({ engine, accounts, workers, api: true });
   try {
     if (!stack.api) throw new Error('invariant: no API process');
     const { key } = await createApiKey(stack.env.db, 'HSBK', 'http bench');
@@ -76,7 +79,7 @@ export async function runHttpBench(opts: HttpBenchOptions = {}): Promise<Record<
       accounts: Array.from({ length: accounts }, (_, i) => String(FIRST_DEMO_ACCOUNT + i)),
       close: async () => undefined,
     }
-    : await ownStack(accounts, opts.workers ?? 1);
+    : await ownStack(accounts, opts.workers ?? 1, opts.engine);
 
   const tag = `hb${Date.now().toString(36)}`;
   const body = (phase: string, i: number) => ({
@@ -148,6 +151,7 @@ export async function runHttpBenchCli(opts: Record<string, string | undefined>):
     accounts: positiveOr(opts.accounts, HTTP_BENCH_ACCOUNTS_DEFAULT, '--accounts'),
     warmup: positiveOr(opts.warmup, HTTP_BENCH_WARMUP_DEFAULT, '--warmup'),
     workers: positiveOr(opts.workers, 1, '--workers'),
+    engine: opts.engine === 'server' ? 'server' : 'dev',
     baseUrl: opts.url ?? process.env.SPC_BENCH_URL,
     apiKey: opts.key ?? process.env.SPC_BENCH_KEY,
   });

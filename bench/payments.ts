@@ -6,9 +6,12 @@ import { submitPayment } from '../client/payments';
 import { BANKS } from '../db/seed';
 import type { Channel } from '../domain/payment-types';
 import { drive, log } from './env';
+import type { BenchEngine } from './env';
 import { startBenchStack } from './stack';
 
 export interface PaymentBenchOptions {
+  /** The dev server (default) or the real Temporal server on Postgres with mTLS. */
+  engine?: BenchEngine;
   payments: number;
   concurrency: number;
   accounts: number;
@@ -20,7 +23,7 @@ const CHANNELS: Channel[] = ['cash_desk', 'online', 'kiosk'];
 const round = (v: number, d = 1) => Number(v.toFixed(d));
 
 export async function runPaymentBench(opts: PaymentBenchOptions): Promise<Record<string, number>> {
-  const stack = await startBenchStack({ accounts: opts.accounts, workers: opts.workers });
+  const stack = await startBenchStack({ engine: opts.engine, accounts: opts.accounts, workers: opts.workers });
   const { client, endpoints, accounts, env } = stack;
   try {
     const banks = BANKS.map((b) => b.code);

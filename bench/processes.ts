@@ -57,10 +57,12 @@ export interface Endpoints {
   databaseUrl: string;
   temporalAddress: string;
   taskQueue: string;
+  /** More of Temporal's settings (mTLS files of a real server), as infra/config.ts reads them. */
+  temporalEnv?: Record<string, string>;
 }
 
 function endpointEnv(e: Endpoints): Record<string, string> {
-  return { DATABASE_URL: e.databaseUrl, TEMPORAL_ADDRESS: e.temporalAddress, SPC_TASK_QUEUE: e.taskQueue };
+  return { ...e.temporalEnv, DATABASE_URL: e.databaseUrl, TEMPORAL_ADDRESS: e.temporalAddress, SPC_TASK_QUEUE: e.taskQueue };
 }
 
 /** `spc worker`: the production worker. */

@@ -5,9 +5,12 @@ import { createHash } from 'node:crypto';
 import { createApiKey } from '../api/keys';
 import { toAlmaty } from '../domain/calendar';
 import { log } from './env';
+import type { BenchEngine } from './env';
 import { startBenchStack } from './stack';
 
 export interface RegisterBenchOptions {
+  /** The dev server (default) or the real Temporal server on Postgres with mTLS. */
+  engine?: BenchEngine;
   rows: number;
   accounts: number;
   /** One row in this many names an account that does not exist. */
@@ -32,7 +35,7 @@ export function registerFile(businessDate: string, tag: string, rows: number, ac
 }
 
 export async function runRegisterBench(opts: RegisterBenchOptions): Promise<Record<string, number>> {
-  const stack = await startBenchStack({ accounts: opts.accounts, workers: 1, api: true });
+  const stack = await startBenchStack({ engine: opts.engine, accounts: opts.accounts, workers: 1, api: true });
   try {
     const api = stack.api;
     if (!api) throw new Error('invariant: the register bench needs its API process');

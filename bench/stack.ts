@@ -2,9 +2,10 @@
 // TEMPORAL_ADDRESS or a dev server with `spc up`'s settings, and the SPC's workers (and, for the
 // HTTP benches, its API) each in their own process, as production runs them. The load generator is
 // this process.
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { connectTemporal } from '../infra/temporal-connection';
 import { seedDemo, seedReferenceData } from '../db/seed';
-import { benchEnvironment, log, type BenchEnv } from './env';
+import { benchEnvironment, log, type BenchEngine, type BenchEnv } from './env';
 import { startApiProcess, startBenchWorkerProcess, type Endpoints, type SpcProcess } from './processes';
 import { freePort } from '../infra/temporal-server';
 import { measureCpu, type CpuSplit } from './cpu';
@@ -25,20 +26,22 @@ export interface BenchStackOptions {
   accounts: number;
   workers: number;
   api?: boolean;
+  engine?: BenchEngine;
 }
 
 export async function startBenchStack(opts: BenchStackOptions): Promise<BenchStack> {
-  const env = await benchEnvironment();
+  const env = await benchEnvironment(opts.engine);
   const processes: SpcProcess[] = [];
-  const connection = await Connection.connect({ address: env.temporalAddress });
+  const { connection, client } = await connectTemporal(env.temporal);
   const close = async () => {
     for (const p of processes.reverse()) await p.stop().catch(() => undefined);
     await connection.close();
     await env.close();
   };
   try {
-    const client = new Client({ connection });
-    const endpoints: Endpoints = { databaseUrl: env.databaseUrl, temporalAddress: env.temporalAddress, taskQueue: `bench-${Date.now().toString(36)}` };
+    const endpoints: Endpoints = {
+      databaseUrl: env.databaseUrl, temporalAddress: env.temporalAddress, taskQueue: `bench-${Date.now().toString(36)}`, temporalEnv: env.temporalEnv,
+    };
     await seedReferenceData(env.db);
     await seedDemo(env.db, { accounts: opts.accounts, seed: 7 });
     const accounts = (await env.db('personal_accounts').orderBy('number').limit(opts.accounts).pluck('number')) as string[];

@@ -3,9 +3,8 @@
 // TEMPORAL_ADDRESS and SPC_TASK_QUEUE like `spc worker`.
 import path from 'node:path';
 import { createDb } from '../db/connection';
-import { connectTemporal } from '../client/connection';
 import { loadConfig } from '../infra/config';
-import { NativeConnection } from '@temporalio/worker';
+import { connectNativeTemporal, connectTemporal } from '../infra/temporal-connection';
 import { createWorker } from '../worker/worker';
 import { installWorkerRuntime } from '../worker/run';
 import { createCeilingActivities } from './ceiling-activity';
@@ -17,7 +16,7 @@ async function main(): Promise<void> {
   if (!cfg.databaseUrl || !address) throw new Error('the bench worker needs DATABASE_URL and TEMPORAL_ADDRESS');
   const db = createDb(cfg.databaseUrl);
   const { client } = await connectTemporal({ ...cfg.temporal, address });
-  const connection = await NativeConnection.connect({ address });
+  const connection = await connectNativeTemporal({ ...cfg.temporal, address });
   const worker = await createWorker({
     connection, namespace: cfg.temporal.namespace, taskQueue: cfg.temporal.taskQueue, db, client,
     workflowsPath: path.resolve(__dirname, 'workflows.ts'), extraActivities: createCeilingActivities(),

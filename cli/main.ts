@@ -12,6 +12,7 @@ import { registerSettlementCommands } from './commands/settlement';
 import { registerBankCommands } from './commands/bank';
 import { registerCorrectionCommands } from './commands/correction';
 import { registerComplaintCommands } from './commands/complaint';
+import { registerProcessCommands } from './commands/processes';
 
 const program = new Command('spc')
   .description('Settlement engine of a utility-payment Single Processing Center (payments, daily per-bank settlement, payment lists)')
@@ -20,6 +21,7 @@ const program = new Command('spc')
 
 const runtime = new Runtime();
 registerCoreCommands(program, runtime);
+registerProcessCommands(program, runtime);
 registerPaymentCommands(program, runtime);
 registerSeedCommand(program, () => runtime.db());
 registerBenchCommands(program);

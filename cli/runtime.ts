@@ -4,9 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
-import { connectTemporal } from '../client/connection';
+import { connectTemporal, type TemporalTarget } from '../infra/temporal-connection';
 import { createDb, type Db } from '../db/connection';
-import { loadConfig, type SpcConfig } from '../infra/config';
+import { loadConfig, type SpcConfig, type TemporalConfig } from '../infra/config';
 
 /** Thrown for a mistake the user can fix; main prints the message alone and exits 1. */
 export class CliError extends Error {
@@ -22,6 +22,8 @@ export interface RuntimeEndpoints {
   namespace: string;
   uiUrl?: string;
   apiUrl?: string;
+  /** mTLS files of a Temporal server that `spc up --engine server` started (its generated certificates). */
+  temporalTls?: Exclude<TemporalConfig['tls'], true | undefined>;
 }
 
 export function runtimeFile(cfg: SpcConfig): string {
@@ -65,7 +67,15 @@ export class Runtime {
       namespace: this.config.temporal.namespace,
       uiUrl: this.config.temporal.uiUrl ?? file.uiUrl,
       apiUrl: file.apiUrl,
+      // The environment's TLS settings win; the runtime file's only serve the server `spc up` started.
+      temporalTls: this.config.temporal.address ? undefined : file.temporalTls,
     };
+  }
+
+  /** Where and how to reach Temporal: the configuration, completed from the runtime file of `spc up`. */
+  temporalTarget(): TemporalTarget {
+    const ep = this.endpoints();
+    return { ...this.config.temporal, address: ep.temporalAddress, tls: this.config.temporal.tls ?? ep.temporalTls };
   }
 
   async db(): Promise<Db> {
@@ -74,9 +84,9 @@ export class Runtime {
   }
 
   async temporal(): Promise<{ client: Client; connection: Connection; taskQueue: string; namespace: string }> {
-    const ep = this.endpoints();
-    this.temporalConn ??= connectTemporal({ ...this.config.temporal, address: ep.temporalAddress }).catch((err: Error) => {
-      throw new CliError(`cannot reach Temporal at ${ep.temporalAddress}: ${err.message}. Start the system with \`npm start\` or set TEMPORAL_ADDRESS`);
+    const target = this.temporalTarget();
+    this.temporalConn ??= connectTemporal(target).catch((err: Error) => {
+      throw new CliError(`${err.message} Start the system with \`npm start\` or set TEMPORAL_ADDRESS`);
     });
     const { client, connection } = await this.temporalConn;
     return { client, connection, taskQueue: this.config.temporal.taskQueue, namespace: this.config.temporal.namespace };

@@ -1,9 +1,9 @@
-// Long-running services that `spc up` starts beside the worker: the HTTP API (bank API, cashier,
-// operator page) and the settlement schedules. Each is optional so `spc up` works while they grow.
+// Long-running services beside the worker: the HTTP API (bank API, cashier, operator page) and the
+// settlement schedule keeper. `spc up` starts both; `spc api` and `spc keeper` start one each.
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connection';
 import type { SpcConfig } from '../infra/config';
-import { startScheduleSync } from '../infra/schedules';
+import { startScheduleSync, type ScheduleSync } from '../infra/schedules';
 import { randomBytes } from 'node:crypto';
 import { startApiServer } from '../api/server';
 
@@ -13,14 +13,29 @@ export interface Services {
   apiUrl?: string;
   /** The operator page's address with its token, when the API runs. */
   opsUrl?: string;
+  /** The schedule keeper's loop, when it runs here. */
+  scheduleSync?: ScheduleSync;
   stop(): Promise<void>;
 }
 
-export async function startServices(opts: { cfg: SpcConfig; db: Db; client: Client; api: boolean; temporalUiUrl?: string; log: (m: string) => void }): Promise<Services> {
+export async function startServices(opts: {
+  cfg: SpcConfig;
+  db: Db;
+  client: Client;
+  api: boolean;
+  /** Run the schedule keeper here (default true); at most one keeper should run per namespace, though more are harmless. */
+  schedules?: boolean;
+  temporalUiUrl?: string;
+  log: (m: string) => void;
+}): Promise<Services> {
   const stops: Array<() => Promise<void>> = [];
-  // One settlement schedule per bank at its cut-off, created now and kept in step with changed cut-offs.
-  const schedules = await startScheduleSync(opts.client, opts.db, { taskQueue: opts.cfg.temporal.taskQueue, log: opts.log });
-  stops.push(() => schedules.stop());
+  let scheduleSync: ScheduleSync | undefined;
+  if (opts.schedules !== false) {
+    // One settlement schedule per bank at its cut-off, created now and kept in step with changed cut-offs.
+    const schedules = await startScheduleSync(opts.client, opts.db, { taskQueue: opts.cfg.temporal.taskQueue, log: opts.log });
+    stops.push(() => schedules.stop());
+    scheduleSync = schedules;
+  }
   let apiUrl: string | undefined;
   let opsUrl: string | undefined;
   if (opts.api) {
@@ -43,6 +58,7 @@ export async function startServices(opts: { cfg: SpcConfig; db: Db; client: Clie
   return {
     apiUrl,
     opsUrl,
+    scheduleSync,
     stop: async () => {
       for (const stop of stops.reverse()) await stop();
     },

@@ -13,6 +13,20 @@ export interface TemporalConfig {
   uiUrl?: string;
 }
 
+/** Which Temporal `spc up` starts when TEMPORAL_ADDRESS is unset: the dev server, or the real server with mTLS. */
+export type TemporalEngine = 'dev' | 'server';
+export const TEMPORAL_ENGINES: readonly TemporalEngine[] = ['dev', 'server'];
+
+/** How long a process may take to finish in-flight requests and tasks after SIGTERM before it exits anyway. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
+
+export interface ProcessConfig {
+  /** Port of the /livez and /readyz server of `spc worker` and `spc keeper`; unset: none (the API serves them itself). */
+  healthPort?: number;
+  healthHost: string;
+  shutdownGraceMs: number;
+}
+
 export interface SpcConfig {
   projectRoot: string;
   dataDir: string;
@@ -24,6 +38,8 @@ export interface SpcConfig {
   httpHost: string;
   publicBaseUrl?: string;
   operatorToken?: string;
+  engine: TemporalEngine;
+  process: ProcessConfig;
 }
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
@@ -38,6 +54,29 @@ function tlsFromEnv(env: NodeJS.ProcessEnv): TemporalConfig['tls'] {
     clientCertPath: env.TEMPORAL_TLS_CERT,
     clientKeyPath: env.TEMPORAL_TLS_KEY,
   };
+}
+
+/** A port from the environment: unset or empty is undefined; anything but 0-65535 is refused with the variable's name. */
+export function portFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`${name}=${raw} is not a port (0-65535; 0 picks a free one).`);
+  return port;
+}
+
+function engineFromEnv(env: NodeJS.ProcessEnv): TemporalEngine {
+  const raw = env.SPC_TEMPORAL_ENGINE || 'dev';
+  if (!(TEMPORAL_ENGINES as readonly string[]).includes(raw)) throw new Error(`SPC_TEMPORAL_ENGINE=${raw} must be one of ${TEMPORAL_ENGINES.join(', ')}.`);
+  return raw as TemporalEngine;
+}
+
+function graceFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env.SPC_SHUTDOWN_GRACE_MS;
+  if (raw === undefined || raw === '') return DEFAULT_SHUTDOWN_GRACE_MS;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 0) throw new Error(`SPC_SHUTDOWN_GRACE_MS=${raw} must be a whole number of milliseconds.`);
+  return ms;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpcConfig {
@@ -59,5 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpcConfig {
     httpHost: env.HOST ?? '127.0.0.1',
     publicBaseUrl: env.SPC_PUBLIC_URL || undefined,
     operatorToken: env.SPC_OPERATOR_TOKEN || undefined,
+    engine: engineFromEnv(env),
+    process: { healthPort: portFromEnv(env, 'SPC_HEALTH_PORT'), healthHost: env.SPC_HEALTH_HOST || '127.0.0.1', shutdownGraceMs: graceFromEnv(env) },
   };
 }

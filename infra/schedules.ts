@@ -2,12 +2,14 @@
 // cut-off in Asia/Almaty. It starts `settlementTriggerWorkflow`, which works out the business date,
 // skips non-business days and starts the settlement `settlement:<BANK>:<date>`. ensureSchedules
 // creates missing schedules and updates those whose cut-off (or task queue) changed; `spc up`
-// runs it at start and then every SCHEDULE_SYNC_INTERVAL_MS, so a changed cut-off is followed.
+// runs it at start and then every SCHEDULE_SYNC_INTERVAL_MS, so a changed cut-off is followed; so does
+// `spc keeper`, the same loop as a process of its own.
 import { ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleSpec } from '@temporalio/client';
 import type { Db } from '../db/connection';
 import { SPC_TIME_ZONE } from '../domain/calendar';
 import type { SettlementOptions } from '../activities/settlement-types';
 import { loadConfig } from './config';
+import { scheduleSyncs } from './metrics';
 
 export const SETTLEMENT_SCHEDULE_ID_PREFIX = 'settlement-schedule:';
 export const SETTLEMENT_TRIGGER_WORKFLOW = 'settlementTriggerWorkflow';
@@ -170,22 +172,39 @@ export async function describeSchedules(client: Client, db: Db, opts: { idPrefix
   return views;
 }
 
+export interface ScheduleSync {
+  stop(): Promise<void>;
+  /** The last sync's outcome: readiness of the keeper (a keeper that cannot sync is not doing its job). */
+  lastSync(): { ok: boolean; at?: Date; error?: string };
+}
+
 /** Ensures the schedules now and then every intervalMs; stop() ends the loop. Errors are logged, not thrown. */
-export async function startScheduleSync(
-  client: Client,
-  db: Db,
-  opts: EnsureSchedulesOptions & { intervalMs?: number } = {},
-): Promise<{ stop(): Promise<void> }> {
+export async function startScheduleSync(client: Client, db: Db, opts: EnsureSchedulesOptions & { intervalMs?: number } = {}): Promise<ScheduleSync> {
   const log = opts.log ?? (() => undefined);
-  let running: Promise<unknown> = ensureSchedules(client, db, opts).catch((err: Error) => log(`settlement schedules: ${err.message}`));
+  let last: ReturnType<ScheduleSync['lastSync']> = { ok: false };
+  const sync = () =>
+    ensureSchedules(client, db, { ...opts, log }).then(
+      () => {
+        last = { ok: true, at: new Date() };
+        scheduleSyncs.inc({ outcome: 'ok' });
+      },
+      (err: Error) => {
+        last = { ok: false, at: new Date(), error: err.message };
+        scheduleSyncs.inc({ outcome: 'failed' });
+        log(`settlement schedules: ${err.message}`);
+      },
+    );
+  let running: Promise<void> = sync();
   await running;
   const timer = setInterval(() => {
-    running = ensureSchedules(client, db, { ...opts, log }).catch((err: Error) => log(`settlement schedules: ${err.message}`));
+    running = sync();
   }, opts.intervalMs ?? SCHEDULE_SYNC_INTERVAL_MS);
   timer.unref();
   return {
+    lastSync: () => last,
     stop: async () => {
       clearInterval(timer);
+      // A sync in flight finishes: a schedule update is never cut in half by a stop.
       await running;
     },
   };

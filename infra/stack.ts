@@ -2,8 +2,9 @@
 // (DATABASE_URL, TEMPORAL_ADDRESS) or started here with durable state under the data directory.
 import net from 'node:net';
 import path from 'node:path';
-import { connectTemporal } from '../client/connection';
-import type { SpcConfig } from './config';
+import { connectTemporal } from './temporal-connection';
+import type { SpcConfig, TemporalConfig } from './config';
+import { startTemporalCluster } from './temporal-cluster';
 import { startPostgres, type RunningPostgres } from './postgres';
 import { findTemporalCli, TemporalCliNotFoundError } from './temporal-binary';
 import {
@@ -27,6 +28,8 @@ export interface Stack {
   temporalAddress: string;
   namespace: string;
   uiUrl?: string;
+  /** mTLS files of the Temporal server started here (engine server); clients of this stack use them. */
+  temporalTls?: Exclude<TemporalConfig['tls'], true | undefined>;
   startedPostgres: boolean;
   startedTemporal: boolean;
   stop(): Promise<void>;
@@ -45,7 +48,27 @@ function tcpAnswers(host: string, port: number): Promise<boolean> {
   });
 }
 
-async function startLocalTemporal(cfg: SpcConfig, log: (msg: string) => void): Promise<RunningDevServer> {
+/** The real Temporal server `spc up --engine server` keeps: databases temporal_spc and temporal_spc_visibility. */
+export const STACK_CLUSTER_NAME = 'spc';
+
+type LocalTemporal = RunningDevServer & { tls?: Stack['temporalTls'] };
+
+async function startLocalTemporal(cfg: SpcConfig, postgresUrl: string, log: (msg: string) => void): Promise<LocalTemporal> {
+  if (cfg.engine === 'server') {
+    const cluster = await startTemporalCluster({
+      name: STACK_CLUSTER_NAME,
+      dataDir: cfg.dataDir,
+      cacheDir: cfg.cacheDir,
+      projectRoot: cfg.projectRoot,
+      postgresUrl,
+      namespace: cfg.temporal.namespace,
+      retentionDays: retentionDaysFromEnv(),
+      // The conventional port when free, so `temporal` CLI commands work without --address.
+      port: (await tcpAnswers('127.0.0.1', DEV_SERVER_PORT)) ? 0 : DEV_SERVER_PORT,
+      log,
+    });
+    return { address: cluster.address, pid: cluster.pid, logFile: cluster.logFile, tls: cluster.temporal.tls as Stack['temporalTls'], stop: cluster.stop };
+  }
   const options = {
     dbFile: path.join(cfg.dataDir, 'temporal.db'),
     port: DEV_SERVER_PORT,
@@ -65,8 +88,8 @@ async function startLocalTemporal(cfg: SpcConfig, log: (msg: string) => void): P
 }
 
 /** Registers what the SPC needs on the namespace: the namespace itself, search attributes, retention. */
-async function prepareNamespace(cfg: SpcConfig, address: string, external: boolean, log: (msg: string) => void): Promise<void> {
-  const { connection } = await connectTemporal({ ...cfg.temporal, address });
+async function prepareNamespace(cfg: SpcConfig, address: string, tls: Stack['temporalTls'], external: boolean, log: (msg: string) => void): Promise<void> {
+  const { connection } = await connectTemporal({ ...cfg.temporal, address, tls: tls ?? cfg.temporal.tls });
   try {
     const retentionDays = retentionDaysFromEnv();
     await ensureNamespace(connection, cfg.temporal.namespace, retentionDays, log);
@@ -85,7 +108,7 @@ async function prepareNamespace(cfg: SpcConfig, address: string, external: boole
 
 export async function startStack(cfg: SpcConfig, log: (msg: string) => void): Promise<Stack> {
   const postgres: RunningPostgres = await startPostgres(cfg, log);
-  let temporal: RunningDevServer | undefined;
+  let temporal: LocalTemporal | undefined;
   try {
     let address: string;
     let uiUrl = cfg.temporal.uiUrl;
@@ -94,19 +117,20 @@ export async function startStack(cfg: SpcConfig, log: (msg: string) => void): Pr
       address = cfg.temporal.address;
       external = true;
       log(`using the Temporal cluster at ${address} (TEMPORAL_ADDRESS), namespace ${cfg.temporal.namespace}`);
-    } else if (await probeTemporal(`127.0.0.1:${DEV_SERVER_PORT}`)) {
+    } else if (cfg.engine === 'dev' && (await probeTemporal(`127.0.0.1:${DEV_SERVER_PORT}`))) {
       address = `127.0.0.1:${DEV_SERVER_PORT}`;
       log(`a Temporal server already answers at ${address}; reusing it (it was not started by spc, so spc will not stop it)`);
       if (!uiUrl && (await tcpAnswers('127.0.0.1', DEV_SERVER_UI_PORT))) uiUrl = `http://127.0.0.1:${DEV_SERVER_UI_PORT}`;
     } else {
-      temporal = await startLocalTemporal(cfg, log);
+      temporal = await startLocalTemporal(cfg, postgres.url, log);
       address = temporal.address;
       uiUrl ??= temporal.uiUrl;
     }
-    await prepareNamespace(cfg, address, external, log);
+    await prepareNamespace(cfg, address, temporal?.tls, external, log);
 
     log(`Postgres: ${postgres.embedded ? `embedded, data in ${path.join(cfg.dataDir, 'pg')}` : 'external (DATABASE_URL)'}`);
-    log(`Temporal: ${address}, namespace ${cfg.temporal.namespace}${temporal ? ` (dev server started here, state in ${path.join(cfg.dataDir, 'temporal.db')})` : ''}`);
+    const started = !temporal ? '' : cfg.engine === 'server' ? ` (Temporal server started here with mTLS, state in Postgres)` : ` (dev server started here, state in ${path.join(cfg.dataDir, 'temporal.db')})`;
+    log(`Temporal: ${address}, namespace ${cfg.temporal.namespace}${started}`);
     if (uiUrl) log(`Temporal UI: ${uiUrl}/namespaces/${encodeURIComponent(cfg.temporal.namespace)}/workflows`);
 
     const startedTemporal = temporal;
@@ -115,6 +139,7 @@ export async function startStack(cfg: SpcConfig, log: (msg: string) => void): Pr
       temporalAddress: address,
       namespace: cfg.temporal.namespace,
       uiUrl,
+      temporalTls: temporal?.tls,
       startedPostgres: postgres.embedded,
       startedTemporal: startedTemporal !== undefined,
       stop: async () => {

@@ -16,6 +16,8 @@ TARGET="$BIN_DIR/temporal"
 LOCK_DIR="$BIN_DIR/.temporal-build.lock"
 
 say() { echo "ensure-temporal: $*" >&2; }
+# shellcheck source=lib/build-lock.sh
+source "$ROOT/scripts/lib/build-lock.sh"
 
 if [[ -n "${TEMPORAL_CLI_PATH:-}" ]]; then
   [[ -x "$TEMPORAL_CLI_PATH" ]] || { say "TEMPORAL_CLI_PATH=$TEMPORAL_CLI_PATH is not executable; fix or unset it"; exit 1; }
@@ -24,29 +26,14 @@ fi
 if command -v temporal >/dev/null 2>&1; then command -v temporal; exit 0; fi
 if [[ -x "$TARGET" && ! -d "$LOCK_DIR" ]]; then echo "$TARGET"; exit 0; fi
 
-GO="$(command -v go || true)"
-[[ -z "$GO" && -x /usr/local/go/bin/go ]] && GO=/usr/local/go/bin/go
+GO="$(find_go)"
 if [[ -z "$GO" && ! -d "$LOCK_DIR" ]]; then
   say "no Temporal CLI and no Go toolchain to build one: install the CLI (https://docs.temporal.io/cli) or Go >= 1.24"
   exit 1
 fi
 
 mkdir -p "$BIN_DIR"
-# Take the build lock (mkdir is atomic); wait while a live process holds it, clear it when its holder is gone.
-waited=0
-until mkdir "$LOCK_DIR" 2>/dev/null; do
-  holder="$(cat "$LOCK_DIR/pid" 2>/dev/null || true)"
-  if [[ -n "$holder" ]] && ! kill -0 "$holder" 2>/dev/null; then
-    say "removing a stale build lock (pid $holder is gone)"; rm -rf "$LOCK_DIR"; continue
-  fi
-  if [[ -z "$holder" && $waited -gt $LOCK_PID_GRACE_SECONDS ]]; then
-    say "removing a build lock without a pid"; rm -rf "$LOCK_DIR"; continue
-  fi
-  (( waited == 0 )) && say "another process (pid ${holder:-unknown}) is building the Temporal CLI; waiting"
-  (( waited > BUILD_WAIT_MAX_SECONDS )) && { say "gave up waiting for $LOCK_DIR"; exit 1; }
-  sleep 2; waited=$((waited + 2))
-done
-echo $$ > "$LOCK_DIR/pid"
+take_build_lock "$LOCK_DIR" "the Temporal CLI" || exit 1
 STAGING="$(mktemp -d "$BIN_DIR/.build-XXXXXX")"
 trap 'rm -rf "$LOCK_DIR" "$STAGING"' EXIT
 
@@ -56,15 +43,7 @@ if [[ -x "$TARGET" ]]; then echo "$TARGET"; exit 0; fi
 
 say "building the Temporal CLI $TEMPORAL_CLI_VERSION with $GO (one-time; 5-15 minutes)"
 started=$SECONDS
-build() { GOBIN="$STAGING" "$GO" install "$TEMPORAL_CLI_MODULE@$TEMPORAL_CLI_VERSION" 2>&1 | tee "$STAGING/build.log" >&2; }
-if ! build; then
-  if grep -qiE 'sum\.golang\.org|checksum database' "$STAGING/build.log"; then
-    say "the Go checksum database is unreachable; retrying once with GOSUMDB=off"
-    GOSUMDB=off build || { say "go install failed; see the output above"; exit 1; }
-  else
-    say "go install failed; see the output above"; exit 1
-  fi
-fi
+go_install_with_retry "$GO" "$STAGING" "$TEMPORAL_CLI_MODULE@$TEMPORAL_CLI_VERSION" || exit 1
 # Rename into place so a concurrent reader never sees a half-written binary.
 mv "$STAGING/temporal" "$TARGET"
 say "built $TARGET in $((SECONDS - started)) s"

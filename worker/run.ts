@@ -1,8 +1,9 @@
 // Runs a worker against endpoints that already exist (used by `spc worker` and `spc up`).
-import { DefaultLogger, NativeConnection, Runtime as TemporalRuntime, makeTelemetryFilterString, type LogLevel, type LogMetadata } from '@temporalio/worker';
+import { DefaultLogger, Runtime as TemporalRuntime, makeTelemetryFilterString, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connection';
 import type { SpcConfig } from '../infra/config';
+import { connectNativeTemporal, type TemporalTarget } from '../infra/temporal-connection';
 import { createWorker } from './worker';
 
 let runtimeInstalled = false;
@@ -24,30 +25,49 @@ class BusinessAwareLogger extends DefaultLogger {
   }
 }
 
-export function installWorkerRuntime(level: 'WARN' | 'INFO' | 'ERROR' = 'ERROR'): void {
+/**
+ * Installs the SDK Runtime once per process. With sdkMetricsBindAddress (host:port) the SDK exports
+ * its own metrics (workflow and activity task latencies, slots, polls, failures) in the Prometheus
+ * format there; `spc worker` serves them behind its /metrics.
+ */
+export function installWorkerRuntime(level: 'WARN' | 'INFO' | 'ERROR' = 'ERROR', opts: { sdkMetricsBindAddress?: string } = {}): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   TemporalRuntime.install({
     logger: new BusinessAwareLogger(level),
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) },
+      ...(opts.sdkMetricsBindAddress ? { metrics: { prometheus: { bindAddress: opts.sdkMetricsBindAddress, useSecondsForDurations: true } } } : {}),
+    },
   });
 }
 
 export interface RunningWorker {
   stop(): Promise<void>;
   done: Promise<void>;
+  /** RUNNING while it polls; readiness of `spc worker`. */
+  state(): string;
 }
 
-export async function startWorker(cfg: SpcConfig, opts: { address: string; db: Db; client: Client }): Promise<RunningWorker> {
-  const connection = await NativeConnection.connect({
-    address: opts.address,
-    tls: cfg.temporal.tls === undefined ? undefined : cfg.temporal.tls === true ? true : undefined,
-    apiKey: cfg.temporal.apiKey,
+/** Of the shutdown grace, the part left for in-flight activities; the rest lets the worker report back. */
+const ACTIVITY_DRAIN_SHARE = 0.8;
+
+export async function startWorker(cfg: SpcConfig, opts: { temporal: TemporalTarget; db: Db; client: Client }): Promise<RunningWorker> {
+  // The same factory and target as the client's: mTLS files, API key and namespace header included.
+  const connection = await connectNativeTemporal(opts.temporal);
+  const graceMs = cfg.process.shutdownGraceMs;
+  const worker = await createWorker({
+    connection,
+    namespace: cfg.temporal.namespace,
+    taskQueue: cfg.temporal.taskQueue,
+    db: opts.db,
+    client: opts.client,
+    shutdown: { graceTimeMs: Math.floor(graceMs * ACTIVITY_DRAIN_SHARE), forceTimeMs: graceMs },
   });
-  const worker = await createWorker({ connection, namespace: cfg.temporal.namespace, taskQueue: cfg.temporal.taskQueue, db: opts.db, client: opts.client });
   const done = worker.run().finally(() => connection.close());
   return {
     done,
+    state: () => worker.getState(),
     stop: async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;

@@ -51,6 +51,11 @@ export interface WorkerOptions {
   workflowsPath?: string;
   /** Activities beside the SPC's (the benchmark's no-op). */
   extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
+  /**
+   * After shutdown() in-flight activities may run this long before they are cancelled (graceTimeMs),
+   * and the worker gives up draining after forceTimeMs (`spc worker` sets both from SPC_SHUTDOWN_GRACE_MS).
+   */
+  shutdown?: { graceTimeMs: number; forceTimeMs: number };
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
@@ -64,5 +69,6 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
       ...opts.extraActivities,
     },
     ...WORKER_LIMITS,
+    ...(opts.shutdown ? { shutdownGraceTime: opts.shutdown.graceTimeMs, shutdownForceTime: opts.shutdown.forceTimeMs } : {}),
   });
 }

@@ -1,33 +1,12 @@
-// GET /health: 200 only when both Postgres and Temporal answer, so a load balancer or `spc up`
-// can tell a process that runs from one that can actually take payments.
+// GET /health and /readyz: 200 only when both Postgres and Temporal answer, so a load balancer or
+// `spc up` can tell a process that runs from one that can actually take payments. GET /livez: 200
+// while the process serves HTTP at all (an orchestrator restarts it otherwise).
 import type { FastifyPluginAsync } from 'fastify';
 import type { ApiDeps } from '../deps';
+import { PROBE_CHECK_TIMEOUT_MS, runChecks } from '../../infra/process';
 
 /** A dependency that takes longer than this to answer counts as down. */
-export const HEALTH_CHECK_TIMEOUT_MS = 2_000;
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function probe(check: () => Promise<unknown>, what: string): Promise<string> {
-  try {
-    await withTimeout(check(), HEALTH_CHECK_TIMEOUT_MS, what);
-    return 'ok';
-  } catch (err) {
-    return `down: ${(err as Error).message}`;
-  }
-}
+export const HEALTH_CHECK_TIMEOUT_MS = PROBE_CHECK_TIMEOUT_MS;
 
 const statusSchema = {
   type: 'object',
@@ -35,22 +14,23 @@ const statusSchema = {
 } as const;
 
 export const healthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
-  app.get(
-    '/health',
-    {
-      schema: {
-        tags: ['service'],
-        summary: 'Liveness and readiness: 200 when Postgres and Temporal are both reachable, else 503',
-        response: { 200: statusSchema, 503: { $ref: 'Error#' } },
-      },
+  const ready = {
+    schema: {
+      tags: ['service'],
+      summary: 'Readiness: 200 when Postgres and Temporal are both reachable, else 503',
+      response: { 200: statusSchema, 503: { $ref: 'Error#' } },
     },
-    async (_request, reply) => {
-      const [postgres, temporal] = await Promise.all([
-        probe(() => deps.db.raw('SELECT 1'), 'Postgres'),
-        probe(() => deps.client.connection.workflowService.getSystemInfo({}), 'Temporal'),
-      ]);
-      if (postgres === 'ok' && temporal === 'ok') return reply.code(200).send({ status: 'ok', postgres, temporal });
-      return reply.code(503).send({ code: 'UNAVAILABLE', message: 'the SPC cannot take payments right now', details: { postgres, temporal } });
-    },
-  );
+  };
+  const readyHandler = async (_request: unknown, reply: import('fastify').FastifyReply) => {
+    const { ok, results } = await runChecks({
+      postgres: () => deps.db.raw('SELECT 1'),
+      temporal: () => deps.client.connection.workflowService.getSystemInfo({}),
+    });
+    if (ok) return reply.code(200).send({ status: 'ok', ...results });
+    return reply.code(503).send({ code: 'UNAVAILABLE', message: 'the SPC cannot take payments right now', details: results });
+  };
+  app.get('/health', ready, readyHandler);
+  // The orchestrator's probes: the same answers, left out of the bank API's OpenAPI document.
+  app.get('/readyz', { schema: { ...ready.schema, hide: true } }, readyHandler);
+  app.get('/livez', { schema: { hide: true } }, async () => ({ status: 'ok', pid: process.pid }));
 };

@@ -1,24 +1,9 @@
-// Bank commands: `spc bank list`, `spc bank key create|revoke|list` (operator actions, audited),
-// and `spc api`, which serves the bank API, the cashier page and the docs on their own (`spc up`
-// starts the same server beside the worker).
+// Bank commands: `spc bank list`, `spc bank key create|revoke|list` (operator actions, audited).
+// `spc api`, the HTTP server as a process of its own, is in processes.ts beside worker and keeper.
 import type { Command } from 'commander';
 import { ApiKeyNotFoundError, UnknownBankError, createApiKey, listApiKeys, revokeApiKey } from '../../api/keys';
-import { startApiServer } from '../../api/server';
 import { recordOperatorAction, requireOperator } from '../../db/operator-audit';
 import { CliError, Runtime, printRows } from '../runtime';
-
-function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
-}
-
-function portOf(text: string): number {
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a whole number from 0 to 65535, got ${text}`);
-  return port;
-}
 
 export function registerBankCommands(program: Command, rt: Runtime): void {
   const bank = program.command('bank').description('banks and their API keys');
@@ -100,22 +85,5 @@ export function registerBankCommands(program: Command, rt: Runtime): void {
     .option('--json', 'print JSON')
     .action(async (opts: { bank?: string; json?: boolean }) => {
       printRows((await listApiKeys(await rt.db(), opts.bank)) as unknown as Array<Record<string, unknown>>, Boolean(opts.json));
-    });
-
-  program
-    .command('api')
-    .description('serve the bank API (/v1), the cashier page (/cashier) and the API docs (/docs)')
-    .option('--port <port>', 'port (default PORT or 3000)')
-    .option('--host <host>', 'interface (default HOST or 127.0.0.1)')
-    .action(async (opts: { port?: string; host?: string }) => {
-      const cfg = rt.config;
-      const db = await rt.db();
-      const t = await rt.temporal();
-      const server = await startApiServer({
-        db, client: t.client, taskQueue: t.taskQueue, operatorToken: cfg.operatorToken, host: opts.host ?? cfg.httpHost, port: opts.port ? portOf(opts.port) : cfg.httpPort,
-      });
-      process.stderr.write(`[spc] bank API on ${server.url} (docs ${server.url}/docs, cashier ${server.url}/cashier); Ctrl-C stops it\n`);
-      await waitForSignal();
-      await server.close();
     });
 }

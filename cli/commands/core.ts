@@ -1,7 +1,9 @@
-// Lifecycle commands: migrate, worker, up.
+// Lifecycle commands: migrate, up (the one-command start; the processes alone are in processes.ts).
 import type { Command } from 'commander';
 import { migrateLatest, createDb } from '../../db/connection';
-import { connectTemporal } from '../../client/connection';
+import { connectTemporal } from '../../infra/temporal-connection';
+import { TEMPORAL_ENGINES, type TemporalEngine } from '../../infra/config';
+import { stopWithin, waitForSignal } from '../../infra/process';
 import { startStack } from '../../infra/stack';
 import { seedDemo, seedReferenceData, SAMPLE_ACCOUNTS } from '../../db/seed';
 import { installWorkerRuntime, startWorker } from '../../worker/run';
@@ -16,28 +18,6 @@ function log(msg: string): void {
   process.stderr.write(`[spc] ${msg}\n`);
 }
 
-/** Ctrl-C presses after which `spc up` stops waiting for a clean shutdown. */
-const FORCE_QUIT_SIGNALS = 3;
-
-/**
- * Resolves on the first SIGINT/SIGTERM and keeps handling later ones: `npm start` forwards the
- * terminal's Ctrl-C to this process as well, so one key press arrives twice, and the default
- * handler would kill the process before Postgres and Temporal are stopped.
- */
-function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    let received = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      received++;
-      if (received === 1) resolve(signal);
-      else if (received >= FORCE_QUIT_SIGNALS) process.exit(130);
-      else log('already stopping; press Ctrl-C again to quit without a clean stop');
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-}
-
 export function registerCoreCommands(program: Command, rt: Runtime): void {
   program
     .command('migrate')
@@ -48,34 +28,25 @@ export function registerCoreCommands(program: Command, rt: Runtime): void {
     });
 
   program
-    .command('worker')
-    .description('run a Temporal worker for the SPC task queue (scale out by running more of these)')
-    .action(async () => {
-      installWorkerRuntime('WARN');
-      const ep = rt.endpoints();
-      const db = await rt.db();
-      const { client } = await rt.temporal();
-      const worker = await startWorker(rt.config, { address: ep.temporalAddress, db, client });
-      log(`worker polling task queue ${rt.config.temporal.taskQueue} at ${ep.temporalAddress}; Ctrl-C stops it`);
-      await Promise.race([waitForSignal(), worker.done]);
-      await worker.stop();
-    });
-
-  program
     .command('up')
     .description('start everything: Postgres and Temporal (embedded unless DATABASE_URL / TEMPORAL_ADDRESS), migrations, demo data, worker, API')
     .option('--accounts <n>', 'demo accounts to seed into an empty database', String(UP_DEMO_ACCOUNTS_DEFAULT))
     .option('--no-api', 'do not start the HTTP API')
-    .action(async (opts: { accounts: string; api: boolean }) => {
+    .option('--engine <engine>', `Temporal to start when TEMPORAL_ADDRESS is unset: dev (dev server) or server (the real server on Postgres with mTLS); default SPC_TEMPORAL_ENGINE or dev`)
+    .action(async (opts: { accounts: string; api: boolean; engine?: string }) => {
       const accounts = Number(opts.accounts);
       if (!Number.isInteger(accounts) || accounts < 1) throw new CliError(`--accounts must be a positive whole number, got ${opts.accounts}`);
+      if (opts.engine !== undefined && !(TEMPORAL_ENGINES as readonly string[]).includes(opts.engine)) {
+        throw new CliError(`--engine must be one of ${TEMPORAL_ENGINES.join(', ')}, got ${opts.engine}`);
+      }
       installWorkerRuntime('WARN');
-      const cfg = rt.config;
+      const cfg = { ...rt.config, engine: (opts.engine as TemporalEngine | undefined) ?? rt.config.engine };
       const stack = await startStack(cfg, log);
       const db = createDb(stack.databaseUrl);
       let services: Services | undefined;
       let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
-      const temporal = await connectTemporal({ ...cfg.temporal, address: stack.temporalAddress });
+      const target = { ...cfg.temporal, address: stack.temporalAddress, tls: stack.temporalTls ?? cfg.temporal.tls };
+      const temporal = await connectTemporal(target);
       try {
         const applied = await migrateLatest(db);
         log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
@@ -87,7 +58,7 @@ export function registerCoreCommands(program: Command, rt: Runtime): void {
           await seedDemo(db, { accounts, onProgress: (done) => bar.tick(done) });
           bar.done();
         }
-        worker = await startWorker(cfg, { address: stack.temporalAddress, db, client: temporal.client });
+        worker = await startWorker(cfg, { temporal: target, db, client: temporal.client });
         services = await startServices({ cfg, db, client: temporal.client, api: opts.api, temporalUiUrl: stack.uiUrl, log });
         writeRuntimeFile(cfg, {
           databaseUrl: stack.databaseUrl,
@@ -95,6 +66,7 @@ export function registerCoreCommands(program: Command, rt: Runtime): void {
           namespace: stack.namespace,
           uiUrl: stack.uiUrl,
           apiUrl: services.apiUrl,
+          temporalTls: stack.temporalTls,
         });
         const sample = SAMPLE_ACCOUNTS[0];
         process.stdout.write(
@@ -118,12 +90,15 @@ export function registerCoreCommands(program: Command, rt: Runtime): void {
             .filter((l, i, all) => l !== '' || all[i - 1] !== '')
             .join('\n'),
         );
-        const signal = await Promise.race([waitForSignal(), worker.done.then(() => 'worker stopped' as const)]);
+        const signal = await Promise.race([waitForSignal(log), worker.done.then(() => 'worker stopped' as const)]);
         log(`${signal}: stopping`);
       } finally {
         removeRuntimeFile(cfg);
-        await services?.stop().catch((err: Error) => log(`stopping services: ${err.message}`));
-        await worker?.stop().catch((err: Error) => log(`stopping worker: ${err.message}`));
+        // In-flight requests, then in-flight tasks, within SPC_SHUTDOWN_GRACE_MS; the stack stops either way.
+        await stopWithin(cfg.process.shutdownGraceMs, async () => {
+          await services?.stop().catch((err: Error) => log(`stopping services: ${err.message}`));
+          await worker?.stop().catch((err: Error) => log(`stopping worker: ${err.message}`));
+        }, log);
         await temporal.connection.close().catch(() => undefined);
         await db.destroy();
         await stack.stop();

@@ -223,7 +223,7 @@ export function registerSettlementCommands(program: Command, rt: Runtime): void 
           bank: v.bankCode,
           schedule: v.scheduleId,
           cutoff: v.cutoffLocal,
-          fires: v.exists ? v.firesAtLocal : '(missing: start spc up)',
+          fires: v.exists ? v.firesAtLocal : '(missing: run spc keeper or spc up)',
           paused: v.exists ? (v.paused ? `yes: ${v.note ?? ''}` : 'no') : '',
           next: v.nextActionTimes[0] ?? '',
           last: v.recentActions[v.recentActions.length - 1]?.takenAt ?? '',

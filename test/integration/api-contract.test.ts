@@ -30,6 +30,11 @@ describe('service endpoints', () => {
     expect(res.body).toEqual({ status: 'ok', postgres: 'ok', temporal: 'ok' });
   });
 
+  it('answers the probes /livez and /readyz (readiness as /health)', async () => {
+    expect(await w.call('GET', '/livez', { key: null })).toEqual(expect.objectContaining({ status: 200, body: { status: 'ok', pid: process.pid } }));
+    expect(await w.call('GET', '/readyz', { key: null })).toEqual(expect.objectContaining({ status: 200, body: { status: 'ok', postgres: 'ok', temporal: 'ok' } }));
+  });
+
   it('answers /health with 503 UNAVAILABLE when Temporal cannot be reached', async () => {
     const app = buildApiServer({ db: w.h.database.db, client: new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) }), taskQueue: 'none', logger: false });
     try {

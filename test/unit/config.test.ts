@@ -28,6 +28,21 @@ describe('loadConfig', () => {
   });
 });
 
+describe('process settings', () => {
+  it('defaults to the dev server, no health port and a 30 s shutdown grace', () => {
+    const cfg = loadConfig({});
+    expect([cfg.engine, cfg.process]).toEqual(['dev', { healthPort: undefined, healthHost: '127.0.0.1', shutdownGraceMs: 30_000 }]);
+  });
+
+  it('reads the engine, health port and grace, and refuses values that are not', () => {
+    const cfg = loadConfig({ SPC_TEMPORAL_ENGINE: 'server', SPC_HEALTH_PORT: '9464', SPC_SHUTDOWN_GRACE_MS: '5000' });
+    expect([cfg.engine, cfg.process.healthPort, cfg.process.shutdownGraceMs]).toEqual(['server', 9464, 5000]);
+    expect(() => loadConfig({ SPC_TEMPORAL_ENGINE: 'cloud' })).toThrow(/SPC_TEMPORAL_ENGINE=cloud must be one of dev, server/);
+    expect(() => loadConfig({ SPC_HEALTH_PORT: '70000' })).toThrow(/SPC_HEALTH_PORT=70000 is not a port/);
+    expect(() => loadConfig({ SPC_SHUTDOWN_GRACE_MS: 'soon' })).toThrow(/SPC_SHUTDOWN_GRACE_MS=soon/);
+  });
+});
+
 describe('retentionDaysFromEnv', () => {
   it('defaults to 30 days', () => {
     expect(retentionDaysFromEnv({})).toBe(30);
