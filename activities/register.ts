@@ -21,6 +21,8 @@ import type { CalendarOverrides } from '../domain/calendar';
 
 /** Rows per posting transaction: large enough that per-statement costs vanish, small enough to commit in well under a second. */
 export const REGISTER_POST_BATCH_ROWS = 1_000;
+/** Batches posted side by side by one chunk: two keep both the worker and Postgres busy on two cores. */
+export const REGISTER_BATCHES_IN_FLIGHT = 2;
 
 export interface ProcessChunkInput {
   registerId: string;
@@ -162,14 +164,23 @@ export function createRegisterActivities(deps: ActivityDeps) {
       receivedAt: register.created_at,
       writtenBy: writerOf(activity, input.registerId),
     };
-    for (let i = 0; i < pending.length; i += REGISTER_POST_BATCH_ROWS) {
-      // A cancelled activity (worker shutting down, heartbeat lost) stops between batches; the rows
-      // it did not reach stay pending for the retry.
-      if (activity.cancellationSignal.aborted) throw activity.cancellationSignal.reason ?? new Error('register chunk cancelled');
-      const batch = pending.slice(i, i + REGISTER_POST_BATCH_ROWS);
-      await postBatch(db, ctx, batch);
-      activity.heartbeat({ lastLine: batch[batch.length - 1]?.line_no });
-    }
+    const batches: PendingRow[][] = [];
+    for (let i = 0; i < pending.length; i += REGISTER_POST_BATCH_ROWS) batches.push(pending.slice(i, i + REGISTER_POST_BATCH_ROWS));
+    let next = 0;
+    let posted = 0;
+    // Batches in flight side by side: while Postgres commits one, the worker checks the next.
+    const lane = async () => {
+      while (next < batches.length) {
+        // A cancelled activity (worker shutting down, heartbeat lost) stops between batches; the
+        // rows it did not reach stay pending for the retry.
+        if (activity.cancellationSignal.aborted) throw activity.cancellationSignal.reason ?? new Error('register chunk cancelled');
+        const batch = batches[next++] as PendingRow[];
+        await postBatch(db, ctx, batch);
+        posted += batch.length;
+        activity.heartbeat({ rowsPosted: posted });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(REGISTER_BATCHES_IN_FLIGHT, batches.length) }, lane));
     return { lastLine: last.line_no, submitted: pending.length, more: window.length === input.limit };
   }
 
