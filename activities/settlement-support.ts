@@ -64,9 +64,8 @@ export function invariantFailure(settlementId: string, message: string): Applica
   return ApplicationFailure.create({ type: 'SETTLEMENT_INVARIANT', message: `settlement ${settlementId}: invariant broken: ${message}`, nonRetryable: true });
 }
 
-export function settlementIdOf(bankCode: string, businessDate: string): string {
-  return `${bankCode}:${businessDate}`;
-}
+// The settlement id is a business id: built in domain/identifiers.ts only.
+export { settlementIdOf } from '../domain/identifiers';
 
 /** 2026-11-27 -> 20261127. */
 export function compactDate(date: string): string {

@@ -22,6 +22,8 @@ export const API_ERROR_CODES = {
   UNAVAILABLE: 'a service the SPC depends on is unreachable; retry later',
   INTERNAL: 'an internal error of the SPC',
 } as const;
+export { truncateForMessage, ECHOED_VALUE_CHARS_MAX } from '../domain/echo';
+
 export type ApiErrorCode = keyof typeof API_ERROR_CODES | RejectionCode | string;
 
 export interface ErrorBody {

@@ -4,7 +4,7 @@
 // previous one) are not format errors: those rows are posted and rejected one by one.
 import { AMOUNT_MAX, toTiyn } from '../domain/money';
 import { almatyToUtc } from '../domain/calendar';
-import { isRealDate, parseIsoInstant } from './instant';
+import { isRealDate, parseIsoInstant } from '../domain/instant';
 import { ACCOUNT_RE, BANK_REF_RE, PAYMENT_LINES_MAX, PAYMENT_READINGS_MAX, SERVICE_CODE_RE } from '../domain/payment-types';
 
 export const REGISTER_ROWS_MAX = 100_000;

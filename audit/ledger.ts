@@ -6,6 +6,7 @@
 import type { Knex } from 'knex';
 import { assertBank, assertDate } from './query';
 import { checkPaymentListFiles } from './payment-list-files';
+import { settlementIdOf } from '../domain/identifiers';
 
 export const LEDGER_CHECKS = {
   allocations_sum: 'every payment\'s allocations sum to its amount',
@@ -276,8 +277,8 @@ async function settlementBankDay(db: Knex, scope: LedgerScope): Promise<LedgerBr
   const out: LedgerBreach[] = settlements.map((r) => ({
     check: 'settlement_bank_day' as const,
     subject: `settlement ${r.settlement_id} (${r.status})`,
-    detail: r.settlement_id !== `${r.bank_code}:${r.business_date}`
-      ? `its id should be ${r.bank_code}:${r.business_date}: payments find their settlement by that key`
+    detail: r.settlement_id !== settlementIdOf(String(r.bank_code), String(r.business_date))
+      ? `its id should be ${settlementIdOf(String(r.bank_code), String(r.business_date))}: payments find their settlement by that key`
       : `bank-day ${r.bank_code} ${r.business_date} is not closed although the settlement is ${r.status}`,
     keys: { settlement_id: r.settlement_id },
   }));

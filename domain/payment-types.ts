@@ -1,6 +1,7 @@
 // Wire types of the payment lifecycle: what banks send, what the workflow answers. Everything here
 // crosses a boundary (HTTP, Temporal payloads, Postgres), so amounts are decimal strings.
 // This module is imported by workflow code: it must stay pure (no I/O, no Node built-ins).
+import { settlementIdOf } from './identifiers';
 
 export const CHANNELS = ['cash_desk', 'online', 'kiosk', 'register'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -90,6 +91,7 @@ export const REJECTION_CODES = {
   PAYMENT_NOT_FOUND: 'no payment with this bank reference',
   BANK_DAY_CLOSED: 'the payment\'s bank-day is closed: it can no longer be cancelled',
   PAYMENT_REJECTED: 'the payment was rejected, there is nothing to cancel',
+  PAID_AT_TOO_OLD: 'paidAt is further in the past than the SPC accepts: check the clock of the device that took the money',
 } as const;
 export type RejectionCode = keyof typeof REJECTION_CODES;
 
@@ -109,5 +111,5 @@ export function paymentWorkflowId(bankCode: string, bankRef: string): string {
 }
 
 export function settlementWorkflowId(bankCode: string, businessDate: string): string {
-  return `settlement:${bankCode}:${businessDate}`;
+  return `settlement:${settlementIdOf(bankCode, businessDate)}`;
 }

@@ -21,7 +21,8 @@ import type {
   AggregateResult, DiscrepancyDecision, SettlementErrorCode, SettlementLineState, SettlementOptions, SettlementState, SettlementStatus,
   SettlementWorkflowInput, TransferConfirmation, WebhookState,
 } from '../activities/settlement-types';
-import { settlementWorkflowId } from '../domain/payment-types';
+import { BANK_REF_RE, settlementWorkflowId } from '../domain/payment-types';
+import { settlementIdOf } from '../domain/identifiers';
 import { BANK_CODE, BUSINESS_DATE, SETTLEMENT_STATUS } from '../domain/search-attributes';
 import { retryPolicy } from './retry';
 
@@ -40,7 +41,6 @@ export const DEFAULT_WEBHOOK_RETRY = { initialIntervalMs: 10_000, maximumInterva
 export const DECISION_REFS_MAX = 1_000;
 export const TRANSFER_REF_RE = /^[A-Za-z0-9._:/-]{1,64}$/;
 const OPERATOR_RE = /^[\p{L}\p{N}._@-]{1,64}$/u;
-const BANK_REF_RE = /^[A-Za-z0-9._\-/]{1,64}$/;
 /** A timeline longer than this keeps its first and last entries: the query result stays small. */
 const TIMELINE_ENTRIES_MAX = 100;
 
@@ -63,7 +63,7 @@ function refuse(code: SettlementErrorCode, message: string): ApplicationFailure 
 
 function emptyState(input: SettlementWorkflowInput, workflowId: string, startedAt: string): SettlementState {
   return {
-    settlementId: `${input.bankCode}:${input.businessDate}`,
+    settlementId: settlementIdOf(input.bankCode, input.businessDate),
     workflowId,
     bankCode: input.bankCode,
     businessDate: input.businessDate,

@@ -10,7 +10,7 @@ import { almatyToUtc } from '../../domain/calendar';
 import { bankOf } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError, rejectionError } from '../errors';
-import { parseIsoInstant } from '../instant';
+import { parseIsoInstant } from '../../domain/instant';
 import { bankRefParam, commonErrors, emptyBodyAsObject, errorResponse, paymentAcceptedResponse, paymentRequestBody, REASON_CHARS_MAX } from '../schemas';
 
 /**

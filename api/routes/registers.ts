@@ -9,7 +9,7 @@ import { bankOf } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
 import { parseRegisterCsv } from '../register-csv';
-import { commonErrors, errorResponse, paginationQuery } from '../schemas';
+import { businessDateOfQuery, businessDateQuery, commonErrors, errorResponse, paginationQuery } from '../schemas';
 
 /** Largest register file accepted (a 100,000-row register is about 10 MiB). */
 export const REGISTER_BODY_BYTES_MAX = 20 * 1024 * 1024;
@@ -133,11 +133,11 @@ export const registerRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
         tags: ['registers'],
         summary: 'This bank\'s registers, newest first (optionally of one business date)',
         security: [{ bearerAuth: [] }],
-        querystring: { type: 'object', additionalProperties: false, properties: { date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } } },
+        querystring: { type: 'object', additionalProperties: false, properties: { date: businessDateQuery } },
         response: { 200: { type: 'object', properties: { items: { type: 'array', items: registerSummarySchema } } }, ...commonErrors },
       },
     },
-    async (request) => ({ items: await listRegisters(deps.db, bankOf(request).code, { businessDate: request.query.date }) }),
+    async (request) => ({ items: await listRegisters(deps.db, bankOf(request).code, { businessDate: businessDateOfQuery(request.query.date) }) }),
   );
 
   app.get<{ Params: { id: string }; Querystring: { after?: string; limit?: string; status?: 'pending' | 'accepted' | 'rejected' } }>(

@@ -9,6 +9,8 @@ import {
 } from '../../client/settlements';
 import { recordOperatorAction, requireOperator } from '../../db/operator-audit';
 import { settlementWorkflowId } from '../../domain/payment-types';
+import { isBankCode, settlementIdOf } from '../../domain/identifiers';
+import { isRealDate } from '../../domain/instant';
 import { describeSchedules, settlementScheduleId } from '../../infra/schedules';
 import { CliError, printRows, Runtime } from '../runtime';
 
@@ -19,8 +21,8 @@ const SETTLE_POLL_MS = 500;
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function bankDay(bank: string, date: string): { bank: string; date: string } {
-  if (!/^[A-Z]{4}$/.test(bank)) throw new CliError(`bank must be a 4-letter code such as HSBK, got ${JSON.stringify(bank)}`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new CliError(`date must be YYYY-MM-DD, got ${JSON.stringify(date)}`);
+  if (!isBankCode(bank)) throw new CliError(`bank must be a 4-letter code such as HSBK, got ${JSON.stringify(bank)}`);
+  if (!isRealDate(date)) throw new CliError(`date must be a real date as YYYY-MM-DD, got ${JSON.stringify(date)}`);
   return { bank, date };
 }
 
@@ -125,7 +127,7 @@ export function registerSettlementCommands(program: Command, rt: Runtime): void 
       const ctx = await ctxOf(rt);
       const db = await rt.db();
       const state = await getSettlementState(ctx, bank, date);
-      const id = `${bank}:${date}`;
+      const id = settlementIdOf(bank, date);
       const row = await db('settlements').where({ id }).first();
       if (!state && !row) throw new CliError(`no settlement of ${bank} for ${date}: start it with spc settle --bank ${bank} --date ${date}`);
       const files = await db('settlement_files').where({ settlement_id: id }).orderBy('format').select('format', 'sha256', db.raw('octet_length(content)::int AS bytes'), 'created_at');
@@ -152,7 +154,7 @@ export function registerSettlementCommands(program: Command, rt: Runtime): void 
       const { bank, date } = bankDay(bankArg, dateArg);
       if (!['pain001', 'csv'].includes(opts.format)) throw new CliError('--format must be pain001 or csv');
       const db = await rt.db();
-      const file = await db('settlement_files').where({ settlement_id: `${bank}:${date}`, format: opts.format }).first('content', 'sha256');
+      const file = await db('settlement_files').where({ settlement_id: settlementIdOf(bank, date), format: opts.format }).first('content', 'sha256');
       if (!file) throw new CliError(`settlement ${bank}:${date} has no ${opts.format} file (yet): see spc settlement show ${bank} ${date}`);
       if (opts.out) {
         fs.writeFileSync(opts.out, file.content);

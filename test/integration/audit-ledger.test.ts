@@ -1,8 +1,8 @@
 // The ledger audit (audit/ledger.ts) on a real settled day: clean data passes every check, and a
 // row corrupted by hand (inside a transaction that is rolled back, with the append-only trigger
 // disabled where the ledger itself is corrupted) is named by the check it breaks.
+import { submitPaymentAsOfPaidAt } from '../support/past-payment';
 import type { Knex } from 'knex';
-import { submitPayment } from '../../client/payments';
 import { createPaymentActivities } from '../../activities/payment';
 import { makeDeps } from '../../activities/deps';
 import { auditLedger, LEDGER_CHECKS, temporalChecks, type LedgerReport } from '../../audit';
@@ -20,7 +20,7 @@ let seq = 0;
 const ids = { whole: '', electric: '', doomed: '', otherBank: '' };
 
 async function accepted(overrides: Partial<PaymentRequest>): Promise<string> {
-  const outcome = await submitPayment(h.ctx, {
+  const outcome = await submitPaymentAsOfPaidAt(h.ctx, {
     bankCode: WORLD.bank, bankRef: `al-${tag}-${++seq}`, channel: 'cash_desk', account: WORLD.account, amount: '450.00', paidAt: `${date}T11:00:00+05:00`, ...overrides,
   });
   if (!outcome.ok) throw new Error(`rejected: ${outcome.code} ${outcome.message}`);
@@ -50,7 +50,7 @@ beforeAll(async () => {
   ids.electric = await accepted({ amount: '1000.00', lines: [{ service: 'ELEC', amount: '1000.00' }] });
   ids.doomed = await accepted({ amount: '300.00' });
   ids.otherBank = await accepted({ bankCode: WORLD.otherBank, amount: '900.00' });
-  const rejected = await submitPayment(h.ctx, { bankCode: WORLD.bank, bankRef: `al-${tag}-rej`, channel: 'online', account: '9999999999', amount: '10.00', paidAt: `${date}T11:00:00+05:00` });
+  const rejected = await submitPaymentAsOfPaidAt(h.ctx, { bankCode: WORLD.bank, bankRef: `al-${tag}-rej`, channel: 'online', account: '9999999999', amount: '10.00', paidAt: `${date}T11:00:00+05:00` });
   expect(rejected).toMatchObject({ ok: false, code: 'ACCOUNT_NOT_FOUND' });
   // The cut-off of a past day has passed, so the bank's cancellation is posted by the activity directly.
   const cancelled = await createPaymentActivities(makeDeps(h.database.db)).cancelPayment({

@@ -1,9 +1,9 @@
 // The daily settlement on the real Temporal dev server and real Postgres: close, reconcile,
 // aggregate, payment list, webhook, confirmation, ledger transfer, and the per-bank schedule.
+import { submitPaymentAsOfPaidAt } from '../support/past-payment';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { submitPayment } from '../../client/payments';
 import {
   SettlementActionError, confirmTransfers, getSettlementState, resolveDiscrepancy, startSettlement, type SettlementState,
 } from '../../client/settlements';
@@ -54,7 +54,7 @@ const waitForStatus = (bank: string, date: string, status: SettlementState['stat
   });
 
 async function pay(date: string, overrides: Partial<PaymentRequest> = {}) {
-  const outcome = await submitPayment(h.ctx, {
+  const outcome = await submitPaymentAsOfPaidAt(h.ctx, {
     bankCode: WORLD.bank, bankRef: ref('p'), channel: 'cash_desk', account: WORLD.account, amount: '450.00', paidAt: `${date}T12:00:00+05:00`, ...overrides,
   });
   return outcome;

@@ -1,7 +1,7 @@
 // The day-register format (docs/registers.md): all-or-nothing parsing with line numbers, and the
 // pure helpers around it.
 import { defaultPaidAt, parseRegisterCsv, REGISTER_ERRORS_LISTED_MAX } from '../../api/register-csv';
-import { parseIsoInstant } from '../../api/instant';
+import { parseIsoInstant } from '../../domain/instant';
 import { amountRu, escapeHtml, periodRu } from '../../api/invoice-html';
 
 const header = '#register;business_date=2026-11-27;count=3;total=4500.00';
