@@ -36,7 +36,7 @@
     if (!list || list.length === 0) return '';
     return list
       .map((d) => {
-        if (d.kind === 'payment_count' || d.kind === 'payment_total') return `${d.kind}: declared ${d.declared}, posted ${d.posted}`;
+        if (d.declared !== undefined) return `${d.kind}${d.registerId ? ` ${d.registerId}` : ''}: declared ${d.declared}, posted ${d.posted}`;
         return `${d.kind}${d.bankRef ? ` ${d.bankRef}` : ''}${d.code ? ` ${d.code}` : ''}${d.message ? `: ${d.message}` : ''}`;
       })
       .join('; ');
