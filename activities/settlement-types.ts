@@ -212,6 +212,9 @@ export interface AggregateResult {
 export interface FilesResult {
   files: SettlementFileInfo[];
   deliveredAt: string;
+  /** Counted from delivery (confirmDueDateFor); absent in results recorded before that rule. */
+  confirmDueDate?: string;
+  confirmDeadlineAt?: string;
 }
 
 export type ConfirmLinesResult = { ok: true; lines: SettlementLineState[] } | SettlementRefusal;

@@ -13,7 +13,7 @@
 // the business date and starts the settlement as an abandoned child with the business-key id.
 import {
   ApplicationFailure, CancellationScope, ParentClosePolicy, allHandlersFinished, condition, defineQuery, defineUpdate, isCancellation, log,
-  proxyActivities, proxyLocalActivities, setHandler, sleep, startChild, upsertMemo, upsertSearchAttributes, workflowInfo,
+  patched, proxyActivities, proxyLocalActivities, setHandler, sleep, startChild, upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { SettlementActivities } from '../activities/settlement';
@@ -41,6 +41,8 @@ export const DEFAULT_WEBHOOK_RETRY = { initialIntervalMs: 10_000, maximumInterva
 export const DECISION_REFS_MAX = 1_000;
 export const TRANSFER_REF_RE = /^[A-Za-z0-9._:/-]{1,64}$/;
 const OPERATOR_RE = /^[\p{L}\p{N}._@-]{1,64}$/u;
+/** Confirmation due counted from the list's delivery instead of the business date (issue 9). */
+export const PATCH_CONFIRM_DUE_FROM_DELIVERY = 'confirm-due-from-delivery';
 /** A timeline longer than this keeps its first and last entries: the query result stays small. */
 const TIMELINE_ENTRIES_MAX = 100;
 
@@ -210,6 +212,11 @@ export async function settlementWorkflow(input: SettlementWorkflowInput): Promis
     const files = await storeSettlementFiles({ settlementId: state.settlementId });
     state.files = files.files;
     state.dates.deliveredAt = files.deliveredAt;
+    // The confirmation is due counted from delivery (histories recorded before keep the old deadline).
+    const dueFromDelivery = patched(PATCH_CONFIRM_DUE_FROM_DELIVERY) && files.confirmDeadlineAt !== undefined && files.confirmDueDate !== undefined;
+    const confirmDueDate = dueFromDelivery ? (files.confirmDueDate as string) : aggregated.confirmDueDate;
+    const confirmDeadlineAt = dueFromDelivery ? (files.confirmDeadlineAt as string) : aggregated.confirmDeadlineAt;
+    Object.assign(state.dates, { confirmDueDate, confirmDeadlineAt });
     setStatus('delivered', files.files.map((f) => `${f.format} ${f.sha256.slice(0, 12)}`).join(', '));
 
     webhookScope = new CancellationScope();
@@ -228,11 +235,11 @@ export async function settlementWorkflow(input: SettlementWorkflowInput): Promis
       );
 
     // 5. Wait for the bank's confirmation; past the deadline the settlement is overdue, and still settles.
-    const deadlineMs = input.options?.confirmDeadlineMs ?? Date.parse(aggregated.confirmDeadlineAt) - Date.now();
+    const deadlineMs = input.options?.confirmDeadlineMs ?? Date.parse(confirmDeadlineAt) - Date.now();
     if (!(await condition(allConfirmed, Math.max(1, deadlineMs)))) {
       const overdue = await markSettlementOverdue({ settlementId: state.settlementId });
       state.dates.overdueAt = overdue.overdueAt;
-      setStatus('overdue', `no full confirmation by ${aggregated.confirmDueDate}`);
+      setStatus('overdue', `no full confirmation by ${confirmDueDate}`);
       await condition(allConfirmed);
     }
   }

@@ -2,9 +2,11 @@
 // jest and a compiled build alike. Append new migrations; never edit one that has shipped.
 import type { Knex } from 'knex';
 import * as schema from './20261127000001_schema';
+import * as masterDataChecks from './20261201000001_master_data_checks';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000001_schema': schema,
+  '20261201000001_master_data_checks': masterDataChecks,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
