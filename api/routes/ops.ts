@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../../db/connection';
+import { findSettlementAlerts, findUnsettledBankDays, type SettlementAlert, type UnsettledBankDay } from '../../db/queries/unsettled';
 import { addDays, almatyToUtc, toAlmaty } from '../../domain/calendar';
 import type { ApiDeps } from '../deps';
 
@@ -75,6 +76,11 @@ export interface OpsOverview {
   temporalUi: string | null;
   bankDays: OpsBankDay[];
   overdue: Array<{ settlementId: string; confirmDueDate: string | null; netTotal: string; unconfirmedLines: number; ui: string | null }>;
+  /** What needs an operator now: money posted on past days with no settlement, lists that cannot be built. */
+  alerts: {
+    unsettledDays: Array<UnsettledBankDay & { ui: string | null }>;
+    settlements: Array<SettlementAlert & { ui: string | null }>;
+  };
   rejections: {
     since: string;
     byCode: Array<{ code: string; count: number; today: number }>;
@@ -213,6 +219,8 @@ export async function loadOpsOverview(db: Db, now: Date, links: UiLinks): Promis
       created_at: Date; bank_code: string; bank_ref: string; code: string; message: string; workflow_id: string; run_id: string;
     }>;
 
+  const [unsettledDays, settlementAlerts] = await Promise.all([findUnsettledBankDays(db, today), findSettlementAlerts(db)]);
+
   return {
     generatedAt: now.toISOString(),
     today,
@@ -220,6 +228,10 @@ export async function loadOpsOverview(db: Db, now: Date, links: UiLinks): Promis
     temporalUi: links.root,
     bankDays,
     overdue,
+    alerts: {
+      unsettledDays: unsettledDays.map((d) => ({ ...d, ui: links.list(`BankCode = '${d.bankCode}' AND BusinessDate = '${d.businessDate}'`) })),
+      settlements: settlementAlerts.map((a) => ({ ...a, ui: links.workflow(a.workflowId) })),
+    },
     rejections: {
       since,
       byCode: byCode.rows,

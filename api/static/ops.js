@@ -72,6 +72,23 @@
       }),
     );
 
+    const alerts = o.alerts || { unsettledDays: [], settlements: [] };
+    document.getElementById('alerts-section').hidden = alerts.unsettledDays.length === 0 && alerts.settlements.length === 0;
+    fill(
+      'unsettled-days',
+      alerts.unsettledDays.map((d) =>
+        el('tr', { 'data-bank': d.bankCode, 'data-date': d.businessDate }, [
+          el('td', { text: d.businessDate }), el('td', { text: d.bankCode }), num(d.acceptedCount), num(d.acceptedTotal), el('td', {}, [link(d.ui, 'workflows')]),
+        ]),
+      ),
+    );
+    fill(
+      'settlement-alerts',
+      alerts.settlements.map((a) =>
+        el('tr', {}, [el('td', { text: a.settlementId }), el('td', { text: a.status }), el('td', { text: a.alert }), el('td', {}, [link(a.ui, 'settlement')])]),
+      ),
+    );
+
     document.getElementById('overdue-section').hidden = o.overdue.length === 0;
     fill(
       'overdue',
