@@ -334,9 +334,51 @@ export interface SettlementTriggerResult {
   bankCode: string;
   businessDate: string;
   workflowId?: string;
+  /** Earlier bank-days left unsettled that this run started settlements for. */
+  swept?: string[];
 }
 
-const { settlementTriggerInfo } = proxyActivities<SettlementActivities>({ startToCloseTimeout: '1 minute', retry: retryPolicy });
+/** The trigger also settles earlier bank-days left unsettled (issue 9); histories recorded before do not. */
+export const PATCH_TRIGGER_SWEEPS_UNSETTLED = 'trigger-sweeps-unsettled-days';
+
+const { settlementTriggerInfo, unsettledBankDaysOf } = proxyActivities<SettlementActivities>({ startToCloseTimeout: '1 minute', retry: retryPolicy });
+
+/** Starts the settlement of a bank-day as a child that outlives the trigger; false when it was already started. */
+async function startSettlementChild(bankCode: string, businessDate: string, startedBy: string, options: SettlementTriggerInput['options']): Promise<boolean> {
+  try {
+    await startChild(settlementWorkflow, {
+      workflowId: settlementWorkflowId(bankCode, businessDate),
+      args: [{ bankCode, businessDate, startedBy, options }],
+      // The settlement outlives this trigger by days (it waits for the bank's confirmation).
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      typedSearchAttributes: [
+        { key: BANK_CODE, value: bankCode },
+        { key: BUSINESS_DATE, value: businessDate },
+        { key: SETTLEMENT_STATUS, value: 'closing' },
+      ],
+    });
+    return true;
+  } catch (err) {
+    if ((err as Error)?.name === 'WorkflowExecutionAlreadyStartedError') return false;
+    throw err;
+  }
+}
+
+/**
+ * Money posted but never listed: bank-days before this one with accepted payments and no
+ * settlement are settled now, oldest first, within the bounds of unsettledBankDaysOf.
+ */
+async function sweepUnsettledDays(input: SettlementTriggerInput, businessDate: string): Promise<string[]> {
+  if (!patched(PATCH_TRIGGER_SWEEPS_UNSETTLED)) return [];
+  const { dates } = await unsettledBankDaysOf({ bankCode: input.bankCode, before: businessDate });
+  const swept: string[] = [];
+  for (const date of dates) {
+    if (await startSettlementChild(input.bankCode, date, 'sweep', input.options)) swept.push(date);
+  }
+  if (swept.length > 0) log.warn('settled bank-days left unsettled', { bankCode: input.bankCode, dates: swept });
+  return swept;
+}
 
 /**
  * Started daily by the bank's schedule at its cut-off (Asia/Almaty). Works out the business date
@@ -349,27 +391,14 @@ export async function settlementTriggerWorkflow(input: SettlementTriggerInput): 
   const info = await settlementTriggerInfo({ bankCode: input.bankCode, at: scheduledAt.toISOString() });
   const result = { bankCode: input.bankCode, businessDate: info.businessDate };
   if (!info.bankExists) return { ...result, outcome: 'unknown_bank' };
-  if (!info.isBusinessDay) return { ...result, outcome: 'not_business_day' };
+  // Also on a non-business day: a holiday declared after payments were posted to it is swept here.
+  const swept = await sweepUnsettledDays(input, info.businessDate);
+  const withSwept = swept.length > 0 ? { ...result, swept } : result;
+  if (!info.isBusinessDay) return { ...withSwept, outcome: 'not_business_day' };
   const untilCutoffMs = Date.parse(info.cutoffAt) - Date.now();
   if (untilCutoffMs > 0) await sleep(untilCutoffMs);
 
   const workflowId = settlementWorkflowId(input.bankCode, info.businessDate);
-  try {
-    await startChild(settlementWorkflow, {
-      workflowId,
-      args: [{ bankCode: input.bankCode, businessDate: info.businessDate, startedBy: 'schedule', options: input.options }],
-      // The settlement outlives this trigger by days (it waits for the bank's confirmation).
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-      typedSearchAttributes: [
-        { key: BANK_CODE, value: input.bankCode },
-        { key: BUSINESS_DATE, value: info.businessDate },
-        { key: SETTLEMENT_STATUS, value: 'closing' },
-      ],
-    });
-    return { ...result, outcome: 'started', workflowId };
-  } catch (err) {
-    if ((err as Error)?.name === 'WorkflowExecutionAlreadyStartedError') return { ...result, outcome: 'already_started', workflowId };
-    throw err;
-  }
+  const started = await startSettlementChild(input.bankCode, info.businessDate, 'schedule', input.options);
+  return { ...withSwept, outcome: started ? 'started' : 'already_started', workflowId };
 }

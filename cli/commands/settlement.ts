@@ -11,6 +11,8 @@ import { recordOperatorAction, requireOperator } from '../../db/operator-audit';
 import { settlementWorkflowId } from '../../domain/payment-types';
 import { isBankCode, settlementIdOf } from '../../domain/identifiers';
 import { isRealDate } from '../../domain/instant';
+import { toAlmaty } from '../../domain/calendar';
+import { findUnsettledBankDays } from '../../db/queries/unsettled';
 import { describeSchedules, settlementScheduleId } from '../../infra/schedules';
 import { CliError, printRows, Runtime } from '../runtime';
 
@@ -139,6 +141,7 @@ export function registerSettlementCommands(program: Command, rt: Runtime): void 
       }
       if (state) printSummary(state, link);
       else process.stdout.write(`${id}  ${row.status}  (no workflow found; from the database)\n  net ${row.net_total} KZT\n`);
+      if (row?.alert) process.stdout.write(`  ALERT    ${row.alert}\n`);
       if (webhook) {
         process.stdout.write(`  webhook  ${webhook.url}: ${webhook.attempts} attempt(s), ${webhook.delivered_at ? `delivered ${new Date(webhook.delivered_at).toISOString()}` : `last ${webhook.last_status ?? ''} ${webhook.last_error ?? ''}`}\n`);
       }
@@ -204,6 +207,23 @@ export function registerSettlementCommands(program: Command, rt: Runtime): void 
       if (!outcome.ok) throw new CliError(`${outcome.code}: ${outcome.message}`);
       const s = outcome.state;
       process.stdout.write(`${s.workflowId}: ${s.counts.confirmedLines}/${s.counts.lines} line(s) confirmed, status ${s.status}\n`);
+    });
+
+  settlement
+    .command('unsettled')
+    .description('past bank-days holding accepted payments that no settlement lists (money posted but never listed); exit 1 when there are any')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const days = await findUnsettledBankDays(await rt.db(), toAlmaty(new Date()).date);
+      if (opts.json) process.stdout.write(`${JSON.stringify(days, null, 2)}\n`);
+      else if (days.length === 0) process.stdout.write('every past bank-day with accepted payments has its settlement\n');
+      else {
+        for (const d of days) {
+          process.stdout.write(`${d.businessDate}  ${d.bankCode}  ${d.acceptedCount} payment(s)  ${d.acceptedTotal} KZT  -> spc settle --bank ${d.bankCode} --date ${d.businessDate}\n`);
+        }
+        process.stdout.write('the daily schedule settles days of the last 31 days by itself (spc schedule trigger <bank> runs it now)\n');
+      }
+      if (days.length > 0) process.exitCode = 1;
     });
 
   const schedule = program.command('schedule').description('the per-bank settlement schedules (daily at each bank\'s cut-off, Asia/Almaty)');

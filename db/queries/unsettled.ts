@@ -32,7 +32,7 @@ export interface SettlementAlert {
 export async function findUnsettledBankDays(
   db: Knex,
   today: string,
-  opts: { bankCode?: string; businessDate?: string; limit?: number } = {},
+  opts: { bankCode?: string; businessDate?: string; since?: string; limit?: number } = {},
 ): Promise<UnsettledBankDay[]> {
   const { rows } = await db.raw<{ rows: Array<{ bank_code: string; business_date: string; n: number; total: string }> }>(
     `WITH open_days AS MATERIALIZED (
@@ -40,6 +40,7 @@ export async function findUnsettledBankDays(
         WHERE d.business_date < ?::date
           AND (?::text IS NULL OR d.bank_code = ?::text)
           AND (?::date IS NULL OR d.business_date = ?::date)
+          AND (?::date IS NULL OR d.business_date >= ?::date)
           AND NOT EXISTS (SELECT 1 FROM settlements s WHERE s.bank_code = d.bank_code AND s.business_date = d.business_date)
      )
      SELECT o.bank_code, o.business_date, x.n, x.total::text
@@ -51,7 +52,10 @@ export async function findUnsettledBankDays(
       WHERE x.n > 0
       ORDER BY o.business_date, o.bank_code
       LIMIT ?`,
-    [today, opts.bankCode ?? null, opts.bankCode ?? null, opts.businessDate ?? null, opts.businessDate ?? null, opts.limit ?? UNSETTLED_DAYS_LISTED_MAX],
+    [
+      today, opts.bankCode ?? null, opts.bankCode ?? null, opts.businessDate ?? null, opts.businessDate ?? null, opts.since ?? null, opts.since ?? null,
+      opts.limit ?? UNSETTLED_DAYS_LISTED_MAX,
+    ],
   );
   return rows.map((r) => ({ bankCode: r.bank_code, businessDate: r.business_date, acceptedCount: r.n, acceptedTotal: r.total }));
 }
