@@ -58,7 +58,8 @@ export function kzIbanBankCode(iban: string): string | null {
 // and the audit cannot disagree on what "HSBK:2026-11-27" means.
 
 /** An SPC bank code: the 4 capital letters of the bank's BIC (HSBK for HSBKKZKX). */
-export const BANK_CODE_RE = /^[A-Z]{4}$/;
+export const BANK_CODE_PATTERN = '[A-Z]{4}';
+export const BANK_CODE_RE = new RegExp(`^${BANK_CODE_PATTERN}$`);
 
 export function isBankCode(value: unknown): value is string {
   return typeof value === 'string' && BANK_CODE_RE.test(value);
@@ -70,7 +71,7 @@ export function settlementIdOf(bankCode: string, businessDate: string): string {
 }
 
 /** Settlement ids as clients send them: `<BANK>:<date>` or, for clients that mangle colons, `<BANK>-<date>`. */
-const SETTLEMENT_ID_TEXT_RE = /^([A-Z]{4})[:-](\d{4}-\d{2}-\d{2})$/;
+const SETTLEMENT_ID_TEXT_RE = new RegExp(`^(${BANK_CODE_PATTERN})[:-](\\d{4}-\\d{2}-\\d{2})$`);
 
 /** The bank and date of a settlement id, or null when the text is not one (or names no real date). */
 export function parseSettlementId(text: unknown): { bankCode: string; businessDate: string; id: string } | null {

@@ -8,6 +8,7 @@ import { bankOf } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
 import { parseIsoInstant } from '../../domain/instant';
+import { BANK_CODE_PATTERN } from '../../domain/identifiers';
 import { PAID_AT_PAST_DAYS_MAX, paidAtProblem } from '../../domain/payment-validation';
 import { parseRegisterCsv, registerContentSha256, REGISTER_ERRORS_LISTED_MAX, type LineError, type RegisterHeader, type RegisterRow } from '../register-csv';
 import { businessDateOfQuery, businessDateQuery, commonErrors, errorResponse, paginationQuery } from '../schemas';
@@ -20,7 +21,8 @@ export const REGISTER_BODY_BYTES_MAX = 20 * 1024 * 1024;
  */
 export const REGISTER_PAST_DAYS_MAX = PAID_AT_PAST_DAYS_MAX;
 
-const REGISTER_ID_RE = /^([A-Z]{4})[:-]([0-9a-f]{16})$/;
+/** Register id `<BANK>:<16 hex>` as clients send it (or with a dash, for clients that mangle colons). */
+const REGISTER_ID_RE = new RegExp(`^(${BANK_CODE_PATTERN})[:-]([0-9a-f]{16})$`);
 
 const summaryProperties = {
   id: { type: 'string', example: 'HSBK:3f1c9a0d5e7b2c41' },
