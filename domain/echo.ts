@@ -6,7 +6,11 @@ export const ECHOED_VALUE_CHARS_MAX = 80;
 
 /** The value as JSON for a message, cut to ECHOED_VALUE_CHARS_MAX characters with its length said. */
 export function truncateForMessage(value: unknown): string {
-  const text = typeof value === 'string' ? value : String(value);
-  if (text.length <= ECHOED_VALUE_CHARS_MAX) return JSON.stringify(text);
-  return `${JSON.stringify(text.slice(0, ECHOED_VALUE_CHARS_MAX))}… (${text.length} characters)`;
+  // Like JSON.stringify (a string in quotes, 42 as 42, undefined as undefined), only shorter.
+  if (typeof value !== 'string') {
+    const json = JSON.stringify(value) ?? String(value);
+    return json.length <= ECHOED_VALUE_CHARS_MAX ? json : `${json.slice(0, ECHOED_VALUE_CHARS_MAX)}… (${json.length} characters)`;
+  }
+  if (value.length <= ECHOED_VALUE_CHARS_MAX) return JSON.stringify(value);
+  return `${JSON.stringify(value.slice(0, ECHOED_VALUE_CHARS_MAX))}… (${value.length} characters)`;
 }

@@ -1,6 +1,7 @@
 // Checks of a payment request that need no database: shape, channel, amounts, duplicates.
 // Each failure is a typed rejection with a stable code; the posting activity runs these first and
 // then the checks that need the invoice (unknown service, amount mismatch, readings).
+import { truncateForMessage } from './echo';
 import { INSTANT_EXAMPLE, parseIsoInstant } from './instant';
 import { Money, parseAmount, InvalidAmountError, sum } from './money';
 import {
@@ -77,7 +78,7 @@ export function validatePaymentRequest(req: PaymentRequest, receivedAt: Date): V
   }
   if (!CHANNELS.includes(req.channel)) throw new PaymentRejection('INVALID_REQUEST', `channel must be one of ${CHANNELS.join(', ')}`);
   if (typeof req.account !== 'string' || !ACCOUNT_RE.test(req.account)) {
-    throw new PaymentRejection('ACCOUNT_NOT_FOUND', `personal account ${JSON.stringify(req.account)} is not in the SPC database (it must be 6-16 digits)`);
+    throw new PaymentRejection('ACCOUNT_NOT_FOUND', `personal account ${truncateForMessage(req.account)} is not in the SPC database (it must be 6-16 digits)`);
   }
   const amount = amountOf(req.amount, 'total');
 
@@ -89,7 +90,7 @@ export function validatePaymentRequest(req: PaymentRequest, receivedAt: Date): V
     const seen = new Set<string>();
     lines = req.lines.map((line, i) => {
       if (typeof line?.service !== 'string' || !SERVICE_CODE_RE.test(line.service)) {
-        throw new PaymentRejection('UNKNOWN_SERVICE', `lines[${i}].service ${JSON.stringify(line?.service)} is not a service code`);
+        throw new PaymentRejection('UNKNOWN_SERVICE', `lines[${i}].service ${truncateForMessage(line?.service)} is not a service code`);
       }
       if (seen.has(line.service)) throw new PaymentRejection('INVALID_REQUEST', `service ${line.service} appears twice in lines`);
       seen.add(line.service);
@@ -113,7 +114,7 @@ export function validatePaymentRequest(req: PaymentRequest, receivedAt: Date): V
     const seen = new Set<string>();
     for (const [i, r] of req.readings.entries()) {
       if (typeof r?.service !== 'string' || !SERVICE_CODE_RE.test(r.service)) {
-        throw new PaymentRejection('INVALID_READING', `readings[${i}].service ${JSON.stringify(r?.service)} is not a service code`);
+        throw new PaymentRejection('INVALID_READING', `readings[${i}].service ${truncateForMessage(r?.service)} is not a service code`);
       }
       if (typeof r.value !== 'string' || !READING_RE.test(r.value)) {
         throw new PaymentRejection('INVALID_READING', `readings[${i}] (${r.service}): value must be a decimal string with up to 3 fraction digits`);
