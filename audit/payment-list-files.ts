@@ -33,7 +33,7 @@ export interface Pain001Totals {
   nbOfTxs: number;
   ctrlSum: string;
   /** Each PmtInf's own NbOfTxs and CtrlSum, which banks check as well as the group header's. */
-  paymentInfos: Array<{ nbOfTxs: number; ctrlSum: string }>;
+  paymentInfos: Array<{ nbOfTxs: number | null; ctrlSum: string | null }>;
   transfers: ListedLine[];
 }
 
@@ -54,7 +54,8 @@ export function readPain001Totals(xml: string): Pain001Totals {
   const paymentInfos = [...xml.matchAll(/<PmtInf>([\s\S]*?)<\/PmtInf>/g)].map((m) => {
     // The PmtInf's own totals come before its first CdtTrfTxInf.
     const head = (m[1] ?? '').split('<CdtTrfTxInf>')[0] ?? '';
-    return { nbOfTxs: Number(tagValue(head, 'NbOfTxs')), ctrlSum: tagValue(head, 'CtrlSum') ?? '' };
+    const nbOfTxs = tagValue(head, 'NbOfTxs');
+    return { nbOfTxs: nbOfTxs === undefined ? null : Number(nbOfTxs), ctrlSum: tagValue(head, 'CtrlSum') ?? null };
   });
   return { nbOfTxs: Number(tagValue(header, 'NbOfTxs')), ctrlSum: tagValue(header, 'CtrlSum') ?? '', paymentInfos, transfers };
 }
