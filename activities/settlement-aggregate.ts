@@ -7,10 +7,10 @@
 // returns what the first run stored.
 import type { Knex } from 'knex';
 import type { ActivityDeps } from './deps';
-import { addBusinessDays, addDays, almatyToUtc, isBusinessDay, nextBusinessDay, toAlmaty } from '../domain/calendar';
+import { addBusinessDays, isBusinessDay, nextBusinessDay, toAlmaty } from '../domain/calendar';
 import { PAYMENT_LIST_LINES_MAX } from '../domain/payment-list';
 import { formatAmount, fromDb } from '../domain/money';
-import { compactDate, invariantFailure, isoSeconds, withHeartbeat } from './settlement-support';
+import { compactDate, confirmDeadlineAtOf, invariantFailure, isoSeconds, withHeartbeat } from './settlement-support';
 import type { AggregateResult, BankDayRef, SettlementLineState } from './settlement-types';
 import { lineEndToEndId, netAdjustments, type PendingAdjustment } from '../domain/correction';
 import { correctionRef } from '../domain/correction-types';
@@ -215,8 +215,8 @@ export function createSettlementAggregateActivities(deps: ActivityDeps) {
           aggregatedAt: isoSeconds(stored.aggregated_at) as string,
           executionDate: stored.execution_date,
           confirmDueDate: stored.confirm_due_date,
-          // The bank has until the end of the due date (Almaty) to confirm.
-          confirmDeadlineAt: almatyToUtc(addDays(stored.confirm_due_date, 1), '00:00').toISOString(),
+          // Provisional: counted from the business date until the list is delivered (storeSettlementFiles).
+          confirmDeadlineAt: confirmDeadlineAtOf(stored.confirm_due_date),
           msgId: stored.msg_id,
         };
       }),

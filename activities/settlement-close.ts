@@ -17,6 +17,18 @@ export const EXCLUDE_REFS_MAX = 1_000;
 /** Rejected register rows listed with a discrepancy; the rest are in register_rows. */
 export const REJECTED_ROWS_LISTED_MAX = 50;
 
+interface RegisterReconRow {
+  id: string;
+  declared_count: number;
+  declared_total: string;
+  status: string;
+  /** The register's business date is the day being settled; false: a late register of an earlier day. */
+  own_day: boolean;
+  /** Accepted rows whose payment is still accepted, and their sum. */
+  live_count: number;
+  live_total: string;
+}
+
 export function createSettlementCloseActivities(deps: ActivityDeps) {
   const { db } = deps;
 
@@ -45,24 +57,54 @@ export function createSettlementCloseActivities(deps: ActivityDeps) {
   }
 
   /**
-   * Compares what the bank declared in its register(s) for the day with what the SPC holds as
-   * accepted. No register: nothing to compare, no discrepancy. A mismatch puts the settlement in
-   * 'discrepancy' with the differences listed.
+   * Compares what the bank declared in its registers with what the SPC holds as accepted. No
+   * register: nothing to compare, no discrepancy. A mismatch puts the settlement in 'discrepancy'
+   * with the differences listed.
+   *
+   * Two kinds of register are reconciled here. The day's own registers (business_date = the day)
+   * are compared together with the day's accepted payments, less those produced by late registers
+   * of earlier days. A late register (stored after its own day had closed: the paper piles come
+   * the next morning) is reconciled in the settlement of the first bank-day that was open when it
+   * arrived, on its own, against the payments it produced or linked wherever they landed. In both,
+   * a row counted accepted whose payment was since cancelled or excluded counts for nothing and is
+   * listed.
    */
   async function reconcileBankDay(input: BankDayRef): Promise<ReconcileResult> {
-    const registers = await db('registers')
-      .where({ bank_code: input.bankCode, business_date: input.businessDate })
-      .orderBy('id')
-      .select('id', 'declared_count', 'declared_total', 'status');
+    const { rows: registers } = await db.raw<{ rows: RegisterReconRow[] }>(
+      `WITH regs AS (
+         SELECT r.id, r.declared_count, r.declared_total, r.status, r.business_date = ?::date AS own_day
+           FROM registers r
+          WHERE r.bank_code = ?
+            AND (r.business_date = ?::date
+                 OR (r.business_date < ?::date
+                     AND EXISTS (SELECT 1 FROM bank_days own WHERE own.bank_code = r.bank_code AND own.business_date = r.business_date AND own.closed_at < r.created_at)
+                     AND ?::date = (SELECT min(d.business_date) FROM bank_days d
+                                     WHERE d.bank_code = r.bank_code AND d.business_date > r.business_date
+                                       AND (d.closed_at IS NULL OR d.closed_at > r.created_at))))
+       )
+       SELECT regs.id, regs.declared_count, regs.declared_total, regs.status, regs.own_day,
+              count(rr.line_no) FILTER (WHERE p.status = 'accepted')::int AS live_count,
+              COALESCE(sum(p.amount) FILTER (WHERE p.status = 'accepted'), 0) AS live_total
+         FROM regs
+         LEFT JOIN register_rows rr ON rr.register_id = regs.id AND rr.status = 'accepted'
+         LEFT JOIN payments p ON p.bank_code = ? AND p.bank_ref = rr.bank_ref
+        GROUP BY regs.id, regs.declared_count, regs.declared_total, regs.status, regs.own_day
+        ORDER BY regs.id`,
+      [input.businessDate, input.bankCode, input.businessDate, input.businessDate, input.businessDate, input.bankCode],
+    );
     if (registers.length === 0) {
       // Nothing declared, nothing to compare: no pass over the day's payments.
       await db('settlements').where({ id: input.settlementId }).update({ discrepancies: JSON.stringify([]) });
       return { register: null, discrepancies: [] };
     }
+    const ownDay = registers.filter((r) => r.own_day);
+    const late = registers.filter((r) => !r.own_day);
+    // Payments that late registers of earlier days produced are theirs to account for, not the day's.
     const posted = await db.raw<{ rows: Array<{ n: number; total: string }> }>(
-      `SELECT count(*)::int AS n, COALESCE(sum(amount), 0) AS total FROM payments
-        WHERE bank_code = ? AND business_date = ? AND status = 'accepted'`,
-      [input.bankCode, input.businessDate],
+      `SELECT count(*)::int AS n, COALESCE(sum(p.amount), 0) AS total FROM payments p
+        WHERE p.bank_code = ? AND p.business_date = ? AND p.status = 'accepted'
+          AND (p.register_id IS NULL OR NOT (p.register_id = ANY(?::text[])))`,
+      [input.bankCode, input.businessDate, late.map((r) => r.id)],
     );
     const accepted = { count: posted.rows[0]?.n ?? 0, total: formatAmount(fromDb(posted.rows[0]?.total)) };
 
@@ -70,18 +112,32 @@ export function createSettlementCloseActivities(deps: ActivityDeps) {
     const declaredTotal = registers.reduce((t, r) => t.plus(fromDb(r.declared_total)), fromDb('0'));
     const register = { registerIds: registers.map((r) => String(r.id)), declaredCount, declaredTotal: formatAmount(declaredTotal) };
     const discrepancies: Discrepancy[] = [];
-    if (declaredCount !== accepted.count) {
-      discrepancies.push({ kind: 'payment_count', declared: String(declaredCount), posted: String(accepted.count), difference: String(accepted.count - declaredCount) });
+    if (ownDay.length > 0) {
+      const dayCount = ownDay.reduce((n, r) => n + Number(r.declared_count), 0);
+      const dayTotal = ownDay.reduce((t, r) => t.plus(fromDb(r.declared_total)), fromDb('0'));
+      if (dayCount !== accepted.count) {
+        discrepancies.push({ kind: 'payment_count', declared: String(dayCount), posted: String(accepted.count), difference: String(accepted.count - dayCount) });
+      }
+      const postedTotal = fromDb(accepted.total);
+      if (!dayTotal.eq(postedTotal)) {
+        discrepancies.push({ kind: 'payment_total', declared: formatAmount(dayTotal), posted: accepted.total, difference: formatAmount(postedTotal.minus(dayTotal)) });
+      }
     }
-    const postedTotal = fromDb(accepted.total);
-    if (!declaredTotal.eq(postedTotal)) {
-      discrepancies.push({ kind: 'payment_total', declared: register.declaredTotal, posted: accepted.total, difference: formatAmount(postedTotal.minus(declaredTotal)) });
+    for (const r of late) {
+      const liveTotal = fromDb(r.live_total);
+      if (Number(r.declared_count) !== r.live_count) {
+        discrepancies.push({ kind: 'register_count', registerId: r.id, declared: String(r.declared_count), posted: String(r.live_count), difference: String(r.live_count - Number(r.declared_count)) });
+      }
+      if (!fromDb(r.declared_total).eq(liveTotal)) {
+        discrepancies.push({ kind: 'register_total', registerId: r.id, declared: formatAmount(fromDb(r.declared_total)), posted: formatAmount(liveTotal), difference: formatAmount(liveTotal.minus(fromDb(r.declared_total))) });
+      }
     }
     for (const r of registers.filter((x) => x.status !== 'done')) {
       discrepancies.push({ kind: 'register_processing', registerId: String(r.id), message: `register ${r.id} is still being processed: some of its rows are not posted yet` });
     }
     if (discrepancies.length > 0) {
-      // The rows the SPC refused are the usual explanation of a mismatch: list them for the operator.
+      // The rows the SPC refused, and rows whose payment is gone, are the usual explanation of a
+      // mismatch: list them for the operator.
       const rejected = await db('register_rows')
         .whereIn('register_id', register.registerIds)
         .andWhere({ status: 'rejected' })
@@ -91,6 +147,19 @@ export function createSettlementCloseActivities(deps: ActivityDeps) {
       for (const row of rejected) {
         discrepancies.push({ kind: 'register_row_rejected', registerId: String(row.register_id), bankRef: row.bank_ref, code: row.code ?? undefined, message: row.message ?? undefined });
       }
+    }
+    const withdrawn = await db.raw<{ rows: Array<{ register_id: string; bank_ref: string; status: string | null }> }>(
+      `SELECT rr.register_id, rr.bank_ref, p.status FROM register_rows rr
+         LEFT JOIN payments p ON p.bank_code = ? AND p.bank_ref = rr.bank_ref
+        WHERE rr.register_id = ANY(?::text[]) AND rr.status = 'accepted' AND p.status IS DISTINCT FROM 'accepted'
+        ORDER BY rr.register_id, rr.line_no LIMIT ?`,
+      [input.bankCode, register.registerIds, REJECTED_ROWS_LISTED_MAX],
+    );
+    for (const row of withdrawn.rows) {
+      discrepancies.push({
+        kind: 'register_row_withdrawn', registerId: row.register_id, bankRef: row.bank_ref, code: row.status ?? 'missing',
+        message: `row ${row.bank_ref} was accepted but its payment is ${row.status ?? 'missing'} now: it does not count as accepted`,
+      });
     }
     await db('settlements')
       .where({ id: input.settlementId })

@@ -6,11 +6,15 @@ import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { ActivityDeps } from './deps';
 import { buildPain001 } from '../domain/pain001';
-import type { PaymentListInput } from '../domain/payment-list';
+import { PaymentListInvariantError, type PaymentListInput } from '../domain/payment-list';
+import { ApplicationFailure } from '@temporalio/common';
 import { buildSettlementCsv } from '../domain/settlement-csv';
 import { formatAmount, fromDb } from '../domain/money';
-import { isoSeconds, withHeartbeat, type SettlementConfig } from './settlement-support';
+import { confirmDeadlineAtOf, confirmDueDateFor, isoSeconds, withHeartbeat, type SettlementConfig } from './settlement-support';
 import type { FilesResult, SettlementFileFormat, SettlementFileInfo } from './settlement-types';
+
+/** Failure type of a settlement whose payment list cannot be built from the master data (non-retryable). */
+export const PAYMENT_LIST_INVALID = 'PAYMENT_LIST_INVALID';
 
 export const SETTLEMENT_FILE_FORMATS: readonly SettlementFileFormat[] = ['pain001', 'csv'];
 
@@ -90,7 +94,16 @@ export function createSettlementFileActivities(deps: ActivityDeps, config: Settl
     return withHeartbeat(`files of ${input.settlementId}`, async () => {
       const payload = await paymentListInputFor(db, input.settlementId, config);
       if (!payload) throw new Error(`invariant: settlement ${input.settlementId} has no lines, so it has no list to store`);
-      const rendered = renderSettlementFiles(payload);
+      let rendered: RenderedFile[];
+      try {
+        rendered = renderSettlementFiles(payload);
+      } catch (err) {
+        // Retrying cannot fix master data (a provider's IBAN or BIN): an operator must. Record why
+        // on the settlement (shown on /ops) and fail for good, instead of retrying silently forever.
+        if (!(err instanceof PaymentListInvariantError)) throw err;
+        await db('settlements').where({ id: input.settlementId }).update({ alert: `payment list cannot be built: ${err.message}` });
+        throw ApplicationFailure.create({ type: PAYMENT_LIST_INVALID, message: `${err.message}: fix the master data, then settle the day again`, nonRetryable: true });
+      }
       return db.transaction(async (trx) => {
         for (const f of rendered) {
           await trx.raw('INSERT INTO settlement_files (settlement_id, format, content, sha256) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING', [
@@ -107,19 +120,29 @@ export function createSettlementFileActivities(deps: ActivityDeps, config: Settl
             console.warn(`settlement ${input.settlementId}: regenerated ${f.format} differs from the stored one (sha256 ${s.sha256}); keeping the stored file`);
           }
         }
-        const updated = await trx.raw<{ rows: Array<{ delivered_at: Date }> }>(
-          `UPDATE settlements SET delivered_at = COALESCE(delivered_at, date_trunc('second', now())),
+        const updated = await trx.raw<{ rows: Array<{ delivered_at: Date; bank_code: string }> }>(
+          `UPDATE settlements SET delivered_at = COALESCE(delivered_at, date_trunc('second', now())), alert = NULL,
                   status = CASE WHEN status = 'aggregated' THEN 'delivered' ELSE status END
-            WHERE id = ? RETURNING delivered_at`,
+            WHERE id = ? RETURNING delivered_at, bank_code`,
           [input.settlementId],
         );
+        const delivered = updated.rows[0];
+        if (!delivered) throw new Error(`invariant: settlement ${input.settlementId} has no row`);
+        // The confirmation is due counted from delivery, not from the business date: the same
+        // delivered_at gives the same date on every retry.
+        const bank = await deps.reference.bank(delivered.bank_code);
+        if (!bank) throw new Error(`bank ${delivered.bank_code} vanished from the reference data`);
+        const confirmDueDate = confirmDueDateFor(delivered.delivered_at, bank.confirm_business_days, await deps.reference.calendar());
+        await trx('settlements').where({ id: input.settlementId }).update({ confirm_due_date: confirmDueDate });
         return {
           files: SETTLEMENT_FILE_FORMATS.map((format) => {
             const s = stored.find((x) => x.format === format);
             if (!s) throw new Error(`invariant: ${format} file of ${input.settlementId} was not stored`);
             return { format, sha256: s.sha256, bytes: Number(s.bytes) };
           }),
-          deliveredAt: isoSeconds(updated.rows[0]?.delivered_at) as string,
+          deliveredAt: isoSeconds(delivered.delivered_at) as string,
+          confirmDueDate,
+          confirmDeadlineAt: confirmDeadlineAtOf(confirmDueDate),
         };
       });
     });

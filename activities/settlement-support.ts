@@ -3,6 +3,7 @@
 // business outcome (anything thrown is an infrastructure fault and is retried).
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { addBusinessDays, addDays, almatyToUtc, toAlmaty, type CalendarOverrides } from '../domain/calendar';
 import { isValidBin } from '../domain/identifiers';
 import type { SettlementErrorCode, SettlementRefusal } from './settlement-types';
 
@@ -55,6 +56,20 @@ export async function withHeartbeat<T>(what: string, work: () => Promise<T>): Pr
   }
 }
 
+/**
+ * The bank confirms its transfers within `confirmBusinessDays` business days of receiving the list
+ * (the Kazakh 3-day rule is about the money's journey, which starts at delivery): a list delivered
+ * late is not overdue on arrival. The due date counts from the Almaty date of delivery.
+ */
+export function confirmDueDateFor(deliveredAt: Date, confirmBusinessDays: number, cal: CalendarOverrides): string {
+  return addBusinessDays(toAlmaty(deliveredAt).date, confirmBusinessDays, cal);
+}
+
+/** The bank has until the end of the due date (Almaty) to confirm. */
+export function confirmDeadlineAtOf(confirmDueDate: string): string {
+  return almatyToUtc(addDays(confirmDueDate, 1), '00:00').toISOString();
+}
+
 export function refusal(code: SettlementErrorCode, message: string): SettlementRefusal {
   return { ok: false, code, message };
 }
@@ -64,9 +79,8 @@ export function invariantFailure(settlementId: string, message: string): Applica
   return ApplicationFailure.create({ type: 'SETTLEMENT_INVARIANT', message: `settlement ${settlementId}: invariant broken: ${message}`, nonRetryable: true });
 }
 
-export function settlementIdOf(bankCode: string, businessDate: string): string {
-  return `${bankCode}:${businessDate}`;
-}
+// The settlement id is a business id: built in domain/identifiers.ts only.
+export { settlementIdOf } from '../domain/identifiers';
 
 /** 2026-11-27 -> 20261127. */
 export function compactDate(date: string): string {

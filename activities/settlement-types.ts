@@ -13,7 +13,13 @@ export interface WrittenBy {
 
 /** One difference between what the bank declared in its register(s) and what the SPC posted. */
 export interface Discrepancy {
-  kind: 'payment_count' | 'payment_total' | 'register_processing' | 'register_row_rejected';
+  /**
+   * payment_count/payment_total: the day's registers against the day's accepted payments.
+   * register_count/register_total: a register that arrived after its own day closed, against the
+   * payments it produced or linked, wherever they landed. register_row_withdrawn: a row counted
+   * accepted whose payment is no longer accepted (cancelled, excluded).
+   */
+  kind: 'payment_count' | 'payment_total' | 'register_count' | 'register_total' | 'register_processing' | 'register_row_rejected' | 'register_row_withdrawn';
   registerId?: string;
   /** What the bank declared (count or amount, as a string). */
   declared?: string;
@@ -210,6 +216,9 @@ export interface AggregateResult {
 export interface FilesResult {
   files: SettlementFileInfo[];
   deliveredAt: string;
+  /** Counted from delivery (confirmDueDateFor); absent in results recorded before that rule. */
+  confirmDueDate?: string;
+  confirmDeadlineAt?: string;
 }
 
 export type ConfirmLinesResult = { ok: true; lines: SettlementLineState[] } | SettlementRefusal;

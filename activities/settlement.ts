@@ -10,6 +10,17 @@ import { createSettlementFileActivities } from './settlement-files';
 import { settlementConfigFromEnv, type SettlementConfig } from './settlement-support';
 import { createSettlementWebhookActivities } from './settlement-webhook';
 import type { TriggerInfo } from './settlement-types';
+import { addDays } from '../domain/calendar';
+import { findUnsettledBankDays } from '../db/queries/unsettled';
+
+/**
+ * How far back the daily trigger looks for bank-days left unsettled (a holiday declared after
+ * payments were posted, a schedule paused, an outage longer than the schedule's catch-up window),
+ * and how many it settles per run. Older days, or more, stay on /ops and fail the ledger audit
+ * until an operator settles them: a month of silence is not something to fix unattended.
+ */
+export const SWEEP_LOOKBACK_DAYS = 31;
+export const SWEEP_DAYS_PER_RUN_MAX = 10;
 
 export function createSettlementActivities(deps: ActivityDeps, config: SettlementConfig = settlementConfigFromEnv()) {
   /** What the schedule's trigger needs to decide: the business date at `at`, whether it is one, and the bank's cut-off then. */
@@ -27,6 +38,14 @@ export function createSettlementActivities(deps: ActivityDeps, config: Settlemen
     };
   }
 
+  /** Bank-days of the bank before `before` with accepted payments and no settlement, oldest first, bounded. */
+  async function unsettledBankDaysOf(input: { bankCode: string; before: string }): Promise<{ dates: string[] }> {
+    const days = await findUnsettledBankDays(deps.db, input.before, {
+      bankCode: input.bankCode, since: addDays(input.before, -SWEEP_LOOKBACK_DAYS), limit: SWEEP_DAYS_PER_RUN_MAX,
+    });
+    return { dates: days.map((d) => d.businessDate) };
+  }
+
   return {
     ...createSettlementCloseActivities(deps),
     ...createSettlementAggregateActivities(deps),
@@ -34,6 +53,7 @@ export function createSettlementActivities(deps: ActivityDeps, config: Settlemen
     ...createSettlementWebhookActivities(deps),
     ...createSettlementConfirmActivities(deps),
     settlementTriggerInfo,
+    unsettledBankDaysOf,
   };
 }
 

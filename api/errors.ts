@@ -1,7 +1,9 @@
 // Every error the bank API answers has one shape, {code, message, details?}, and a 4xx status that
 // says whose move it is. Nothing a client sends may produce a 5xx: fastify's own errors (bad JSON,
-// schema violations, oversize bodies, wrong content types) are translated here, and a 5xx is left
-// for faults of the SPC itself (503 when Postgres or Temporal is down, 500 for a bug).
+// schema violations, oversize bodies, wrong content types, broken URLs) are translated here, each to
+// a documented code below. A fault of a dependency (Postgres or Temporal unreachable, a workflow
+// task failing while an update-with-start waits) answers 503 with Retry-After: the same request
+// may be repeated safely. Only a bug of the SPC itself answers 500.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorName } from '../client/errors';
 import { REJECTION_CODES, type RejectionCode } from '../domain/payment-types';
@@ -10,6 +12,8 @@ import { REJECTION_CODES, type RejectionCode } from '../domain/payment-types';
 export const API_ERROR_CODES = {
   UNAUTHORIZED: 'missing, unknown or revoked API key',
   NOT_FOUND: 'no such route or resource',
+  BAD_REQUEST: 'the HTTP request itself is malformed (URL encoding, headers, method)',
+  METHOD_NOT_ALLOWED: 'the route exists but not with this method',
   INVALID_JSON: 'the request body is not valid JSON',
   VALIDATION_FAILED: 'the request does not match the schema of the endpoint',
   PAYLOAD_TOO_LARGE: 'the request body is larger than the endpoint accepts',
@@ -19,9 +23,13 @@ export const API_ERROR_CODES = {
   SETTLEMENT_NOT_FOUND: 'no settlement with this id for this bank',
   LIST_NOT_READY: 'the settlement has no payment list yet',
   TIMEOUT: 'the SPC did not answer in time; repeat the same request',
-  UNAVAILABLE: 'a service the SPC depends on is unreachable; retry later',
+  UNAVAILABLE: 'a service the SPC depends on is unreachable; retry the same request after Retry-After seconds',
   INTERNAL: 'an internal error of the SPC',
 } as const;
+import { ECHOED_VALUE_CHARS_MAX, truncateForMessage } from '../domain/echo';
+
+export { truncateForMessage, ECHOED_VALUE_CHARS_MAX };
+
 export type ApiErrorCode = keyof typeof API_ERROR_CODES | RejectionCode | string;
 
 export interface ErrorBody {
@@ -105,19 +113,96 @@ function validationMessage(context: string | undefined, err: AjvError): string {
   }
 }
 
-/** Temporal or Postgres unreachable: the request may succeed later, so 503 and not 500. */
-function isUnavailable(err: unknown): boolean {
-  const name = errorName(err);
-  if (name === 'ServiceError' || name === 'ConnectionError' || name === 'TransportError' || name === 'EngineUnavailableError') return true;
-  const code = (err as { code?: unknown })?.code;
-  // gRPC UNAVAILABLE (14) / DEADLINE_EXCEEDED (4); Postgres connection failures.
-  if (code === 14 || code === 4 || code === 'ECONNREFUSED' || code === '57P01' || code === '57P03') return true;
-  const message = String((err as Error)?.message ?? '');
-  return /Knex: Timeout acquiring a connection|ECONNREFUSED|Connection terminated/.test(message);
+/** Seconds a client should wait before repeating a request that met a fault (the Retry-After header). */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** Temporal client errors that mean "the engine could not do it now", not "this request is wrong". */
+const UNAVAILABLE_ERROR_NAMES = new Set(['ServiceError', 'ConnectionError', 'TransportError', 'WorkflowUpdateRPCTimeoutOrCancelledError', 'EngineUnavailableError']);
+/**
+ * gRPC statuses of a fault: CANCELLED 1, DEADLINE_EXCEEDED 4, RESOURCE_EXHAUSTED 8, ABORTED 10 (the
+ * server's answer to an update-with-start whose workflow task failed), UNAVAILABLE 14.
+ */
+const UNAVAILABLE_GRPC_CODES = new Set([1, 4, 8, 10, 14]);
+/** Node socket errors and Postgres classes 08 (connection), 53 (resources), 57P (shutdown). */
+const UNAVAILABLE_SYSTEM_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+const UNAVAILABLE_PG_CODE_RE = /^(08|53|57P)/;
+const UNAVAILABLE_MESSAGE_RE =
+  /Knex: Timeout acquiring a connection|ECONNREFUSED|Connection terminated|Update-with-Start could not be executed|Workflow Task in failed state|connect ETIMEDOUT|Client network socket disconnected/i;
+/** How deep the cause chain is searched: the SDK wraps a gRPC error once or twice. */
+const CAUSE_DEPTH_MAX = 5;
+
+/** Temporal or Postgres unreachable or failing for now: the request may succeed later, so 503 and not 500. */
+export function isUnavailable(err: unknown): boolean {
+  let cur: unknown = err;
+  for (let depth = 0; depth < CAUSE_DEPTH_MAX && typeof cur === 'object' && cur !== null; depth++) {
+    if (UNAVAILABLE_ERROR_NAMES.has(errorName(cur) ?? '')) return true;
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'number' && UNAVAILABLE_GRPC_CODES.has(code)) return true;
+    if (typeof code === 'string' && (UNAVAILABLE_SYSTEM_CODES.has(code) || UNAVAILABLE_PG_CODE_RE.test(code))) return true;
+    if (UNAVAILABLE_MESSAGE_RE.test(String((cur as Error).message ?? ''))) return true;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * Fastify's own client errors, each with the documented code it answers and a message of ours
+ * (fastify's messages name its internals). Any other 4xx fastify raises maps by status below.
+ */
+const FASTIFY_ERRORS: Record<string, { status: number; code: keyof typeof API_ERROR_CODES; message: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'INVALID_JSON', message: 'the request body is not valid JSON: check quotes, commas and brackets' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'INVALID_JSON', message: 'the request body is empty but its content type is application/json: send a JSON object or no content type' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'BAD_REQUEST', message: 'the Content-Length header does not match the body' },
+  FST_ERR_CTP_EMPTY_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'the Content-Type header is empty: send application/json (registers: text/csv)' },
+  FST_ERR_CTP_INVALID_TYPE: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'the Content-Type header is not a media type: send application/json (registers: text/csv)' },
+  FST_ERR_BAD_URL: { status: 400, code: 'BAD_REQUEST', message: 'the URL is not validly percent-encoded: encode reserved characters as %XX' },
+  FST_ERR_ASYNC_CONSTRAINT: { status: 400, code: 'BAD_REQUEST', message: 'the request does not meet the route\'s constraints' },
+  FST_ERR_INVALID_URL: { status: 400, code: 'BAD_REQUEST', message: 'the URL is not valid' },
+};
+
+function codeForStatus(status: number): keyof typeof API_ERROR_CODES {
+  switch (status) {
+    case 401:
+      return 'UNAUTHORIZED';
+    case 404:
+      return 'NOT_FOUND';
+    case 405:
+      return 'METHOD_NOT_ALLOWED';
+    case 413:
+      return 'PAYLOAD_TOO_LARGE';
+    case 415:
+      return 'UNSUPPORTED_MEDIA_TYPE';
+    default:
+      return 'BAD_REQUEST';
+  }
+}
+
+/** The path of a request for a message: without the query, and cut (a URL may be very long). */
+function pathForMessage(url: string): string {
+  const pathOnly = url.split('?')[0] ?? '';
+  return pathOnly.length > ECHOED_VALUE_CHARS_MAX ? `${pathOnly.slice(0, ECHOED_VALUE_CHARS_MAX)}…` : pathOnly;
 }
 
 function sendError(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {
+  if (status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
   return reply.code(status).type('application/json; charset=utf-8').send(body);
+}
+
+/** Errors fastify raises before routing (a broken URL): the same shape as every other answer. */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const known = FASTIFY_ERRORS[error.code];
+  if (known) {
+    sendError(reply, known.status, { code: known.code, message: known.message });
+    return;
+  }
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  sendError(reply, status, { code: codeForStatus(status), message: `the request to ${pathForMessage(request.url)} is malformed` });
+}
+
+/** A request the HTTP parser cannot read at all (broken headers): answered on the raw socket, in the same shape. */
+export function clientErrorBody(): string {
+  const body: ErrorBody = { code: 'BAD_REQUEST', message: 'the HTTP request could not be parsed: check the request line and headers' };
+  return JSON.stringify(body);
 }
 
 /** Translates every error into {code, message, details?}; installed once on the root instance. */
@@ -134,25 +219,22 @@ export function installErrorHandlers(app: FastifyInstance): void {
       });
     }
     switch (fe.code) {
-      case 'FST_ERR_CTP_INVALID_JSON_BODY':
-        return sendError(reply, 400, { code: 'INVALID_JSON', message: 'the request body is not valid JSON: check quotes, commas and brackets' });
-      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-        return sendError(reply, 400, { code: 'INVALID_JSON', message: 'the request body is empty but its content type is application/json: send a JSON object or no content type' });
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
         return sendError(reply, 413, { code: 'PAYLOAD_TOO_LARGE', message: `the request body is larger than this endpoint accepts (${String(request.routeOptions.bodyLimit ?? '')} bytes)` });
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
         return sendError(reply, 415, {
           code: 'UNSUPPORTED_MEDIA_TYPE',
-          message: `content type ${JSON.stringify(request.headers['content-type'] ?? '')} is not accepted here: send ${request.url.startsWith('/v1/registers') ? 'text/csv' : 'application/json'}`,
+          message: `content type ${truncateForMessage(request.headers['content-type'] ?? '')} is not accepted here: send ${request.url.startsWith('/v1/registers') ? 'text/csv' : 'application/json'}`,
         });
-      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-        return sendError(reply, 400, { code: 'VALIDATION_FAILED', message: 'the Content-Length header does not match the body' });
       default:
         break;
     }
-    // Other client errors that fastify raised itself (bad URL encoding, a body on GET, ...).
+    const known = FASTIFY_ERRORS[fe.code];
+    if (known) return sendError(reply, known.status, { code: known.code, message: known.message });
+    // Other client errors that fastify raised itself: a documented code by status, and our message.
     if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-      return sendError(reply, fe.statusCode, { code: fe.statusCode === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED', message: fe.message });
+      request.log.info({ err: error }, 'fastify client error');
+      return sendError(reply, fe.statusCode, { code: codeForStatus(fe.statusCode), message: `the request to ${pathForMessage(request.url)} was refused (${API_ERROR_CODES[codeForStatus(fe.statusCode)]})` });
     }
     if (isUnavailable(error)) {
       request.log.warn({ err: error }, 'dependency unavailable');
@@ -163,6 +245,6 @@ export function installErrorHandlers(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, 404, { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}: see /docs for the API` }),
+    sendError(reply, 404, { code: 'NOT_FOUND', message: `no route ${request.method} ${pathForMessage(request.url)}: see /docs for the API` }),
   );
 }

@@ -2,6 +2,8 @@
 // an amount sent as a JSON number is refused, not rounded into a string) and they are the OpenAPI
 // document at /openapi.json. Limits are written out so that no field is unbounded.
 import { BANK_REF_RE, PAYMENT_LINES_MAX, PAYMENT_READINGS_MAX, SERVICE_CODE_RE } from '../domain/payment-types';
+import { isRealDate } from '../domain/instant';
+import { ApiError } from './errors';
 
 export const AMOUNT_STRING_CHARS_MAX = 32;
 export const ACCOUNT_CHARS_MAX = 32;
@@ -116,6 +118,21 @@ export const paginationQuery = {
   after: { type: 'string', pattern: '^[0-9]{1,9}$', description: 'Return rows after this line number (for the next page: `page.nextAfter`).' },
   limit: { type: 'string', pattern: '^[0-9]{1,4}$', description: 'Rows per page, 1-1000 (default 100).' },
 } as const;
+
+/** A `date` query parameter: the schema checks the shape, businessDateOfQuery that the day exists. */
+export const businessDateQuery = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'Business date YYYY-MM-DD (a real calendar date)' } as const;
+
+/**
+ * The `date` query parameter as a real calendar date, or undefined when absent. The pattern alone
+ * lets 2026-13-45 through, and Postgres would answer it with an error (a 500): refuse it here, 400.
+ */
+export function businessDateOfQuery(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!isRealDate(value)) {
+    throw new ApiError(400, 'VALIDATION_FAILED', `querystring field date must be a real calendar date as YYYY-MM-DD, got ${JSON.stringify(value.slice(0, 10))}`, { field: 'date', in: 'querystring' });
+  }
+  return value;
+}
 
 export const SETTLEMENT_ID_DESCRIPTION =
   'Settlement id `<BANK>:<YYYY-MM-DD>` (the colon may be sent as is or URL-encoded as %3A) or the same with a dash, `<BANK>-<YYYY-MM-DD>`.';

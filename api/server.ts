@@ -6,7 +6,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { ApiKeyAuthenticator, bankAuthHook } from './auth';
 import type { ApiDeps } from './deps';
-import { installErrorHandlers } from './errors';
+import { clientErrorBody, frameworkErrorHandler, installErrorHandlers } from './errors';
 import { sharedSchemas } from './schemas';
 import { healthRoutes } from './routes/health';
 import { cashierRoutes } from './routes/cashier';
@@ -43,6 +43,14 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
     bodyLimit: JSON_BODY_BYTES_MAX,
     requestTimeout: REQUEST_TIMEOUT_MS,
     routerOptions: { maxParamLength: PARAM_CHARS_MAX },
+    // Errors fastify raises before routing (a URL that is not validly percent-encoded) and requests
+    // the HTTP parser cannot read get the API's one error shape, not fastify's own.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler: (_err, socket) => {
+      if (!socket.writable) return;
+      const body = clientErrorBody();
+      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    },
     ajv: {
       // No coercion: "amount": 1000 is refused (money is a string), not turned into "1000".
       // No removal of unknown fields: they are refused by additionalProperties: false.

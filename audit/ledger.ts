@@ -6,6 +6,9 @@
 import type { Knex } from 'knex';
 import { assertBank, assertDate } from './query';
 import { checkPaymentListFiles } from './payment-list-files';
+import { settlementIdOf } from '../domain/identifiers';
+import { toAlmaty } from '../domain/calendar';
+import { findUnsettledBankDays } from '../db/queries/unsettled';
 
 export const LEDGER_CHECKS = {
   allocations_sum: 'every payment\'s allocations sum to its amount',
@@ -16,10 +19,14 @@ export const LEDGER_CHECKS = {
   settlement_lines: 'each settlement line equals what its bank-day\'s ledger owes that provider',
   settlement_bank_day: 'each settlement is the one of its bank-day (id BANK:DATE), closed that bank-day, and no payment was posted to the day after its close',
   transfer_matches_lines: 'a settlement\'s transfer transaction pays each provider its line and debits nothing else',
-  payment_list_files: 'the payment lists (CSV and pain.001 XML) carry exactly the settlement\'s lines and totals, and match their stored SHA-256',
+  settlement_transfer: 'a settled settlement with lines has exactly one transfer transaction, and one that is not settled has none',
+  settlement_files: 'a delivered, overdue or settled settlement with lines has both payment lists (pain.001 and CSV)',
+  payment_list_files: 'the payment lists (CSV and pain.001 XML) carry exactly the settlement\'s lines and totals (group header and PmtInf), pay each provider\'s IBAN of the master data, and match their stored SHA-256',
+  master_data: 'every bank\'s and provider\'s IBAN passes mod-97 and BIN its check digit, and each provider\'s BIC is the one of the bank its IBAN names',
   payment_workflow: 'every payment row names the workflow run that wrote it',
   corrections_postings: 'every applied correction is in the ledger as it says: reposted ones reversed their payment (and posted a replacement), adjusted ones have one correction transaction equal to their adjustments; no correction transaction without its applied correction',
   lists_add_up: 'per bank, the lists over all days equal the net of the days\' payments plus the adjustments netted in, each settlement\'s adjustments total matches them, and all adjustments equal what the correction transactions owe the providers',
+  unsettled_bank_day: 'no accepted payment sits on a bank-day before today that no settlement lists or is listing',
   workflow_exists: '(--temporal) every payment\'s workflow run exists in Temporal',
   workflow_has_record: '(--temporal) every completed payment workflow has its payment row, every failed one its rejection row',
 } as const;
@@ -283,8 +290,8 @@ async function settlementBankDay(db: Knex, scope: LedgerScope): Promise<LedgerBr
   const out: LedgerBreach[] = settlements.map((r) => ({
     check: 'settlement_bank_day' as const,
     subject: `settlement ${r.settlement_id} (${r.status})`,
-    detail: r.settlement_id !== `${r.bank_code}:${r.business_date}`
-      ? `its id should be ${r.bank_code}:${r.business_date}: payments find their settlement by that key`
+    detail: r.settlement_id !== settlementIdOf(String(r.bank_code), String(r.business_date))
+      ? `its id should be ${settlementIdOf(String(r.bank_code), String(r.business_date))}: payments find their settlement by that key`
       : `bank-day ${r.bank_code} ${r.business_date} is not closed although the settlement is ${r.status}`,
     keys: { settlement_id: r.settlement_id },
   }));
@@ -431,6 +438,88 @@ async function listsAddUp(db: Knex, scope: LedgerScope): Promise<LedgerBreach[]>
   }));
 }
 
+async function settlementTransfer(db: Knex, scope: LedgerScope): Promise<LedgerBreach[]> {
+  const s = scopeSql(scope, 'st');
+  // transfer_matches_lines compares a transfer with its lines; this one catches the transfer that is not there at all.
+  const found = await rows(
+    db,
+    `SELECT st.id AS settlement_id, st.status, st.net_total::text,
+            (SELECT count(*)::int FROM settlement_lines l WHERE l.settlement_id = st.id) AS lines,
+            (SELECT count(*)::int FROM ledger_transactions t WHERE t.settlement_id = st.id AND t.kind = 'transfer') AS transfers
+       FROM settlements st
+      WHERE ${s.sql}
+        AND (SELECT count(*) FROM ledger_transactions t WHERE t.settlement_id = st.id AND t.kind = 'transfer')
+            <> CASE WHEN st.status = 'settled' AND EXISTS (SELECT 1 FROM settlement_lines l WHERE l.settlement_id = st.id) THEN 1 ELSE 0 END
+      ORDER BY st.id`,
+    s.bindings,
+  );
+  return found.map((r) => ({
+    check: 'settlement_transfer',
+    subject: `settlement ${r.settlement_id} (${r.status})`,
+    detail: `${r.transfers} transfer transaction(s) for ${r.lines} line(s) of net ${r.net_total}: a settled list is paid by exactly one transfer`,
+    keys: { settlement_id: r.settlement_id },
+  }));
+}
+
+async function settlementFiles(db: Knex, scope: LedgerScope): Promise<LedgerBreach[]> {
+  const s = scopeSql(scope, 'st');
+  const found = await rows(
+    db,
+    `SELECT st.id AS settlement_id, st.status, f.format
+       FROM settlements st
+       CROSS JOIN (VALUES ('pain001'), ('csv')) AS f(format)
+      WHERE ${s.sql} AND st.status IN ('delivered', 'overdue', 'settled')
+        AND EXISTS (SELECT 1 FROM settlement_lines l WHERE l.settlement_id = st.id)
+        AND NOT EXISTS (SELECT 1 FROM settlement_files sf WHERE sf.settlement_id = st.id AND sf.format = f.format)
+      ORDER BY st.id, f.format`,
+    s.bindings,
+  );
+  return found.map((r) => ({
+    check: 'settlement_files',
+    subject: `settlement ${r.settlement_id} (${r.status})`,
+    detail: `has no ${r.format} payment list, although its lines were delivered`,
+    keys: { settlement_id: r.settlement_id, format: r.format },
+  }));
+}
+
+async function masterData(db: Knex, scope: LedgerScope): Promise<LedgerBreach[]> {
+  // The constraints of migration 20261201000001 check new writes; rows from before it are checked here.
+  const bankScope = scope.bank ? 'b.code = ?' : 'true';
+  const found = await rows(
+    db,
+    `SELECT 'bank ' || b.code AS subject, b.code AS key,
+            concat_ws('; ',
+              CASE WHEN NOT spc_kz_iban_valid(b.settlement_iban) THEN 'settlement IBAN ' || b.settlement_iban || ' fails mod-97' END,
+              CASE WHEN NOT spc_bin_valid(b.bin) THEN 'BIN ' || b.bin || ' has a wrong check digit' END) AS detail
+       FROM banks b WHERE ${bankScope} AND (NOT spc_kz_iban_valid(b.settlement_iban) OR NOT spc_bin_valid(b.bin))
+     UNION ALL
+     SELECT 'provider ' || p.id, p.id,
+            concat_ws('; ',
+              CASE WHEN NOT spc_kz_iban_valid(p.iban) THEN 'IBAN ' || p.iban || ' fails mod-97' END,
+              CASE WHEN NOT spc_bin_valid(p.bin) THEN 'BIN ' || p.bin || ' has a wrong check digit' END,
+              CASE WHEN EXISTS (SELECT 1 FROM banks k WHERE k.iban_code = substr(p.iban, 5, 3))
+                    AND NOT EXISTS (SELECT 1 FROM banks k WHERE k.iban_code = substr(p.iban, 5, 3) AND k.bic = p.bic)
+                   THEN 'BIC ' || p.bic || ' is not the BIC of bank code ' || substr(p.iban, 5, 3) || ' of its IBAN' END) AS detail
+       FROM providers p
+      WHERE NOT spc_kz_iban_valid(p.iban) OR NOT spc_bin_valid(p.bin)
+         OR (EXISTS (SELECT 1 FROM banks k WHERE k.iban_code = substr(p.iban, 5, 3))
+             AND NOT EXISTS (SELECT 1 FROM banks k WHERE k.iban_code = substr(p.iban, 5, 3) AND k.bic = p.bic))
+      ORDER BY 1`,
+    scope.bank ? [scope.bank] : [],
+  );
+  return found.map((r) => ({ check: 'master_data', subject: String(r.subject), detail: String(r.detail), keys: { id: r.key } }));
+}
+
+async function unsettledBankDay(db: Knex, scope: LedgerScope, today: string): Promise<LedgerBreach[]> {
+  const days = await findUnsettledBankDays(db, today, { bankCode: scope.bank, businessDate: scope.date, limit: BREACHES_PER_CHECK_MAX });
+  return days.map((d) => ({
+    check: 'unsettled_bank_day',
+    subject: `bank-day ${settlementIdOf(d.bankCode, d.businessDate)}`,
+    detail: `${d.acceptedCount} accepted payment(s), ${d.acceptedTotal} KZT, on a past bank-day that no settlement lists: settle it (spc settle --bank ${d.bankCode} --date ${d.businessDate})`,
+    keys: { bank_code: d.bankCode, business_date: d.businessDate },
+  }));
+}
+
 const SQL_CHECKS: Array<[LedgerCheckName, (db: Knex, scope: LedgerScope) => Promise<LedgerBreach[]>]> = [
   ['allocations_sum', allocationsSum],
   ['transactions_balance', transactionsBalance],
@@ -440,7 +529,10 @@ const SQL_CHECKS: Array<[LedgerCheckName, (db: Knex, scope: LedgerScope) => Prom
   ['settlement_lines', settlementLines],
   ['settlement_bank_day', settlementBankDay],
   ['transfer_matches_lines', transferMatchesLines],
+  ['settlement_transfer', settlementTransfer],
+  ['settlement_files', settlementFiles],
   ['payment_list_files', checkPaymentListFiles],
+  ['master_data', masterData],
   ['payment_workflow', paymentWorkflow],
   ['corrections_postings', correctionsPostings],
   ['lists_add_up', listsAddUp],
@@ -449,6 +541,8 @@ const SQL_CHECKS: Array<[LedgerCheckName, (db: Knex, scope: LedgerScope) => Prom
 export interface LedgerAuditOptions {
   /** Adds the Temporal checks (workflow_exists, workflow_has_record) through this function. */
   temporalChecks?: (db: Knex, scope: LedgerScope) => Promise<LedgerBreach[]>;
+  /** Wall clock for "before today" (unsettled_bank_day); default now. */
+  now?: Date;
 }
 
 /**
@@ -462,6 +556,7 @@ export async function auditLedger(db: Knex, scope: LedgerScope = {}, opts: Ledge
   const byCheck = new Map<LedgerCheckName, LedgerBreach[]>();
   const runAll = async (trx: Knex) => {
     for (const [name, check] of SQL_CHECKS) byCheck.set(name, await check(trx, scope));
+    byCheck.set('unsettled_bank_day', await unsettledBankDay(trx, scope, toAlmaty(opts.now ?? new Date()).date));
   };
   // Inside a caller's transaction (a test that corrupts a row and rolls back) the checks see its snapshot.
   if ((db as Knex.Transaction).isTransaction) await runAll(db);

@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { createHash } from 'node:crypto';
 import { Money, formatAmount, sum } from '../domain/money';
 import { parseSettlementCsv } from '../domain/settlement-csv';
+import { isValidKzIban } from '../domain/identifiers';
 import type { LedgerBreach, LedgerScope } from './ledger';
 
 interface LineRow {
@@ -15,6 +16,8 @@ interface LineRow {
   amount: string;
   payment_count: number;
   end_to_end_id: string;
+  /** The provider's IBAN in the master data now. */
+  provider_iban: string;
 }
 
 interface ListedLine {
@@ -22,11 +25,15 @@ interface ListedLine {
   amount: string;
   providerId?: string;
   paymentCount?: number;
+  /** The creditor's IBAN (pain.001 CdtrAcct). */
+  iban?: string;
 }
 
 export interface Pain001Totals {
   nbOfTxs: number;
   ctrlSum: string;
+  /** Each PmtInf's own NbOfTxs and CtrlSum, which banks check as well as the group header's. */
+  paymentInfos: Array<{ nbOfTxs: number | null; ctrlSum: string | null }>;
   transfers: ListedLine[];
 }
 
@@ -41,9 +48,16 @@ export function readPain001Totals(xml: string): Pain001Totals {
     const amount = /<InstdAmt Ccy="KZT">([^<]*)<\/InstdAmt>/.exec(block)?.[1];
     const endToEndId = tagValue(block, 'EndToEndId');
     if (!amount || !endToEndId) throw new Error('a CdtTrfTxInf without EndToEndId or KZT InstdAmt');
-    return { endToEndId, amount };
+    const iban = /<CdtrAcct>[\s\S]*?<IBAN>([^<]*)<\/IBAN>/.exec(block)?.[1];
+    return { endToEndId, amount, ...(iban === undefined ? {} : { iban }) };
   });
-  return { nbOfTxs: Number(tagValue(header, 'NbOfTxs')), ctrlSum: tagValue(header, 'CtrlSum') ?? '', transfers };
+  const paymentInfos = [...xml.matchAll(/<PmtInf>([\s\S]*?)<\/PmtInf>/g)].map((m) => {
+    // The PmtInf's own totals come before its first CdtTrfTxInf.
+    const head = (m[1] ?? '').split('<CdtTrfTxInf>')[0] ?? '';
+    const nbOfTxs = tagValue(head, 'NbOfTxs');
+    return { nbOfTxs: nbOfTxs === undefined ? null : Number(nbOfTxs), ctrlSum: tagValue(head, 'CtrlSum') ?? null };
+  });
+  return { nbOfTxs: Number(tagValue(header, 'NbOfTxs')), ctrlSum: tagValue(header, 'CtrlSum') ?? '', paymentInfos, transfers };
 }
 
 function compareLines(lines: LineRow[], listed: ListedLine[]): string[] {
@@ -59,6 +73,10 @@ function compareLines(lines: LineRow[], listed: ListedLine[]): string[] {
     if (!new Money(l.amount).eq(line.amount)) problems.push(`line ${line.line_no} (${line.end_to_end_id}) has ${l.amount}, the settlement ${line.amount}`);
     if (l.providerId !== undefined && l.providerId !== line.provider_id) problems.push(`line ${line.line_no} pays ${l.providerId}, the settlement ${line.provider_id}`);
     if (l.paymentCount !== undefined && l.paymentCount !== line.payment_count) problems.push(`line ${line.line_no} counts ${l.paymentCount} payments, the settlement ${line.payment_count}`);
+    if (l.iban !== undefined && l.iban !== line.provider_iban) {
+      problems.push(`line ${line.line_no} pays creditor IBAN ${l.iban}, the master data of ${line.provider_id} has ${line.provider_iban}`);
+    }
+    if (l.iban !== undefined && !isValidKzIban(l.iban)) problems.push(`line ${line.line_no} pays creditor IBAN ${l.iban}, whose check digits are wrong`);
   }
   for (const extra of byE2e.keys()) problems.push(`carries ${extra}, which is not a line of the settlement`);
   return problems;
@@ -76,6 +94,11 @@ function checkFile(format: string, text: string, lines: LineRow[]): string[] {
   const problems = compareLines(lines, totals.transfers);
   if (totals.ctrlSum !== linesTotal) problems.push(`CtrlSum ${totals.ctrlSum}, the lines ${linesTotal}`);
   if (totals.nbOfTxs !== lines.length) problems.push(`NbOfTxs ${totals.nbOfTxs}, the settlement has ${lines.length} lines`);
+  if (totals.paymentInfos.length !== 1) problems.push(`${totals.paymentInfos.length} PmtInf blocks, a list has exactly one`);
+  for (const [i, p] of totals.paymentInfos.entries()) {
+    if (p.ctrlSum !== linesTotal) problems.push(`PmtInf ${i + 1} CtrlSum ${p.ctrlSum}, the lines ${linesTotal}`);
+    if (p.nbOfTxs !== lines.length) problems.push(`PmtInf ${i + 1} NbOfTxs ${p.nbOfTxs}, the settlement has ${lines.length} lines`);
+  }
   return problems;
 }
 
@@ -85,10 +108,11 @@ export async function checkPaymentListFiles(db: Knex, scope: LedgerScope): Promi
   if (scope.bank) q.where('s.bank_code', scope.bank);
   const files = (await q.orderBy(['f.settlement_id', 'f.format'])) as Array<{ settlement_id: string; format: string; content: Buffer; sha256: string }>;
   if (files.length === 0) return [];
-  const lineRows = (await db('settlement_lines')
-    .whereIn('settlement_id', [...new Set(files.map((f) => f.settlement_id))])
-    .orderBy(['settlement_id', 'line_no'])
-    .select('settlement_id', 'line_no', 'provider_id', 'amount', 'payment_count', 'end_to_end_id')) as LineRow[];
+  const lineRows = (await db('settlement_lines as l')
+    .join('providers as p', 'p.id', 'l.provider_id')
+    .whereIn('l.settlement_id', [...new Set(files.map((f) => f.settlement_id))])
+    .orderBy(['l.settlement_id', 'l.line_no'])
+    .select('l.settlement_id', 'l.line_no', 'l.provider_id', 'l.amount', 'l.payment_count', 'l.end_to_end_id', 'p.iban as provider_iban')) as LineRow[];
   const linesOf = new Map<string, LineRow[]>();
   for (const l of lineRows) linesOf.set(l.settlement_id, [...(linesOf.get(l.settlement_id) ?? []), l]);
 

@@ -2,6 +2,8 @@
 // `spc workflows list` and `spc audit export` send to the server, and what they print: pasted
 // into the Temporal Web UI's filter box it shows the same workflows.
 // Pure: no I/O.
+import { isBankCode } from '../domain/identifiers';
+import { isRealDate } from '../domain/instant';
 
 /** The SPC's workflow kinds and the workflow type names Temporal records for them. */
 export const WORKFLOW_TYPES = {
@@ -37,19 +39,17 @@ export class InvalidFilterError extends Error {
   }
 }
 
-const BANK_RE = /^[A-Z]{4}$/;
-const DATE_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const STATUS_RE = /^[a-z][a-z_]{0,31}$/;
 /** Workflow ids are business keys (payment:HSBK:ref): quotes and backslashes never occur in them. */
 const WORKFLOW_ID_RE = /^[^'"\\\s]{1,1000}$/;
 
 export function assertDate(value: string, option: string): string {
-  if (!DATE_RE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) throw new InvalidFilterError(`${option} must be a date as YYYY-MM-DD, got ${JSON.stringify(value)}`);
+  if (!isRealDate(value)) throw new InvalidFilterError(`${option} must be a date as YYYY-MM-DD, got ${JSON.stringify(value)}`);
   return value;
 }
 
 export function assertBank(value: string, option = '--bank'): string {
-  if (!BANK_RE.test(value)) throw new InvalidFilterError(`${option} must be a 4-letter bank code such as HSBK, got ${JSON.stringify(value)}`);
+  if (!isBankCode(value)) throw new InvalidFilterError(`${option} must be a 4-letter bank code such as HSBK, got ${JSON.stringify(value)}`);
   return value;
 }
 

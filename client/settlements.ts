@@ -5,6 +5,8 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import { settlementWorkflowId } from '../domain/payment-types';
 import { BANK_CODE, BUSINESS_DATE, SETTLEMENT_STATUS } from '../domain/search-attributes';
 import { toAlmaty } from '../domain/calendar';
+import { isBankCode } from '../domain/identifiers';
+import { isRealDate } from '../domain/instant';
 import type {
   DiscrepancyDecision, SettlementErrorCode, SettlementOptions, SettlementState, TransferConfirmation,
 } from '../activities/settlement-types';
@@ -21,8 +23,6 @@ export interface SettlementClientContext {
   taskQueue: string;
 }
 
-const BANK_CODE_RE = /^[A-Z]{4}$/;
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Thrown when a settlement action is refused; `code` is stable (SettlementErrorCode), the message says what to do. */
 export class SettlementActionError extends Error {
@@ -33,9 +33,8 @@ export class SettlementActionError extends Error {
 }
 
 function checkBankDay(bankCode: string, businessDate: string, today = toAlmaty(new Date()).date): void {
-  if (typeof bankCode !== 'string' || !BANK_CODE_RE.test(bankCode)) throw new SettlementActionError('INVALID_REQUEST', `bank code must be 4 capital letters such as HSBK, got ${JSON.stringify(bankCode)}`);
-  const valid = typeof businessDate === 'string' && DATE_RE.test(businessDate) && new Date(`${businessDate}T00:00:00Z`).toISOString().slice(0, 10) === businessDate;
-  if (!valid) throw new SettlementActionError('INVALID_REQUEST', `business date must be a real date YYYY-MM-DD, got ${JSON.stringify(businessDate)}`);
+  if (!isBankCode(bankCode)) throw new SettlementActionError('INVALID_REQUEST', `bank code must be 4 capital letters such as HSBK, got ${JSON.stringify(bankCode)}`);
+  if (!isRealDate(businessDate)) throw new SettlementActionError('INVALID_REQUEST', `business date must be a real date YYYY-MM-DD, got ${JSON.stringify(businessDate)}`);
   if (businessDate > today) throw new SettlementActionError('INVALID_REQUEST', `business date ${businessDate} has not begun in Almaty (today is ${today}): a day is settled after it ends`);
 }
 

@@ -1,6 +1,8 @@
 // Kazakh banking identifiers: IBAN (ISO 13616, 20 characters for KZ), BIN/IIN (12 digits, mod-11)
 // and BIC (ISO 9362; 8 characters for Kazakh banks).
 
+import { isRealDate } from './instant';
+
 const KZ_IBAN_RE = /^KZ\d{2}\d{3}[0-9A-Z]{13}$/;
 
 /** ISO 7064 mod 97-10 over the rearranged IBAN; a valid IBAN leaves remainder 1. */
@@ -45,4 +47,38 @@ export function isValidBin(bin: string): boolean {
 
 export function isValidKzBic(bic: string): boolean {
   return /^[A-Z]{4}KZ[A-Z0-9]{2}([A-Z0-9]{3})?$/.test(bic);
+}
+
+/** The 3-digit bank code inside a KZ IBAN (characters 5-7), which names the bank holding the account. */
+export function kzIbanBankCode(iban: string): string | null {
+  return KZ_IBAN_RE.test(iban) ? iban.slice(4, 7) : null;
+}
+
+// SPC business identifiers. Each is built and read here only, so the API, the CLI, the workflows
+// and the audit cannot disagree on what "HSBK:2026-11-27" means.
+
+/** An SPC bank code: the 4 capital letters of the bank's BIC (HSBK for HSBKKZKX). */
+export const BANK_CODE_PATTERN = '[A-Z]{4}';
+export const BANK_CODE_RE = new RegExp(`^${BANK_CODE_PATTERN}$`);
+
+export function isBankCode(value: unknown): value is string {
+  return typeof value === 'string' && BANK_CODE_RE.test(value);
+}
+
+/** Settlement id `<BANK>:<YYYY-MM-DD>`: the settlements row's key and the tail of its workflow id. */
+export function settlementIdOf(bankCode: string, businessDate: string): string {
+  return `${bankCode}:${businessDate}`;
+}
+
+/** Settlement ids as clients send them: `<BANK>:<date>` or, for clients that mangle colons, `<BANK>-<date>`. */
+const SETTLEMENT_ID_TEXT_RE = new RegExp(`^(${BANK_CODE_PATTERN})[:-](\\d{4}-\\d{2}-\\d{2})$`);
+
+/** The bank and date of a settlement id, or null when the text is not one (or names no real date). */
+export function parseSettlementId(text: unknown): { bankCode: string; businessDate: string; id: string } | null {
+  if (typeof text !== 'string') return null;
+  const m = SETTLEMENT_ID_TEXT_RE.exec(text);
+  if (!m || !isRealDate(m[2])) return null;
+  const bankCode = m[1] as string;
+  const businessDate = m[2] as string;
+  return { bankCode, businessDate, id: settlementIdOf(bankCode, businessDate) };
 }

@@ -6,6 +6,7 @@
 // Pure: no I/O, no Node built-ins.
 import { Money, ZERO, formatAmount, isWholeTiyn, sum } from './money';
 import { isValidBin, isValidKzBic, isValidKzIban } from './identifiers';
+import { isRealDate } from './instant';
 
 export interface PaymentListParty {
   name: string;
@@ -77,7 +78,6 @@ export const LIST_AMOUNT_RE = /^(0|[1-9]\d{0,15})\.\d{2}$/;
 export const KNP_RE = /^\d{3}$/;
 export const KBE_RE = /^[12]\d$/;
 
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 // xs:dateTime with a mandatory zone: an instant without one is ambiguous between UTC and Almaty.
 const INSTANT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -91,12 +91,6 @@ export class PaymentListInvariantError extends Error {
   ) {
     super(`payment list ${settlementId}: invariant "${invariant}" broken: ${detail}`);
   }
-}
-
-function isRealDate(date: string): boolean {
-  if (!DATE_RE.test(date)) return false;
-  const parsed = new Date(`${date}T00:00:00Z`);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === date;
 }
 
 /** Lines in the order both files list them: by line number. Does not modify the input. */

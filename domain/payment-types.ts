@@ -1,6 +1,7 @@
 // Wire types of the payment lifecycle: what banks send, what the workflow answers. Everything here
 // crosses a boundary (HTTP, Temporal payloads, Postgres), so amounts are decimal strings.
 // This module is imported by workflow code: it must stay pure (no I/O, no Node built-ins).
+import { settlementIdOf } from './identifiers';
 
 export const CHANNELS = ['cash_desk', 'online', 'kiosk', 'register'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -93,6 +94,7 @@ export const REJECTION_CODES = {
   PAYMENT_CANCELLED: 'the payment with this reference was cancelled: a new payment needs a new reference',
   PAYMENT_EXCLUDED: 'the payment with this reference was excluded at reconciliation',
   PAYMENT_CORRECTED: 'the payment with this reference was corrected by the SPC (moved, re-split or refunded)',
+  PAID_AT_TOO_OLD: 'paidAt is further in the past than the SPC accepts: check the clock of the device that took the money',
 } as const;
 export type RejectionCode = keyof typeof REJECTION_CODES;
 
@@ -116,5 +118,5 @@ export function cancellationWorkflowId(bankCode: string, bankRef: string): strin
 }
 
 export function settlementWorkflowId(bankCode: string, businessDate: string): string {
-  return `settlement:${bankCode}:${businessDate}`;
+  return `settlement:${settlementIdOf(bankCode, businessDate)}`;
 }

@@ -13,7 +13,7 @@
 // the business date and starts the settlement as an abandoned child with the business-key id.
 import {
   ApplicationFailure, CancellationScope, ParentClosePolicy, allHandlersFinished, condition, defineQuery, defineUpdate, isCancellation, log,
-  proxyActivities, proxyLocalActivities, setHandler, sleep, startChild, upsertMemo, upsertSearchAttributes, workflowInfo,
+  patched, proxyActivities, proxyLocalActivities, setHandler, sleep, startChild, upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { SettlementActivities } from '../activities/settlement';
@@ -21,7 +21,8 @@ import type {
   AggregateResult, DiscrepancyDecision, SettlementErrorCode, SettlementLineState, SettlementOptions, SettlementState, SettlementStatus,
   SettlementWorkflowInput, TransferConfirmation, WebhookState,
 } from '../activities/settlement-types';
-import { settlementWorkflowId } from '../domain/payment-types';
+import { BANK_REF_RE, settlementWorkflowId } from '../domain/payment-types';
+import { settlementIdOf } from '../domain/identifiers';
 import { BANK_CODE, BUSINESS_DATE, SETTLEMENT_STATUS } from '../domain/search-attributes';
 import { retryPolicy } from './retry';
 
@@ -40,7 +41,8 @@ export const DEFAULT_WEBHOOK_RETRY = { initialIntervalMs: 10_000, maximumInterva
 export const DECISION_REFS_MAX = 1_000;
 export const TRANSFER_REF_RE = /^[A-Za-z0-9._:/-]{1,64}$/;
 const OPERATOR_RE = /^[\p{L}\p{N}._@-]{1,64}$/u;
-const BANK_REF_RE = /^[A-Za-z0-9._\-/]{1,64}$/;
+/** Confirmation due counted from the list's delivery instead of the business date (issue 9). */
+export const PATCH_CONFIRM_DUE_FROM_DELIVERY = 'confirm-due-from-delivery';
 /** A timeline longer than this keeps its first and last entries: the query result stays small. */
 const TIMELINE_ENTRIES_MAX = 100;
 
@@ -63,7 +65,7 @@ function refuse(code: SettlementErrorCode, message: string): ApplicationFailure 
 
 function emptyState(input: SettlementWorkflowInput, workflowId: string, startedAt: string): SettlementState {
   return {
-    settlementId: `${input.bankCode}:${input.businessDate}`,
+    settlementId: settlementIdOf(input.bankCode, input.businessDate),
     workflowId,
     bankCode: input.bankCode,
     businessDate: input.businessDate,
@@ -210,6 +212,11 @@ export async function settlementWorkflow(input: SettlementWorkflowInput): Promis
     const files = await storeSettlementFiles({ settlementId: state.settlementId });
     state.files = files.files;
     state.dates.deliveredAt = files.deliveredAt;
+    // The confirmation is due counted from delivery (histories recorded before keep the old deadline).
+    const dueFromDelivery = patched(PATCH_CONFIRM_DUE_FROM_DELIVERY) && files.confirmDeadlineAt !== undefined && files.confirmDueDate !== undefined;
+    const confirmDueDate = dueFromDelivery ? (files.confirmDueDate as string) : aggregated.confirmDueDate;
+    const confirmDeadlineAt = dueFromDelivery ? (files.confirmDeadlineAt as string) : aggregated.confirmDeadlineAt;
+    Object.assign(state.dates, { confirmDueDate, confirmDeadlineAt });
     setStatus('delivered', files.files.map((f) => `${f.format} ${f.sha256.slice(0, 12)}`).join(', '));
 
     webhookScope = new CancellationScope();
@@ -228,11 +235,11 @@ export async function settlementWorkflow(input: SettlementWorkflowInput): Promis
       );
 
     // 5. Wait for the bank's confirmation; past the deadline the settlement is overdue, and still settles.
-    const deadlineMs = input.options?.confirmDeadlineMs ?? Date.parse(aggregated.confirmDeadlineAt) - Date.now();
+    const deadlineMs = input.options?.confirmDeadlineMs ?? Date.parse(confirmDeadlineAt) - Date.now();
     if (!(await condition(allConfirmed, Math.max(1, deadlineMs)))) {
       const overdue = await markSettlementOverdue({ settlementId: state.settlementId });
       state.dates.overdueAt = overdue.overdueAt;
-      setStatus('overdue', `no full confirmation by ${aggregated.confirmDueDate}`);
+      setStatus('overdue', `no full confirmation by ${confirmDueDate}`);
       await condition(allConfirmed);
     }
   }
@@ -327,9 +334,51 @@ export interface SettlementTriggerResult {
   bankCode: string;
   businessDate: string;
   workflowId?: string;
+  /** Earlier bank-days left unsettled that this run started settlements for. */
+  swept?: string[];
 }
 
-const { settlementTriggerInfo } = proxyActivities<SettlementActivities>({ startToCloseTimeout: '1 minute', retry: retryPolicy });
+/** The trigger also settles earlier bank-days left unsettled (issue 9); histories recorded before do not. */
+export const PATCH_TRIGGER_SWEEPS_UNSETTLED = 'trigger-sweeps-unsettled-days';
+
+const { settlementTriggerInfo, unsettledBankDaysOf } = proxyActivities<SettlementActivities>({ startToCloseTimeout: '1 minute', retry: retryPolicy });
+
+/** Starts the settlement of a bank-day as a child that outlives the trigger; false when it was already started. */
+async function startSettlementChild(bankCode: string, businessDate: string, startedBy: string, options: SettlementTriggerInput['options']): Promise<boolean> {
+  try {
+    await startChild(settlementWorkflow, {
+      workflowId: settlementWorkflowId(bankCode, businessDate),
+      args: [{ bankCode, businessDate, startedBy, options }],
+      // The settlement outlives this trigger by days (it waits for the bank's confirmation).
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      typedSearchAttributes: [
+        { key: BANK_CODE, value: bankCode },
+        { key: BUSINESS_DATE, value: businessDate },
+        { key: SETTLEMENT_STATUS, value: 'closing' },
+      ],
+    });
+    return true;
+  } catch (err) {
+    if ((err as Error)?.name === 'WorkflowExecutionAlreadyStartedError') return false;
+    throw err;
+  }
+}
+
+/**
+ * Money posted but never listed: bank-days before this one with accepted payments and no
+ * settlement are settled now, oldest first, within the bounds of unsettledBankDaysOf.
+ */
+async function sweepUnsettledDays(input: SettlementTriggerInput, businessDate: string): Promise<string[]> {
+  if (!patched(PATCH_TRIGGER_SWEEPS_UNSETTLED)) return [];
+  const { dates } = await unsettledBankDaysOf({ bankCode: input.bankCode, before: businessDate });
+  const swept: string[] = [];
+  for (const date of dates) {
+    if (await startSettlementChild(input.bankCode, date, 'sweep', input.options)) swept.push(date);
+  }
+  if (swept.length > 0) log.warn('settled bank-days left unsettled', { bankCode: input.bankCode, dates: swept });
+  return swept;
+}
 
 /**
  * Started daily by the bank's schedule at its cut-off (Asia/Almaty). Works out the business date
@@ -342,27 +391,14 @@ export async function settlementTriggerWorkflow(input: SettlementTriggerInput): 
   const info = await settlementTriggerInfo({ bankCode: input.bankCode, at: scheduledAt.toISOString() });
   const result = { bankCode: input.bankCode, businessDate: info.businessDate };
   if (!info.bankExists) return { ...result, outcome: 'unknown_bank' };
-  if (!info.isBusinessDay) return { ...result, outcome: 'not_business_day' };
+  // Also on a non-business day: a holiday declared after payments were posted to it is swept here.
+  const swept = await sweepUnsettledDays(input, info.businessDate);
+  const withSwept = swept.length > 0 ? { ...result, swept } : result;
+  if (!info.isBusinessDay) return { ...withSwept, outcome: 'not_business_day' };
   const untilCutoffMs = Date.parse(info.cutoffAt) - Date.now();
   if (untilCutoffMs > 0) await sleep(untilCutoffMs);
 
   const workflowId = settlementWorkflowId(input.bankCode, info.businessDate);
-  try {
-    await startChild(settlementWorkflow, {
-      workflowId,
-      args: [{ bankCode: input.bankCode, businessDate: info.businessDate, startedBy: 'schedule', options: input.options }],
-      // The settlement outlives this trigger by days (it waits for the bank's confirmation).
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-      typedSearchAttributes: [
-        { key: BANK_CODE, value: input.bankCode },
-        { key: BUSINESS_DATE, value: info.businessDate },
-        { key: SETTLEMENT_STATUS, value: 'closing' },
-      ],
-    });
-    return { ...result, outcome: 'started', workflowId };
-  } catch (err) {
-    if ((err as Error)?.name === 'WorkflowExecutionAlreadyStartedError') return { ...result, outcome: 'already_started', workflowId };
-    throw err;
-  }
+  const started = await startSettlementChild(input.bankCode, info.businessDate, 'schedule', input.options);
+  return { ...withSwept, outcome: started ? 'started' : 'already_started', workflowId };
 }

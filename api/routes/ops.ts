@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../../db/connection';
+import { findSettlementAlerts, findUnsettledBankDays, type SettlementAlert, type UnsettledBankDay } from '../../db/queries/unsettled';
 import { addDays, almatyToUtc, toAlmaty } from '../../domain/calendar';
 import type { ApiDeps } from '../deps';
 import { loadBackOffice, type OpsBackOffice } from '../ops-backoffice';
@@ -76,6 +77,11 @@ export interface OpsOverview {
   temporalUi: string | null;
   bankDays: OpsBankDay[];
   overdue: Array<{ settlementId: string; confirmDueDate: string | null; netTotal: string; unconfirmedLines: number; ui: string | null }>;
+  /** What needs an operator now: money posted on past days with no settlement, lists that cannot be built. */
+  alerts: {
+    unsettledDays: Array<UnsettledBankDay & { ui: string | null }>;
+    settlements: Array<SettlementAlert & { ui: string | null }>;
+  };
   rejections: {
     since: string;
     byCode: Array<{ code: string; count: number; today: number }>;
@@ -216,6 +222,8 @@ export async function loadOpsOverview(db: Db, now: Date, links: UiLinks): Promis
       created_at: Date; bank_code: string; bank_ref: string; code: string; message: string; workflow_id: string; run_id: string;
     }>;
 
+  const [unsettledDays, settlementAlerts] = await Promise.all([findUnsettledBankDays(db, today), findSettlementAlerts(db)]);
+
   return {
     generatedAt: now.toISOString(),
     today,
@@ -224,6 +232,10 @@ export async function loadOpsOverview(db: Db, now: Date, links: UiLinks): Promis
     bankDays,
     overdue,
     backOffice: await loadBackOffice(db, now, (id) => links.workflow(id)),
+    alerts: {
+      unsettledDays: unsettledDays.map((d) => ({ ...d, ui: links.list(`BankCode = '${d.bankCode}' AND BusinessDate = '${d.businessDate}'`) })),
+      settlements: settlementAlerts.map((a) => ({ ...a, ui: links.workflow(a.workflowId) })),
+    },
     rejections: {
       since,
       byCode: byCode.rows,
@@ -260,7 +272,14 @@ function cookieOf(request: FastifyRequest, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      // A malformed cookie (bad percent-encoding) is no session, not a server error.
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
   }
   return undefined;
 }

@@ -10,7 +10,7 @@ import { findPayment, latestRejection } from '../../db/queries/payments';
 import { bankOf } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError, rejectionError } from '../errors';
-import { parseIsoInstant } from '../instant';
+import { parseIsoInstant } from '../../domain/instant';
 import { bankRefParam, commonErrors, emptyBodyAsObject, errorResponse, paymentAcceptedResponse, paymentRequestBody, REASON_CHARS_MAX } from '../schemas';
 
 /**
@@ -97,8 +97,9 @@ export const paymentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         summary: 'Submit a payment; repeating the same request returns the first answer',
         description:
           '201: accepted and posted. 422: refused for a business reason (`code`: ACCOUNT_NOT_FOUND, AMOUNT_MISMATCH, INVALID_AMOUNT, ' +
-          'READING_BELOW_PREVIOUS, UNKNOWN_SERVICE, NO_INVOICE, NOTHING_DUE, INVALID_READING, INVALID_REQUEST); a refused reference may be ' +
-          'used again. 409 REFERENCE_CONFLICT: the bankRef was already used for a different payment. 504 TIMEOUT: repeat the same request.',
+          'READING_BELOW_PREVIOUS, UNKNOWN_SERVICE, NO_INVOICE, NOTHING_DUE, INVALID_READING, INVALID_REQUEST, PAID_AT_TOO_OLD); a refused reference may be ' +
+          'used again. 409 REFERENCE_CONFLICT: the bankRef was already used for a different payment. 504 TIMEOUT: repeat the same request. ' +
+          '503 UNAVAILABLE (with Retry-After): the SPC could not process it now; repeat the same request after Retry-After seconds.',
         security: [{ bearerAuth: [] }],
         body: paymentRequestBody,
         response: { 201: paymentAcceptedResponse, 409: errorResponse, 422: errorResponse, 504: errorResponse, ...commonErrors },

@@ -1,22 +1,28 @@
 // Day registers (format: docs/registers.md). POST checks the whole file first: a malformed file is
 // refused with 400 naming its lines and nothing is posted. A well-formed file is stored and its
 // workflow submits every row as a payment; GET shows progress and per-row results, page by page.
-import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { getRegister, listRegisters, submitRegister, REGISTER_PAGE_ROWS_MAX } from '../../client/registers';
 import { addDays, toAlmaty } from '../../domain/calendar';
 import { bankOf } from '../auth';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
-import { parseRegisterCsv } from '../register-csv';
-import { commonErrors, errorResponse, paginationQuery } from '../schemas';
+import { parseIsoInstant } from '../../domain/instant';
+import { BANK_CODE_PATTERN } from '../../domain/identifiers';
+import { PAID_AT_PAST_DAYS_MAX, paidAtProblem } from '../../domain/payment-validation';
+import { parseRegisterCsv, registerContentSha256, REGISTER_ERRORS_LISTED_MAX, type LineError, type RegisterHeader, type RegisterRow } from '../register-csv';
+import { businessDateOfQuery, businessDateQuery, commonErrors, errorResponse, paginationQuery } from '../schemas';
 
 /** Largest register file accepted (a 100,000-row register is about 10 MiB). */
 export const REGISTER_BODY_BYTES_MAX = 20 * 1024 * 1024;
-/** A register older than this is a mistake (or belongs to a closed month): refuse it. */
-export const REGISTER_PAST_DAYS_MAX = 31;
+/**
+ * A register whose business date is older than this is refused: its rows' receipt is the upload,
+ * and the SPC takes no payment dated more than PAID_AT_PAST_DAYS_MAX days before receipt.
+ */
+export const REGISTER_PAST_DAYS_MAX = PAID_AT_PAST_DAYS_MAX;
 
-const REGISTER_ID_RE = /^([A-Z]{4})[:-]([0-9a-f]{16})$/;
+/** Register id `<BANK>:<16 hex>` as clients send it (or with a dash, for clients that mangle colons). */
+const REGISTER_ID_RE = new RegExp(`^(${BANK_CODE_PATTERN})[:-]([0-9a-f]{16})$`);
 
 const summaryProperties = {
   id: { type: 'string', example: 'HSBK:3f1c9a0d5e7b2c41' },
@@ -70,6 +76,26 @@ function decodeUtf8(body: Buffer): string {
   }
 }
 
+/** The paidAt rule of domain/payment-validation.ts applied to the register at its upload: its date and every row's paid_at. */
+function registerAgeErrors(header: RegisterHeader, rows: readonly RegisterRow[], receivedAt: Date): { errors: LineError[]; errorCount: number } {
+  const today = toAlmaty(receivedAt).date;
+  const date = header.businessDate;
+  if (date > today) return { errors: [{ line: 1, message: `business_date ${date} is in the future (today is ${today} in Almaty)` }], errorCount: 1 };
+  if (date < addDays(today, -REGISTER_PAST_DAYS_MAX)) {
+    return { errors: [{ line: 1, message: `business_date ${date} is more than ${REGISTER_PAST_DAYS_MAX} days ago (PAID_AT_TOO_OLD): the SPC takes no payment that old` }], errorCount: 1 };
+  }
+  const errors: LineError[] = [];
+  let errorCount = 0;
+  for (const row of rows) {
+    const paidAt = row.paidAt === undefined ? null : parseIsoInstant(row.paidAt);
+    const problem = paidAt === null ? null : paidAtProblem(paidAt, receivedAt);
+    if (!problem) continue;
+    errorCount++;
+    if (errors.length < REGISTER_ERRORS_LISTED_MAX) errors.push({ line: row.lineNo, message: `paid_at: ${problem.message} (${problem.code})` });
+  }
+  return { errors, errorCount };
+}
+
 function parseRegisterId(id: string, bankCode: string): string {
   const match = REGISTER_ID_RE.exec(id);
   if (!match || match[1] !== bankCode) throw new ApiError(404, 'REGISTER_NOT_FOUND', `no register ${id} of bank ${bankCode}`);
@@ -79,7 +105,7 @@ function parseRegisterId(id: string, bankCode: string): string {
 export const registerRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   // Only CSV here: a JSON body would be read (up to the register limit) just to be refused.
   app.removeContentTypeParser('application/json');
-  // The raw bytes are kept: their SHA-256 is the register's identity.
+  // Read as bytes: decoded strictly as UTF-8 below, then identified by the hash of its content.
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'buffer', bodyLimit: REGISTER_BODY_BYTES_MAX }, (_request, body, done) => done(null, body));
 
   app.post(
@@ -114,13 +140,13 @@ export const registerRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
           { errors: parsed.errors, errorCount: parsed.errorCount },
         );
       }
-      const today = toAlmaty(new Date()).date;
-      const date = parsed.header.businessDate;
-      if (date > today || date < addDays(today, -REGISTER_PAST_DAYS_MAX)) {
-        const message = date > today ? `business_date ${date} is in the future (today is ${today} in Almaty)` : `business_date ${date} is more than ${REGISTER_PAST_DAYS_MAX} days ago`;
-        throw new ApiError(400, 'MALFORMED_REGISTER', `${message}; nothing was posted`, { errors: [{ line: 1, message }], errorCount: 1 });
+      const age = registerAgeErrors(parsed.header, parsed.rows, new Date());
+      if (age.errorCount > 0) {
+        const first = age.errors[0];
+        throw new ApiError(400, 'MALFORMED_REGISTER', `line ${first?.line}: ${first?.message}; nothing was posted`, age);
       }
-      const sha256 = createHash('sha256').update(request.body).digest('hex');
+      // The content's hash, not the bytes': the same register re-sent with a BOM or CRLF is the same register.
+      const sha256 = registerContentSha256(parsed.header, parsed.rows);
       const { register } = await submitRegister(deps, bank.code, sha256, parsed.header, parsed.rows);
       return reply.code(202).header('location', `/v1/registers/${encodeURIComponent(register.id)}`).send(register);
     },
@@ -133,11 +159,11 @@ export const registerRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
         tags: ['registers'],
         summary: 'This bank\'s registers, newest first (optionally of one business date)',
         security: [{ bearerAuth: [] }],
-        querystring: { type: 'object', additionalProperties: false, properties: { date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } } },
+        querystring: { type: 'object', additionalProperties: false, properties: { date: businessDateQuery } },
         response: { 200: { type: 'object', properties: { items: { type: 'array', items: registerSummarySchema } } }, ...commonErrors },
       },
     },
-    async (request) => ({ items: await listRegisters(deps.db, bankOf(request).code, { businessDate: request.query.date }) }),
+    async (request) => ({ items: await listRegisters(deps.db, bankOf(request).code, { businessDate: businessDateOfQuery(request.query.date) }) }),
   );
 
   app.get<{ Params: { id: string }; Querystring: { after?: string; limit?: string; status?: 'pending' | 'accepted' | 'rejected' } }>(

@@ -7,14 +7,14 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { confirmTransfers, type TransferConfirmation } from '../../client/settlements';
 import { formatAmount, fromDb } from '../../domain/money';
+import { parseSettlementId as parseSettlementIdText } from '../../domain/identifiers';
 import { bankOf } from '../auth';
 import type { ApiDeps } from '../deps';
-import { ApiError } from '../errors';
+import { ApiError, truncateForMessage } from '../errors';
 import type { Db } from '../../db/connection';
-import { commonErrors, CONFIRM_LINES_MAX, emptyBodyAsObject, errorResponse, SETTLEMENT_ID_DESCRIPTION, TRANSFER_REF_CHARS_MAX } from '../schemas';
+import { businessDateOfQuery, businessDateQuery, commonErrors, CONFIRM_LINES_MAX, emptyBodyAsObject, errorResponse, SETTLEMENT_ID_DESCRIPTION, TRANSFER_REF_CHARS_MAX } from '../schemas';
 
 export const SETTLEMENT_LIST_MAX = 100;
-const SETTLEMENT_ID_RE = /^([A-Z]{4})[:-](\d{4}-\d{2}-\d{2})$/;
 const TRANSFER_REF_PATTERN = '^[A-Za-z0-9._:/-]{1,64}$';
 
 /** Settlement refusal codes (activities/settlement-types.ts) → HTTP status. */
@@ -84,9 +84,9 @@ const SETTLEMENT_COLUMNS = [
 ];
 
 function parseSettlementId(id: string, bankCode: string): { id: string; businessDate: string } {
-  const match = SETTLEMENT_ID_RE.exec(id);
-  if (!match || match[1] !== bankCode) throw new ApiError(404, 'SETTLEMENT_NOT_FOUND', `no settlement ${id} of bank ${bankCode}`);
-  return { id: `${match[1]}:${match[2]}`, businessDate: match[2] as string };
+  const parsed = parseSettlementIdText(id);
+  if (!parsed || parsed.bankCode !== bankCode) throw new ApiError(404, 'SETTLEMENT_NOT_FOUND', `no settlement ${truncateForMessage(id)} of bank ${bankCode}`);
+  return { id: parsed.id, businessDate: parsed.businessDate };
 }
 
 async function loadSettlement(db: Db, id: string, bankCode: string): Promise<SettlementRow> {
@@ -215,14 +215,15 @@ export const settlementRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
         tags: ['settlements'],
         summary: 'This bank\'s settlements, newest first; `date` picks one business date',
         security: [{ bearerAuth: [] }],
-        querystring: { type: 'object', additionalProperties: false, properties: { date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'Business date YYYY-MM-DD' } } },
+        querystring: { type: 'object', additionalProperties: false, properties: { date: businessDateQuery } },
         response: { 200: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', properties: summaryProperties } } } }, ...commonErrors },
       },
     },
     async (request) => {
       const bank = bankOf(request);
       const query = deps.db('settlements').where({ bank_code: bank.code }).orderBy('business_date', 'desc').limit(SETTLEMENT_LIST_MAX).select(SETTLEMENT_COLUMNS);
-      if (request.query.date) query.andWhere({ business_date: request.query.date });
+      const date = businessDateOfQuery(request.query.date);
+      if (date) query.andWhere({ business_date: date });
       return { items: ((await query) as SettlementRow[]).map(summaryOf) };
     },
   );

@@ -36,7 +36,7 @@
     if (!list || list.length === 0) return '';
     return list
       .map((d) => {
-        if (d.kind === 'payment_count' || d.kind === 'payment_total') return `${d.kind}: declared ${d.declared}, posted ${d.posted}`;
+        if (d.declared !== undefined) return `${d.kind}${d.registerId ? ` ${d.registerId}` : ''}: declared ${d.declared}, posted ${d.posted}`;
         return `${d.kind}${d.bankRef ? ` ${d.bankRef}` : ''}${d.code ? ` ${d.code}` : ''}${d.message ? `: ${d.message}` : ''}`;
       })
       .join('; ');
@@ -70,6 +70,23 @@
           el('td', {}, [s ? link(s.ui, 'settlement') : el('span'), s && d.ui ? ' · ' : '', link(d.ui, 'workflows')]),
         ]);
       }),
+    );
+
+    const alerts = o.alerts || { unsettledDays: [], settlements: [] };
+    document.getElementById('alerts-section').hidden = alerts.unsettledDays.length === 0 && alerts.settlements.length === 0;
+    fill(
+      'unsettled-days',
+      alerts.unsettledDays.map((d) =>
+        el('tr', { 'data-bank': d.bankCode, 'data-date': d.businessDate }, [
+          el('td', { text: d.businessDate }), el('td', { text: d.bankCode }), num(d.acceptedCount), num(d.acceptedTotal), el('td', {}, [link(d.ui, 'workflows')]),
+        ]),
+      ),
+    );
+    fill(
+      'settlement-alerts',
+      alerts.settlements.map((a) =>
+        el('tr', {}, [el('td', { text: a.settlementId }), el('td', { text: a.status }), el('td', { text: a.alert }), el('td', {}, [link(a.ui, 'settlement')])]),
+      ),
     );
 
     document.getElementById('overdue-section').hidden = o.overdue.length === 0;

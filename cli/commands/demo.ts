@@ -12,6 +12,8 @@ import { submitRegister } from '../../client/registers';
 import { parseRegisterCsv } from '../../api/register-csv';
 import { addDays, almatyToUtc, isBusinessDay, toAlmaty, type CalendarOverrides } from '../../domain/calendar';
 import { Money, formatAmount } from '../../domain/money';
+import { isRealDate } from '../../domain/instant';
+import { PAID_AT_PAST_DAYS_MAX } from '../../domain/payment-validation';
 import type { Channel, PaymentRequest } from '../../domain/payment-types';
 import { recordOperatorAction, requireOperator } from '../../db/operator-audit';
 import type { Db } from '../../db/connection';
@@ -26,8 +28,11 @@ const DEMO_WAIT_MS = 180_000;
 const DEMO_POLL_MS = 500;
 /** Today is simulated only while every bank's cut-off is at least this far away. */
 const DEMO_CUTOFF_MARGIN_MS = 30 * 60_000;
-/** How far back the demo looks for a business day whose bank-days are all still open. */
-const DEMO_DATE_SEARCH_DAYS = 30;
+/**
+ * How far back the demo looks for a business day whose bank-days are all still open; no further
+ * than the SPC takes payments dated before their receipt (PAID_AT_PAST_DAYS_MAX).
+ */
+const DEMO_DATE_SEARCH_DAYS = PAID_AT_PAST_DAYS_MAX;
 const DEFAULT_DEMO_OPERATOR = 'spc-demo';
 
 interface Bank {
@@ -214,7 +219,11 @@ export function registerDemoCommand(program: Command, rt: Runtime): void {
       if (accounts.length === 0) throw new CliError('no payable demo accounts: run `spc seed --accounts 1000` first');
       const closed = new Set(((await db('bank_days').whereNotNull('closed_at').distinct('business_date')) as Array<{ business_date: string }>).map((r) => r.business_date));
       const date = opts.date ?? chooseDemoDate(now, banks, await loadCalendar(db), closed);
-      if (opts.date && (!/^\d{4}-\d{2}-\d{2}$/.test(opts.date) || opts.date > today)) throw new CliError(`--date must be a date up to today (${today}) as YYYY-MM-DD`);
+      // The SPC refuses payments dated more than PAID_AT_PAST_DAYS_MAX days before receipt.
+      const earliest = addDays(today, -PAID_AT_PAST_DAYS_MAX);
+      if (opts.date && (!isRealDate(opts.date) || opts.date > today || opts.date < earliest)) {
+        throw new CliError(`--date must be a date from ${earliest} to today (${today}) as YYYY-MM-DD: the SPC takes no payment dated more than ${PAID_AT_PAST_DAYS_MAX} days back`);
+      }
       const runTag = Date.now().toString(36);
       let unknownAccount = '9999999999';
       while (await db('personal_accounts').where({ number: unknownAccount }).first('number')) unknownAccount = String(Number(unknownAccount) - 1);

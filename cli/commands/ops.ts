@@ -14,6 +14,7 @@ import { isWeekend, toAlmaty } from '../../domain/calendar';
 import { BANK_CODE, BUSINESS_DATE, PAYMENT_STATUS, SETTLEMENT_STATUS } from '../../domain/search-attributes';
 import { recordOperatorAction, requireOperator } from '../../db/operator-audit';
 import type { Db } from '../../db/connection';
+import { findUnsettledBankDays } from '../../db/queries/unsettled';
 import { REFERENCE_TTL_MS } from '../../activities/reference-cache';
 import { installWorkerRuntime } from '../../worker/run';
 import { CliError, printRows, type Runtime } from '../runtime';
@@ -192,7 +193,19 @@ function registerWorkflowCommands(program: Command, rt: Runtime): void {
       process.stdout.write(`query: ${query}\n${ui ? `ui:    ${ui}\n` : ''}\n`);
       printRows(rows as unknown as Array<Record<string, unknown>>, false, ['workflowId', 'type', 'status', 'bank', 'businessDate', 'businessStatus', 'started', 'closed']);
       if (rows.length >= limit) process.stdout.write(`(first ${limit}; --limit shows more)\n`);
+      await warnUnsettled(rt);
     });
+}
+
+/** Unsettled bank-days named in the warning; `spc settlement unsettled` lists them all. */
+const UNSETTLED_SHOWN = 5;
+
+/** The guard of money posted but never listed, where operators look: after every workflow listing. */
+async function warnUnsettled(rt: Runtime): Promise<void> {
+  const days = await findUnsettledBankDays(await rt.db(), toAlmaty(new Date()).date);
+  if (days.length === 0) return;
+  const shown = days.slice(0, UNSETTLED_SHOWN).map((d) => `${d.bankCode} ${d.businessDate} (${d.acceptedCount}, ${d.acceptedTotal} KZT)`).join(', ');
+  process.stderr.write(`warning: ${days.length} past bank-day(s) hold accepted payments with no settlement: ${shown}${days.length > UNSETTLED_SHOWN ? ', …' : ''}; see spc settlement unsettled\n`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,8 @@ import { cancelPayment, submitPayment } from '../../client/payments';
 import { CHANNELS, paymentWorkflowId, type Channel, type PaymentRequest } from '../../domain/payment-types';
 import { paymentNotFoundMessage } from '../../domain/cancellation';
 import { correctionsOf, findPayment, latestRejection } from '../../db/queries/payments';
+import { truncateForMessage } from '../../domain/echo';
+import { INSTANT_EXAMPLE, parseIsoInstant } from '../../domain/instant';
 import { CliError, Runtime } from '../runtime';
 
 function parsePairs(values: string[] | undefined, what: string): Array<{ service: string; value: string }> | undefined {
@@ -28,10 +30,15 @@ export function registerPaymentCommands(program: Command, rt: Runtime): void {
     .option('--channel <channel>', `one of ${CHANNELS.join(', ')}`, 'cash_desk')
     .option('--line <SERVICE=AMOUNT>', 'per-service amount (repeat); omitted: split in proportion to amounts due', collect)
     .option('--reading <SERVICE=VALUE>', 'meter reading (repeat)', collect)
-    .option('--paid-at <iso>', 'when the bank accepted the money (ISO-8601); default now')
+    .option('--paid-at <iso>', `when the bank accepted the money, ISO-8601 with a zone (e.g. ${INSTANT_EXAMPLE}); default now`)
     .option('--json', 'print JSON')
     .action(async (opts: { bank: string; ref: string; account: string; amount: string; channel: string; line?: string[]; reading?: string[]; paidAt?: string; json?: boolean }) => {
       if (!CHANNELS.includes(opts.channel as Channel)) throw new CliError(`--channel must be one of ${CHANNELS.join(', ')}`);
+      // Checked here with the rule validation applies, so a time without a zone is never read in
+      // this host's zone and a malformed one is a one-line message, not a stack.
+      if (opts.paidAt !== undefined && parseIsoInstant(opts.paidAt) === null) {
+        throw new CliError(`--paid-at must be an ISO-8601 instant with a zone and a real date, such as ${INSTANT_EXAMPLE}; got ${truncateForMessage(opts.paidAt)}`);
+      }
       const request: PaymentRequest = {
         bankCode: opts.bank,
         bankRef: opts.ref,

@@ -9,6 +9,10 @@ import {
 } from '../../client/settlements';
 import { recordOperatorAction, requireOperator } from '../../db/operator-audit';
 import { settlementWorkflowId } from '../../domain/payment-types';
+import { isBankCode, settlementIdOf } from '../../domain/identifiers';
+import { isRealDate } from '../../domain/instant';
+import { toAlmaty } from '../../domain/calendar';
+import { findUnsettledBankDays } from '../../db/queries/unsettled';
 import { describeSchedules, settlementScheduleId } from '../../infra/schedules';
 import { CliError, printRows, Runtime } from '../runtime';
 
@@ -19,8 +23,8 @@ const SETTLE_POLL_MS = 500;
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function bankDay(bank: string, date: string): { bank: string; date: string } {
-  if (!/^[A-Z]{4}$/.test(bank)) throw new CliError(`bank must be a 4-letter code such as HSBK, got ${JSON.stringify(bank)}`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new CliError(`date must be YYYY-MM-DD, got ${JSON.stringify(date)}`);
+  if (!isBankCode(bank)) throw new CliError(`bank must be a 4-letter code such as HSBK, got ${JSON.stringify(bank)}`);
+  if (!isRealDate(date)) throw new CliError(`date must be a real date as YYYY-MM-DD, got ${JSON.stringify(date)}`);
   return { bank, date };
 }
 
@@ -125,7 +129,7 @@ export function registerSettlementCommands(program: Command, rt: Runtime): void 
       const ctx = await ctxOf(rt);
       const db = await rt.db();
       const state = await getSettlementState(ctx, bank, date);
-      const id = `${bank}:${date}`;
+      const id = settlementIdOf(bank, date);
       const row = await db('settlements').where({ id }).first();
       if (!state && !row) throw new CliError(`no settlement of ${bank} for ${date}: start it with spc settle --bank ${bank} --date ${date}`);
       const files = await db('settlement_files').where({ settlement_id: id }).orderBy('format').select('format', 'sha256', db.raw('octet_length(content)::int AS bytes'), 'created_at');
@@ -137,6 +141,7 @@ export function registerSettlementCommands(program: Command, rt: Runtime): void 
       }
       if (state) printSummary(state, link);
       else process.stdout.write(`${id}  ${row.status}  (no workflow found; from the database)\n  net ${row.net_total} KZT\n`);
+      if (row?.alert) process.stdout.write(`  ALERT    ${row.alert}\n`);
       if (webhook) {
         process.stdout.write(`  webhook  ${webhook.url}: ${webhook.attempts} attempt(s), ${webhook.delivered_at ? `delivered ${new Date(webhook.delivered_at).toISOString()}` : `last ${webhook.last_status ?? ''} ${webhook.last_error ?? ''}`}\n`);
       }
@@ -152,7 +157,7 @@ export function registerSettlementCommands(program: Command, rt: Runtime): void 
       const { bank, date } = bankDay(bankArg, dateArg);
       if (!['pain001', 'csv'].includes(opts.format)) throw new CliError('--format must be pain001 or csv');
       const db = await rt.db();
-      const file = await db('settlement_files').where({ settlement_id: `${bank}:${date}`, format: opts.format }).first('content', 'sha256');
+      const file = await db('settlement_files').where({ settlement_id: settlementIdOf(bank, date), format: opts.format }).first('content', 'sha256');
       if (!file) throw new CliError(`settlement ${bank}:${date} has no ${opts.format} file (yet): see spc settlement show ${bank} ${date}`);
       if (opts.out) {
         fs.writeFileSync(opts.out, file.content);
@@ -202,6 +207,23 @@ export function registerSettlementCommands(program: Command, rt: Runtime): void 
       if (!outcome.ok) throw new CliError(`${outcome.code}: ${outcome.message}`);
       const s = outcome.state;
       process.stdout.write(`${s.workflowId}: ${s.counts.confirmedLines}/${s.counts.lines} line(s) confirmed, status ${s.status}\n`);
+    });
+
+  settlement
+    .command('unsettled')
+    .description('past bank-days holding accepted payments that no settlement lists (money posted but never listed); exit 1 when there are any')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const days = await findUnsettledBankDays(await rt.db(), toAlmaty(new Date()).date);
+      if (opts.json) process.stdout.write(`${JSON.stringify(days, null, 2)}\n`);
+      else if (days.length === 0) process.stdout.write('every past bank-day with accepted payments has its settlement\n');
+      else {
+        for (const d of days) {
+          process.stdout.write(`${d.businessDate}  ${d.bankCode}  ${d.acceptedCount} payment(s)  ${d.acceptedTotal} KZT  -> spc settle --bank ${d.bankCode} --date ${d.businessDate}\n`);
+        }
+        process.stdout.write('the daily schedule settles days of the last 31 days by itself (spc schedule trigger <bank> runs it now)\n');
+      }
+      if (days.length > 0) process.exitCode = 1;
     });
 
   const schedule = program.command('schedule').description('the per-bank settlement schedules (daily at each bank\'s cut-off, Asia/Almaty)');

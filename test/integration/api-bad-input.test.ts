@@ -167,6 +167,45 @@ describe('broken URLs', () => {
   });
 });
 
+describe('hostile queries, cookies and URLs', () => {
+  it('answers 400 to a date query that names no real day, instead of passing it to Postgres', async () => {
+    for (const path of ['/v1/settlements?date=2026-13-45', '/v1/registers?date=2026-02-30', '/v1/settlements?date=0000-01-01']) {
+      const res = await w.call('GET', path);
+      expectError(res, 400, 'VALIDATION_FAILED');
+      expect(res.body.details).toEqual({ field: 'date', in: 'querystring' });
+    }
+  });
+
+  it('answers fastify\'s own refusals in the one error shape with a documented code', async () => {
+    for (const path of ['/v1/payments/%zz', '/v1/settlements/%E0%A4%A']) {
+      const res = await w.call('GET', path);
+      expectError(res, 400, 'BAD_REQUEST');
+      expect(Object.keys(res.body).sort()).toEqual(['code', 'message']);
+    }
+  });
+
+  it('answers a request the HTTP parser cannot read with 400 in the same shape', async () => {
+    const net = await import('node:net');
+    const { port } = new URL(w.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1', () => socket.write('GET /v1/bank HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'));
+      let data = '';
+      socket.on('data', (chunk) => (data += chunk.toString()));
+      socket.on('end', () => resolve(data));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ code: 'BAD_REQUEST', message: expect.any(String) });
+  });
+
+  it('keeps answers small when a register repeats a huge field', async () => {
+    const huge = 'R'.repeat(1 << 20);
+    const res = await raw(`#register;business_date=${yesterday()};count=1;total=100.00\nbank_ref;account;amount\n${huge};${ACCOUNTS.simple[0]};100.00`, 'text/csv', '/v1/registers');
+    expectError(res, 400, 'MALFORMED_REGISTER');
+    expect(res.text.length).toBeLessThan(2_000);
+  });
+});
+
 describe('broken register files', () => {
   const header = (date = yesterday(), count = 1, total = '100.00') => `#register;business_date=${date};count=${count};total=${total}`;
   const row = () => `${ref('csv')};${ACCOUNTS.simple[0]};100.00`;
@@ -183,11 +222,12 @@ describe('broken register files', () => {
     ['a missing required column', () => `${header()}\nbank_ref;amount\n${ref('c')};100.00`],
     ['an unknown column', () => `${header()}\nbank_ref;account;amount;colour\n${row()};red`],
     ['a row with too many fields', () => `${header()}\nbank_ref;account;amount\n${row()};extra`],
-    ['quoted fields', () => `${header()}\nbank_ref;account;amount\n"${ref('q')}";"${ACCOUNTS.simple[0]}";"100.00"`],
-    ['an amount with a comma', () => `${header()}\nbank_ref;account;amount\n${ref('c')};${ACCOUNTS.simple[0]};100,00`],
+    ['an unclosed quote', () => `${header()}\nbank_ref;account;amount\n"${ref('q')};"${ACCOUNTS.simple[0]}";"100.00"`],
+    ['an amount with two decimal separators', () => `${header()}\nbank_ref;account;amount\n${ref('c')};${ACCOUNTS.simple[0]};1.100,00`],
     ['a negative amount', () => `${header()}\nbank_ref;account;amount\n${ref('c')};${ACCOUNTS.simple[0]};-100.00`],
     ['lines in the wrong format', () => `${header()}\nbank_ref;account;amount;lines\n${row()};WASTE=100.00`],
-    ['a reading in the wrong format', () => `${header()}\nbank_ref;account;amount;readings\n${row()};ELEC:12,5`],
+    ['a reading in the wrong format', () => `${header()}\nbank_ref;account;amount;readings\n${row()};ELEC:12,5,1`],
+    ['a paid_at more than the bound before the upload', () => `${header()}\nbank_ref;account;amount;paid_at\n${row()};2001-01-01T10:00:00+05:00`],
     ['paid_at without a zone', () => `${header()}\nbank_ref;account;amount;paid_at\n${row()};2026-11-27T10:00:00`],
     ['a duplicated bank_ref', () => { const r = row(); return `${header(yesterday(), 2, '200.00')}\nbank_ref;account;amount\n${r}\n${r}`; }],
     ['an empty line inside', () => `${header(yesterday(), 2, '200.00')}\nbank_ref;account;amount\n${row()}\n\n${row()}`],

@@ -12,7 +12,8 @@ let w: ApiWorld;
 let day: string;
 let seq = 0;
 const ref = (tag: string) => `${tag}-${w.run}-${++seq}`;
-const pastPaidAt = '2026-11-02T10:00:00+05:00'; // a Monday long past its cut-off: the payment's day is over
+// A recent business day before today, past its cut-off: the payment's day is over (within the paidAt bound).
+const pastPaidAt = () => `${day}T10:00:00+05:00`;
 
 beforeAll(async () => {
   w = await startApiWorld('api-contract');
@@ -200,6 +201,8 @@ describe('payments', () => {
     ['INVALID_READING', { readings: [{ service: 'SEWER', value: '10' }] }],
     ['INVALID_READING', { readings: [{ service: 'ELEC', value: '12,5' }] }],
     ['INVALID_REQUEST', { paidAt: '2099-01-01T00:00:00Z' }],
+    // A kiosk with a reset clock: refused, not posted into a bank-day no schedule settles.
+    ['PAID_AT_TOO_OLD', { paidAt: '2001-01-01T00:00:00+05:00' }],
   ])('refuses with 422 %s', async (code, overrides) => {
     const res = await w.call('POST', '/v1/payments', { json: body(overrides) });
     expect(res.status).toBe(422);
@@ -263,7 +266,7 @@ describe('payments', () => {
   });
 
   it('answers 409 BANK_DAY_CLOSED once the payment\'s bank-day has passed its cut-off', async () => {
-    const request = body({ amount: '20.00', paidAt: pastPaidAt });
+    const request = body({ amount: '20.00', paidAt: pastPaidAt() });
     expect((await w.call('POST', '/v1/payments', { json: request })).status).toBe(201);
     const res = await w.call('POST', `/v1/payments/${request.bankRef}/cancel`, { json: {} });
     expect([res.status, res.body.code]).toEqual([409, 'BANK_DAY_CLOSED']);

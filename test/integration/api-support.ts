@@ -105,10 +105,10 @@ export async function loadCalendar(db: Harness['database']['db']): Promise<Calen
   };
 }
 
-/** A business day within the last two weeks, before today in Almaty (its cut-off has passed). */
+/** A business day within the last five, before today in Almaty (its cut-off has passed). */
 export function recentBusinessDay(calendar: CalendarOverrides, pick: number): string {
   const days: string[] = [];
-  for (let d = addDays(toAlmaty(new Date()).date, -1); days.length < 8; d = addDays(d, -1)) if (isBusinessDay(d, calendar)) days.push(d);
+  for (let d = addDays(toAlmaty(new Date()).date, -1); days.length < 5; d = addDays(d, -1)) if (isBusinessDay(d, calendar)) days.push(d);
   return days[pick % days.length] as string;
 }
 

@@ -2,12 +2,12 @@
 // `temporal workflow show --output json` writes plus a manifest with SHA-256 per file; the files
 // replay against the current code; an altered or missing file is reported, not replayed; the
 // archive of a closed bank-day holds its payments, register and settlement.
+import { submitPaymentAsOfPaidAt } from '../support/past-payment';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { submitPayment } from '../../client/payments';
 import { submitRegister } from '../../client/registers';
 import { getSettlementState, resolveDiscrepancy, startSettlement } from '../../client/settlements';
 import { parseRegisterCsv } from '../../api/register-csv';
@@ -40,10 +40,10 @@ beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spc-audit-export-'));
   const paidAt = `${date}T10:00:00+05:00`;
   const base = { bankCode: WORLD.bank, channel: 'cash_desk' as const, account: WORLD.account, paidAt };
-  expect(await submitPayment(h.ctx, { ...base, bankRef: refs.a, amount: '450.00' })).toMatchObject({ ok: true });
-  expect(await submitPayment(h.ctx, { ...base, bankRef: refs.b, amount: '900.00', channel: 'kiosk' })).toMatchObject({ ok: true });
-  expect(await submitPayment(h.ctx, { ...base, bankRef: refs.rejected, account: '9999999999', amount: '10.00' })).toMatchObject({ ok: false, code: 'ACCOUNT_NOT_FOUND' });
-  expect(await submitPayment(h.ctx, { ...base, bankCode: WORLD.otherBank, bankRef: refs.open, amount: '450.00' })).toMatchObject({ ok: true });
+  expect(await submitPaymentAsOfPaidAt(h.ctx, { ...base, bankRef: refs.a, amount: '450.00' })).toMatchObject({ ok: true });
+  expect(await submitPaymentAsOfPaidAt(h.ctx, { ...base, bankRef: refs.b, amount: '900.00', channel: 'kiosk' })).toMatchObject({ ok: true });
+  expect(await submitPaymentAsOfPaidAt(h.ctx, { ...base, bankRef: refs.rejected, account: '9999999999', amount: '10.00' })).toMatchObject({ ok: false, code: 'ACCOUNT_NOT_FOUND' });
+  expect(await submitPaymentAsOfPaidAt(h.ctx, { ...base, bankCode: WORLD.otherBank, bankRef: refs.open, amount: '450.00' })).toMatchObject({ ok: true });
   const csv = [`#register;business_date=${date};count=1;total=300.00`, 'bank_ref;account;amount;paid_at', `ax-${tag}-reg-1;${WORLD.account};300.00;${paidAt}`, ''].join('\n');
   const parsed = parseRegisterCsv(csv);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));

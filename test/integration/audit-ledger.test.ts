@@ -1,8 +1,10 @@
 // The ledger audit (audit/ledger.ts) on a real settled day: clean data passes every check, and a
 // row corrupted by hand (inside a transaction that is rolled back, with the append-only trigger
 // disabled where the ledger itself is corrupted) is named by the check it breaks.
+import { submitPaymentAsOfPaidAt } from '../support/past-payment';
 import type { Knex } from 'knex';
-import { submitPayment } from '../../client/payments';
+import { createHash } from 'node:crypto';
+import { makeKzIban } from '../../domain/identifiers';
 import { createPaymentActivities } from '../../activities/payment';
 import { makeDeps } from '../../activities/deps';
 import { auditLedger, LEDGER_CHECKS, temporalChecks, type LedgerReport } from '../../audit';
@@ -20,7 +22,7 @@ let seq = 0;
 const ids = { whole: '', electric: '', doomed: '', otherBank: '' };
 
 async function accepted(overrides: Partial<PaymentRequest>): Promise<string> {
-  const outcome = await submitPayment(h.ctx, {
+  const outcome = await submitPaymentAsOfPaidAt(h.ctx, {
     bankCode: WORLD.bank, bankRef: `al-${tag}-${++seq}`, channel: 'cash_desk', account: WORLD.account, amount: '450.00', paidAt: `${date}T11:00:00+05:00`, ...overrides,
   });
   if (!outcome.ok) throw new Error(`rejected: ${outcome.code} ${outcome.message}`);
@@ -49,8 +51,9 @@ beforeAll(async () => {
   ids.whole = await accepted({ amount: '450.00' });
   ids.electric = await accepted({ amount: '1000.00', lines: [{ service: 'ELEC', amount: '1000.00' }] });
   ids.doomed = await accepted({ amount: '300.00' });
-  ids.otherBank = await accepted({ bankCode: WORLD.otherBank, amount: '900.00' });
-  const rejected = await submitPayment(h.ctx, { bankCode: WORLD.bank, bankRef: `al-${tag}-rej`, channel: 'online', account: '9999999999', amount: '10.00', paidAt: `${date}T11:00:00+05:00` });
+  // Paid now: an open day of another bank, still before its settlement (not a past day left unsettled).
+  ids.otherBank = await accepted({ bankCode: WORLD.otherBank, amount: '900.00', paidAt: undefined });
+  const rejected = await submitPaymentAsOfPaidAt(h.ctx, { bankCode: WORLD.bank, bankRef: `al-${tag}-rej`, channel: 'online', account: '9999999999', amount: '10.00', paidAt: `${date}T11:00:00+05:00` });
   expect(rejected).toMatchObject({ ok: false, code: 'ACCOUNT_NOT_FOUND' });
   // The cut-off of a past day has passed, so the bank's cancellation is posted by the activity
   // directly, with its clock standing at noon of that day.
@@ -73,6 +76,59 @@ describe('the ledger audit', () => {
     expect(report.checks.map((c) => c.name)).toEqual(Object.keys(LEDGER_CHECKS).filter((n) => !n.startsWith('workflow_')));
     const scoped = await auditLedger(h.database.db, { date, bank: WORLD.bank });
     expect(scoped.ok).toBe(true);
+  });
+
+  it('finds a settled settlement whose transfer posting is missing, where the transfer check alone passes vacuously', async () => {
+    const report = await auditAfter(async (trx) => {
+      await trx.raw('ALTER TABLE ledger_postings DISABLE TRIGGER ledger_postings_append_only');
+      await trx.raw(`DELETE FROM ledger_postings WHERE transaction_id IN (SELECT id FROM ledger_transactions WHERE settlement_id = ? AND kind = 'transfer')`, [`HSBK:${date}`]);
+      await trx.raw('ALTER TABLE ledger_transactions DISABLE TRIGGER USER');
+      await trx.raw(`DELETE FROM ledger_transactions WHERE settlement_id = ? AND kind = 'transfer'`, [`HSBK:${date}`]);
+    });
+    expect(checksBroken(report)).toContain('settlement_transfer');
+    expect(report.breaches.find((b) => b.check === 'settlement_transfer')).toMatchObject({ subject: `settlement HSBK:${date} (settled)`, keys: { settlement_id: `HSBK:${date}` } });
+  });
+
+  it('finds a delivered settlement without its payment lists', async () => {
+    const report = await auditAfter((trx) => trx('settlement_files').where({ settlement_id: `HSBK:${date}` }).del());
+    expect(checksBroken(report)).toEqual(['settlement_files']);
+    expect(report.breaches.map((b) => b.keys)).toEqual([{ settlement_id: `HSBK:${date}`, format: 'csv' }, { settlement_id: `HSBK:${date}`, format: 'pain001' }]);
+  });
+
+  it('finds a pain.001 whose PmtInf totals differ from the lines although its group header is right', async () => {
+    const report = await auditAfter(async (trx) => {
+      const file = await trx('settlement_files').where({ settlement_id: `HSBK:${date}`, format: 'pain001' }).first('content');
+      const xml = (file.content as Buffer).toString('utf8');
+      const pmtInf = xml.indexOf('<PmtInf>');
+      const changed = xml.slice(0, pmtInf) + xml.slice(pmtInf).replace(/<CtrlSum>[^<]*<\/CtrlSum>/, '<CtrlSum>1.00</CtrlSum>');
+      await trx('settlement_files').where({ settlement_id: `HSBK:${date}`, format: 'pain001' }).update({ content: Buffer.from(changed), sha256: createHash('sha256').update(changed).digest('hex') });
+    });
+    expect(checksBroken(report)).toEqual(['payment_list_files']);
+    expect(report.breaches[0]?.detail).toMatch(/^PmtInf 1 CtrlSum 1\.00, the lines /);
+  });
+
+  it('finds a list that pays another IBAN than the provider\'s in the master data, and master data with a wrong check digit', async () => {
+    const report = await auditAfter(async (trx) => {
+      await trx('providers').where({ id: 'AES' }).update({ iban: makeKzIban('601', '0000000000777') });
+      await trx.raw('ALTER TABLE providers DROP CONSTRAINT providers_bin_check_digit');
+      const bin = await trx('providers').where({ id: 'ALMATY_SU' }).first('bin');
+      await trx('providers').where({ id: 'ALMATY_SU' }).update({ bin: `${bin.bin.slice(0, 11)}${(Number(bin.bin[11]) + 1) % 10}` });
+    });
+    expect(checksBroken(report)).toEqual(['master_data', 'payment_list_files']);
+    expect(report.breaches.find((b) => b.check === 'payment_list_files')?.detail).toMatch(/pays creditor IBAN KZ\w+, the master data of AES has /);
+    expect(report.breaches.find((b) => b.check === 'master_data')).toMatchObject({ subject: 'provider ALMATY_SU', detail: expect.stringContaining('wrong check digit') });
+  });
+
+  it('finds accepted payments on a past bank-day that no settlement lists', async () => {
+    const report = await auditAfter(async (trx) => {
+      await trx.raw('INSERT INTO bank_days (bank_code, business_date) VALUES (?, ?) ON CONFLICT DO NOTHING', [WORLD.otherBank, date]);
+      await trx('payments').where({ id: ids.otherBank }).update({ business_date: date });
+    });
+    expect(checksBroken(report)).toContain('unsettled_bank_day');
+    expect(report.breaches.find((b) => b.check === 'unsettled_bank_day')).toMatchObject({
+      subject: `bank-day ${WORLD.otherBank}:${date}`, keys: { bank_code: WORLD.otherBank, business_date: date },
+      detail: expect.stringContaining('1 accepted payment(s), 900.00 KZT'),
+    });
   });
 
   it('with --temporal, finds every payment\'s workflow run and every completed payment workflow\'s row', async () => {
@@ -131,6 +187,7 @@ describe('the ledger audit', () => {
       `csv file of settlement HSBK:${date}: TOTAL 1450.00, the lines 1460.00`,
       `pain001 file of settlement HSBK:${date}: line 1 (${e2e}) has 1300.00, the settlement 1310.00`,
       `pain001 file of settlement HSBK:${date}: CtrlSum 1450.00, the lines 1460.00`,
+      `pain001 file of settlement HSBK:${date}: PmtInf 1 CtrlSum 1450.00, the lines 1460.00`,
     ]);
   });
 

@@ -53,7 +53,18 @@ describe('readPain001Totals', () => {
       + '<CdtTrfTxInf><PmtId><InstrId>E1</InstrId><EndToEndId>E1</EndToEndId></PmtId><Amt><InstdAmt Ccy="KZT">10.00</InstdAmt></Amt></CdtTrfTxInf>'
       + '<CdtTrfTxInf><PmtId><InstrId>E2</InstrId><EndToEndId>E2</EndToEndId></PmtId><Amt><InstdAmt Ccy="KZT">5.50</InstdAmt></Amt></CdtTrfTxInf>'
       + '</PmtInf></CstmrCdtTrfInitn></Document>';
-    expect(readPain001Totals(xml)).toEqual({ nbOfTxs: 2, ctrlSum: '15.50', transfers: [{ endToEndId: 'E1', amount: '10.00' }, { endToEndId: 'E2', amount: '5.50' }] });
+    expect(readPain001Totals(xml)).toEqual({
+      nbOfTxs: 2, ctrlSum: '15.50', paymentInfos: [{ nbOfTxs: null, ctrlSum: null }], transfers: [{ endToEndId: 'E1', amount: '10.00' }, { endToEndId: 'E2', amount: '5.50' }],
+    });
+  });
+
+  it('reads each PmtInf\'s own totals and the creditor IBANs', () => {
+    const xml = '<Document><CstmrCdtTrfInitn><GrpHdr><NbOfTxs>1</NbOfTxs><CtrlSum>10.00</CtrlSum></GrpHdr><PmtInf><PmtInfId>P</PmtInfId><NbOfTxs>1</NbOfTxs><CtrlSum>9.00</CtrlSum>'
+      + '<CdtTrfTxInf><PmtId><EndToEndId>E1</EndToEndId></PmtId><Amt><InstdAmt Ccy="KZT">10.00</InstdAmt></Amt><CdtrAcct><Id><IBAN>KZ976010002112864317</IBAN></Id></CdtrAcct></CdtTrfTxInf>'
+      + '</PmtInf></CstmrCdtTrfInitn></Document>';
+    expect(readPain001Totals(xml)).toEqual({
+      nbOfTxs: 1, ctrlSum: '10.00', paymentInfos: [{ nbOfTxs: 1, ctrlSum: '9.00' }], transfers: [{ endToEndId: 'E1', amount: '10.00', iban: 'KZ976010002112864317' }],
+    });
   });
 });
 

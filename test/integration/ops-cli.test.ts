@@ -1,7 +1,7 @@
 // The operator CLI against the test stack: calendar edits are refused without an operator name
 // and recorded in operator_audit with one (refusals too); `workflows list` prints the visibility
 // query it used, which lists exactly the workflows of the filter.
-import { submitPayment } from '../../client/payments';
+import { submitPaymentAsOfPaidAt } from '../support/past-payment';
 import { buildVisibilityQuery } from '../../audit';
 import { startHarness, type Harness } from '../support/harness';
 import { createWorld, createAccount } from '../support/fixtures';
@@ -78,7 +78,7 @@ describe('calendar edits are operator actions', () => {
   });
 
   it('refuses to turn a business date that already has payments into a holiday', async () => {
-    const paid = await submitPayment(h.ctx, { bankCode: 'HSBK', bankRef: `ops-${tag}-1`, channel: 'cash_desk', account: ACCOUNT, amount: '500.00', paidAt: `${date}T10:00:00+05:00` });
+    const paid = await submitPaymentAsOfPaidAt(h.ctx, { bankCode: 'HSBK', bankRef: `ops-${tag}-1`, channel: 'cash_desk', account: ACCOUNT, amount: '500.00', paidAt: `${date}T10:00:00+05:00` });
     expect(paid).toMatchObject({ ok: true, payment: { businessDate: date } });
     const result = await runSpc(['calendar', 'add-holiday', date, '--name', 'too late', '--operator', 'aigerim'], env);
     expect(result.code).toBe(1);
@@ -89,8 +89,8 @@ describe('calendar edits are operator actions', () => {
 
 describe('spc workflows list', () => {
   it('lists the workflows of a filter and prints the query that the Temporal Web UI accepts as is', async () => {
-    await submitPayment(h.ctx, { bankCode: 'HSBK', bankRef: `ops-${tag}-2`, channel: 'online', account: ACCOUNT, amount: '700.00', paidAt: `${date}T11:00:00+05:00` });
-    await submitPayment(h.ctx, { bankCode: 'CASP', bankRef: `ops-${tag}-3`, channel: 'kiosk', account: ACCOUNT, amount: '800.00', paidAt: `${date}T11:00:00+05:00` });
+    await submitPaymentAsOfPaidAt(h.ctx, { bankCode: 'HSBK', bankRef: `ops-${tag}-2`, channel: 'online', account: ACCOUNT, amount: '700.00', paidAt: `${date}T11:00:00+05:00` });
+    await submitPaymentAsOfPaidAt(h.ctx, { bankCode: 'CASP', bankRef: `ops-${tag}-3`, channel: 'kiosk', account: ACCOUNT, amount: '800.00', paidAt: `${date}T11:00:00+05:00` });
     const query = buildVisibilityQuery({ type: 'payment', bank: 'HSBK', date });
     expect(query).toBe(`WorkflowType = 'paymentWorkflow' AND BankCode = 'HSBK' AND BusinessDate = '${date}'`);
     // A payment's workflow completes once it is posted; wait until visibility shows both accepted and closed.

@@ -7,12 +7,13 @@
 // Recording (run when a workflow changes on purpose, with patched() or for new histories):
 //   SPC_RECORD_HISTORIES=1 npx jest test/integration/replay.test.ts --selectProjects integration
 // runs the real workflows on the test server and rewrites the files under test/histories.
+import { submitPaymentAsOfPaidAt } from '../support/past-payment';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import { submitPayment, cancelPayment } from '../../client/payments';
+import { cancelPayment } from '../../client/payments';
 import { confirmTransfers, getSettlementState, resolveDiscrepancy, startSettlement } from '../../client/settlements';
 import { submitRegister } from '../../client/registers';
 import { parseRegisterCsv } from '../../api/register-csv';
@@ -85,20 +86,20 @@ const verdicts = (s: ReplaySummary) => Object.fromEntries(s.outcomes.map((o) => 
     const paidAt = `${date}T10:00:00+05:00`;
     const base = { bankCode: WORLD.bank, channel: 'cash_desk' as const, account: WORLD.account, paidAt };
     const acceptedRef = `rec-${tag}-accepted`;
-    expect(await submitPayment(h.ctx, { ...base, bankRef: acceptedRef, amount: '450.00' })).toMatchObject({ ok: true });
+    expect(await submitPaymentAsOfPaidAt(h.ctx, { ...base, bankRef: acceptedRef, amount: '450.00' })).toMatchObject({ ok: true });
     await save('payment', 'accepted-closed', `payment:HSBK:${acceptedRef}`, await closed(`payment:HSBK:${acceptedRef}`));
 
     const readingRef = `rec-${tag}-reading`;
-    expect(await submitPayment(h.ctx, { ...base, bankRef: readingRef, amount: '3000.00', lines: [{ service: 'ELEC', amount: '3000.00' }], readings: [{ service: 'ELEC', value: '1620.5' }] })).toMatchObject({ ok: true });
+    expect(await submitPaymentAsOfPaidAt(h.ctx, { ...base, bankRef: readingRef, amount: '3000.00', lines: [{ service: 'ELEC', amount: '3000.00' }], readings: [{ service: 'ELEC', value: '1620.5' }] })).toMatchObject({ ok: true });
     await save('payment', 'accepted-with-reading', `payment:HSBK:${readingRef}`, await closed(`payment:HSBK:${readingRef}`));
 
     const rejectedRef = `rec-${tag}-rejected`;
-    expect(await submitPayment(h.ctx, { ...base, bankRef: rejectedRef, account: '9999999999', amount: '100.00' })).toMatchObject({ ok: false, code: 'ACCOUNT_NOT_FOUND' });
+    expect(await submitPaymentAsOfPaidAt(h.ctx, { ...base, bankRef: rejectedRef, account: '9999999999', amount: '100.00' })).toMatchObject({ ok: false, code: 'ACCOUNT_NOT_FOUND' });
     await save('payment', 'rejected-unknown-account', `payment:HSBK:${rejectedRef}`, await closed(`payment:HSBK:${rejectedRef}`));
 
     // Paid now, so its bank-day is still open and the bank may cancel it.
     const cancelRef = `rec-${tag}-cancelled`;
-    expect(await submitPayment(h.ctx, { ...base, bankRef: cancelRef, amount: '300.00', paidAt: undefined, channel: 'online' })).toMatchObject({ ok: true });
+    expect(await submitPaymentAsOfPaidAt(h.ctx, { ...base, bankRef: cancelRef, amount: '300.00', paidAt: undefined, channel: 'online' })).toMatchObject({ ok: true });
     expect(await cancelPayment(h.ctx, WORLD.bank, cancelRef, 'payer changed their mind')).toMatchObject({ ok: true });
     await save('payment', 'cancelled', `payment:HSBK:${cancelRef}`, await closed(`payment:HSBK:${cancelRef}`));
 
@@ -179,16 +180,16 @@ const verdicts = (s: ReplaySummary) => Object.fromEntries(s.outcomes.map((o) => 
   it('records a payment that completes once posted, a rejected one, and a cancellation workflow', async () => {
     const base = { bankCode: WORLD.bank, channel: 'cash_desk' as const, account: WORLD.account };
     const acceptedRef = `rec2-${tag}-accepted`;
-    expect(await submitPayment(h.ctx, { ...base, bankRef: acceptedRef, amount: '450.00', paidAt: `${date}T10:00:00+05:00` })).toMatchObject({ ok: true });
+    expect(await submitPaymentAsOfPaidAt(h.ctx, { ...base, bankRef: acceptedRef, amount: '450.00', paidAt: `${date}T10:00:00+05:00` })).toMatchObject({ ok: true });
     await h.client.workflow.getHandle(`payment:HSBK:${acceptedRef}`).result();
     await save('payment', 'accepted-completes-on-post', `payment:HSBK:${acceptedRef}`);
 
     const rejectedRef = `rec2-${tag}-rejected`;
-    expect(await submitPayment(h.ctx, { ...base, bankRef: rejectedRef, account: '9999999999', amount: '100.00' })).toMatchObject({ ok: false, code: 'ACCOUNT_NOT_FOUND' });
+    expect(await submitPaymentAsOfPaidAt(h.ctx, { ...base, bankRef: rejectedRef, account: '9999999999', amount: '100.00' })).toMatchObject({ ok: false, code: 'ACCOUNT_NOT_FOUND' });
     await save('payment', 'rejected-completes-on-post', `payment:HSBK:${rejectedRef}`);
 
     const cancelRef = `rec2-${tag}-cancelled`;
-    expect(await submitPayment(h.ctx, { ...base, bankRef: cancelRef, amount: '300.00', channel: 'online' })).toMatchObject({ ok: true });
+    expect(await submitPaymentAsOfPaidAt(h.ctx, { ...base, bankRef: cancelRef, amount: '300.00', channel: 'online' })).toMatchObject({ ok: true });
     expect(await cancelPayment(h.ctx, WORLD.bank, cancelRef, 'payer changed their mind')).toMatchObject({ ok: true });
     await save('cancellation', 'cancelled', `cancellation:HSBK:${cancelRef}`);
     expect(await cancelPayment(h.ctx, WORLD.bank, `rec2-${tag}-ghost`)).toMatchObject({ ok: false, code: 'PAYMENT_NOT_FOUND' });

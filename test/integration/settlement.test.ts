@@ -1,9 +1,9 @@
 // The daily settlement on the real Temporal dev server and real Postgres: close, reconcile,
 // aggregate, payment list, webhook, confirmation, ledger transfer, and the per-bank schedule.
+import { submitPaymentAsOfPaidAt } from '../support/past-payment';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { submitPayment } from '../../client/payments';
 import {
   SettlementActionError, confirmTransfers, getSettlementState, resolveDiscrepancy, startSettlement, type SettlementState,
 } from '../../client/settlements';
@@ -11,7 +11,7 @@ import { createPaymentActivities } from '../../activities/payment';
 import { makeDeps } from '../../activities/deps';
 import { regenerateSettlementFiles, sha256Hex } from '../../activities/settlement-files';
 import { settlementConfigFromEnv } from '../../activities/settlement-support';
-import { addDays, isWeekend, nextBusinessDay, NO_OVERRIDES, toAlmaty } from '../../domain/calendar';
+import { addBusinessDays, addDays, isWeekend, nextBusinessDay, NO_OVERRIDES, toAlmaty } from '../../domain/calendar';
 import type { PaymentRequest } from '../../domain/payment-types';
 import { describeSchedules, ensureSchedules, settlementScheduleId } from '../../infra/schedules';
 import { startHarness, type Harness } from '../support/harness';
@@ -54,7 +54,7 @@ const waitForStatus = (bank: string, date: string, status: SettlementState['stat
   });
 
 async function pay(date: string, overrides: Partial<PaymentRequest> = {}) {
-  const outcome = await submitPayment(h.ctx, {
+  const outcome = await submitPaymentAsOfPaidAt(h.ctx, {
     bankCode: WORLD.bank, bankRef: ref('p'), channel: 'cash_desk', account: WORLD.account, amount: '450.00', paidAt: `${date}T12:00:00+05:00`, ...overrides,
   });
   return outcome;
@@ -120,7 +120,9 @@ describe('settlement of a bank-day', () => {
     const row = await db('settlements').where({ id: `HSBK:${date}` }).first();
     expect(row).toMatchObject({ status: 'delivered', payment_count: 4, payments_total: '2650.00', reversal_count: 1, reversals_total: '300.00', net_total: '2350.00' });
     expect(row.execution_date > date).toBe(true);
-    expect(row.confirm_due_date).toBe(nextBusinessDay(nextBusinessDay(nextBusinessDay(date, NO_OVERRIDES), NO_OVERRIDES), NO_OVERRIDES));
+    // Due three business days after the list was delivered (today), not after the business date.
+    expect(row.confirm_due_date).toBe(addBusinessDays(toAlmaty(row.delivered_at).date, 3, NO_OVERRIDES));
+    expect(state.dates.confirmDueDate).toBe(row.confirm_due_date);
 
     // The payment list: XML valid against the pain.001.001.09 schema, hashes as stored, identical when regenerated.
     const files = await db('settlement_files').where({ settlement_id: `HSBK:${date}` }).orderBy('format').select('format', 'content', 'sha256');
@@ -198,6 +200,19 @@ describe('settlement of a bank-day', () => {
     expect(state.totals.net).toBe(rows[0].total);
     const settled = await confirmTransfers(h.ctx, WORLD.bank, date, {});
     expect(settled).toMatchObject({ ok: true, state: { status: 'settled' } });
+  });
+
+  it('counts the confirmation deadline from delivery: a list delivered late is not overdue on arrival', async () => {
+    const date = pastWeekday();
+    await accepted(date, { amount: '450.00' });
+    // No test deadline: the real one, which counted from a business date in 2025 was long gone.
+    await startSettlement(h.ctx, WORLD.bank, date, { operator: 'tester' });
+    const delivered = await waitForStatus(WORLD.bank, date, 'delivered');
+    expect(delivered.dates.confirmDueDate! >= toAlmaty(new Date()).date).toBe(true);
+    expect(Date.parse(delivered.dates.confirmDeadlineAt!)).toBeGreaterThan(Date.now());
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await stateOf(WORLD.bank, date))?.status).toBe('delivered');
+    expect(await confirmTransfers(h.ctx, WORLD.bank, date, {})).toMatchObject({ ok: true, state: { status: 'settled' } });
   });
 
   it('waits in discrepancy with reminders, survives a worker restart and resumes on the operator\'s decision', async () => {

@@ -1,7 +1,7 @@
 // The day-register format (docs/registers.md): all-or-nothing parsing with line numbers, and the
 // pure helpers around it.
-import { defaultPaidAt, parseRegisterCsv, REGISTER_ERRORS_LISTED_MAX } from '../../api/register-csv';
-import { parseIsoInstant } from '../../api/instant';
+import { defaultPaidAt, parseRegisterCsv, registerContentSha256, REGISTER_ERRORS_LISTED_MAX } from '../../api/register-csv';
+import { parseIsoInstant } from '../../domain/instant';
 import { amountRu, escapeHtml, periodRu } from '../../api/invoice-html';
 
 const header = '#register;business_date=2026-11-27;count=3;total=4500.00';
@@ -49,7 +49,7 @@ describe('parseRegisterCsv', () => {
         'R1;1000000001;100.00;',
         'R2;10000X0001;100.00;',
         'R1;1000000001;100.00;',
-        'R4;1000000001;100,00;ELEC=5',
+        'R4;1000000001;1.500,00;ELEC=5',
       ].join('\n'),
     );
     expect(parsed.ok).toBe(false);
@@ -57,7 +57,7 @@ describe('parseRegisterCsv', () => {
     expect(parsed.errors).toEqual([
       { line: 4, message: 'account "10000X0001" is not a personal account number (6-16 digits)' },
       { line: 5, message: 'bank_ref R1 is already used on line 3: every payment needs its own reference' },
-      { line: 6, message: 'amount: "100,00" is not an amount (digits, "." and up to two fraction digits, e.g. 1250.50)' },
+      { line: 6, message: 'amount: "1.500,00" is not an amount (digits, "." or "," and up to two fraction digits, e.g. 1250.50)' },
     ]);
   });
 
@@ -97,7 +97,10 @@ describe('parseRegisterCsv', () => {
     ['R1;1000000001;1.001', 'amount'],
     ['R 1;1000000001;1.00', 'bank_ref'],
     ['R1;1000000001;1.00;extra', '4 fields'],
-    ['"R1";1000000001;1.00', 'bank_ref'],
+    ['"R1;1000000001;1.00', 'not closed'],
+    ['R"1";1000000001;1.00', 'quote inside'],
+    ['"R1"x;1000000001;1.00', 'after the closing quote'],
+    ['R1;1000000001;1,001', 'amount'],
   ])('refuses the row %j', (row, message) => {
     const parsed = parseRegisterCsv(`#register;business_date=2026-11-27;count=1;total=1.00\nbank_ref;account;amount\n${row}`);
     expect(!parsed.ok && parsed.errors[0]).toEqual({ line: 3, message: expect.stringContaining(message) });
@@ -119,6 +122,65 @@ describe('parseRegisterCsv', () => {
 
   it('dates a row without paid_at at the start of the business date in Almaty', () => {
     expect(defaultPaidAt('2026-11-27')).toBe('2026-11-26T19:00:00.000Z');
+  });
+});
+
+describe('what a Russian-locale spreadsheet writes', () => {
+  // Saved by a spreadsheet: BOM, CRLF, the #register line padded to the table's width, quoted
+  // fields, decimal commas, digit groups with a no-break space, trailing empty cells dropped.
+  const spreadsheet = [
+    '\uFEFF#register;business_date=2026-11-27;count=3;total=1\u00a0502\u00a0100,50;;;',
+    'bank_ref;account;amount;lines;readings;paid_at;pile_no',
+    '"HSBK-0001";1000000001;1500000,00;;;"2026-11-27T10:15:00+05:00";P1',
+    'HSBK-0002;"1000000002";"2\u00a0000,50";"ELEC:1500,50|CWATER:500";ELEC:12345,60;;',
+    'HSBK-0003;1000000003;"100";;',
+    ';;;;;;',
+    '',
+  ].join('\r\n');
+  const plain = [
+    '#register;business_date=2026-11-27;count=3;total=1502100.50',
+    'bank_ref;account;amount;lines;readings;paid_at;pile_no',
+    'HSBK-0001;1000000001;1500000.00;;;2026-11-27T05:15:00Z;P1',
+    'HSBK-0002;1000000002;2000.50;ELEC:1500.50|CWATER:500.00;ELEC:12345.6;;',
+    'HSBK-0003;1000000003;100.00;;;;',
+  ].join('\n');
+
+  it('reads it as the same register as the plain file', () => {
+    const parsed = parseRegisterCsv(spreadsheet);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    expect(parsed.header).toEqual({ businessDate: '2026-11-27', declaredCount: 3, declaredTotal: '1502100.50' });
+    expect(parsed.rows[1]).toEqual({
+      lineNo: 4, bankRef: 'HSBK-0002', account: '1000000002', amount: '2000.50',
+      lines: [{ service: 'ELEC', amount: '1500.50' }, { service: 'CWATER', amount: '500.00' }], readings: [{ service: 'ELEC', value: '12345.60' }],
+    });
+    const other = parseRegisterCsv(plain);
+    if (!other.ok) throw new Error(JSON.stringify(other.errors));
+    expect(registerContentSha256(parsed.header, parsed.rows)).toBe(registerContentSha256(other.header, other.rows));
+  });
+
+  it('reads a #register line typed into one cell and quoted by the spreadsheet', () => {
+    const parsed = parseRegisterCsv('"#register;business_date=2026-11-27;count=1;total=1,00";;\r\nbank_ref;account;amount\r\nR1;1000000001;1,00\r\n');
+    expect(parsed.ok && parsed.header.declaredTotal).toBe('1.00');
+  });
+
+  it('hashes other content differently', () => {
+    const a = parseRegisterCsv(plain);
+    const b = parseRegisterCsv(plain.replace('HSBK-0003;1000000003;100.00', 'HSBK-0003;1000000003;100.01').replace('1502100.50', '1502100.51'));
+    if (!a.ok || !b.ok) throw new Error('parse');
+    expect(registerContentSha256(a.header, a.rows)).not.toBe(registerContentSha256(b.header, b.rows));
+  });
+
+  it('declares a total above the per-payment limit: the limit is per payment, not per file', () => {
+    const rows = ['R1;1000000001;100000000.00', 'R2;1000000002;100000000.00', 'R3;1000000003;0.01'].join('\n');
+    const parsed = parseRegisterCsv(`#register;business_date=2026-11-27;count=3;total=200000000.01\nbank_ref;account;amount\n${rows}`);
+    expect(parsed.ok && parsed.header.declaredTotal).toBe('200000000.01');
+    const over = parseRegisterCsv('#register;business_date=2026-11-27;count=1;total=100000000.01\nbank_ref;account;amount\nR1;1000000001;100000000.01');
+    expect(!over.ok && over.errors[0]?.message).toContain('above the limit of 100000000.00');
+  });
+
+  it('repeats at most a short piece of a huge field in its message', () => {
+    const parsed = parseRegisterCsv(`#register;business_date=2026-11-27;count=1;total=1.00\nbank_ref;account;amount\n${'R'.repeat(1 << 20)};1000000001;1.00`);
+    expect(!parsed.ok && parsed.errors[0]?.message.length).toBeLessThan(300);
   });
 });
 
