@@ -2,7 +2,7 @@
 // the complaint, proposes the move, cannot approve it herself, a colleague approves, the complaint
 // is resolved with the correction, and the bank's next list carries the adjustment; the ledger
 // audit passes. Every command prints the Temporal UI link of its workflow.
-import { submitPayment } from '../../client/payments';
+import { submitPaymentAsOfPaidAt } from '../support/past-payment';
 import { startHarness, type Harness } from '../support/harness';
 import { createAccount, createWorld } from '../support/fixtures';
 import { auditWeekday, harnessEnv, runSpc, settleDay, uniqueTag } from './audit-helpers';
@@ -38,7 +38,7 @@ describe('a wrong-account call handled with the CLI', () => {
     const day1 = auditWeekday(2022);
     const bankRef = `cli-${tag}`;
     // The cashier typed the neighbour's account: the money went to electricity instead of waste removal.
-    const paid = await submitPayment(h.ctx, { bankCode: 'HSBK', bankRef, channel: 'cash_desk', account: NEIGHBOUR, amount: '1596.00', paidAt: `${day1}T10:00:00+05:00` });
+    const paid = await submitPaymentAsOfPaidAt(h.ctx, { bankCode: 'HSBK', bankRef, channel: 'cash_desk', account: NEIGHBOUR, amount: '1596.00', paidAt: `${day1}T10:00:00+05:00` });
     expect(paid.ok).toBe(true);
     await settleDay(h, 'HSBK', day1);
 
@@ -75,7 +75,7 @@ describe('a wrong-account call handled with the CLI', () => {
     expect(listed).toEqual([expect.objectContaining({ ref, status: 'applied', mode: 'adjusted', pendingAdjustments: 2, ui: `${UI}/namespaces/default/workflows/${encodeURIComponent(correctionId)}` })]);
 
     const day2 = auditWeekday(2022);
-    const next = await submitPayment(h.ctx, { bankCode: 'HSBK', bankRef: `${bankRef}-next`, channel: 'cash_desk', account: NEIGHBOUR, amount: '2000.00', paidAt: `${day2}T10:00:00+05:00` });
+    const next = await submitPaymentAsOfPaidAt(h.ctx, { bankCode: 'HSBK', bankRef: `${bankRef}-next`, channel: 'cash_desk', account: NEIGHBOUR, amount: '2000.00', paidAt: `${day2}T10:00:00+05:00` });
     expect(next.ok).toBe(true);
     await settleDay(h, 'HSBK', day2);
     const shown = await spc(['settlement', 'show', 'HSBK', day2]);

@@ -4,7 +4,7 @@
 // second operator approves it. The ledger audit is clean after all of it.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { submitPayment } from '../../client/payments';
+import { submitPaymentAsOfPaidAt } from '../support/past-payment';
 import { assignComplaint, closeComplaint, raiseComplaint, resolveComplaint, type ComplaintClientContext } from '../../client/complaints';
 import { decideCorrection, getCorrectionState, type CorrectionClientContext } from '../../client/corrections';
 import { auditLedger } from '../../audit';
@@ -24,7 +24,7 @@ const webhooks: Array<{ key: string; body: { event: string; complaint: { id: str
 let hook: http.Server;
 
 async function pay(overrides: Partial<PaymentRequest> = {}) {
-  const outcome = await submitPayment(w.h.ctx, {
+  const outcome = await submitPaymentAsOfPaidAt(w.h.ctx, {
     bankCode: 'HSBK', bankRef: ref('p'), channel: 'cash_desk', account: ACCOUNTS.simple[0], amount: '500.00', paidAt: `${day}T11:00:00+05:00`, ...overrides,
   });
   if (!outcome.ok) throw new Error(`payment rejected: ${outcome.code} ${outcome.message}`);

@@ -4,7 +4,7 @@
 // provider whose net would go negative carried forward), with a valid pain.001 and the ledger
 // audit adding up.
 import { randomBytes } from 'node:crypto';
-import { submitPayment } from '../../client/payments';
+import { submitPaymentAsOfPaidAt } from '../support/past-payment';
 import { confirmTransfers, getSettlementState, startSettlement, type SettlementState } from '../../client/settlements';
 import { CorrectionActionError, decideCorrection, proposeCorrection, type CorrectionClientContext } from '../../client/corrections';
 import { auditLedger } from '../../audit';
@@ -40,7 +40,7 @@ function pastWeekday(): string {
 }
 
 async function accepted(date: string, overrides: Partial<PaymentRequest> = {}) {
-  const outcome = await submitPayment(h.ctx, {
+  const outcome = await submitPaymentAsOfPaidAt(h.ctx, {
     bankCode: WORLD.bank, bankRef: ref('p'), channel: 'cash_desk', account: WORLD.account, amount: '450.00', paidAt: `${date}T12:00:00+05:00`, ...overrides,
   });
   if (!outcome.ok) throw new Error(`payment rejected: ${outcome.code} ${outcome.message}`);

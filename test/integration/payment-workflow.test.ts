@@ -5,6 +5,7 @@ import { cancellationWorkflowId, paymentWorkflowId } from '../../domain/payment-
 import type { PaymentRequest } from '../../domain/payment-types';
 import { startHarness, type Harness } from '../support/harness';
 import { WORLD, createPaymentWorld, ledgerBreaches } from '../support/payment-world';
+import { waitFor } from '../support/wait';
 
 let h: Harness;
 let seq = 0;
@@ -65,6 +66,15 @@ describe('payment workflow', () => {
     expect((await handle.describe()).status.name).toBe('COMPLETED');
     const record = await findPayment(h.database.db, WORLD.bank, outcome.payment.bankRef);
     expect(record).toMatchObject({ status: 'accepted', amount: '1000.00', workflowId: handle.workflowId, businessDate: outcome.payment.businessDate });
+  });
+
+  it('leaves no workflow open once a bank-day\'s payments are accepted, so its cut-off wakes nothing', async () => {
+    const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => pay({ amount: `${10 + i}.00`, channel: 'online' })));
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    const query = `WorkflowType = 'paymentWorkflow' AND TaskQueue = '${h.taskQueue}'`;
+    // Visibility lags a little behind the workflows themselves.
+    await waitFor('visibility', async () => (await h.client.workflow.count(`${query} AND ExecutionStatus = 'Completed'`)).count >= 20);
+    expect((await h.client.workflow.count(`${query} AND ExecutionStatus = 'Running'`)).count).toBe(0);
   });
 
   const rejections: Array<[string, Partial<PaymentRequest>, string]> = [
