@@ -47,7 +47,9 @@ export interface ReplacementRequest extends SplitRequest {
 export async function postReplacement(trx: Knex.Transaction, req: ReplacementRequest, now: Date): Promise<PaymentAccepted> {
   const valid = validatePaymentRequest(
     { bankCode: req.bankCode, bankRef: req.bankRef, channel: req.channel, account: req.account, amount: req.amount, lines: req.lines, paidAt: req.paidAt },
-    now,
+    // The replacement stands for the original payment, received when it was paid: the bound on an
+    // old paidAt is about the bank's clock, not about when an operator corrects it.
+    new Date(Math.min(now.getTime(), Date.parse(req.paidAt))),
   );
   const requestHash = createHash('sha256').update(`correction:${req.writtenBy.workflowId}`).digest('hex');
   const [result] = await postPayments(trx, { bank: req.bank, calendar: req.calendar, writtenBy: req.writtenBy, items: [{ valid, requestHash }] });

@@ -12,6 +12,7 @@ import { buildApiServer } from '../../api/server';
 import type { PaymentRequest } from '../../domain/payment-types';
 import { recordHistory } from '../support/histories';
 import { ACCOUNTS, loadCalendar, recentBusinessDay, startApiWorld, waitFor, type ApiWorld } from './api-support';
+import { settleDay } from './audit-helpers';
 
 jest.setTimeout(300_000);
 
@@ -148,6 +149,8 @@ describe('complaints', () => {
     expect((await w.h.database.db('payments').where({ bank_ref: second.bankRef }).first('status')).status).toBe('corrected');
     expect((await w.h.database.db('payments').where({ bank_ref: first.bankRef }).first('status')).status).toBe('accepted');
 
+    // The complaints' payments sit on a past day, which must be settled like every past day.
+    await settleDay(w.h, 'HSBK', day);
     const report = await auditLedger(w.h.database.db);
     expect(report.breaches).toEqual([]);
   });

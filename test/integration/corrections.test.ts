@@ -124,6 +124,8 @@ describe('corrections', () => {
     expect((await h.database.db('payments').where({ bank_ref: p.bankRef }).first('status')).status).toBe('accepted');
     await expect(decideCorrection(ctx, proposed.correctionId, { operator: 'bob', approve: true })).rejects.toMatchObject({ code: 'NOT_AWAITING_DECISION' });
     await recordHistory(h.client, 'correction', 'self-approval-refused-rejected', proposed.correctionId);
+    // The day is settled as every past day must be (the ledger audit's unsettled_bank_day check).
+    await settleDay(date);
   });
 
   it('carries corrections of a settled day to the next list as netted adjustment lines, and the ledger audit adds up', async () => {
