@@ -11,7 +11,7 @@ import { addBusinessDays, isBusinessDay, nextBusinessDay, toAlmaty } from '../do
 import { PAYMENT_LIST_LINES_MAX } from '../domain/payment-list';
 import { formatAmount, fromDb } from '../domain/money';
 import { compactDate, confirmDeadlineAtOf, invariantFailure, isoSeconds, withHeartbeat } from './settlement-support';
-import type { AggregateResult, BankDayRef, SettlementLineState } from './settlement-types';
+import type { AggregateResult, BankDayRef, SettlementLineState } from '../domain/settlement-types';
 import { lineEndToEndId, netAdjustments, type PendingAdjustment } from '../domain/correction';
 import { correctionRef } from '../domain/correction-types';
 

@@ -9,7 +9,7 @@ import type { ActivityDeps } from './deps';
 import { postReversal } from './payment';
 import { formatAmount, fromDb } from '../domain/money';
 import { isoSeconds, refusal } from './settlement-support';
-import type { BankDayRef, CloseResult, Discrepancy, ExcludeResult, ReconcileResult, SettlementStatus, WrittenBy } from './settlement-types';
+import type { BankDayRef, CloseResult, Discrepancy, ExcludeResult, ReconcileResult, SettlementStatus, WrittenBy } from '../domain/settlement-types';
 import { ApplicationFailure } from '@temporalio/common';
 
 /** Most payments one exclusion decision may name: a larger mismatch is a wrong register, not a few bad payments. */

@@ -5,7 +5,7 @@
 import type { ActivityDeps } from './deps';
 import { loadSettlementLines } from './settlement-aggregate';
 import { invariantFailure, isoSeconds, refusal } from './settlement-support';
-import type { ConfirmLinesResult, WrittenBy } from './settlement-types';
+import type { ConfirmLinesResult, WrittenBy } from '../domain/settlement-types';
 
 export function createSettlementConfirmActivities(deps: ActivityDeps) {
   const { db } = deps;

@@ -11,7 +11,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { buildSettlementCsv } from '../domain/settlement-csv';
 import { formatAmount, fromDb } from '../domain/money';
 import { confirmDeadlineAtOf, confirmDueDateFor, isoSeconds, withHeartbeat, type SettlementConfig } from './settlement-support';
-import type { FilesResult, SettlementFileFormat, SettlementFileInfo } from './settlement-types';
+import type { FilesResult, SettlementFileFormat, SettlementFileInfo } from '../domain/settlement-types';
 
 /** Failure type of a settlement whose payment list cannot be built from the master data (non-retryable). */
 export const PAYMENT_LIST_INVALID = 'PAYMENT_LIST_INVALID';

@@ -5,7 +5,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { addBusinessDays, addDays, almatyToUtc, toAlmaty, type CalendarOverrides } from '../domain/calendar';
 import { isValidBin } from '../domain/identifiers';
-import type { SettlementErrorCode, SettlementRefusal } from './settlement-types';
+import type { SettlementErrorCode, SettlementRefusal } from '../domain/settlement-types';
 
 export interface SettlementConfig {
   /** The initiating party of every payment list: the SPC. */

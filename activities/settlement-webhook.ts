@@ -6,7 +6,7 @@
 import type { ActivityDeps } from './deps';
 import { isoSeconds } from './settlement-support';
 import { SETTLEMENT_FILE_CONTENT_TYPES } from './settlement-files';
-import type { SettlementFileFormat, WebhookState } from './settlement-types';
+import type { SettlementFileFormat, WebhookState } from '../domain/settlement-types';
 import { postWebhook } from './webhook-post';
 
 export { WEBHOOK_REQUEST_TIMEOUT_MS } from './webhook-post';

@@ -9,7 +9,7 @@ import { createSettlementConfirmActivities } from './settlement-confirm';
 import { createSettlementFileActivities } from './settlement-files';
 import { settlementConfigFromEnv, type SettlementConfig } from './settlement-support';
 import { createSettlementWebhookActivities } from './settlement-webhook';
-import type { TriggerInfo } from './settlement-types';
+import type { TriggerInfo } from '../domain/settlement-types';
 import { addDays } from '../domain/calendar';
 import { findUnsettledBankDays } from '../db/queries/unsettled';
 

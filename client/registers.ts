@@ -7,7 +7,7 @@ import type { Db } from '../db/connection';
 import type { PaymentRequest } from '../domain/payment-types';
 import { BANK_CODE, BUSINESS_DATE, REGISTER_ID } from '../domain/search-attributes';
 import { registerWorkflow, registerWorkflowId } from '../workflows/register';
-import { defaultPaidAt, type RegisterHeader, type RegisterRow } from '../api/register-csv';
+import { defaultPaidAt, type RegisterHeader, type RegisterRow } from '../domain/register-csv';
 import { errorName } from './errors';
 
 export interface RegisterClientContext {

@@ -9,14 +9,14 @@ import { isBankCode } from '../domain/identifiers';
 import { isRealDate } from '../domain/instant';
 import type {
   DiscrepancyDecision, SettlementErrorCode, SettlementOptions, SettlementState, TransferConfirmation,
-} from '../activities/settlement-types';
+} from '../domain/settlement-types';
 import { confirmTransfersUpdate, resolveDiscrepancyUpdate, settlementStateQuery, settlementWorkflow } from '../workflows/settlement';
 import { errorName } from './errors';
 
 export type {
   Discrepancy, DiscrepancyDecision, SettlementErrorCode, SettlementFileInfo, SettlementLineState, SettlementOptions, SettlementState,
   SettlementStatus, TransferConfirmation,
-} from '../activities/settlement-types';
+} from '../domain/settlement-types';
 
 export interface SettlementClientContext {
   client: Client;

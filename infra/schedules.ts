@@ -7,7 +7,7 @@
 import { ScheduleOverlapPolicy, type Client, type ScheduleDescription, type ScheduleSpec } from '@temporalio/client';
 import type { Db } from '../db/connection';
 import { SPC_TIME_ZONE } from '../domain/calendar';
-import type { SettlementOptions } from '../activities/settlement-types';
+import type { SettlementOptions } from '../domain/settlement-types';
 import { loadConfig } from './config';
 import { scheduleSyncs } from './metrics';
 

@@ -20,7 +20,7 @@ import type { SettlementActivities } from '../activities/settlement';
 import type {
   AggregateResult, DiscrepancyDecision, SettlementErrorCode, SettlementLineState, SettlementOptions, SettlementState, SettlementStatus,
   SettlementWorkflowInput, TransferConfirmation, WebhookState,
-} from '../activities/settlement-types';
+} from '../domain/settlement-types';
 import { BANK_REF_RE, settlementWorkflowId } from '../domain/payment-types';
 import { settlementIdOf } from '../domain/identifiers';
 import { BANK_CODE, BUSINESS_DATE, SETTLEMENT_STATUS } from '../domain/search-attributes';

@@ -10,7 +10,7 @@ import { ApiError } from '../errors';
 import { parseIsoInstant } from '../../domain/instant';
 import { BANK_CODE_PATTERN } from '../../domain/identifiers';
 import { PAID_AT_PAST_DAYS_MAX, paidAtProblem } from '../../domain/payment-validation';
-import { parseRegisterCsv, registerContentSha256, REGISTER_ERRORS_LISTED_MAX, type LineError, type RegisterHeader, type RegisterRow } from '../register-csv';
+import { parseRegisterCsv, registerContentSha256, REGISTER_ERRORS_LISTED_MAX, type LineError, type RegisterHeader, type RegisterRow } from '../../domain/register-csv';
 import { businessDateOfQuery, businessDateQuery, commonErrors, errorResponse, paginationQuery } from '../schemas';
 
 /** Largest register file accepted (a 100,000-row register is about 10 MiB). */

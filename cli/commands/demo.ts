@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { submitPayment, cancelPayment, type SubmitOutcome } from '../../client/payments';
 import { confirmTransfers, getSettlementState, resolveDiscrepancy, startSettlement, type SettlementState } from '../../client/settlements';
 import { submitRegister } from '../../client/registers';
-import { parseRegisterCsv } from '../../api/register-csv';
+import { parseRegisterCsv } from '../../domain/register-csv';
 import { addDays, almatyToUtc, isBusinessDay, toAlmaty, type CalendarOverrides } from '../../domain/calendar';
 import { Money, formatAmount } from '../../domain/money';
 import { isRealDate } from '../../domain/instant';

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { submitRegister } from '../../client/registers';
 import { getSettlementState, resolveDiscrepancy, startSettlement } from '../../client/settlements';
-import { parseRegisterCsv } from '../../api/register-csv';
+import { parseRegisterCsv } from '../../domain/register-csv';
 import {
   archiveBankDay, buildVisibilityQuery, createArchiveActivities, exportHistories, historiesFromDir, historyFromJson, MANIFEST_FILE, replayHistories, sha256Hex, type Manifest,
 } from '../../audit';

@@ -6,7 +6,7 @@
 // suite quick on a shared 2-core machine.
 import { randomBytes } from 'node:crypto';
 import { getRegister, submitRegister } from '../../client/registers';
-import { parseRegisterCsv } from '../../api/register-csv';
+import { parseRegisterCsv } from '../../domain/register-csv';
 import { startHarness, type Harness } from '../support/harness';
 import { createAccount, createWorld } from '../support/fixtures';
 import { ledgerBreaches } from '../support/payment-world';

@@ -16,7 +16,7 @@ import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio
 import { cancelPayment } from '../../client/payments';
 import { confirmTransfers, getSettlementState, resolveDiscrepancy, startSettlement } from '../../client/settlements';
 import { submitRegister } from '../../client/registers';
-import { parseRegisterCsv } from '../../api/register-csv';
+import { parseRegisterCsv } from '../../domain/register-csv';
 import { bundleWorkflows, historiesFromDir, historyToJson, replayHistories, type HistorySource, type ReplaySummary } from '../../audit';
 import { makeKzIban } from '../../domain/identifiers';
 import { loadConfig } from '../../infra/config';

@@ -1,6 +1,6 @@
 // The day-register format (docs/registers.md): all-or-nothing parsing with line numbers, and the
 // pure helpers around it.
-import { defaultPaidAt, parseRegisterCsv, registerContentSha256, REGISTER_ERRORS_LISTED_MAX } from '../../api/register-csv';
+import { defaultPaidAt, parseRegisterCsv, registerContentSha256, REGISTER_ERRORS_LISTED_MAX } from '../../domain/register-csv';
 import { parseIsoInstant } from '../../domain/instant';
 import { amountRu, escapeHtml, periodRu } from '../../api/invoice-html';
 
