@@ -7,10 +7,9 @@ import { submitPayment } from '../client/payments';
 import { createApiKey } from '../api/keys';
 import { almatyToUtc, toAlmaty } from '../domain/calendar';
 import { ensureSchedules } from '../infra/schedules';
-import { drive, log } from './env';
+import { drive, log, round, sleep, waitUntil, type BenchEngine } from './env';
 import { latencySummary, postPayment, startOpenLoop } from './open-loop';
 import { registerFile } from './register';
-import type { BenchEngine } from './env';
 import { startBenchStack } from './stack';
 
 export interface CutoffBenchOptions {
@@ -28,20 +27,8 @@ export interface CutoffBenchOptions {
 const PROBE_INTERVAL_MS = 500;
 /** The probe keeps going this long after the list is delivered, to see the tail. */
 const PROBE_AFTER_DELIVERY_MS = 10_000;
-const POLL_MS = 250;
 /** A bench that waits for ever is a bench that hides a failure. */
 const CUTOFF_WAIT_MAX_MS = 15 * 60_000;
-const round = (v: number, d = 1) => Number(v.toFixed(d));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, deadlineMs: number): Promise<T> {
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadlineMs) throw new Error(`bench gave up waiting for ${what}`);
-    await sleep(POLL_MS);
-  }
-}
 
 /** The first whole minute at least `leadMs` from now, as the bank's cut-off (HH:MM Almaty) and its instant. */
 function nextCutoff(leadMs: number): { cutoffLocal: string; date: string; atMs: number } {

@@ -10,10 +10,9 @@ import { getSettlementState, resolveDiscrepancy } from '../client/settlements';
 import { BANKS } from '../db/seed';
 import { almatyToUtc, toAlmaty } from '../domain/calendar';
 import { ensureSchedules } from '../infra/schedules';
-import { drive, log } from './env';
+import { drive, log, round, sleep, type BenchEngine } from './env';
 import { postPayment } from './open-loop';
 import { registerFile } from './register';
-import type { BenchEngine } from './env';
 import { startBenchStack } from './stack';
 
 export interface DayBenchOptions {
@@ -35,8 +34,6 @@ const STAGE_WAIT_MAX_MS = 30 * 60_000;
 /** Time between the last payment and the cut-off: the schedule fires on a whole minute. */
 const CUTOFF_LEAD_MS = 15_000;
 const CHANNELS = ['online', 'kiosk', 'cash_desk'] as const;
-const round = (v: number) => Number(v.toFixed(1));
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runDayBench(opts: DayBenchOptions): Promise<Record<string, number | string>> {
   const stack = await startBenchStack({ engine: opts.engine, accounts: opts.accounts, workers: opts.workers, api: true });

@@ -128,3 +128,16 @@ export async function drive(label: string, total: number, concurrency: number, j
   latencies.sort((a, b) => a - b);
   return { perSecond: total / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), seconds };
 }
+
+export const round = (v: number, digits = 1) => Number(v.toFixed(digits));
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `probe` until it gives a value; a bench that waits for ever is a bench that hides a failure. */
+export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, deadlineMs: number, pollMs = 250): Promise<T> {
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadlineMs) throw new Error(`bench gave up waiting for ${what}`);
+    await sleep(pollMs);
+  }
+}

@@ -5,9 +5,8 @@
 //   (no --rate)             closed loop: --concurrency clients, each with one request in flight.
 // SPC_BENCH_URL + SPC_BENCH_KEY (or --url/--key) measure a running server instead.
 import { createApiKey } from '../api/keys';
-import { drive, log } from './env';
+import { drive, log, type BenchEngine } from './env';
 import { latencySummary, postPayment, startOpenLoop } from './open-loop';
-import type { BenchEngine } from './env';
 import { startBenchStack } from './stack';
 
 export const HTTP_BENCH_CLIENTS_DEFAULT = 20;

@@ -5,8 +5,7 @@
 import { submitPayment } from '../client/payments';
 import { BANKS } from '../db/seed';
 import type { Channel } from '../domain/payment-types';
-import { drive, log } from './env';
-import type { BenchEngine } from './env';
+import { drive, log, round, type BenchEngine } from './env';
 import { startBenchStack } from './stack';
 
 export interface PaymentBenchOptions {
@@ -20,7 +19,6 @@ export interface PaymentBenchOptions {
 }
 
 const CHANNELS: Channel[] = ['cash_desk', 'online', 'kiosk'];
-const round = (v: number, d = 1) => Number(v.toFixed(d));
 
 export async function runPaymentBench(opts: PaymentBenchOptions): Promise<Record<string, number>> {
   const stack = await startBenchStack({ engine: opts.engine, accounts: opts.accounts, workers: opts.workers });

@@ -4,8 +4,7 @@
 import { createHash } from 'node:crypto';
 import { createApiKey } from '../api/keys';
 import { toAlmaty } from '../domain/calendar';
-import { log } from './env';
-import type { BenchEngine } from './env';
+import { log, round, type BenchEngine } from './env';
 import { startBenchStack } from './stack';
 
 export interface RegisterBenchOptions {
@@ -18,7 +17,6 @@ export interface RegisterBenchOptions {
 }
 
 const PROGRESS_POLL_MS = 250;
-const round = (v: number, d = 1) => Number(v.toFixed(d));
 
 /** A register file as a bank's back office writes it. */
 export function registerFile(businessDate: string, tag: string, rows: number, accounts: string[], badEvery: number): string {
