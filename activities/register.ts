@@ -23,6 +23,31 @@ import type { CalendarOverrides } from '../domain/calendar';
 export const REGISTER_POST_BATCH_ROWS = 1_000;
 /** Batches posted side by side by one chunk: two keep both the worker and Postgres busy on two cores. */
 export const REGISTER_BATCHES_IN_FLIGHT = 2;
+/**
+ * Batches in flight in one worker process, over all its registers: a batch's checks take the
+ * worker's event loop for a while, and five banks' registers at once must not starve the cashiers'
+ * payments that the same worker answers.
+ */
+export const REGISTER_BATCHES_PER_WORKER_MAX = 2;
+
+/** A counting semaphore: at most `slots` holders at a time, the others wait in order. */
+class Slots {
+  private waiting: Array<() => void> = [];
+  constructor(private free: number) {}
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
+
+const workerBatchSlots = new Slots(REGISTER_BATCHES_PER_WORKER_MAX);
 
 export interface ProcessChunkInput {
   registerId: string;
@@ -175,7 +200,7 @@ export function createRegisterActivities(deps: ActivityDeps) {
         // rows it did not reach stay pending for the retry.
         if (activity.cancellationSignal.aborted) throw activity.cancellationSignal.reason ?? new Error('register chunk cancelled');
         const batch = batches[next++] as PendingRow[];
-        await postBatch(db, ctx, batch);
+        await workerBatchSlots.run(() => postBatch(db, ctx, batch));
         posted += batch.length;
         activity.heartbeat({ rowsPosted: posted });
       }

@@ -34,6 +34,9 @@ const STAGE_WAIT_MAX_MS = 30 * 60_000;
 /** Time between the last payment and the cut-off: the schedule fires on a whole minute. */
 const CUTOFF_LEAD_MS = 15_000;
 const CHANNELS = ['online', 'kiosk', 'cash_desk'] as const;
+/** A request without a definite answer is sent again this often at most, this long apart. */
+const RESEND_MAX = 10;
+const RESEND_PAUSE_MS = 2_000;
 
 export async function runDayBench(opts: DayBenchOptions): Promise<Record<string, number | string>> {
   const stack = await startBenchStack({ engine: opts.engine, accounts: opts.accounts, workers: opts.workers, api: true });
@@ -79,23 +82,35 @@ export async function runDayBench(opts: DayBenchOptions): Promise<Record<string,
     });
     let refused = 0;
     let cancelled = 0;
+    let resent = 0;
     const online = timed('online', () =>
       drive('online', single, opts.concurrency, async (i) => {
         const bank = banks[i % banks.length] as string;
         const bankRef = `${tag}-${bank}-o${i}`;
         const bad = i % REFUSED_EVERY === REFUSED_EVERY - 1;
-        const answer = await postPayment(api.baseUrl, keys[bank] as string, {
-          bankRef, account: bad ? '9999999999' : accounts[i % accounts.length], channel: CHANNELS[i % CHANNELS.length], amount: `${100 + (i % 900)}.00`,
-        });
+        const body = { bankRef, account: bad ? '9999999999' : accounts[i % accounts.length], channel: CHANNELS[i % CHANNELS.length], amount: `${100 + (i % 900)}.00` };
+        // As a bank does: no definite answer (503, 504, a dropped connection) means the same request again.
+        let answer = await postPayment(api.baseUrl, keys[bank] as string, body).catch(() => ({ status: 0, code: 'NO_ANSWER' }));
+        for (let attempt = 1; [0, 503, 504].includes(answer.status) && attempt <= RESEND_MAX; attempt++) {
+          resent++;
+          await sleep(RESEND_PAUSE_MS);
+          answer = await postPayment(api.baseUrl, keys[bank] as string, body).catch(() => ({ status: 0, code: 'NO_ANSWER' }));
+        }
         if (answer.status !== 201) {
           if (answer.status === 422 && bad) refused++;
           else throw new Error(`online payment ${bankRef}: ${answer.status} ${answer.code ?? ''}`);
           return;
         }
         if (i % CANCELLED_EVERY === 0) {
-          const res = await fetch(`${api.baseUrl}/v1/payments/${encodeURIComponent(bankRef)}/cancel`, {
+          const cancel = () => fetch(`${api.baseUrl}/v1/payments/${encodeURIComponent(bankRef)}/cancel`, {
             method: 'POST', headers: { authorization: `Bearer ${keys[bank]}`, 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'payer asked' }),
           });
+          let res = await cancel();
+          for (let attempt = 1; [503, 504].includes(res.status) && attempt <= RESEND_MAX; attempt++) {
+            resent++;
+            await sleep(RESEND_PAUSE_MS);
+            res = await cancel();
+          }
           if (res.status !== 200) throw new Error(`cancel of ${bankRef}: ${res.status} ${await res.text()}`);
           cancelled++;
         }
@@ -141,6 +156,7 @@ export async function runDayBench(opts: DayBenchOptions): Promise<Record<string,
       cancelled: Number(totals[0]?.cancelled),
       refused_online: refused,
       cancelled_online: cancelled,
+      resent_online: resent,
       register_rows: perRegister * banks.length,
       /** Decimal string: money never becomes a JS number, not even in a bench. */
       listed_total_kzt: String(listed?.total ?? '0.00'),
