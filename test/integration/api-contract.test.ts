@@ -17,7 +17,7 @@ const pastPaidAt = () => `${day}T10:00:00+05:00`;
 
 beforeAll(async () => {
   w = await startApiWorld('api-contract');
-  day = recentBusinessDay(await loadCalendar(w.h.database.db), 0);
+  day = recentBusinessDay(await loadCalendar(w.h.database.db), 'apiContract');
 });
 
 afterAll(async () => {

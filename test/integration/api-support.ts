@@ -105,10 +105,19 @@ export async function loadCalendar(db: Harness['database']['db']): Promise<Calen
   };
 }
 
+/**
+ * Which of the last five business days each test file settles or posts into. Settlement workflow
+ * ids (`settlement:<BANK>:<day>`) are shared by every test file on the one dev server, so two files
+ * settling the same bank's same day would find each other's workflow: each file has its own day.
+ */
+export const RECENT_DAY_SLOTS = { apiContract: 0, registerWorkflow: 1, apiDay: 2, complaints: 3, registerReconcile: 4 } as const;
+const RECENT_DAYS = 5;
+
 /** A business day within the last five, before today in Almaty (its cut-off has passed). */
-export function recentBusinessDay(calendar: CalendarOverrides, pick: number): string {
+export function recentBusinessDay(calendar: CalendarOverrides, slot: keyof typeof RECENT_DAY_SLOTS | number): string {
+  const pick = typeof slot === 'number' ? slot : RECENT_DAY_SLOTS[slot];
   const days: string[] = [];
-  for (let d = addDays(toAlmaty(new Date()).date, -1); days.length < 5; d = addDays(d, -1)) if (isBusinessDay(d, calendar)) days.push(d);
+  for (let d = addDays(toAlmaty(new Date()).date, -1); days.length < RECENT_DAYS; d = addDays(d, -1)) if (isBusinessDay(d, calendar)) days.push(d);
   return days[pick % days.length] as string;
 }
 

@@ -38,7 +38,7 @@ const encoded = (id: string) => encodeURIComponent(id);
 beforeAll(async () => {
   w = await startApiWorld('cmpl');
   ctx = { ...w.h.ctx, db: w.h.database.db };
-  day = recentBusinessDay(await loadCalendar(w.h.database.db), 3);
+  day = recentBusinessDay(await loadCalendar(w.h.database.db), 'complaints');
   hook = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));

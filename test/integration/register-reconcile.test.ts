@@ -62,7 +62,7 @@ it('counts a register re-sent with a BOM and CRLF once, and a linked row whose p
 
 it('reconciles a register that arrives after its day closed in the settlement of the next open day', async () => {
   const calendar = await loadCalendar(w.h.database.db);
-  const day = recentBusinessDay(calendar, 3);
+  const day = recentBusinessDay(calendar, 'registerReconcile');
   const next = nextBusinessDay(day, calendar);
   // What the settlement's close does to the bank-day: the register comes the next morning.
   await w.h.database.db('bank_days').insert({ bank_code: 'HSBK', business_date: day, closed_at: new Date(Date.now() - 60_000) }).onConflict(['bank_code', 'business_date']).merge();

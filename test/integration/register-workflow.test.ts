@@ -29,7 +29,7 @@ beforeAll(async () => {
   h = await startHarness('register');
   await createWorld(h.database.db);
   for (const number of accounts) await createAccount(h.database.db, { number, lines: [{ service: 'WASTE', charged: '1596.00' }, { service: 'INTERCOM', charged: '350.00' }] });
-  day = recentBusinessDay(await loadCalendar(h.database.db), 1);
+  day = recentBusinessDay(await loadCalendar(h.database.db), 'registerWorkflow');
 });
 
 afterAll(async () => {
