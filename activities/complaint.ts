@@ -8,7 +8,8 @@ import { recordOperatorAction } from '../db/operator-audit';
 import { addBusinessDays, addDays, almatyToUtc, toAlmaty } from '../domain/calendar';
 import { COMPLAINT_DISPOSITIONS, isDisposition, type ComplaintInput, type ComplaintResolution, type ComplaintStatus, type Disposition } from '../domain/complaint-types';
 import { WebhookDeliveryError } from './settlement-webhook';
-import { postWebhook } from './webhook-post';
+import { postWebhook, webhookRefusal } from './webhook-post';
+import { signingSecrets } from '../db/webhook-secrets';
 import { complaintView } from '../domain/complaint-view';
 
 /** Two payments are candidate twins when this close in time (same bank, account and amount). */
@@ -130,7 +131,7 @@ export function createComplaintActivities(deps: ActivityDeps, deadlines: Record<
     return row?.status === 'applied';
   }
 
-  async function deliverComplaintWebhook(input: { complaintId: string; version: number }): Promise<{ status: 'delivered' | 'not_configured' | 'superseded'; attempts?: number }> {
+  async function deliverComplaintWebhook(input: { complaintId: string; version: number }): Promise<{ status: 'delivered' | 'not_configured' | 'superseded' | 'refused'; attempts?: number }> {
     const c = await db('complaints as c').join('banks as b', 'b.code', 'c.bank_code').where('c.id', input.complaintId).first('c.*', 'b.webhook_url');
     if (!c) throw new Error(`no complaint ${input.complaintId}`);
     const url: string | null = c.webhook_url;
@@ -140,8 +141,15 @@ export function createComplaintActivities(deps: ActivityDeps, deadlines: Record<
     // A newer version went out (or will): the bank gets the current state, not every step in between.
     if (c.version > input.version) return { status: 'superseded' };
     await db.raw('INSERT INTO complaint_webhook_deliveries (complaint_id, version, url) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [input.complaintId, input.version, url]);
+    const secrets = await signingSecrets(db, c.bank_code);
+    const refusal = webhookRefusal(url, secrets);
+    if (refusal) {
+      // Recorded where the settlement webhook records its own, and not retried (it cannot get better).
+      await db('complaint_webhook_deliveries').where({ complaint_id: input.complaintId, version: input.version }).update({ last_status: null, last_error: refusal });
+      return { status: 'refused' };
+    }
     const key = `complaint:${input.complaintId}:v${input.version}`;
-    const { status, error } = await postWebhook(url, key, { 'x-spc-complaint-id': input.complaintId }, { event: COMPLAINT_WEBHOOK_EVENT, complaint: complaintView(c) });
+    const { status, error } = await postWebhook(url, key, { 'x-spc-complaint-id': input.complaintId }, { event: COMPLAINT_WEBHOOK_EVENT, complaint: complaintView(c) }, secrets);
     const after = await db.raw<{ rows: Array<{ attempts: number }> }>(
       `UPDATE complaint_webhook_deliveries SET attempts = attempts + 1, last_status = ?, last_error = ?, delivered_at = CASE WHEN ? THEN now() ELSE NULL END
         WHERE complaint_id = ? AND version = ? RETURNING attempts`,

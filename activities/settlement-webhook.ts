@@ -3,11 +3,15 @@
 // the activity's retry policy (durable timers with backoff, no attempt limit) tries again, so a
 // bank that is down for hours loses nothing. Every attempt carries the same Idempotency-Key (the
 // settlement id): if the bank got a request whose answer we lost, it recognises the repeat.
+// Every push is signed (activities/webhook-post.ts); one that may not go (plain http:// to another
+// machine, no secret) is recorded as refused in webhook_deliveries.last_error, shown by
+// `spc settlement show`, and the workflow's webhook state says 'refused': no retry loop.
 import type { ActivityDeps } from './deps';
 import { isoSeconds } from './settlement-support';
 import { SETTLEMENT_FILE_CONTENT_TYPES } from './settlement-files';
 import type { SettlementFileFormat, WebhookState } from '../domain/settlement-types';
-import { postWebhook } from './webhook-post';
+import { postWebhook, webhookRefusal } from './webhook-post';
+import { signingSecrets } from '../db/webhook-secrets';
 
 export { WEBHOOK_REQUEST_TIMEOUT_MS } from './webhook-post';
 export const WEBHOOK_EVENT = 'settlement.payment_list';
@@ -52,6 +56,12 @@ export function createSettlementWebhookActivities(deps: ActivityDeps) {
       'INSERT INTO webhook_deliveries (settlement_id, url) VALUES (?, ?) ON CONFLICT (settlement_id) DO UPDATE SET url = EXCLUDED.url',
       [input.settlementId, url],
     );
+    const secrets = await signingSecrets(db, s.bank_code);
+    const refusal = webhookRefusal(url, secrets);
+    if (refusal) {
+      await db('webhook_deliveries').where({ settlement_id: input.settlementId }).update({ last_status: null, last_error: refusal });
+      return { status: 'refused', url, error: refusal };
+    }
     const files = await db('settlement_files').where({ settlement_id: input.settlementId }).orderBy('format', 'desc').select('format', 'sha256', 'content');
     const lineCount = await db('settlement_lines').where({ settlement_id: input.settlementId }).count<{ n: string }[]>({ n: '*' });
     const payload: WebhookPayload = {
@@ -72,7 +82,7 @@ export function createSettlementWebhookActivities(deps: ActivityDeps) {
       })),
     };
 
-    const { status, error } = await postWebhook(url, input.settlementId, { 'x-spc-settlement-id': input.settlementId }, payload);
+    const { status, error } = await postWebhook(url, input.settlementId, { 'x-spc-settlement-id': input.settlementId }, payload, secrets);
 
     const ok = error === null;
     const after = await db.raw<{ rows: Array<{ attempts: number; delivered_at: Date | null }> }>(

@@ -1,6 +1,10 @@
 // One HTTP attempt of a webhook push, shared by the settlement list and complaint webhooks: JSON
-// body, an Idempotency-Key the bank can deduplicate on, no redirects, a bounded wait. Returns what
-// happened; the caller records it and throws to let its activity's retry policy try again.
+// body signed with the bank's secrets (domain/webhook-signature.ts), an Idempotency-Key the bank can
+// deduplicate on, no redirects, a bounded wait. Returns what happened; the caller records it and
+// throws to let its activity's retry policy try again. A push that may not go at all (plain http://
+// to another machine, no signing secret) is refused before any attempt: the caller records the
+// refusal where operators see it and does not retry, since retrying cannot fix it.
+import { webhookSignatureHeader, webhookUrlProblem, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from '../domain/webhook-signature';
 
 /** One HTTP attempt may take this long; the activities' start-to-close timeout is above it. */
 export const WEBHOOK_REQUEST_TIMEOUT_MS = 20_000;
@@ -13,14 +17,30 @@ export interface WebhookAttempt {
   error: string | null;
 }
 
-export async function postWebhook(url: string, idempotencyKey: string, headers: Record<string, string>, payload: unknown): Promise<WebhookAttempt> {
+/** Why this push must not be sent (recorded as `refused: …`), or null when it may. */
+export function webhookRefusal(url: string, secrets: readonly string[]): string | null {
+  const problem = webhookUrlProblem(url);
+  if (problem) return `refused: webhook URL ${problem}; fix it with spc bank webhook set`;
+  if (secrets.length === 0) return 'refused: the bank has no webhook signing secret; create one with spc bank webhook rotate-secret';
+  return null;
+}
+
+export async function postWebhook(url: string, idempotencyKey: string, headers: Record<string, string>, payload: unknown, secrets: readonly string[]): Promise<WebhookAttempt> {
   let status: number | null = null;
   let error: string | null = null;
+  const body = JSON.stringify(payload);
+  const timestamp = Math.floor(Date.now() / 1000);
   try {
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey, ...headers },
-      body: JSON.stringify(payload),
+      headers: {
+        'content-type': 'application/json',
+        'idempotency-key': idempotencyKey,
+        [WEBHOOK_TIMESTAMP_HEADER]: String(timestamp),
+        [WEBHOOK_SIGNATURE_HEADER]: webhookSignatureHeader(secrets, timestamp, body),
+        ...headers,
+      },
+      body,
       redirect: 'error',
       signal: AbortSignal.timeout(WEBHOOK_REQUEST_TIMEOUT_MS),
     });

@@ -2,11 +2,18 @@
 // lookups are cached in memory; entries live KEY_CACHE_TTL_MS, which bounds how long a revoked key
 // keeps working. Unknown keys are cached too, so that guessing keys costs the database nothing.
 // A failed authentication answers 401 with no detail: the caller learns nothing about which part
-// was wrong.
+// was wrong. Two answers do say more, because they are about a key the caller holds rightly:
+// 401 KEY_EXPIRED (its expiry passed; checked on every request, not cached) and 403 KEY_SCOPE (the
+// route needs a scope the key lacks, api/scopes.ts).
+//
+// Two hooks, so that the rate limit (api/rate-limit.ts) runs between them: identifyBank on
+// onRequest (sets request.bank, refuses nothing), then requireBank on preParsing, which still runs
+// before the body is read, so an unauthenticated upload costs nothing.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/connection';
 import { ApiError } from './errors';
 import { hashApiKey, looksLikeApiKey } from './keys';
+import type { ApiScope } from './scopes';
 
 /** A revoked key stops working within this time. */
 export const KEY_CACHE_TTL_MS = 5_000;
@@ -17,11 +24,16 @@ export interface AuthenticatedBank {
   code: string;
   name: string;
   keyId: string;
+  scopes: readonly ApiScope[];
+  /** Null: never expires. */
+  expiresAtMs: number | null;
+  /** Null: the API's default per-key limit. */
+  rateLimitPerMinute: number | null;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by the bank authentication hook on every /v1 route. */
+    /** Set by the bank authentication hook on every /v1 route (the key's bank, possibly expired). */
     bank: AuthenticatedBank | null;
   }
 }
@@ -36,7 +48,7 @@ export class ApiKeyAuthenticator {
 
   constructor(private readonly db: Db, private readonly ttlMs = KEY_CACHE_TTL_MS, private readonly now: () => number = Date.now) {}
 
-  /** The bank a key belongs to, or null for an unknown or revoked key. */
+  /** The bank a key belongs to (its expiry is the caller's to check), or null for an unknown or revoked key. */
   async authenticate(key: string): Promise<AuthenticatedBank | null> {
     if (!looksLikeApiKey(key)) return null;
     const sha256 = hashApiKey(key);
@@ -46,8 +58,17 @@ export class ApiKeyAuthenticator {
       .join('banks as b', 'b.code', 'k.bank_code')
       .where({ 'k.key_sha256': sha256 })
       .whereNull('k.revoked_at')
-      .first('k.id', 'b.code', 'b.name');
-    const bank = row ? { code: row.code as string, name: row.name as string, keyId: String(row.id) } : null;
+      .first('k.id', 'b.code', 'b.name', 'k.scopes', 'k.expires_at', 'k.rate_limit_per_minute');
+    const bank: AuthenticatedBank | null = row
+      ? {
+          code: row.code as string,
+          name: row.name as string,
+          keyId: String(row.id),
+          scopes: row.scopes as ApiScope[],
+          expiresAtMs: row.expires_at ? (row.expires_at as Date).getTime() : null,
+          rateLimitPerMinute: row.rate_limit_per_minute ?? null,
+        }
+      : null;
     if (this.cache.size >= KEY_CACHE_ENTRIES_MAX) this.cache.clear();
     this.cache.set(sha256, { bank, expiresAtMs: this.now() + this.ttlMs });
     return bank;
@@ -60,18 +81,39 @@ export class ApiKeyAuthenticator {
 
 const BEARER_RE = /^Bearer ([^\s]{1,200})$/i;
 
-/** An onRequest hook: runs before the body is read, so an unauthenticated upload costs nothing. */
-export function bankAuthHook(authenticator: ApiKeyAuthenticator) {
-  return async function authenticateBank(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+/** onRequest: the bank of the request's key, if any; refuses nothing (requireBank does). */
+export function identifyBankHook(authenticator: ApiKeyAuthenticator) {
+  return async function identifyBank(request: FastifyRequest): Promise<void> {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? BEARER_RE.exec(header) : null;
-    const bank = match?.[1] ? await authenticator.authenticate(match[1]) : null;
+    request.bank = match?.[1] ? await authenticator.authenticate(match[1]) : null;
+  };
+}
+
+/** preParsing: 401 without a valid key, 401 KEY_EXPIRED past its expiry, 403 KEY_SCOPE without the route's scope. */
+export function requireBankHook(now: () => number = Date.now) {
+  return async function requireBank(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const bank = request.bank;
     if (!bank) {
       reply.header('www-authenticate', 'Bearer realm="spc"');
       throw new ApiError(401, 'UNAUTHORIZED', 'authentication required: send Authorization: Bearer <API key>');
     }
-    request.bank = bank;
+    if (bank.expiresAtMs !== null && bank.expiresAtMs <= now()) {
+      reply.header('www-authenticate', 'Bearer realm="spc", error="invalid_token"');
+      throw new ApiError(401, 'KEY_EXPIRED', `this API key expired at ${new Date(bank.expiresAtMs).toISOString()}: ask the SPC for a new one`);
+    }
+    const scope = request.routeOptions.config.scope;
+    if (scope === undefined || scope === 'any' || bank.scopes.includes(scope)) return;
+    throw new ApiError(403, 'KEY_SCOPE', `this API key may not ${request.method} ${request.routeOptions.url ?? ''}: it needs scope ${scope} (it has ${bank.scopes.join(', ')})`, {
+      required: scope,
+      granted: bank.scopes,
+    });
   };
+}
+
+/** onRoute of the /v1 scope: a route that declares no scope is a bug found when the server is built, not a hole. */
+export function assertRouteHasScope(route: { method: string | string[]; url: string; config?: { scope?: unknown } }): void {
+  if (route.config?.scope === undefined) throw new Error(`invariant: /v1 route ${String(route.method)} ${route.url} declares no scope (config.scope, api/scopes.ts)`);
 }
 
 /** The authenticated bank of a /v1 request; a route outside the hook calling this is a bug. */

@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../db/connection';
+import type { RateLimitSettings } from './rate-limit';
 
 export interface ApiDeps {
   db: Db;
@@ -13,4 +14,8 @@ export interface ApiDeps {
   temporalUiUrl?: string;
   /** A pino-compatible logger, or true for fastify's default; default: warnings and errors to stderr. */
   logger?: FastifyBaseLogger | boolean;
+  /** Per-key and per-IP request limits of /v1 (default DEFAULT_RATE_LIMITS; SPC_RATE_LIMIT_* in infra/config.ts). */
+  rateLimit?: RateLimitSettings;
+  /** Bound of each Temporal call a request makes (default ENGINE_CALL_TIMEOUT_MS); tests shorten it. */
+  engineTimeoutMs?: number;
 }

@@ -11,6 +11,9 @@ import { REJECTION_CODES, type RejectionCode } from '../domain/payment-types';
 /** Codes of the HTTP layer, beside the payment rejection codes of domain/payment-types.ts. */
 export const API_ERROR_CODES = {
   UNAUTHORIZED: 'missing, unknown or revoked API key',
+  KEY_EXPIRED: 'the API key has expired: ask the SPC for a new one',
+  KEY_SCOPE: 'the API key may not do this (it lacks the scope the endpoint needs; see docs/bank-api.md)',
+  RATE_LIMITED: 'too many requests with this key (or from this address without one); retry after Retry-After seconds',
   NOT_FOUND: 'no such route or resource',
   BAD_REQUEST: 'the HTTP request itself is malformed (URL encoding, headers, method)',
   METHOD_NOT_ALLOWED: 'the route exists but not with this method',
@@ -123,9 +126,12 @@ const UNAVAILABLE_ERROR_NAMES = new Set(['ServiceError', 'ConnectionError', 'Tra
  * server's answer to an update-with-start whose workflow task failed), UNAVAILABLE 14.
  */
 const UNAVAILABLE_GRPC_CODES = new Set([1, 4, 8, 10, 14]);
-/** Node socket errors and Postgres classes 08 (connection), 53 (resources), 57P (shutdown). */
+/**
+ * Node socket errors and Postgres classes 08 (connection), 53 (resources), 57P (shutdown), and
+ * 57014, a statement cancelled by the application pool's statement_timeout (db/connection.ts).
+ */
 const UNAVAILABLE_SYSTEM_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
-const UNAVAILABLE_PG_CODE_RE = /^(08|53|57P)/;
+const UNAVAILABLE_PG_CODE_RE = /^(08|53|57P|57014$)/;
 const UNAVAILABLE_MESSAGE_RE =
   /Knex: Timeout acquiring a connection|ECONNREFUSED|Connection terminated|Update-with-Start could not be executed|Workflow Task in failed state|connect ETIMEDOUT|Client network socket disconnected/i;
 /** How deep the cause chain is searched: the SDK wraps a gRPC error once or twice. */
@@ -164,6 +170,8 @@ function codeForStatus(status: number): keyof typeof API_ERROR_CODES {
   switch (status) {
     case 401:
       return 'UNAUTHORIZED';
+    case 429:
+      return 'RATE_LIMITED';
     case 404:
       return 'NOT_FOUND';
     case 405:
@@ -185,6 +193,8 @@ function pathForMessage(url: string): string {
 
 function sendError(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {
   if (status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  // A rate limit knows when its window ends (api/rate-limit.ts): that is the Retry-After.
+  if (status === 429 && typeof body.details?.retryAfterSeconds === 'number') reply.header('retry-after', String(body.details.retryAfterSeconds));
   return reply.code(status).type('application/json; charset=utf-8').send(body);
 }
 

@@ -1,8 +1,10 @@
 // Bank API keys: a random 32-byte secret shown once, stored only as its SHA-256, identified by a
-// short non-secret prefix (shown in listings and used to revoke). Creating and revoking keys are
-// operator actions: the CLI records them in operator_audit.
+// short non-secret prefix (shown in listings and used to revoke). Each key has scopes (api/scopes.ts),
+// may expire, and may have its own rate limit. Creating and revoking keys are operator actions: the
+// CLI records them in operator_audit.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/connection';
+import { DEFAULT_SCOPE_PRESET, SCOPE_PRESETS, type ApiScope } from './scopes';
 
 /** Every key starts with this, so a leaked key is recognisable in logs and by secret scanners. */
 export const API_KEY_SCHEME = 'spck_';
@@ -41,24 +43,59 @@ export class ApiKeyNotFoundError extends Error {
   }
 }
 
+/** Bounds of a per-key rate limit (requests per minute); the CHECK constraint holds the same. */
+export const RATE_LIMIT_PER_MINUTE_MAX = 1_000_000;
+
+export interface ApiKeyOptions {
+  /** Default: every scope (the `bank` preset). */
+  scopes?: readonly ApiScope[];
+  /** Unset: the key does not expire. */
+  expiresAt?: Date;
+  /** Unset: the API's default per-key limit (SPC_RATE_LIMIT_PER_MINUTE). */
+  rateLimitPerMinute?: number;
+}
+
 export interface CreatedApiKey {
   id: string;
   bankCode: string;
   prefix: string;
   label: string | null;
+  scopes: ApiScope[];
+  expiresAt: Date | null;
+  rateLimitPerMinute: number | null;
   /** The secret: shown once, never stored. */
   key: string;
 }
 
-export async function createApiKey(db: Db, bankCode: string, label?: string): Promise<CreatedApiKey> {
+/** Thrown when a key's options are out of bounds (no scope, an expiry in the past, a limit of 0). */
+export class InvalidApiKeyOptionsError extends Error {
+  override name = 'InvalidApiKeyOptionsError';
+}
+
+function checkedOptions(opts: ApiKeyOptions, now: Date): { scopes: ApiScope[]; expiresAt: Date | null; rateLimitPerMinute: number | null } {
+  const scopes = [...(opts.scopes ?? SCOPE_PRESETS[DEFAULT_SCOPE_PRESET])];
+  if (scopes.length === 0) throw new InvalidApiKeyOptionsError('a key needs at least one scope');
+  if (opts.expiresAt && !(opts.expiresAt.getTime() > now.getTime())) throw new InvalidApiKeyOptionsError(`expiry ${opts.expiresAt.toISOString()} is not in the future`);
+  const limit = opts.rateLimitPerMinute;
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= RATE_LIMIT_PER_MINUTE_MAX)) {
+    throw new InvalidApiKeyOptionsError(`rate limit must be a whole number of requests per minute from 1 to ${RATE_LIMIT_PER_MINUTE_MAX}`);
+  }
+  return { scopes, expiresAt: opts.expiresAt ?? null, rateLimitPerMinute: limit ?? null };
+}
+
+export async function createApiKey(db: Db, bankCode: string, label?: string, opts: ApiKeyOptions = {}): Promise<CreatedApiKey> {
+  const checked = checkedOptions(opts, new Date());
   const bank = await db('banks').where({ code: bankCode }).first('code');
   if (!bank) throw new UnknownBankError(bankCode);
   const cleanLabel = label?.trim().slice(0, API_KEY_LABEL_CHARS_MAX) || null;
   const generated = generateApiKey();
   const [row] = await db('bank_api_keys')
-    .insert({ bank_code: bankCode, key_prefix: generated.prefix, key_sha256: generated.sha256, label: cleanLabel })
+    .insert({
+      bank_code: bankCode, key_prefix: generated.prefix, key_sha256: generated.sha256, label: cleanLabel,
+      scopes: checked.scopes, expires_at: checked.expiresAt, rate_limit_per_minute: checked.rateLimitPerMinute,
+    })
     .returning(['id']);
-  return { id: String(row.id), bankCode, prefix: generated.prefix, label: cleanLabel, key: generated.key };
+  return { id: String(row.id), bankCode, prefix: generated.prefix, label: cleanLabel, ...checked, key: generated.key };
 }
 
 export interface RevokedApiKey {
@@ -88,13 +125,21 @@ export interface ApiKeyListing {
   bankCode: string;
   prefix: string;
   label: string | null;
+  scopes: string;
   createdAt: Date;
+  expiresAt: Date | null;
   revokedAt: Date | null;
+  rateLimitPerMinute: number | null;
 }
 
 export async function listApiKeys(db: Db, bankCode?: string): Promise<ApiKeyListing[]> {
-  const query = db('bank_api_keys').orderBy('id').select('id', 'bank_code', 'key_prefix', 'label', 'created_at', 'revoked_at');
+  const query = db('bank_api_keys')
+    .orderBy('id')
+    .select('id', 'bank_code', 'key_prefix', 'label', 'scopes', 'created_at', 'expires_at', 'revoked_at', 'rate_limit_per_minute');
   if (bankCode) query.where({ bank_code: bankCode });
   const rows = await query;
-  return rows.map((r) => ({ id: String(r.id), bankCode: r.bank_code, prefix: r.key_prefix, label: r.label, createdAt: r.created_at, revokedAt: r.revoked_at }));
+  return rows.map((r) => ({
+    id: String(r.id), bankCode: r.bank_code, prefix: r.key_prefix, label: r.label, scopes: (r.scopes as string[]).join(','),
+    createdAt: r.created_at, expiresAt: r.expires_at, revokedAt: r.revoked_at, rateLimitPerMinute: r.rate_limit_per_minute,
+  }));
 }

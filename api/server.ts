@@ -4,7 +4,8 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { ApiKeyAuthenticator, bankAuthHook } from './auth';
+import { ApiKeyAuthenticator, assertRouteHasScope, identifyBankHook, requireBankHook } from './auth';
+import { installRateLimit } from './rate-limit';
 import type { ApiDeps } from './deps';
 import { clientErrorBody, frameworkErrorHandler, installErrorHandlers } from './errors';
 import { sharedSchemas } from './schemas';
@@ -25,6 +26,8 @@ export type { ApiDeps } from './deps';
 export const JSON_BODY_BYTES_MAX = 64 * 1024;
 /** A whole request (headers and body) must arrive within this time: slow senders do not hold sockets. */
 export const REQUEST_TIMEOUT_MS = 120_000;
+/** A socket with no traffic this long is closed; above REQUEST_TIMEOUT_MS, so a slow request gets its 408 first. */
+export const CONNECTION_TIMEOUT_MS = 130_000;
 /** Longest URL parameter (fastify's router default is 100). */
 export const PARAM_CHARS_MAX = 100;
 
@@ -42,6 +45,7 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
     ...loggerOptions(deps.logger),
     bodyLimit: JSON_BODY_BYTES_MAX,
     requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
     routerOptions: { maxParamLength: PARAM_CHARS_MAX },
     // Errors fastify raises before routing (a URL that is not validly percent-encoded) and requests
     // the HTTP parser cannot read get the API's one error shape, not fastify's own.
@@ -102,7 +106,11 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
   const authenticator = new ApiKeyAuthenticator(deps.db);
   app.register(
     async (v1) => {
-      v1.addHook('onRequest', bankAuthHook(authenticator));
+      // Order matters (api/auth.ts, api/rate-limit.ts): identify the key, count the request, then refuse.
+      v1.addHook('onRoute', assertRouteHasScope);
+      v1.addHook('onRequest', identifyBankHook(authenticator));
+      await installRateLimit(v1, deps.rateLimit);
+      v1.addHook('preParsing', requireBankHook());
       v1.register(bankRoutes, deps);
       v1.register(invoiceRoutes, deps);
       v1.register(paymentRoutes, deps);

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import { connectTemporal, type TemporalTarget } from '../infra/temporal-connection';
-import { createDb, type Db } from '../db/connection';
+import { createAppDb, createDb, type Db } from '../db/connection';
 import { loadConfig, type SpcConfig, type TemporalConfig } from '../infra/config';
 
 /** Thrown for a mistake the user can fix; main prints the message alone and exits 1. */
@@ -18,6 +18,8 @@ export class CliError extends Error {
 
 export interface RuntimeEndpoints {
   databaseUrl: string;
+  /** The application role's URL (db/app-role.ts), when `spc up` set one up. */
+  appDatabaseUrl?: string;
   temporalAddress: string;
   namespace: string;
   uiUrl?: string;
@@ -51,6 +53,7 @@ function readRuntimeFile(cfg: SpcConfig): Partial<RuntimeEndpoints> {
 export class Runtime {
   readonly config: SpcConfig;
   private dbPool?: Db;
+  private appDbPool?: Db;
   private temporalConn?: Promise<{ client: Client; connection: Connection }>;
 
   constructor(config: SpcConfig = loadConfig()) {
@@ -63,6 +66,8 @@ export class Runtime {
     if (!databaseUrl) throw new CliError('no database: start the system with `npm start` (spc up) in another terminal, or set DATABASE_URL');
     return {
       databaseUrl,
+      // The environment's app URL; the runtime file's only with the database it belongs to.
+      appDatabaseUrl: this.config.appDatabaseUrl ?? (this.config.databaseUrl ? undefined : file.appDatabaseUrl),
       temporalAddress: this.config.temporal.address ?? file.temporalAddress ?? 'localhost:7233',
       namespace: this.config.temporal.namespace,
       uiUrl: this.config.temporal.uiUrl ?? file.uiUrl,
@@ -78,9 +83,23 @@ export class Runtime {
     return { ...this.config.temporal, address: ep.temporalAddress, tls: this.config.temporal.tls ?? ep.temporalTls };
   }
 
+  /** The owner's pool: migrations and the CLI's operator commands. */
   async db(): Promise<Db> {
     this.dbPool ??= createDb(this.endpoints().databaseUrl);
     return this.dbPool;
+  }
+
+  /**
+   * The pool of `spc api` and `spc worker`: the application's role with the session bounds. Without
+   * an app URL they connect as the owner, as before, and `warn` says so once.
+   */
+  async appDb(warn: (message: string) => void = () => undefined): Promise<Db> {
+    if (!this.appDbPool) {
+      const ep = this.endpoints();
+      if (!ep.appDatabaseUrl) warn('SPC_APP_DATABASE_URL is not set: connecting as the database owner; see "Running in production" for the spc_app role');
+      this.appDbPool = createAppDb(ep.appDatabaseUrl ?? ep.databaseUrl, this.config.dbTimeouts);
+    }
+    return this.appDbPool;
   }
 
   async temporal(): Promise<{ client: Client; connection: Connection; taskQueue: string; namespace: string }> {
@@ -102,6 +121,7 @@ export class Runtime {
 
   async close(): Promise<void> {
     await this.dbPool?.destroy();
+    await this.appDbPool?.destroy();
     const t = await this.temporalConn?.catch(() => undefined);
     await t?.connection.close();
   }

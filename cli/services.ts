@@ -44,7 +44,7 @@ export async function startServices(opts: {
     const operatorToken = opts.cfg.operatorToken ?? randomBytes(OPERATOR_TOKEN_BYTES).toString('base64url');
     const server = await startApiServer({
       db: opts.db, client: opts.client, taskQueue: opts.cfg.temporal.taskQueue, operatorToken, temporalUiUrl: opts.temporalUiUrl,
-      host: opts.cfg.httpHost, port: opts.cfg.httpPort,
+      host: opts.cfg.httpHost, port: opts.cfg.httpPort, rateLimit: opts.cfg.rateLimit,
     }).catch(async (err: NodeJS.ErrnoException) => {
       for (const stop of stops.reverse()) await stop().catch(() => undefined);
       if (err.code === 'EADDRINUSE') throw new Error(`port ${opts.cfg.httpPort} on ${opts.cfg.httpHost} is in use: set PORT (and HOST) to a free one, or start with --no-api`);

@@ -12,6 +12,9 @@ import { findPayment } from '../db/queries/payments';
 import { cancelPaymentUpdate, paymentStateQuery, paymentWorkflow, submitPaymentUpdate } from '../workflows/payment';
 import { cancellationWorkflow } from '../workflows/cancellation';
 import { errorName, rejectionOf } from './errors';
+import { beforeDeadline, EngineUnavailableError, withinEngineTimeout } from './deadline';
+
+export { EngineUnavailableError } from './deadline';
 
 export type Rejected = { ok: false; code: RejectionCode; message: string };
 export type SubmitOutcome = { ok: true; payment: PaymentAccepted } | Rejected;
@@ -27,28 +30,22 @@ export interface PaymentClientContext {
 /**
  * How long a submission keeps retrying an engine fault (a worker killed mid-task, Temporal
  * restarting) before giving up with EngineUnavailableError. Retrying is safe: the workflow id and
- * the update id make every attempt the same request. Kept inside the API's answer window.
+ * the update id make every attempt the same request. Kept inside the API's answer window; every
+ * attempt's Temporal calls share the window's deadline, so one that waits (no worker polls) ends
+ * with it too, instead of outliving the bank's request.
  */
 export const ENGINE_RETRY_WINDOW_MS = 20_000;
 const ENGINE_RETRY_BACKOFF_MS = { first: 200, max: 2_000 };
 
-/** Thrown when Temporal could not take a request within ENGINE_RETRY_WINDOW_MS; the caller answers 503 and the bank repeats. */
-export class EngineUnavailableError extends Error {
-  override name = 'EngineUnavailableError';
-  constructor(readonly operation: string, override readonly cause: unknown) {
-    super(`the SPC engine could not take the ${operation} in time: ${(cause as Error)?.message ?? String(cause)}`);
-  }
-}
-
 /** Runs `attempt` again on engine faults (anything that is not a business answer) until the retry window closes. */
-async function withEngineRetry<T>(operation: string, attempt: () => Promise<T>, isAnswer: (err: unknown) => boolean): Promise<T> {
+async function withEngineRetry<T>(client: Client, operation: string, attempt: () => Promise<T>, isAnswer: (err: unknown) => boolean): Promise<T> {
   const deadline = Date.now() + ENGINE_RETRY_WINDOW_MS;
   let backoffMs = ENGINE_RETRY_BACKOFF_MS.first;
   for (;;) {
     try {
-      return await attempt();
+      return await beforeDeadline(client, operation, deadline, attempt);
     } catch (err) {
-      if (isAnswer(err)) throw err;
+      if (isAnswer(err) || err instanceof EngineUnavailableError) throw err;
       if (Date.now() + backoffMs >= deadline) throw new EngineUnavailableError(operation, err);
       await new Promise((resolve) => setTimeout(resolve, backoffMs));
       backoffMs = Math.min(backoffMs * 2, ENGINE_RETRY_BACKOFF_MS.max);
@@ -86,7 +83,7 @@ export async function submitPayment(ctx: PaymentClientContext, request: PaymentR
       updateId: `submit-${hash}`,
     });
   try {
-    return { ok: true, payment: await withEngineRetry('payment', submit, isBusinessAnswer) };
+    return { ok: true, payment: await withEngineRetry(ctx.client, 'payment', submit, isBusinessAnswer) };
   } catch (err) {
     const rejection = rejectionOf(err);
     if (rejection) return { ok: false, ...rejection };
@@ -118,7 +115,8 @@ async function answerFromFinishedPayment(ctx: PaymentClientContext, request: Pay
       };
     }
   }
-  const state = await ctx.client.workflow.getHandle(paymentWorkflowId(request.bankCode, request.bankRef)).query(paymentStateQuery);
+  // A query of a closed workflow is answered by a worker: bounded like every other call.
+  const state = await withinEngineTimeout(ctx.client, 'payment', () => ctx.client.workflow.getHandle(paymentWorkflowId(request.bankCode, request.bankRef)).query(paymentStateQuery));
   if (state.requestHash !== hash) return conflict;
   if (!state.accepted) throw new Error(`invariant: finished payment ${state.paymentId} has no acceptance`);
   return { ok: true, payment: state.accepted };
@@ -132,7 +130,8 @@ async function answerFromFinishedPayment(ctx: PaymentClientContext, request: Pay
 export async function cancelPayment(ctx: PaymentClientContext, bankCode: string, bankRef: string, reason = ''): Promise<CancelOutcome> {
   try {
     const legacy = ctx.client.workflow.getHandle(paymentWorkflowId(bankCode, bankRef));
-    return { ok: true, cancellation: await legacy.executeUpdate(cancelPaymentUpdate, { args: [{ reason }], updateId: 'cancel' }) };
+    const update = () => legacy.executeUpdate(cancelPaymentUpdate, { args: [{ reason }], updateId: 'cancel' });
+    return { ok: true, cancellation: await withinEngineTimeout(ctx.client, 'cancellation', update) };
   } catch (err) {
     const rejection = rejectionOf(err);
     if (rejection) return { ok: false, ...rejection };
@@ -152,12 +151,13 @@ export async function cancelPayment(ctx: PaymentClientContext, bankCode: string,
       typedSearchAttributes: new TypedSearchAttributes([{ key: BANK_CODE, value: bankCode }]),
     });
   try {
-    return { ok: true, cancellation: await withEngineRetry('cancellation', run, isBusinessAnswer) };
+    return { ok: true, cancellation: await withEngineRetry(ctx.client, 'cancellation', run, isBusinessAnswer) };
   } catch (err) {
     const rejection = rejectionOf(err);
     if (rejection) return { ok: false, ...rejection };
     if (errorName(err) === 'WorkflowExecutionAlreadyStartedError') {
-      return { ok: true, cancellation: await ctx.client.workflow.getHandle<typeof cancellationWorkflow>(workflowId).result() };
+      const result = () => ctx.client.workflow.getHandle<typeof cancellationWorkflow>(workflowId).result();
+      return { ok: true, cancellation: await withinEngineTimeout(ctx.client, 'cancellation', result) };
     }
     throw err;
   }

@@ -9,6 +9,7 @@ import { BANK_CODE, BUSINESS_DATE, REGISTER_ID } from '../domain/search-attribut
 import { registerWorkflow, registerWorkflowId } from '../workflows/register';
 import { defaultPaidAt, type RegisterHeader, type RegisterRow } from '../domain/register-csv';
 import { errorName } from './errors';
+import { withinEngineTimeout } from './deadline';
 
 export interface RegisterClientContext {
   db: Db;
@@ -97,7 +98,7 @@ function summaryOf(r: RegisterDbRow): RegisterSummaryView {
 /** Starts (or finds running) the register's workflow; a finished one is left alone. */
 export async function startRegisterWorkflow(ctx: Omit<RegisterClientContext, 'db'>, registerId: string, bankCode: string, businessDate: string): Promise<void> {
   try {
-    await ctx.client.workflow.start(registerWorkflow, {
+    await withinEngineTimeout(ctx.client, 'register', () => ctx.client.workflow.start(registerWorkflow, {
       workflowId: registerWorkflowId(registerId),
       taskQueue: ctx.taskQueue,
       args: [{ registerId, bankCode }],
@@ -109,7 +110,7 @@ export async function startRegisterWorkflow(ctx: Omit<RegisterClientContext, 'db
         { key: BUSINESS_DATE, value: businessDate },
         { key: REGISTER_ID, value: registerId },
       ]),
-    });
+    }));
   } catch (err) {
     if (errorName(err) === 'WorkflowExecutionAlreadyStartedError') return;
     throw err;

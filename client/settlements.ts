@@ -12,6 +12,7 @@ import type {
 } from '../domain/settlement-types';
 import { confirmTransfersUpdate, resolveDiscrepancyUpdate, settlementStateQuery, settlementWorkflow } from '../workflows/settlement';
 import { errorName } from './errors';
+import { withinEngineTimeout } from './deadline';
 
 export type {
   Discrepancy, DiscrepancyDecision, SettlementErrorCode, SettlementFileInfo, SettlementLineState, SettlementOptions, SettlementState,
@@ -21,6 +22,8 @@ export type {
 export interface SettlementClientContext {
   client: Client;
   taskQueue: string;
+  /** Bound of each call to Temporal (default ENGINE_CALL_TIMEOUT_MS): past it, EngineUnavailableError (503). */
+  engineTimeoutMs?: number;
 }
 
 
@@ -108,6 +111,15 @@ export async function startSettlement(
   opts: { operator?: string; options?: SettlementOptions } = {},
 ): Promise<{ workflowId: string; runId: string; alreadyStarted: boolean }> {
   checkBankDay(bankCode, businessDate);
+  return withinEngineTimeout(ctx.client, 'settlement start', () => startOrFind(ctx, bankCode, businessDate, opts), ctx.engineTimeoutMs);
+}
+
+async function startOrFind(
+  ctx: SettlementClientContext,
+  bankCode: string,
+  businessDate: string,
+  opts: { operator?: string; options?: SettlementOptions },
+): Promise<{ workflowId: string; runId: string; alreadyStarted: boolean }> {
   const workflowId = settlementWorkflowId(bankCode, businessDate);
   try {
     const handle = await ctx.client.workflow.start(settlementWorkflow, {
@@ -130,7 +142,12 @@ export async function startSettlement(
 }
 
 /** The settlement's state from its workflow (running or finished), or null when there is none. */
-export async function getSettlementState(ctx: SettlementClientContext, bankCode: string, businessDate: string): Promise<SettlementState | null> {
+export function getSettlementState(ctx: SettlementClientContext, bankCode: string, businessDate: string): Promise<SettlementState | null> {
+  return withinEngineTimeout(ctx.client, 'settlement query', () => queryState(ctx, bankCode, businessDate), ctx.engineTimeoutMs);
+}
+
+/** getSettlementState without a deadline of its own, for callers inside one (a nested deadline would replace theirs). */
+async function queryState(ctx: SettlementClientContext, bankCode: string, businessDate: string): Promise<SettlementState | null> {
   try {
     return await ctx.client.workflow.getHandle(settlementWorkflowId(bankCode, businessDate)).query(settlementStateQuery);
   } catch (err) {
@@ -152,27 +169,40 @@ export async function resolveDiscrepancy(
   operator: string,
 ): Promise<SettlementState> {
   const workflowId = settlementWorkflowId(bankCode, businessDate);
-  try {
-    return await withUpdateRetry(() =>
-      ctx.client.workflow.getHandle(workflowId).executeUpdate(resolveDiscrepancyUpdate, {
-        args: [{ decision, operator }],
-        updateId: updateIdFor('resolve', { decision, operator }),
-      }),
-    );
-  } catch (err) {
-    if (await hasFinished(ctx, workflowId, err)) throw new SettlementActionError('NOT_AWAITING_DECISION', `settlement ${workflowId} has finished: no discrepancy waits for a decision`);
-    if (errorName(err) === 'WorkflowNotFoundError') throw new SettlementActionError('SETTLEMENT_NOT_FOUND', `no settlement of ${bankCode} for ${businessDate}: start it first`);
-    const refusal = refusalOf(err);
-    if (refusal) throw new SettlementActionError(refusal.code, refusal.message);
-    throw err;
-  }
+  return withinEngineTimeout(ctx.client, 'discrepancy decision', async () => {
+    try {
+      return await withUpdateRetry(() =>
+        ctx.client.workflow.getHandle(workflowId).executeUpdate(resolveDiscrepancyUpdate, {
+          args: [{ decision, operator }],
+          updateId: updateIdFor('resolve', { decision, operator }),
+        }),
+      );
+    } catch (err) {
+      if (await hasFinished(ctx, workflowId, err)) throw new SettlementActionError('NOT_AWAITING_DECISION', `settlement ${workflowId} has finished: no discrepancy waits for a decision`);
+      if (errorName(err) === 'WorkflowNotFoundError') throw new SettlementActionError('SETTLEMENT_NOT_FOUND', `no settlement of ${bankCode} for ${businessDate}: start it first`);
+      const refusal = refusalOf(err);
+      if (refusal) throw new SettlementActionError(refusal.code, refusal.message);
+      throw err;
+    }
+  }, ctx.engineTimeoutMs);
 }
 
 /**
  * The bank's confirmation of its transfers: every line at once (lines omitted) or the lines named.
- * When the last line is confirmed the answer comes once the day is settled.
+ * When the last line is confirmed the answer comes once the day is settled. With no worker polling
+ * (or Temporal down) it gives up after ctx.engineTimeoutMs with EngineUnavailableError; the update
+ * may still be applied later, and repeating the same confirmation answers it (same update id).
  */
-export async function confirmTransfers(
+export function confirmTransfers(
+  ctx: SettlementClientContext,
+  bankCode: string,
+  businessDate: string,
+  confirmation: TransferConfirmation,
+): Promise<{ ok: true; state: SettlementState } | { ok: false; code: string; message: string }> {
+  return withinEngineTimeout(ctx.client, 'confirmation', () => confirmOrAnswer(ctx, bankCode, businessDate, confirmation), ctx.engineTimeoutMs);
+}
+
+async function confirmOrAnswer(
   ctx: SettlementClientContext,
   bankCode: string,
   businessDate: string,
@@ -203,7 +233,7 @@ async function answerFromSettled(
   businessDate: string,
   confirmation: TransferConfirmation,
 ): Promise<{ ok: true; state: SettlementState } | { ok: false; code: SettlementErrorCode; message: string }> {
-  const state = await getSettlementState(ctx, bankCode, businessDate);
+  const state = await queryState(ctx, bankCode, businessDate);
   if (!state) return { ok: false, code: 'SETTLEMENT_NOT_FOUND', message: `no settlement of ${bankCode} for ${businessDate}` };
   if (state.status !== 'settled') {
     return { ok: false, code: 'NOT_AWAITING_CONFIRMATION', message: `the workflow of settlement ${state.settlementId} ended in status ${state.status} (failed or terminated): start it again with spc settle, then confirm` };

@@ -3,6 +3,7 @@
 import knexFactory, { Knex } from 'knex';
 import { types } from 'pg';
 import { migrationSource } from './migrations';
+import { DEFAULT_ACCESS_SETTINGS } from '../infra/config';
 
 const PG_DATE_OID = 1082;
 types.setTypeParser(PG_DATE_OID, (value: string) => value);
@@ -11,15 +12,44 @@ types.setTypeParser(PG_DATE_OID, (value: string) => value);
 export const DB_POOL_MIN = 2;
 export const DB_POOL_MAX = 20;
 
+/** A connection from the pool must be had within this time; past it the caller answers 503. */
+export const DB_ACQUIRE_TIMEOUT_MS = 30_000;
+/**
+ * Bounds of the application's sessions (API and workers; infra/config.ts reads overrides). The
+ * longest statement the application runs is a peak day's aggregation (about 10 s for a million
+ * payments here); migrations, seeding and the CLI's audits run on owner pools without these bounds.
+ */
+export const DEFAULT_DB_TIMEOUTS: DbTimeouts = {
+  statementTimeoutMs: DEFAULT_ACCESS_SETTINGS.statementTimeoutMs,
+  idleInTransactionTimeoutMs: DEFAULT_ACCESS_SETTINGS.idleInTransactionTimeoutMs,
+};
+
+export interface DbTimeouts {
+  /** Postgres cancels a statement running longer (statement_timeout). */
+  statementTimeoutMs: number;
+  /** Postgres ends a session idle inside a transaction this long, releasing its locks (idle_in_transaction_session_timeout). */
+  idleInTransactionTimeoutMs: number;
+}
+
 export type Db = Knex;
 
-export function createDb(databaseUrl: string, poolMax = DB_POOL_MAX): Db {
+/** A pool; with `timeouts`, every session gets them as startup parameters (no extra round trip). */
+export function createDb(databaseUrl: string, poolMax = DB_POOL_MAX, timeouts?: DbTimeouts): Db {
   return knexFactory({
     client: 'pg',
-    connection: { connectionString: databaseUrl, application_name: 'spc' },
+    connection: {
+      connectionString: databaseUrl,
+      application_name: 'spc',
+      ...(timeouts ? { statement_timeout: timeouts.statementTimeoutMs, idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs } : {}),
+    },
     pool: { min: Math.min(DB_POOL_MIN, poolMax), max: poolMax },
-    acquireConnectionTimeout: 30_000,
+    acquireConnectionTimeout: DB_ACQUIRE_TIMEOUT_MS,
   });
+}
+
+/** The pool of the API and the workers: the application's role (db/app-role.ts) with the session bounds. */
+export function createAppDb(appDatabaseUrl: string, timeouts: DbTimeouts = DEFAULT_DB_TIMEOUTS, poolMax = DB_POOL_MAX): Db {
+  return createDb(appDatabaseUrl, poolMax, timeouts);
 }
 
 export async function migrateLatest(db: Db): Promise<string[]> {

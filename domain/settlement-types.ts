@@ -105,10 +105,12 @@ export interface SettlementDates {
 }
 
 export interface WebhookState {
-  status: 'unknown' | 'not_configured' | 'pending' | 'delivered' | 'cancelled';
+  /** 'refused': the push may not go (insecure URL, no signing secret); see `error`, not retried. */
+  status: 'unknown' | 'not_configured' | 'pending' | 'delivered' | 'cancelled' | 'refused';
   url?: string;
   attempts?: number;
   deliveredAt?: string;
+  error?: string;
 }
 
 export interface SettlementState {

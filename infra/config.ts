@@ -2,6 +2,8 @@
 // (embedded Postgres, local Temporal dev server); production points the same code at a real
 // Postgres and a Temporal cluster or Temporal Cloud through these variables.
 import path from 'node:path';
+import type { DbTimeouts } from '../db/connection';
+import type { RateLimitSettings } from '../api/rate-limit';
 
 export interface TemporalConfig {
   /** host:port of a Temporal frontend; unset means "start a local dev server". */
@@ -40,7 +42,24 @@ export interface SpcConfig {
   operatorToken?: string;
   engine: TemporalEngine;
   process: ProcessConfig;
+  /**
+   * postgres:// URL of the application's role (db/app-role.ts) for the API and workers. Unset: the
+   * role `spc up` sets up on its embedded Postgres, else DATABASE_URL (the owner; a warning says so).
+   */
+  appDatabaseUrl?: string;
+  /** Session bounds of the API's and workers' pool (db/connection.ts). */
+  dbTimeouts: DbTimeouts;
+  /** Request limits of the bank API (api/rate-limit.ts). */
+  rateLimit: RateLimitSettings;
 }
+
+/** Defaults of the access settings; the modules that use them say why (db/connection.ts, api/rate-limit.ts). */
+export const DEFAULT_ACCESS_SETTINGS = {
+  statementTimeoutMs: 60_000,
+  idleInTransactionTimeoutMs: 60_000,
+  rateLimitPerKeyPerMinute: 30_000,
+  rateLimitAnonymousPerMinute: 600,
+} as const;
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
@@ -71,12 +90,32 @@ function engineFromEnv(env: NodeJS.ProcessEnv): TemporalEngine {
   return raw as TemporalEngine;
 }
 
+/** A whole number from the environment (unset or empty: the fallback); below `min` is refused with the variable's name. */
+export function wholeNumberFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, unit: string, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name}=${raw} must be a whole number of ${unit}${min > 0 ? ` (at least ${min})` : ''}.`);
+  return value;
+}
+
 function graceFromEnv(env: NodeJS.ProcessEnv): number {
-  const raw = env.SPC_SHUTDOWN_GRACE_MS;
-  if (raw === undefined || raw === '') return DEFAULT_SHUTDOWN_GRACE_MS;
-  const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms < 0) throw new Error(`SPC_SHUTDOWN_GRACE_MS=${raw} must be a whole number of milliseconds.`);
-  return ms;
+  return wholeNumberFromEnv(env, 'SPC_SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS, 'milliseconds');
+}
+
+function accessFromEnv(env: NodeJS.ProcessEnv): Pick<SpcConfig, 'appDatabaseUrl' | 'dbTimeouts' | 'rateLimit'> {
+  const d = DEFAULT_ACCESS_SETTINGS;
+  return {
+    appDatabaseUrl: env.SPC_APP_DATABASE_URL || undefined,
+    dbTimeouts: {
+      statementTimeoutMs: wholeNumberFromEnv(env, 'SPC_DB_STATEMENT_TIMEOUT_MS', d.statementTimeoutMs, 'milliseconds', 1),
+      idleInTransactionTimeoutMs: wholeNumberFromEnv(env, 'SPC_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', d.idleInTransactionTimeoutMs, 'milliseconds', 1),
+    },
+    rateLimit: {
+      perKeyPerMinute: wholeNumberFromEnv(env, 'SPC_RATE_LIMIT_PER_MINUTE', d.rateLimitPerKeyPerMinute, 'requests per minute', 1),
+      anonymousPerMinute: wholeNumberFromEnv(env, 'SPC_RATE_LIMIT_ANONYMOUS_PER_MINUTE', d.rateLimitAnonymousPerMinute, 'requests per minute', 1),
+    },
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpcConfig {
@@ -100,5 +139,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpcConfig {
     operatorToken: env.SPC_OPERATOR_TOKEN || undefined,
     engine: engineFromEnv(env),
     process: { healthPort: portFromEnv(env, 'SPC_HEALTH_PORT'), healthHost: env.SPC_HEALTH_HOST || '127.0.0.1', shutdownGraceMs: graceFromEnv(env) },
+    ...accessFromEnv(env),
   };
 }

@@ -8,6 +8,7 @@ export const bankRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.get(
     '/bank',
     {
+      config: { scope: 'any' },
       schema: {
         tags: ['bank'],
         summary: 'The bank the API key belongs to',

@@ -5,6 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { ComplaintActionError, getComplaint, listComplaints, raiseComplaint } from '../../client/complaints';
 import { COMPLAINT_DISPOSITIONS, COMPLAINT_TEXT_CHARS_MAX, DISPOSITIONS, type Disposition } from '../../domain/complaint-types';
 import { bankOf } from '../auth';
+import { recordKeyAction } from '../key-actions';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
 import { bankRefParam, commonErrors, errorResponse } from '../schemas';
@@ -47,6 +48,7 @@ export const complaintRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
   app.post<{ Body: { bankRef: string; disposition: Disposition; text: string } }>(
     '/complaints',
     {
+      config: { scope: 'complaints' },
       schema: {
         tags: ['complaints'],
         summary: 'Raise a complaint about a payment',
@@ -70,9 +72,13 @@ export const complaintRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
       const bank = bankOf(request);
       try {
         const { complaint, created } = await raiseComplaint(ctx, { bankCode: bank.code, bankRef: request.body.bankRef, disposition: request.body.disposition, text: request.body.text, raisedBy: `bank:${bank.code}` });
+        await recordKeyAction(deps.db, bank, 'complaint.raise', complaint.id, created ? 'ok' : 'repeat');
         return reply.code(created ? 201 : 200).send(complaint);
       } catch (err) {
-        if (err instanceof ComplaintActionError) throw new ApiError(statusFor(err.code), err.code, err.message);
+        if (err instanceof ComplaintActionError) {
+          await recordKeyAction(deps.db, bank, 'complaint.raise', `${bank.code}:${request.body.bankRef}:${request.body.disposition}`, err.code);
+          throw new ApiError(statusFor(err.code), err.code, err.message);
+        }
         throw err;
       }
     },
@@ -81,6 +87,7 @@ export const complaintRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
   app.get<{ Querystring: { status?: string; limit?: string } }>(
     '/complaints',
     {
+      config: { scope: 'complaints' },
       schema: {
         tags: ['complaints'],
         summary: 'The bank\'s complaints, newest first',
@@ -102,6 +109,7 @@ export const complaintRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
   app.get<{ Params: { id: string } }>(
     '/complaints/:id',
     {
+      config: { scope: 'complaints' },
       schema: {
         tags: ['complaints'],
         summary: 'One complaint of the bank',

@@ -17,6 +17,7 @@ export const invoiceRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.get<{ Params: { account: string } }>(
     '/accounts/:account/invoice',
     {
+      config: { scope: 'lookup' },
       schema: {
         tags: ['invoices'],
         summary: 'The account\'s current invoice: amounts due per service and previous meter readings',
@@ -31,6 +32,7 @@ export const invoiceRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.get<{ Params: { account: string } }>(
     '/accounts/:account/invoice.html',
     {
+      config: { scope: 'lookup' },
       schema: {
         tags: ['invoices'],
         summary: 'The invoice image («Единый счёт-извещение») as printable HTML, laid out like the paper invoice',

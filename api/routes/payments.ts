@@ -8,6 +8,7 @@ import { paymentWorkflowId } from '../../domain/payment-types';
 import { cancellability, nothingToCancelMessage, paymentNotFoundMessage } from '../../domain/cancellation';
 import { findPayment, latestRejection } from '../../db/queries/payments';
 import { bankOf } from '../auth';
+import { recordKeyAction } from '../key-actions';
 import type { ApiDeps } from '../deps';
 import { ApiError, rejectionError } from '../errors';
 import { parseIsoInstant } from '../../domain/instant';
@@ -92,6 +93,7 @@ export const paymentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.post<{ Body: PaymentBody }>(
     '/payments',
     {
+      config: { scope: 'pay' },
       schema: {
         tags: ['payments'],
         summary: 'Submit a payment; repeating the same request returns the first answer',
@@ -116,6 +118,7 @@ export const paymentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       if (body.readings !== undefined) payment.readings = body.readings;
       if (body.paidAt !== undefined) payment.paidAt = body.paidAt;
       const outcome = await withAnswerTimeout(submitPayment(ctx, payment));
+      await recordKeyAction(deps.db, bank, 'payment.submit', paymentWorkflowId(bank.code, body.bankRef), outcome.ok ? 'ok' : outcome.code);
       if (!outcome.ok) throw rejectionError(outcome.code, outcome.message);
       const p = outcome.payment;
       return reply.code(201).send({
@@ -133,6 +136,7 @@ export const paymentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.get<{ Params: { bankRef: string } }>(
     '/payments/:bankRef',
     {
+      config: { scope: 'lookup' },
       schema: {
         tags: ['payments'],
         summary: 'A payment of this bank by its reference: status, effective status (incl. settled), settlement, allocations',
@@ -183,6 +187,7 @@ export const paymentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.post<{ Params: { bankRef: string }; Body: { reason?: string } | undefined }>(
     '/payments/:bankRef/cancel',
     {
+      config: { scope: 'cancel' },
       preValidation: emptyBodyAsObject,
       schema: {
         tags: ['payments'],
@@ -207,9 +212,11 @@ export const paymentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       const verdict = cancellability({ ...record, dayClosed: record.dayClosedAt !== null }, new Date());
       if (verdict.kind === 'refused') throw rejectionError(verdict.code, verdict.message);
       if (verdict.kind === 'already-cancelled') {
+        await recordKeyAction(deps.db, bank, 'payment.cancel', paymentWorkflowId(bank.code, bankRef), 'repeat');
         return { paymentId: paymentWorkflowId(bank.code, bankRef), status: 'cancelled', cancelledAt: record.cancelledAt, reversedAmount: record.amount };
       }
       const outcome = await withAnswerTimeout(cancelPayment(ctx, bank.code, bankRef, request.body?.reason ?? ''));
+      await recordKeyAction(deps.db, bank, 'payment.cancel', paymentWorkflowId(bank.code, bankRef), outcome.ok ? 'ok' : outcome.code);
       if (!outcome.ok) throw rejectionError(outcome.code, outcome.message);
       return outcome.cancellation;
     },

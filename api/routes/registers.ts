@@ -5,6 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { getRegister, listRegisters, submitRegister, REGISTER_PAGE_ROWS_MAX } from '../../client/registers';
 import { addDays, toAlmaty } from '../../domain/calendar';
 import { bankOf } from '../auth';
+import { recordKeyAction } from '../key-actions';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
 import { parseIsoInstant } from '../../domain/instant';
@@ -111,6 +112,7 @@ export const registerRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
   app.post(
     '/registers',
     {
+      config: { scope: 'registers' },
       bodyLimit: REGISTER_BODY_BYTES_MAX,
       schema: {
         tags: ['registers'],
@@ -147,7 +149,8 @@ export const registerRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
       }
       // The content's hash, not the bytes': the same register re-sent with a BOM or CRLF is the same register.
       const sha256 = registerContentSha256(parsed.header, parsed.rows);
-      const { register } = await submitRegister(deps, bank.code, sha256, parsed.header, parsed.rows);
+      const { register, created } = await submitRegister(deps, bank.code, sha256, parsed.header, parsed.rows);
+      await recordKeyAction(deps.db, bank, 'register.upload', register.id, created ? 'ok' : 'repeat');
       return reply.code(202).header('location', `/v1/registers/${encodeURIComponent(register.id)}`).send(register);
     },
   );
@@ -155,6 +158,7 @@ export const registerRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
   app.get<{ Querystring: { date?: string } }>(
     '/registers',
     {
+      config: { scope: 'registers' },
       schema: {
         tags: ['registers'],
         summary: 'This bank\'s registers, newest first (optionally of one business date)',
@@ -169,6 +173,7 @@ export const registerRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
   app.get<{ Params: { id: string }; Querystring: { after?: string; limit?: string; status?: 'pending' | 'accepted' | 'rejected' } }>(
     '/registers/:id',
     {
+      config: { scope: 'registers' },
       schema: {
         tags: ['registers'],
         summary: 'A register\'s progress (rows done of total) and one page of per-row results',

@@ -9,6 +9,7 @@ import { confirmTransfers, type TransferConfirmation } from '../../client/settle
 import { formatAmount, fromDb } from '../../domain/money';
 import { parseSettlementId as parseSettlementIdText } from '../../domain/identifiers';
 import { bankOf } from '../auth';
+import { recordKeyAction } from '../key-actions';
 import type { ApiDeps } from '../deps';
 import { ApiError, truncateForMessage } from '../errors';
 import type { Db } from '../../db/connection';
@@ -206,11 +207,12 @@ async function sendFile(db: Db, reply: FastifyReply, settlement: SettlementRow, 
 }
 
 export const settlementRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
-  const ctx = { client: deps.client, taskQueue: deps.taskQueue };
+  const ctx = { client: deps.client, taskQueue: deps.taskQueue, engineTimeoutMs: deps.engineTimeoutMs };
 
   app.get<{ Querystring: { date?: string } }>(
     '/settlements',
     {
+      config: { scope: 'settlements:read' },
       schema: {
         tags: ['settlements'],
         summary: 'This bank\'s settlements, newest first; `date` picks one business date',
@@ -231,6 +233,7 @@ export const settlementRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
   app.get<{ Params: { id: string } }>(
     '/settlements/:id',
     {
+      config: { scope: 'settlements:read' },
       schema: {
         tags: ['settlements'],
         summary: 'One settlement: totals, status, the payment list\'s lines (one transfer per provider) and its files',
@@ -249,6 +252,7 @@ export const settlementRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
   app.get<{ Params: { id: string } }>(
     '/settlements/:id/pain001.xml',
     {
+      config: { scope: 'settlements:read' },
       schema: {
         tags: ['settlements'],
         summary: 'The payment list as ISO 20022 pain.001.001.09 XML (ETag and X-Content-SHA256: its SHA-256)',
@@ -268,6 +272,7 @@ export const settlementRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
   app.get<{ Params: { id: string } }>(
     '/settlements/:id/list.csv',
     {
+      config: { scope: 'settlements:read' },
       schema: {
         tags: ['settlements'],
         summary: 'The payment list as CSV (docs/payment-lists.md)',
@@ -287,6 +292,7 @@ export const settlementRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
   app.post<{ Params: { id: string }; Body: TransferConfirmation }>(
     '/settlements/:id/confirmation',
     {
+      config: { scope: 'settlements:confirm' },
       preValidation: emptyBodyAsObject,
       schema: {
         tags: ['settlements'],
@@ -329,6 +335,7 @@ export const settlementRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
       if (body.transferRef !== undefined) confirmation.transferRef = body.transferRef;
       if (body.lines !== undefined) confirmation.lines = body.lines;
       const outcome = await confirmTransfers(ctx, bank.code, businessDate, confirmation);
+      await recordKeyAction(deps.db, bank, 'settlement.confirm', id, outcome.ok ? 'ok' : outcome.code);
       if (!outcome.ok) throw new ApiError(statusForSettlementCode(outcome.code), outcome.code, outcome.message);
       return settlementDetail(deps.db, await loadSettlement(deps.db, id, bank.code));
     },

@@ -1,9 +1,35 @@
-// Bank commands: `spc bank list`, `spc bank key create|revoke|list` (operator actions, audited).
+// Bank commands: `spc bank list`, `spc bank key create|revoke|list`, `spc bank webhook
+// set|clear|rotate-secret` (operator actions, audited; secrets are printed once and never audited).
 // `spc api`, the HTTP server as a process of its own, is in processes.ts beside worker and keeper.
 import type { Command } from 'commander';
-import { ApiKeyNotFoundError, UnknownBankError, createApiKey, listApiKeys, revokeApiKey } from '../../api/keys';
+import { ApiKeyNotFoundError, InvalidApiKeyOptionsError, UnknownBankError, createApiKey, listApiKeys, revokeApiKey } from '../../api/keys';
+import { ALL_API_SCOPES, DEFAULT_SCOPE_PRESET, SCOPE_PRESETS, UnknownScopeError, parseScopes } from '../../api/scopes';
 import { recordOperatorAction, requireOperator } from '../../db/operator-audit';
+import { parseIsoInstant } from '../../domain/instant';
+import { registerWebhookCommands } from './bank-webhook';
 import { CliError, Runtime, printRows } from '../runtime';
+
+const EXPIRES_IN_DAYS_RE = /^(\d{1,4})d$/;
+const DAY_MS = 24 * 60 * 60_000;
+
+/** --expires: "90d" (days from now) or an ISO-8601 instant with a zone. */
+export function parseExpiry(text: string, now = new Date()): Date {
+  const days = EXPIRES_IN_DAYS_RE.exec(text);
+  if (days) return new Date(now.getTime() + Number(days[1]) * DAY_MS);
+  const instant = parseIsoInstant(text);
+  if (!instant) throw new CliError(`--expires ${text}: give days from now (e.g. 90d) or an ISO-8601 instant with a zone (e.g. 2027-03-01T00:00:00+05:00)`);
+  return instant;
+}
+
+function keyOptionsOf(opts: { scopes?: string; expires?: string; rateLimit?: string }) {
+  try {
+    const rateLimitPerMinute = opts.rateLimit === undefined ? undefined : Number(opts.rateLimit);
+    return { scopes: parseScopes(opts.scopes ?? DEFAULT_SCOPE_PRESET), expiresAt: opts.expires ? parseExpiry(opts.expires) : undefined, rateLimitPerMinute };
+  } catch (err) {
+    if (err instanceof UnknownScopeError) throw new CliError(err.message);
+    throw err;
+  }
+}
 
 export function registerBankCommands(program: Command, rt: Runtime): void {
   const bank = program.command('bank').description('banks and their API keys');
@@ -34,18 +60,30 @@ export function registerBankCommands(program: Command, rt: Runtime): void {
     .description('create an API key for a bank; the key is printed once, alone on the last line')
     .requiredOption('--bank <code>', 'bank code, e.g. HSBK')
     .option('--label <text>', 'what the key is for, e.g. "cash desks, branch 12"')
+    .option(
+      '--scopes <list>',
+      `comma-separated presets (${Object.entries(SCOPE_PRESETS).map(([name, scopes]) => `${name} = ${scopes.join('+')}`).join('; ')}) or scopes (${ALL_API_SCOPES.join(', ')})`,
+      DEFAULT_SCOPE_PRESET,
+    )
+    .option('--expires <when>', 'the key stops working then: days from now (90d) or an ISO-8601 instant; default never')
+    .option('--rate-limit <perMinute>', 'requests per minute for this key (default: the API\'s SPC_RATE_LIMIT_PER_MINUTE)')
     .option('--operator <name>', 'who does this (or SPC_OPERATOR)')
-    .action(async (opts: { bank: string; label?: string; operator?: string }) => {
+    .action(async (opts: { bank: string; label?: string; scopes?: string; expires?: string; rateLimit?: string; operator?: string }) => {
       const operator = requireOperator('bank key create', opts.operator);
+      const keyOptions = keyOptionsOf(opts);
       const db = await rt.db();
       try {
-        const created = await createApiKey(db, opts.bank, opts.label);
-        await recordOperatorAction(db, { operator, action: 'bank.key.create', args: { bank: created.bankCode, keyId: created.id, prefix: created.prefix, label: created.label } });
-        process.stderr.write(`created key ${created.id} (prefix ${created.prefix}) for bank ${created.bankCode}; it is shown once, store it now:\n`);
+        const created = await createApiKey(db, opts.bank, opts.label, keyOptions);
+        await recordOperatorAction(db, {
+          operator, action: 'bank.key.create',
+          args: { bank: created.bankCode, keyId: created.id, prefix: created.prefix, label: created.label, scopes: created.scopes, expiresAt: created.expiresAt, rateLimitPerMinute: created.rateLimitPerMinute },
+        });
+        const expiry = created.expiresAt ? `, expires ${created.expiresAt.toISOString()}` : '';
+        process.stderr.write(`created key ${created.id} (prefix ${created.prefix}) for bank ${created.bankCode}, scopes ${created.scopes.join(',')}${expiry}; it is shown once, store it now:\n`);
         process.stdout.write(`${created.key}\n`);
       } catch (err) {
-        if (err instanceof UnknownBankError) {
-          await recordOperatorAction(db, { operator, action: 'bank.key.create', args: { bank: opts.bank }, outcome: 'refused: unknown bank' });
+        if (err instanceof UnknownBankError || err instanceof InvalidApiKeyOptionsError) {
+          await recordOperatorAction(db, { operator, action: 'bank.key.create', args: { bank: opts.bank }, outcome: `refused: ${err instanceof UnknownBankError ? 'unknown bank' : err.message}` });
           throw new CliError(err.message);
         }
         throw err;
@@ -80,10 +118,12 @@ export function registerBankCommands(program: Command, rt: Runtime): void {
 
   key
     .command('list')
-    .description('API keys (prefix, bank, label, created, revoked); never the secret')
+    .description('API keys (prefix, bank, label, scopes, created, expires, revoked, rate limit); never the secret')
     .option('--bank <code>', 'only this bank')
     .option('--json', 'print JSON')
     .action(async (opts: { bank?: string; json?: boolean }) => {
       printRows((await listApiKeys(await rt.db(), opts.bank)) as unknown as Array<Record<string, unknown>>, Boolean(opts.json));
     });
+
+  registerWebhookCommands(bank, rt);
 }

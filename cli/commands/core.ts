@@ -1,8 +1,12 @@
 // Lifecycle commands: migrate, up (the one-command start; the processes alone are in processes.ts).
 import type { Command } from 'commander';
-import { migrateLatest, createDb } from '../../db/connection';
+import path from 'node:path';
+import { migrateLatest, createAppDb, createDb, type Db } from '../../db/connection';
+import { appRoleUrl, enableAppRoleLogin } from '../../db/app-role';
+import { readOrCreatePassword } from '../../infra/postgres';
+import type { Stack } from '../../infra/stack';
 import { connectTemporal } from '../../infra/temporal-connection';
-import { TEMPORAL_ENGINES, type TemporalEngine } from '../../infra/config';
+import { TEMPORAL_ENGINES, type SpcConfig, type TemporalEngine } from '../../infra/config';
 import { stopWithin, waitForSignal } from '../../infra/process';
 import { startStack } from '../../infra/stack';
 import { seedDemo, seedReferenceData, SAMPLE_ACCOUNTS } from '../../db/seed';
@@ -16,6 +20,22 @@ const UP_DEMO_ACCOUNTS_DEFAULT = 20_000;
 
 function log(msg: string): void {
   process.stderr.write(`[spc] ${msg}\n`);
+}
+
+/**
+ * The URL the worker and the API of `spc up` connect with: the application's role (db/app-role.ts).
+ * On the embedded Postgres `spc up` owns the cluster, so it lets the role log in with a password
+ * kept beside the owner's (.data/pg-app-password); elsewhere SPC_APP_DATABASE_URL, else the owner.
+ */
+async function appDatabaseUrlFor(cfg: SpcConfig, stack: Stack, owner: Db): Promise<string> {
+  if (cfg.appDatabaseUrl) return cfg.appDatabaseUrl;
+  if (!stack.startedPostgres) {
+    log('SPC_APP_DATABASE_URL is not set: the worker and the API connect as the database owner (see "Running in production" for the spc_app role)');
+    return stack.databaseUrl;
+  }
+  const password = readOrCreatePassword(path.join(cfg.dataDir, 'pg-app-password'));
+  await enableAppRoleLogin(owner, password);
+  return appRoleUrl(stack.databaseUrl, password);
 }
 
 export function registerCoreCommands(program: Command, rt: Runtime): void {
@@ -43,6 +63,7 @@ export function registerCoreCommands(program: Command, rt: Runtime): void {
       const cfg = { ...rt.config, engine: (opts.engine as TemporalEngine | undefined) ?? rt.config.engine };
       const stack = await startStack(cfg, log);
       const db = createDb(stack.databaseUrl);
+      let appDb: Db | undefined;
       let services: Services | undefined;
       let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
       const target = { ...cfg.temporal, address: stack.temporalAddress, tls: stack.temporalTls ?? cfg.temporal.tls };
@@ -50,6 +71,8 @@ export function registerCoreCommands(program: Command, rt: Runtime): void {
       try {
         const applied = await migrateLatest(db);
         log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
+        const appDatabaseUrl = await appDatabaseUrlFor(cfg, stack, db);
+        appDb = createAppDb(appDatabaseUrl, cfg.dbTimeouts);
         await seedReferenceData(db);
         const { count } = (await db('personal_accounts').count({ count: '*' }).first()) as { count: string };
         if (Number(count) === 0) {
@@ -58,10 +81,11 @@ export function registerCoreCommands(program: Command, rt: Runtime): void {
           await seedDemo(db, { accounts, onProgress: (done) => bar.tick(done) });
           bar.done();
         }
-        worker = await startWorker(cfg, { temporal: target, db, client: temporal.client });
-        services = await startServices({ cfg, db, client: temporal.client, api: opts.api, temporalUiUrl: stack.uiUrl, log });
+        worker = await startWorker(cfg, { temporal: target, db: appDb, client: temporal.client });
+        services = await startServices({ cfg, db: appDb, client: temporal.client, api: opts.api, temporalUiUrl: stack.uiUrl, log });
         writeRuntimeFile(cfg, {
           databaseUrl: stack.databaseUrl,
+          appDatabaseUrl,
           temporalAddress: stack.temporalAddress,
           namespace: stack.namespace,
           uiUrl: stack.uiUrl,
@@ -100,6 +124,7 @@ export function registerCoreCommands(program: Command, rt: Runtime): void {
           await worker?.stop().catch((err: Error) => log(`stopping worker: ${err.message}`));
         }, log);
         await temporal.connection.close().catch(() => undefined);
+        await appDb?.destroy();
         await db.destroy();
         await stack.stop();
       }

@@ -24,7 +24,7 @@ function healthPortOf(flag: string | undefined, rt: Runtime): number | undefined
 }
 
 async function dependencyChecks(rt: Runtime): Promise<Checks> {
-  const db = await rt.db();
+  const db = await rt.appDb(log);
   const { connection } = await rt.temporal();
   return { postgres: () => db.raw('SELECT 1'), temporal: () => connection.workflowService.getSystemInfo({}) };
 }
@@ -70,7 +70,7 @@ export function registerProcessCommands(program: Command, rt: Runtime): void {
       // The SDK's exporter listens on loopback only; /metrics of the probe port serves it with the SPC's.
       const sdkMetricsAddress = port === undefined ? undefined : `127.0.0.1:${await freePort()}`;
       installWorkerRuntime('WARN', { sdkMetricsBindAddress: sdkMetricsAddress });
-      const db = await rt.db();
+      const db = await rt.appDb(log);
       const { client } = await rt.temporal();
       const target = rt.temporalTarget();
       const worker = await startWorker(rt.config, { temporal: target, db, client });
@@ -95,7 +95,7 @@ export function registerProcessCommands(program: Command, rt: Runtime): void {
       const port = opts.port === undefined ? rt.config.httpPort : portFromEnv({ port: opts.port }, 'port');
       if (port === undefined) throw new CliError(`--port ${opts.port} is not a port (0-65535)`);
       const cfg = { ...rt.config, httpPort: port, httpHost: opts.host ?? rt.config.httpHost };
-      const db = await rt.db();
+      const db = await rt.appDb(log);
       const { client } = await rt.temporal();
       const services = await startServices({ cfg, db, client, api: true, schedules: false, temporalUiUrl: rt.endpoints().uiUrl, log });
       log(`bank API on ${services.apiUrl} (docs ${services.apiUrl}/docs, cashier ${services.apiUrl}/cashier); SIGTERM or Ctrl-C stops it`);
@@ -109,7 +109,7 @@ export function registerProcessCommands(program: Command, rt: Runtime): void {
     .option('--health-port <port>', '/livez and /readyz on this port (default SPC_HEALTH_PORT; 0 picks a free one)')
     .action(async (opts: { healthPort?: string }) => {
       const port = healthPortOf(opts.healthPort, rt);
-      const db = await rt.db();
+      const db = await rt.appDb(log);
       const { client } = await rt.temporal();
       const services = await startServices({ cfg: rt.config, db, client, api: false, schedules: true, log });
       const sync = services.scheduleSync;

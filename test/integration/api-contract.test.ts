@@ -2,6 +2,7 @@
 // Postgres: every endpoint, every error code, isolation between two banks, idempotency.
 import { Client, Connection } from '@temporalio/client';
 import { revokeApiKey, createApiKey } from '../../api/keys';
+import { parseScopes } from '../../api/scopes';
 import { buildApiServer } from '../../api/server';
 import { ACCOUNTS, loadCalendar, recentBusinessDay, startApiWorld, waitFor, registerCsv, type ApiWorld } from './api-support';
 
@@ -97,6 +98,78 @@ describe('authentication', () => {
     const revokedAt = Date.now();
     await waitFor('revocation to take effect', async () => (await w.call('GET', '/v1/bank', { key: created.key })).status === 401, 15_000, 200);
     expect(Date.now() - revokedAt).toBeLessThan(10_000);
+  });
+});
+
+describe('key scopes, expiry, attribution and rate limit', () => {
+  it('lets a cashier key look up, pay and cancel, and refuses it the rest with 403 KEY_SCOPE', async () => {
+    const cashier = (await createApiKey(w.h.database.db, 'HSBK', 'cash desk 3', { scopes: parseScopes('cashier') })).key;
+    expect((await w.call('GET', '/v1/bank', { key: cashier })).status).toBe(200);
+    expect((await w.call('GET', `/v1/accounts/${ACCOUNTS.main}/invoice`, { key: cashier })).status).toBe(200);
+    const bankRef = ref('cashier');
+    const paid = await w.call('POST', '/v1/payments', { key: cashier, json: { bankRef, account: ACCOUNTS.simple[4], channel: 'cash_desk', amount: '1596.00' } });
+    expect(paid.status).toBe(201);
+    expect((await w.call('GET', `/v1/payments/${bankRef}`, { key: cashier })).status).toBe(200);
+    expect((await w.call('POST', `/v1/payments/${bankRef}/cancel`, { key: cashier, json: { reason: 'wrong desk' } })).status).toBe(200);
+
+    const refused = [
+      ['POST', `/v1/settlements/HSBK:${day}/confirmation`, 'settlements:confirm'],
+      ['GET', '/v1/settlements', 'settlements:read'],
+      ['POST', '/v1/registers', 'registers'],
+      ['GET', '/v1/registers', 'registers'],
+      ['POST', '/v1/complaints', 'complaints'],
+    ] as const;
+    for (const [method, path, scope] of refused) {
+      const res = await w.call(method, path, { key: cashier, json: method === 'POST' ? { transferRef: 'X' } : undefined });
+      expect([path, res.status, res.body.code, res.body.details?.required]).toEqual([path, 403, 'KEY_SCOPE', scope]);
+    }
+  });
+
+  it('answers 401 KEY_EXPIRED once a key\'s expiry has passed', async () => {
+    const expiresAt = new Date(Date.now() + 1_500);
+    const created = await createApiKey(w.h.database.db, 'HSBK', 'short-lived', { expiresAt });
+    expect((await w.call('GET', '/v1/bank', { key: created.key })).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, expiresAt.getTime() - Date.now() + 50));
+    const res = await w.call('GET', '/v1/bank', { key: created.key });
+    expect([res.status, res.body.code]).toEqual([401, 'KEY_EXPIRED']);
+    await expect(createApiKey(w.h.database.db, 'HSBK', 'past', { expiresAt: new Date(Date.now() - 1) })).rejects.toThrow(/not in the future/);
+  });
+
+  it('records which key made a payment and a cancellation, by its id and never its secret', async () => {
+    const created = await createApiKey(w.h.database.db, 'HSBK', 'attribution');
+    const bankRef = ref('attr');
+    expect((await w.call('POST', '/v1/payments', { key: created.key, json: { bankRef, account: ACCOUNTS.simple[4], channel: 'online', amount: '1596.00' } })).status).toBe(201);
+    expect((await w.call('POST', '/v1/payments', { key: created.key, json: { bankRef, account: ACCOUNTS.simple[4], channel: 'online', amount: '1596.00' } })).status).toBe(201);
+    expect((await w.call('POST', `/v1/payments/${bankRef}/cancel`, { key: created.key })).status).toBe(200);
+    const rows = await w.h.database.db('api_key_actions').where({ subject: `payment:HSBK:${bankRef}` }).orderBy('id').select('key_id', 'bank_code', 'action', 'outcome');
+    expect(rows).toEqual([
+      { key_id: created.id, bank_code: 'HSBK', action: 'payment.submit', outcome: 'ok' },
+      { key_id: created.id, bank_code: 'HSBK', action: 'payment.submit', outcome: 'ok' },
+      { key_id: created.id, bank_code: 'HSBK', action: 'payment.cancel', outcome: 'ok' },
+    ]);
+    const all = JSON.stringify(await w.h.database.db('api_key_actions').select());
+    expect(all).not.toContain(created.key);
+  });
+
+  it('limits requests per key with 429 RATE_LIMITED and Retry-After, counts keys apart, and counts requests without a key per address', async () => {
+    const limited = buildApiServer({ db: w.h.database.appDb, client: w.h.client, taskQueue: w.h.taskQueue, logger: false, rateLimit: { perKeyPerMinute: 3, anonymousPerMinute: 2 } });
+    const own = await createApiKey(w.h.database.db, 'HSBK', 'own limit', { rateLimitPerMinute: 5 });
+    try {
+      const get = (key?: string) => limited.inject({ method: 'GET', url: '/v1/bank', headers: key ? { authorization: `Bearer ${key}` } : {} });
+      for (let i = 0; i < 3; i++) expect((await get(w.keys.HSBK)).statusCode).toBe(200);
+      const over = await get(w.keys.HSBK);
+      expect(over.statusCode).toBe(429);
+      expect(over.json()).toEqual({ code: 'RATE_LIMITED', message: expect.stringContaining('with this API key'), details: { limitPerMinute: 3, retryAfterSeconds: expect.any(Number) } });
+      expect(Number(over.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(Number(over.headers['retry-after'])).toBeLessThanOrEqual(60);
+      expect((await get(w.keys.CASP)).statusCode).toBe(200);
+      for (let i = 0; i < 5; i++) expect((await get(own.key)).statusCode).toBe(200);
+      expect((await get(own.key)).statusCode).toBe(429);
+      expect([(await get()).statusCode, (await get()).statusCode]).toEqual([401, 401]);
+      expect((await get()).json()).toMatchObject({ code: 'RATE_LIMITED' });
+    } finally {
+      await limited.close();
+    }
   });
 });
 

@@ -5,6 +5,8 @@
 // here the test does it as that schedule would.
 import { createHash } from 'node:crypto';
 import { startSettlement } from '../../client/settlements';
+import { API_KEY_PREFIX_CHARS } from '../../api/keys';
+import { buildApiServer } from '../../api/server';
 import { parseSettlementCsv } from '../../domain/settlement-csv';
 import { validateWithXsd } from '../support/xmllint';
 import { ACCOUNTS, loadCalendar, recentBusinessDay, registerCsv, startApiWorld, waitFor, type ApiWorld } from './api-support';
@@ -116,6 +118,27 @@ it('runs a bank\'s day through HTTP: look up, pay, refusals, cancel, register, p
   const unknownLine = await confirm({ lines: [{ lineNo: 99, transferRef: 'X-99' }] });
   expect([unknownLine.status, unknownLine.body.code]).toEqual([422, 'UNKNOWN_LINE']);
   const remaining = { lines: rest.map((lineNo) => ({ lineNo, transferRef: `TRF-${w.run}-${lineNo}` })) };
+
+  // With no worker polling, the confirmation does not hang: 503 with Retry-After within the engine
+  // bound, and the bank repeats it once the SPC is back (below; the update id makes it the same).
+  await w.h.stopWorker();
+  const engineTimeoutMs = 2_000;
+  const bounded = buildApiServer({ db: w.h.database.appDb, client: w.h.client, taskQueue: w.h.taskQueue, logger: false, engineTimeoutMs });
+  try {
+    const startedAt = Date.now();
+    const down = await bounded.inject({
+      method: 'POST', url: `/v1/settlements/${encodeURIComponent(id)}/confirmation`, payload: remaining,
+      headers: { authorization: `Bearer ${w.keys.HSBK}` },
+    });
+    const tookMs = Date.now() - startedAt;
+    expect([down.statusCode, down.json().code, down.headers['retry-after']]).toEqual([503, 'UNAVAILABLE', '5']);
+    expect(tookMs).toBeGreaterThanOrEqual(engineTimeoutMs - 100);
+    expect(tookMs).toBeLessThan(engineTimeoutMs + 3_000);
+  } finally {
+    await bounded.close();
+    await w.h.startWorker();
+  }
+
   const confirmed = await confirm(remaining);
   expect([confirmed.status, confirmed.body.status]).toEqual([200, 'settled']);
   expect(confirmed.body.lines.map((l: { lineNo: number; transferRef: string }) => l.transferRef)).toEqual(lineNos.map((n) => `TRF-${w.run}-${n}`));
@@ -123,6 +146,14 @@ it('runs a bank\'s day through HTTP: look up, pay, refusals, cancel, register, p
   expect([again.status, again.body.status]).toEqual([200, 'settled']);
   const other = await confirm({ transferRef: 'SOMETHING-ELSE' });
   expect([other.status, other.body.code]).toEqual([409, 'ALREADY_SETTLED']);
+
+  // Each state change names the key that made it (api/key-actions.ts): the register and the confirmations.
+  const key = await w.h.database.db('bank_api_keys').where({ key_prefix: w.keys.HSBK.slice(0, API_KEY_PREFIX_CHARS) }).first('id');
+  const actions = await w.h.database.db('api_key_actions').where({ key_id: key.id }).whereIn('action', ['register.upload', 'settlement.confirm']).orderBy('id').select('action', 'subject', 'outcome');
+  expect(actions.filter((a) => a.action === 'settlement.confirm').map((a) => [a.subject, a.outcome])).toEqual([
+    [id, 'ok'], [id, 'LINE_ALREADY_CONFIRMED'], [id, 'UNKNOWN_LINE'], [id, 'ok'], [id, 'ok'], [id, 'ALREADY_SETTLED'],
+  ]);
+  expect(actions.filter((a) => a.action === 'register.upload')).toHaveLength(1);
 
   const payment = await w.call('GET', `/v1/payments/${p1.bankRef}`);
   expect(payment.body).toEqual(expect.objectContaining({ status: 'accepted', effectiveStatus: 'settled', settlementId: id, settlementStatus: 'settled' }));

@@ -9,6 +9,8 @@ import { assignComplaint, closeComplaint, raiseComplaint, resolveComplaint, type
 import { decideCorrection, getCorrectionState, type CorrectionClientContext } from '../../client/corrections';
 import { auditLedger } from '../../audit';
 import { buildApiServer } from '../../api/server';
+import { setBankWebhook } from '../../db/webhook-secrets';
+import { verifyWebhookSignature } from '../../domain/webhook-signature';
 import type { PaymentRequest } from '../../domain/payment-types';
 import { recordHistory } from '../support/histories';
 import { ACCOUNTS, loadCalendar, recentBusinessDay, startApiWorld, waitFor, type ApiWorld } from './api-support';
@@ -21,8 +23,10 @@ let ctx: ComplaintClientContext & CorrectionClientContext;
 let day: string;
 let seq = 0;
 const ref = (tag: string) => `${tag}-${w.run}-${++seq}`;
-const webhooks: Array<{ key: string; body: { event: string; complaint: { id: string; status: string; version: number } } }> = [];
+const webhooks: Array<{ key: string; verified: boolean; body: { event: string; complaint: { id: string; status: string; version: number } } }> = [];
 let hook: http.Server;
+/** HSBK's webhook signing secret, as the bank holds it (shown once by `spc bank webhook set`). */
+let hookSecret: string;
 
 async function pay(overrides: Partial<PaymentRequest> = {}) {
   const outcome = await submitPaymentAsOfPaidAt(w.h.ctx, {
@@ -43,12 +47,16 @@ beforeAll(async () => {
     let body = '';
     req.on('data', (c) => (body += c));
     req.on('end', () => {
-      webhooks.push({ key: String(req.headers['idempotency-key']), body: JSON.parse(body) });
+      // What the bank's receiver does first: check the signature over the exact body it got.
+      const verified = verifyWebhookSignature({ secret: hookSecret, timestamp: req.headers['x-spc-timestamp'] as string, signature: req.headers['x-spc-signature'] as string, body });
+      webhooks.push({ key: String(req.headers['idempotency-key']), verified, body: JSON.parse(body) });
       res.writeHead(204).end();
     });
   });
   await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-  await w.h.database.db('banks').where({ code: 'HSBK' }).update({ webhook_url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/spc` });
+  const set = await setBankWebhook(w.h.database.db, 'HSBK', `http://127.0.0.1:${(hook.address() as AddressInfo).port}/spc`);
+  if (!set.secret) throw new Error('a bank without a secret gets one with its first webhook URL');
+  hookSecret = set.secret;
 });
 
 afterAll(async () => {
@@ -88,6 +96,7 @@ describe('complaints', () => {
       const mine = webhooks.filter((h) => h.body.complaint.id === id);
       return mine.length >= 4 ? mine : undefined;
     });
+    expect(seen.every((h) => h.verified)).toBe(true);
     expect(seen.map((h) => [h.key, h.body.event, h.body.complaint.status]).sort()).toEqual([
       [`complaint:${id}:v1`, 'complaint.changed', 'open'],
       [`complaint:${id}:v2`, 'complaint.changed', 'assigned'],

@@ -19,6 +19,8 @@ import { WORLD, createPaymentWorld, ledgerBreaches, validBin } from '../support/
 import { validateWithXsd } from '../support/xmllint';
 import { waitFor as waitForShared } from '../support/wait';
 import { makeKzIban } from '../../domain/identifiers';
+import { rotateWebhookSecret, setBankWebhook } from '../../db/webhook-secrets';
+import { verifyWebhookSignature } from '../../domain/webhook-signature';
 
 // jest 29 ignores testTimeout inside a `projects` entry; the machine is shared, so be generous.
 jest.setTimeout(240_000);
@@ -293,20 +295,24 @@ describe('settlement of a bank-day', () => {
   it('delivers the list once to a webhook that fails five times, goes overdue past the deadline and still settles', async () => {
     const date = pastWeekday();
     const db = h.database.db;
-    const requests: Array<{ key: string | undefined; body: string; answered: number }> = [];
+    const requests: Array<{ key: string | undefined; body: string; answered: number; verified: boolean }> = [];
+    let secret = '';
     const server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const answered = requests.length < 5 ? 503 : 200;
-        requests.push({ key: req.headers['idempotency-key'] as string | undefined, body: Buffer.concat(chunks).toString('utf8'), answered });
+        const body = Buffer.concat(chunks).toString('utf8');
+        const verified = verifyWebhookSignature({ secret, timestamp: req.headers['x-spc-timestamp'] as string, signature: req.headers['x-spc-signature'] as string, body });
+        requests.push({ key: req.headers['idempotency-key'] as string | undefined, body, answered, verified });
         res.writeHead(answered, { 'content-type': 'text/plain' }).end(answered === 200 ? 'ok' : 'down for maintenance');
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/spc/lists`;
-      await db('banks').where({ code: WORLD.otherBank }).update({ webhook_url: url });
+      secret = (await rotateWebhookSecret(db, WORLD.otherBank)) as string;
+      await setBankWebhook(db, WORLD.otherBank, url);
       await accepted(date, { bankCode: WORLD.otherBank, amount: '900.00' });
 
       await startSettlement(h.ctx, WORLD.otherBank, date, {
@@ -319,6 +325,8 @@ describe('settlement of a bank-day', () => {
       });
       expect(delivered.webhook).toMatchObject({ status: 'delivered', url, attempts: 6 });
       expect(requests.map((r) => r.answered)).toEqual([503, 503, 503, 503, 503, 200]);
+      // Every attempt is signed with the bank's secret (each with its own timestamp).
+      expect(requests.map((r) => r.verified)).toEqual([true, true, true, true, true, true]);
       expect(new Set(requests.map((r) => r.key))).toEqual(new Set([`CASP:${date}`]));
       const body = JSON.parse(requests[5]?.body ?? '{}');
       expect(body).toMatchObject({ event: 'settlement.payment_list', settlementId: `CASP:${date}`, total: '900.00', paymentCount: 1, lineCount: 2 });
@@ -337,6 +345,34 @@ describe('settlement of a bank-day', () => {
     } finally {
       await db('banks').where({ code: WORLD.otherBank }).update({ webhook_url: null });
       server.close();
+    }
+  });
+
+  it('refuses at send time a plain http:// webhook to another machine: recorded for the operator, not retried, and the day still settles', async () => {
+    const date = pastWeekday();
+    const db = h.database.db;
+    const url = 'http://lists.bank.example/spc';
+    // A row written before the URL rule existed (the constraint is NOT VALID: old rows stay as they were).
+    await db.raw('ALTER TABLE banks DROP CONSTRAINT banks_webhook_url_secure');
+    try {
+      await db('banks').where({ code: WORLD.otherBank }).update({ webhook_url: url });
+    } finally {
+      await db.raw(`ALTER TABLE banks ADD CONSTRAINT banks_webhook_url_secure CHECK (
+        webhook_url IS NULL OR webhook_url ~* '^https://[^/\\?#@]' OR webhook_url ~* '^http://(localhost|127(\\.[0-9]{1,3}){3}|\\[::1\\])(:[0-9]{1,5})\\?([/\\?#]|$)') NOT VALID`);
+    }
+    try {
+      await accepted(date, { bankCode: WORLD.otherBank, amount: '450.00' });
+      await startSettlement(h.ctx, WORLD.otherBank, date, { operator: 'tester', options: inTime });
+      const refused = await waitFor('the webhook refusal', async () => {
+        const s = await stateOf(WORLD.otherBank, date);
+        return s?.webhook.status === 'refused' ? s : undefined;
+      });
+      expect(refused.webhook).toEqual({ status: 'refused', url, error: expect.stringMatching(/^refused: webhook URL plain http:\/\/ to lists\.bank\.example/) });
+      const row = await db('webhook_deliveries').where({ settlement_id: `CASP:${date}` }).first();
+      expect(row).toMatchObject({ url, attempts: 0, last_status: null, delivered_at: null, last_error: expect.stringMatching(/^refused: /) });
+      expect(await confirmTransfers(h.ctx, WORLD.otherBank, date, { transferRef: 'NO-HOOK-1' })).toMatchObject({ ok: true, state: { status: 'settled', webhook: { status: 'refused' } } });
+    } finally {
+      await db('banks').where({ code: WORLD.otherBank }).update({ webhook_url: null });
     }
   });
 });

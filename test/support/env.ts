@@ -2,15 +2,24 @@
 // server that test/support/global-setup.ts started for the run.
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import { createDb, dropDatabase, ensureDatabase, migrateLatest, withDatabase } from '../../db/connection';
+import { createAppDb, createDb, dropDatabase, ensureDatabase, migrateLatest, withDatabase } from '../../db/connection';
+import { appRoleUrl } from '../../db/app-role';
 
 export const TEST_NAMESPACE = 'default';
 /** Test databases are named spc_t_<hex>, so a leftover one is easy to find and drop. */
 export const TEST_DATABASE_PREFIX = 'spc_t_';
 
 export interface TestDatabase {
+  /** The owner's pool: fixtures, assertions, anything a test does behind the SPC's back. */
   db: Knex;
   url: string;
+  /**
+   * The application's pool, as the API and the workers have it in production: the restricted
+   * role spc_app (db/app-role.ts) with the session bounds. The harness gives it to the worker and
+   * the API, so the suite proves the application works without owning its tables.
+   */
+  appDb: Knex;
+  appUrl: string;
   /** Closes the pool and drops the database (WITH (FORCE): stray connections are cut). */
   drop(): Promise<void>;
 }
@@ -23,6 +32,11 @@ function requiredEnv(name: string): string {
 
 export function testAdminDbUrl(): string {
   return requiredEnv('SPC_TEST_ADMIN_DB_URL');
+}
+
+/** The password global-setup gave the app role for this run. */
+export function testAppRolePassword(): string {
+  return requiredEnv('SPC_TEST_APP_ROLE_PASSWORD');
 }
 
 export async function createTestDatabase(): Promise<TestDatabase> {
@@ -38,13 +52,18 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await dropDatabase(adminUrl, name);
     throw err;
   }
+  const appUrl = appRoleUrl(url, testAppRolePassword());
+  const appDb = createAppDb(appUrl);
   let dropped = false;
   return {
     db,
     url,
+    appDb,
+    appUrl,
     drop: async () => {
       if (dropped) return;
       dropped = true;
+      await appDb.destroy();
       await db.destroy();
       await dropDatabase(adminUrl, name);
     },

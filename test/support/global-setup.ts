@@ -2,8 +2,11 @@
 // port) and one Postgres for the whole run. Tests reach them through process.env (TEMPORAL_ADDRESS,
 // SPC_TEST_ADMIN_DB_URL), which jest's test workers inherit. globalTeardown runs in this same process
 // and stops what is kept on globalThis; the state file lets the next run clean up after a killed one.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createDb } from '../../db/connection';
+import { createAppRoleIfMissing, enableAppRoleLogin } from '../../db/app-role';
 import { loadConfig } from '../../infra/config';
 import { checkPostgres, startTemporaryPostgres } from '../../infra/postgres';
 import { findTemporalCli, TemporalCliNotFoundError } from '../../infra/temporal-binary';
@@ -85,6 +88,32 @@ async function reachablePostgres(): Promise<string | undefined> {
   }
 }
 
+/** Another run's ALTER ROLE on the same cluster may collide with ours ("tuple concurrently updated"). */
+const APP_ROLE_ATTEMPTS_MAX = 3;
+
+/**
+ * The app role (db/app-role.ts) is cluster-wide: created here once per run, with a password of
+ * this run, before any test database migrates (each migration then grants on its own database).
+ */
+async function prepareAppRole(adminDbUrl: string): Promise<string> {
+  const password = randomBytes(18).toString('base64url');
+  const admin = createDb(adminDbUrl, 1);
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await createAppRoleIfMissing(admin);
+        await enableAppRoleLogin(admin, password);
+        return password;
+      } catch (err) {
+        if (attempt >= APP_ROLE_ATTEMPTS_MAX) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
+  } finally {
+    await admin.destroy();
+  }
+}
+
 export default async function globalSetup(): Promise<void> {
   const startedAt = Date.now();
   const stateFile = testStackStateFile();
@@ -110,6 +139,12 @@ export default async function globalSetup(): Promise<void> {
     throw err;
   }
   const adminDbUrl = existingPg ?? embedded!.adminUrl;
+  try {
+    process.env.SPC_TEST_APP_ROLE_PASSWORD = await prepareAppRole(adminDbUrl);
+  } catch (err) {
+    await Promise.allSettled([temporal.stop(), embedded?.stop()]);
+    throw err;
+  }
 
   process.env.TEMPORAL_ADDRESS = temporal.address;
   process.env.TEMPORAL_NAMESPACE = 'default';

@@ -31,13 +31,14 @@ export async function startHarness(prefix: string, opts: { clock?: () => Date } 
     database,
     client,
     taskQueue,
-    ctx: { client, taskQueue, db: database.db },
+    ctx: { client, taskQueue, db: database.appDb },
     get worker() {
       if (!running) throw new Error('worker is stopped');
       return running.worker;
     },
     startWorker: async () => {
-      const worker = await createWorker({ connection: native, namespace: 'default', taskQueue, db: database.db, client, clock: opts.clock });
+      // The worker connects as the application's role, as in production (db/app-role.ts).
+      const worker = await createWorker({ connection: native, namespace: 'default', taskQueue, db: database.appDb, client, clock: opts.clock });
       running = { worker, done: worker.run() };
     },
     stopWorker: async () => {

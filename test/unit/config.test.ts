@@ -43,6 +43,29 @@ describe('process settings', () => {
   });
 });
 
+describe('access settings', () => {
+  it('defaults to no app role URL, one-minute session bounds and generous rate limits', () => {
+    const cfg = loadConfig({});
+    expect([cfg.appDatabaseUrl, cfg.dbTimeouts, cfg.rateLimit]).toEqual([
+      undefined,
+      { statementTimeoutMs: 60_000, idleInTransactionTimeoutMs: 60_000 },
+      { perKeyPerMinute: 30_000, anonymousPerMinute: 600 },
+    ]);
+  });
+
+  it('reads them, and refuses a bound or limit that is not a positive whole number', () => {
+    const cfg = loadConfig({
+      SPC_APP_DATABASE_URL: 'postgres://spc_app@db/spc', SPC_DB_STATEMENT_TIMEOUT_MS: '30000', SPC_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: '10000',
+      SPC_RATE_LIMIT_PER_MINUTE: '120', SPC_RATE_LIMIT_ANONYMOUS_PER_MINUTE: '10',
+    });
+    expect([cfg.appDatabaseUrl, cfg.dbTimeouts, cfg.rateLimit]).toEqual([
+      'postgres://spc_app@db/spc', { statementTimeoutMs: 30_000, idleInTransactionTimeoutMs: 10_000 }, { perKeyPerMinute: 120, anonymousPerMinute: 10 },
+    ]);
+    expect(() => loadConfig({ SPC_RATE_LIMIT_PER_MINUTE: '0' })).toThrow(/SPC_RATE_LIMIT_PER_MINUTE=0 must be a whole number of requests per minute \(at least 1\)/);
+    expect(() => loadConfig({ SPC_DB_STATEMENT_TIMEOUT_MS: '1.5' })).toThrow(/SPC_DB_STATEMENT_TIMEOUT_MS=1.5/);
+  });
+});
+
 describe('retentionDaysFromEnv', () => {
   it('defaults to 30 days', () => {
     expect(retentionDaysFromEnv({})).toBe(30);

@@ -1,0 +1,70 @@
+// A bank's webhook: its URL (banks.webhook_url) and the shared secret its pushes are signed with
+// (bank_webhook_secrets; rules in domain/webhook-signature.ts). The receiver needs the secret
+// itself to check a signature, so it is stored as it is, not hashed: in a table of its own that the
+// application's role may only read (db/app-role.ts), never in a workflow's input or history, never
+// in a log. It is shown once, by the CLI that creates it. Rotation: a new secret signs from now on,
+// the previous one keeps signing beside it for WEBHOOK_SECRET_GRACE_MS, so the bank switches its
+// verifier without losing a push.
+import { randomBytes } from 'node:crypto';
+import type { Db } from './connection';
+import { webhookUrlProblem } from '../domain/webhook-signature';
+
+export const WEBHOOK_SECRET_PREFIX = 'spcwh_';
+export const WEBHOOK_SECRET_BYTES = 32;
+/** After a rotation the previous secret signs too, this long. */
+export const WEBHOOK_SECRET_GRACE_MS = 24 * 60 * 60_000;
+
+/** Thrown when a webhook URL breaks the rule of domain/webhook-signature.ts, or the bank is unknown. */
+export class WebhookSettingError extends Error {
+  override name = 'WebhookSettingError';
+}
+
+function generateSecret(): string {
+  return `${WEBHOOK_SECRET_PREFIX}${randomBytes(WEBHOOK_SECRET_BYTES).toString('base64url')}`;
+}
+
+async function assertBank(db: Db, bankCode: string): Promise<void> {
+  if (!(await db('banks').where({ code: bankCode }).first('code'))) throw new WebhookSettingError(`bank ${JSON.stringify(bankCode)} is not registered at the SPC: see \`spc bank list\``);
+}
+
+/** The secrets a push is signed with now: the current one first, then any still in their grace period. */
+export async function signingSecrets(db: Db, bankCode: string): Promise<string[]> {
+  const rows = await db('bank_webhook_secrets')
+    .where({ bank_code: bankCode })
+    .andWhere((q) => q.whereNull('retired_at').orWhere('retired_at', '>', db.fn.now()))
+    .orderByRaw('retired_at IS NOT NULL, id DESC')
+    .select('secret');
+  return rows.map((r) => r.secret as string);
+}
+
+/** A new current secret for the bank (returned once); the previous one signs beside it for `graceMs`. */
+export async function rotateWebhookSecret(db: Db, bankCode: string, graceMs = WEBHOOK_SECRET_GRACE_MS): Promise<string> {
+  await assertBank(db, bankCode);
+  const secret = generateSecret();
+  await db.transaction(async (trx) => {
+    await trx('bank_webhook_secrets')
+      .where({ bank_code: bankCode })
+      .whereNull('retired_at')
+      .update({ retired_at: trx.raw('now() + ?::interval', [`${Math.max(0, Math.floor(graceMs / 1000))} seconds`]) });
+    await trx('bank_webhook_secrets').insert({ bank_code: bankCode, secret });
+  });
+  return secret;
+}
+
+/**
+ * Sets (or with null clears) the bank's webhook URL. The URL is checked and stored normalised; a
+ * bank without a current secret gets one, returned once (`secret`), since no push goes unsigned.
+ */
+export async function setBankWebhook(db: Db, bankCode: string, url: string | null): Promise<{ url: string | null; secret?: string }> {
+  await assertBank(db, bankCode);
+  if (url === null) {
+    await db('banks').where({ code: bankCode }).update({ webhook_url: null });
+    return { url: null };
+  }
+  const problem = webhookUrlProblem(url);
+  if (problem) throw new WebhookSettingError(`webhook URL refused: ${problem}`);
+  const normalised = new URL(url).href;
+  await db('banks').where({ code: bankCode }).update({ webhook_url: normalised });
+  const current = await db('bank_webhook_secrets').where({ bank_code: bankCode }).whereNull('retired_at').first('id');
+  return current ? { url: normalised } : { url: normalised, secret: await rotateWebhookSecret(db, bankCode) };
+}

@@ -1,0 +1,143 @@
+// Access on the real Postgres: what the application's role (spc_app, db/app-role.ts) may and may
+// not do, the session bounds of its pool, the webhook URL rule as the database enforces it, the
+// webhook secrets' rotation, and the access migration's promise that keys issued before it keep
+// every scope.
+import { randomBytes } from 'node:crypto';
+import { createDb, dropDatabase, ensureDatabase, withDatabase } from '../../db/connection';
+import { migrationSource } from '../../db/migrations';
+import { WebhookSettingError, rotateWebhookSecret, setBankWebhook, signingSecrets } from '../../db/webhook-secrets';
+import { ALL_API_SCOPES } from '../../api/scopes';
+import { createWorld } from '../support/fixtures';
+import { createTestDatabase, testAdminDbUrl, type TestDatabase } from '../support/env';
+import { runSpc } from './audit-helpers';
+
+jest.setTimeout(120_000);
+
+let database: TestDatabase;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await createWorld(database.db);
+});
+
+afterAll(async () => {
+  await database?.drop();
+});
+
+describe('the application role', () => {
+  it('connects as spc_app, owns nothing, and has the session bounds', async () => {
+    const who = await database.appDb.raw("SELECT current_user AS user, current_setting('statement_timeout') AS statement, current_setting('idle_in_transaction_session_timeout') AS idle");
+    expect(who.rows[0]).toEqual({ user: 'spc_app', statement: '1min', idle: '1min' });
+    const owned = await database.db.raw("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND tableowner = 'spc_app'");
+    expect(owned.rows[0].n).toBe(0);
+  });
+
+  it('cannot truncate the ledger, disable its triggers or switch them off for its session', async () => {
+    const app = database.appDb;
+    await expect(app.raw('TRUNCATE ledger_postings')).rejects.toThrow(/permission denied/);
+    await expect(app.raw('TRUNCATE payments CASCADE')).rejects.toThrow(/permission denied/);
+    await expect(app.raw('ALTER TABLE ledger_postings DISABLE TRIGGER ALL')).rejects.toThrow(/must be owner/);
+    await expect(app.raw('ALTER TABLE ledger_transactions DISABLE TRIGGER ledger_transactions_append_only')).rejects.toThrow(/must be owner/);
+    await expect(app.raw('SET session_replication_role = replica')).rejects.toThrow(/permission denied/);
+    await expect(app.raw('DROP TABLE ledger_postings')).rejects.toThrow(/must be owner/);
+  });
+
+  it('appends to the ledger and the audit trails but cannot rewrite them, and only reads keys and webhook secrets', async () => {
+    const app = database.appDb;
+    await expect(app.raw('UPDATE ledger_postings SET debit = debit')).rejects.toThrow(/permission denied/);
+    await expect(app.raw('DELETE FROM ledger_transactions')).rejects.toThrow(/permission denied/);
+    await app('operator_audit').insert({ operator: 'access-test', action: 'test', args: '{}' });
+    await expect(app.raw("UPDATE operator_audit SET outcome = 'rewritten'")).rejects.toThrow(/permission denied/);
+    await expect(app.raw('DELETE FROM operator_audit')).rejects.toThrow(/permission denied/);
+    await expect(app('bank_api_keys').insert({ bank_code: 'HSBK', key_prefix: 'spck_x', key_sha256: '0'.repeat(64), scopes: ['pay'] })).rejects.toThrow(/permission denied/);
+    await expect(app.raw("UPDATE bank_webhook_secrets SET secret = secret")).rejects.toThrow(/permission denied/);
+    await expect(app('knex_migrations').insert({ name: 'x', batch: 1, migration_time: new Date() })).rejects.toThrow(/permission denied/);
+    // What the application does do: read master data and write its own rows.
+    expect((await app('banks').count({ n: '*' }).first())?.n).toBe('5');
+    await app('bank_days').insert({ bank_code: 'HSBK', business_date: '2026-01-05' });
+    await app('bank_days').where({ bank_code: 'HSBK', business_date: '2026-01-05' }).update({ closed_at: new Date() });
+  });
+});
+
+describe('webhooks in the database', () => {
+  it('refuses a plain http:// webhook URL to another machine, whatever writes it', async () => {
+    const set = (url: string) => database.db('banks').where({ code: 'CASP' }).update({ webhook_url: url });
+    for (const bad of ['http://bank.example/hooks', 'http://localhost.evil.example/', 'http://127.0.0.1.evil.example/', 'http://127.0.0.1@evil.example/', 'ftp://bank.example/x']) {
+      await expect(set(bad)).rejects.toThrow(/banks_webhook_url_secure/);
+    }
+    for (const good of ['https://bank.example/hooks', 'http://127.0.0.1:8080/spc', 'http://localhost/spc', 'http://[::1]:9000/x', 'http://127.10.0.1']) {
+      await set(good);
+    }
+    await database.db('banks').where({ code: 'CASP' }).update({ webhook_url: null });
+  });
+
+  it('sets a URL with a secret shown once, refuses an insecure one, and signs with both secrets during a rotation', async () => {
+    await expect(setBankWebhook(database.db, 'KCJB', 'http://bank.example/x')).rejects.toBeInstanceOf(WebhookSettingError);
+    await expect(setBankWebhook(database.db, 'NOPE', 'https://bank.example/x')).rejects.toBeInstanceOf(WebhookSettingError);
+    const first = await setBankWebhook(database.db, 'KCJB', 'https://bank.example/spc');
+    expect(first).toEqual({ url: 'https://bank.example/spc', secret: expect.stringMatching(/^spcwh_[A-Za-z0-9_-]{43}$/) });
+    expect(await setBankWebhook(database.db, 'KCJB', 'https://bank.example/spc2')).toEqual({ url: 'https://bank.example/spc2' });
+    expect(await signingSecrets(database.appDb, 'KCJB')).toEqual([first.secret]);
+    const second = await rotateWebhookSecret(database.db, 'KCJB');
+    expect(await signingSecrets(database.appDb, 'KCJB')).toEqual([second, first.secret]);
+    const third = await rotateWebhookSecret(database.db, 'KCJB', 0);
+    expect(await signingSecrets(database.appDb, 'KCJB')).toEqual([third, first.secret]);
+    await setBankWebhook(database.db, 'KCJB', null);
+  });
+});
+
+describe('the operator CLI', () => {
+  it('creates a cashier key that expires, and sets a webhook whose secret is printed once and never audited', async () => {
+    const env = { DATABASE_URL: database.url, SPC_OPERATOR: 'aigerim' };
+    const created = await runSpc(['bank', 'key', 'create', '--bank', 'HSBK', '--label', 'desk 12', '--scopes', 'cashier', '--expires', '30d'], env);
+    expect(created.code).toBe(0);
+    const key = created.stdout.trim();
+    expect(key).toMatch(/^spck_[A-Za-z0-9_-]{43}$/);
+    expect(created.stderr).toContain('scopes lookup,pay,cancel, expires ');
+    const row = await database.db('bank_api_keys').where({ key_prefix: key.slice(0, 13) }).first('scopes', 'expires_at');
+    expect(row.scopes).toEqual(['lookup', 'pay', 'cancel']);
+    expect(Math.abs(row.expires_at.getTime() - (Date.now() + 30 * 86_400_000))).toBeLessThan(120_000);
+    expect((await runSpc(['bank', 'key', 'create', '--bank', 'HSBK', '--scopes', 'cashier,root'], env))).toMatchObject({ code: 1, stderr: expect.stringContaining('unknown scope "root"') });
+
+    const insecure = await runSpc(['bank', 'webhook', 'set', '--bank', 'IRTY', '--url', 'http://hooks.forte.example/spc'], env);
+    expect(insecure).toMatchObject({ code: 1, stderr: expect.stringContaining('unencrypted') });
+    const set = await runSpc(['bank', 'webhook', 'set', '--bank', 'IRTY', '--url', 'https://hooks.forte.example/spc'], env);
+    expect(set.code).toBe(0);
+    const secret = set.stdout.trim();
+    expect(secret).toMatch(/^spcwh_[A-Za-z0-9_-]{43}$/);
+    expect(await signingSecrets(database.db, 'IRTY')).toEqual([secret]);
+    const audit = await database.db('operator_audit').where('action', 'like', 'bank.%').orderBy('id').select('operator', 'action', 'args', 'outcome');
+    expect(audit.map((a) => [a.operator, a.action, a.outcome])).toEqual([
+      ['aigerim', 'bank.key.create', 'ok'],
+      ['aigerim', 'bank.webhook.set', expect.stringContaining('refused: ')],
+      ['aigerim', 'bank.webhook.set', 'ok'],
+    ]);
+    expect(JSON.stringify(audit)).not.toContain(secret);
+    expect(JSON.stringify(audit)).not.toContain(key);
+  });
+});
+
+describe('the access migration', () => {
+  it('gives keys issued before it every scope, and generates a signing secret for a bank that already had a webhook', async () => {
+    const adminUrl = testAdminDbUrl();
+    const name = `spc_t_${randomBytes(6).toString('hex')}`;
+    await ensureDatabase(adminUrl, name);
+    const db = createDb(withDatabase(adminUrl, name), 2);
+    try {
+      const all = await migrationSource.getMigrations([]);
+      const access = all.indexOf('20261201000004_access');
+      for (let i = 0; i < access; i++) await db.migrate.up({ migrationSource });
+      await createWorld(db);
+      await db('bank_api_keys').insert({ bank_code: 'HSBK', key_prefix: 'spck_old00000', key_sha256: 'a'.repeat(64) });
+      await db('banks').where({ code: 'HSBK' }).update({ webhook_url: 'https://hsbk.example/spc' });
+      await db.migrate.latest({ migrationSource });
+      const key = await db('bank_api_keys').where({ key_prefix: 'spck_old00000' }).first('scopes', 'expires_at', 'rate_limit_per_minute');
+      expect(key).toEqual({ scopes: ALL_API_SCOPES, expires_at: null, rate_limit_per_minute: null });
+      expect(await signingSecrets(db, 'HSBK')).toEqual([expect.stringMatching(/^spcwh_[A-Za-z0-9_-]{43}$/)]);
+      expect(await signingSecrets(db, 'CASP')).toEqual([]);
+    } finally {
+      await db.destroy();
+      await dropDatabase(adminUrl, name);
+    }
+  });
+});
