@@ -2,7 +2,7 @@
 // text), follow its state. Answers come from the complaints row (client/complaints.ts), so a bank
 // sees the same as the CLI and /ops; another bank's complaint is answered 404, as if absent.
 import type { FastifyPluginAsync } from 'fastify';
-import { ComplaintActionError, getComplaint, listComplaints, raiseComplaint } from '../../client/complaints';
+import { getComplaint, listComplaints, raiseComplaint } from '../../client/complaints';
 import { COMPLAINT_DISPOSITIONS, COMPLAINT_TEXT_CHARS_MAX, DISPOSITIONS, type Disposition } from '../../domain/complaint-types';
 import { bankOf } from '../auth';
 import type { ApiDeps } from '../deps';
@@ -35,12 +35,6 @@ const complaintSchema = {
   },
 } as const;
 
-function statusFor(code: string): number {
-  if (code === 'PAYMENT_NOT_FOUND' || code === 'COMPLAINT_NOT_FOUND') return 404;
-  if (code === 'INVALID_REQUEST') return 422;
-  return 409;
-}
-
 export const complaintRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   const ctx = { client: deps.client, taskQueue: deps.taskQueue, db: deps.db };
 
@@ -68,13 +62,9 @@ export const complaintRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
     },
     async (request, reply) => {
       const bank = bankOf(request);
-      try {
-        const { complaint, created } = await raiseComplaint(ctx, { bankCode: bank.code, bankRef: request.body.bankRef, disposition: request.body.disposition, text: request.body.text, raisedBy: `bank:${bank.code}` });
-        return reply.code(created ? 201 : 200).send(complaint);
-      } catch (err) {
-        if (err instanceof ComplaintActionError) throw new ApiError(statusFor(err.code), err.code, err.message);
-        throw err;
-      }
+      // A refusal is a ComplaintActionError: api/errors.ts answers it with its code's status.
+      const { complaint, created } = await raiseComplaint(ctx, { bankCode: bank.code, bankRef: request.body.bankRef, disposition: request.body.disposition, text: request.body.text, raisedBy: `bank:${bank.code}` });
+      return reply.code(created ? 201 : 200).send(complaint);
     },
   );
 
