@@ -1,6 +1,8 @@
-// Lint: TypeScript-aware basics everywhere, and one hard rule for workflow code:
-// workflows run in Temporal's deterministic sandbox, so Node built-ins (fs, crypto, net, ...)
-// and anything that does I/O must never be imported there.
+// Lint: TypeScript-aware basics everywhere, and hard rules of the house:
+// - workflows run in Temporal's deterministic sandbox, so Node built-ins (fs, crypto, net, ...)
+//   and anything that does I/O must never be imported there;
+// - environment variables are read in infra/config.ts only (typed, checked, documented there);
+// - no production function longer than about 80 lines: a long one is split into named steps.
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
@@ -13,6 +15,27 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-require-imports': 'off',
+    },
+  },
+  {
+    files: ['**/*.ts'],
+    ignores: ['infra/config.ts', 'test/**'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration in infra/config.ts (loadConfig or one of its readers) and pass it down.' },
+      ],
+    },
+  },
+  {
+    files: [
+      'workflows/**/*.ts', 'activities/**/*.ts', 'api/**/*.ts', 'cli/**/*.ts', 'client/**/*.ts', 'domain/**/*.ts', 'db/**/*.ts',
+      'infra/**/*.ts', 'worker/**/*.ts', 'audit/**/*.ts',
+    ],
+    // Migrations are one schema each, written as it stands in SQL.
+    ignores: ['db/migrations/**'],
+    rules: {
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true }],
     },
   },
   {

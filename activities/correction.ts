@@ -101,127 +101,160 @@ export interface ProposeInput extends CorrectionInput {
   writtenBy: WrittenBy;
 }
 
-export function createCorrectionActivities(deps: ActivityDeps) {
-  const { db } = deps;
+/** Runs `work` in a transaction; a business refusal thrown inside rolls it back and is returned as a value. */
+async function refusable<T>(db: Knex, work: (trx: Knex.Transaction) => Promise<T>): Promise<T | CorrectionRefusal> {
+  try {
+    return await db.transaction(work);
+  } catch (err) {
+    const refusal = refusalFrom(err);
+    if (refusal) return refusal;
+    throw err;
+  }
+}
 
-  /** Records the proposal (and the operator's action) and previews the change; a repeat returns the same preview. */
-  async function proposeCorrection(input: ProposeInput): Promise<{ ok: true; preview: CorrectionPreview } | CorrectionRefusal> {
-    try {
-      return await db.transaction(async (trx) => {
-        const head = await loadHead(trx, input.bankCode, input.bankRef);
-        const count = await trx('corrections').where({ bank_code: input.bankCode, bank_ref: input.bankRef }).count<{ n: string }[]>({ n: '*' });
-        if (Number(count[0]?.n ?? 0) >= CORRECTIONS_PER_PAYMENT_MAX) throw new CorrectionRefused('INVALID_REQUEST', `payment ${input.bankRef} has ${CORRECTIONS_PER_PAYMENT_MAX} corrections already`);
-        const pendingOther = await trx('corrections').where({ bank_code: input.bankCode, bank_ref: input.bankRef, status: 'proposed' }).whereNot({ id: input.correctionId }).first('id');
-        if (pendingOther) throw new CorrectionRefused('INVALID_REQUEST', `correction ${pendingOther.id} of payment ${input.bankRef} waits for a decision: decide it first`);
-        const next = await newSplit(trx, input, head, deps.clock());
-        if (input.kind !== 'refund' && next.account === head.account && sameSplit(next.allocations, head.allocations)) {
-          throw new CorrectionRefused('NOTHING_TO_CORRECT', `payment ${input.bankRef} is already split that way on account ${head.account}`);
-        }
-        const inserted = await trx.raw<{ rows: Array<{ seq: string }> }>(
-          `INSERT INTO corrections (id, bank_code, bank_ref, n, kind, status, payment_id, amount, account_from, account_to, target_lines, reason,
-                                    complaint_id, proposed_by, old_allocations, new_allocations, workflow_id, run_id)
-           VALUES (?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING seq`,
-          [input.correctionId, input.bankCode, input.bankRef, input.n, input.kind, head.payment.id, head.payment.amount, head.account,
-            input.kind === 'move' ? next.account : null, input.target.lines ? JSON.stringify(input.target.lines) : null, input.reason,
-            input.complaintId ?? null, input.proposedBy, JSON.stringify(head.allocations), JSON.stringify(next.allocations),
-            input.writtenBy.workflowId, input.writtenBy.runId],
-        );
-        if (inserted.rows.length > 0) {
-          await recordOperatorAction(trx, {
-            operator: input.proposedBy, action: 'correction.propose',
-            args: { correctionId: input.correctionId, kind: input.kind, bankCode: input.bankCode, bankRef: input.bankRef, target: input.target, reason: input.reason, complaintId: input.complaintId ?? null },
-          });
-        }
-        const row = await trx('corrections').where({ id: input.correctionId }).first('seq');
-        return {
-          ok: true as const,
-          preview: {
-            seq: String(row.seq), ref: correctionRef(row.seq), paymentId: String(head.payment.id), amount: formatAmount(fromDb(head.payment.amount)),
-            businessDate: head.payment.business_date, accountFrom: head.account, accountTo: input.kind === 'move' ? next.account : null,
-            oldAllocations: head.allocations, newAllocations: next.allocations,
-          },
-        };
-      });
-    } catch (err) {
-      const refusal = refusalFrom(err);
-      if (refusal) return refusal;
-      throw err;
+/** Refuses a proposal for a payment corrected too often, or with another correction waiting for a decision. */
+async function checkProposable(trx: Knex.Transaction, input: ProposeInput): Promise<void> {
+  const count = await trx('corrections').where({ bank_code: input.bankCode, bank_ref: input.bankRef }).count<{ n: string }[]>({ n: '*' });
+  if (Number(count[0]?.n ?? 0) >= CORRECTIONS_PER_PAYMENT_MAX) throw new CorrectionRefused('INVALID_REQUEST', `payment ${input.bankRef} has ${CORRECTIONS_PER_PAYMENT_MAX} corrections already`);
+  const pendingOther = await trx('corrections').where({ bank_code: input.bankCode, bank_ref: input.bankRef, status: 'proposed' }).whereNot({ id: input.correctionId }).first('id');
+  if (pendingOther) throw new CorrectionRefused('INVALID_REQUEST', `correction ${pendingOther.id} of payment ${input.bankRef} waits for a decision: decide it first`);
+}
+
+/** The corrections row of a proposal (a repeat inserts nothing) and, the first time, the operator's action. */
+async function insertProposal(trx: Knex.Transaction, input: ProposeInput, head: Head, next: { account: string; allocations: Allocation[] }): Promise<void> {
+  const inserted = await trx.raw<{ rows: Array<{ seq: string }> }>(
+    `INSERT INTO corrections (id, bank_code, bank_ref, n, kind, status, payment_id, amount, account_from, account_to, target_lines, reason,
+                              complaint_id, proposed_by, old_allocations, new_allocations, workflow_id, run_id)
+     VALUES (?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING seq`,
+    [input.correctionId, input.bankCode, input.bankRef, input.n, input.kind, head.payment.id, head.payment.amount, head.account,
+      input.kind === 'move' ? next.account : null, input.target.lines ? JSON.stringify(input.target.lines) : null, input.reason,
+      input.complaintId ?? null, input.proposedBy, JSON.stringify(head.allocations), JSON.stringify(next.allocations),
+      input.writtenBy.workflowId, input.writtenBy.runId],
+  );
+  if (inserted.rows.length === 0) return;
+  await recordOperatorAction(trx, {
+    operator: input.proposedBy, action: 'correction.propose',
+    args: { correctionId: input.correctionId, kind: input.kind, bankCode: input.bankCode, bankRef: input.bankRef, target: input.target, reason: input.reason, complaintId: input.complaintId ?? null },
+  });
+}
+
+/** Records the proposal (and the operator's action) and previews the change; a repeat returns the same preview. */
+async function proposeCorrection(deps: ActivityDeps, input: ProposeInput): Promise<{ ok: true; preview: CorrectionPreview } | CorrectionRefusal> {
+  return refusable(deps.db, async (trx) => {
+    const head = await loadHead(trx, input.bankCode, input.bankRef);
+    await checkProposable(trx, input);
+    const next = await newSplit(trx, input, head, deps.clock());
+    if (input.kind !== 'refund' && next.account === head.account && sameSplit(next.allocations, head.allocations)) {
+      throw new CorrectionRefused('NOTHING_TO_CORRECT', `payment ${input.bankRef} is already split that way on account ${head.account}`);
     }
-  }
+    await insertProposal(trx, input, head, next);
+    const row = await trx('corrections').where({ id: input.correctionId }).first('seq');
+    return {
+      ok: true as const,
+      preview: {
+        seq: String(row.seq), ref: correctionRef(row.seq), paymentId: String(head.payment.id), amount: formatAmount(fromDb(head.payment.amount)),
+        businessDate: head.payment.business_date, accountFrom: head.account, accountTo: input.kind === 'move' ? next.account : null,
+        oldAllocations: head.allocations, newAllocations: next.allocations,
+      },
+    };
+  });
+}
 
-  /** An operator's step that changed nothing (a refused self-approval, a reminder): the audit trail keeps it. */
-  async function recordCorrectionStep(input: { correctionId: string; operator: string; action: string; outcome: string; args?: Record<string, unknown> }): Promise<void> {
-    await recordOperatorAction(db, { operator: input.operator, action: input.action, args: { correctionId: input.correctionId, ...input.args }, outcome: input.outcome });
-  }
+/** An operator's step that changed nothing (a refused self-approval, a reminder): the audit trail keeps it. */
+async function recordCorrectionStep(deps: ActivityDeps, input: { correctionId: string; operator: string; action: string; outcome: string; args?: Record<string, unknown> }): Promise<void> {
+  await recordOperatorAction(deps.db, { operator: input.operator, action: input.action, args: { correctionId: input.correctionId, ...input.args }, outcome: input.outcome });
+}
 
-  async function rejectCorrection(input: { correctionId: string; operator: string; note: string | null; outcome?: string }): Promise<{ decidedAt: string }> {
-    return db.transaction(async (trx) => {
-      const updated = await trx('corrections').where({ id: input.correctionId, status: 'proposed' })
-        .update({ status: 'rejected', decided_by: input.operator, decision_note: input.note, decided_at: deps.clock() }).returning('decided_at');
-      if (updated.length > 0) {
-        await recordOperatorAction(trx, { operator: input.operator, action: 'correction.reject', args: { correctionId: input.correctionId, note: input.note }, outcome: input.outcome ?? 'ok' });
-      }
-      const row = await trx('corrections').where({ id: input.correctionId }).first('decided_at');
-      return { decidedAt: (row?.decided_at as Date).toISOString() };
+async function rejectCorrection(deps: ActivityDeps, input: { correctionId: string; operator: string; note: string | null; outcome?: string }): Promise<{ decidedAt: string }> {
+  return deps.db.transaction(async (trx) => {
+    const updated = await trx('corrections').where({ id: input.correctionId, status: 'proposed' })
+      .update({ status: 'rejected', decided_by: input.operator, decision_note: input.note, decided_at: deps.clock() }).returning('decided_at');
+    if (updated.length > 0) {
+      await recordOperatorAction(trx, { operator: input.operator, action: 'correction.reject', args: { correctionId: input.correctionId, note: input.note }, outcome: input.outcome ?? 'ok' });
+    }
+    const row = await trx('corrections').where({ id: input.correctionId }).first('decided_at');
+    return { decidedAt: (row?.decided_at as Date).toISOString() };
+  });
+}
+
+/** The columns of a corrections row that a repost reads. */
+interface RepostRow {
+  kind: string;
+  bank_code: string;
+  bank_ref: string;
+  seq: string | number;
+  account_to: string | null;
+  target_lines: CorrectionInput['target']['lines'] | null;
+}
+
+/**
+ * While the bank-day is open: the payment is reversed and, unless refunded, a replacement posted in
+ * the same day. Returns the replacement's split and id.
+ */
+async function repostInOpenDay(
+  deps: ActivityDeps,
+  trx: Knex.Transaction,
+  c: RepostRow,
+  head: Head,
+  at: { now: Date; writtenBy: WrittenBy },
+): Promise<{ allocations: Allocation[]; replacementId: string | null }> {
+  await trx('payments').where({ id: head.payment.id }).update({ status: 'corrected', cancelled_at: at.now });
+  await reversePayment(trx, head.payment.id, head.payment.business_date, at.writtenBy);
+  if (c.kind === 'refund') return { allocations: [], replacementId: null };
+  const bank = await deps.reference.bank(c.bank_code);
+  if (!bank) throw new Error(`bank ${c.bank_code} vanished from the reference data`);
+  const accepted = await postReplacement(trx, {
+    bank, calendar: await deps.reference.calendar(), bankCode: c.bank_code, bankRef: replacementRef(c.bank_ref, String(c.seq)),
+    channel: head.payment.channel, account: c.account_to ?? head.account, amount: formatAmount(fromDb(head.payment.amount)),
+    lines: c.target_lines ?? undefined, paidAt: head.payment.paid_at.toISOString(), writtenBy: at.writtenBy,
+  }, at.now);
+  // The replacement belongs to the same day: the day is open and locked FOR SHARE by the caller.
+  if (accepted.businessDate !== head.payment.business_date) throw new Error(`invariant: replacement landed on ${accepted.businessDate}, not ${head.payment.business_date}`);
+  const replacement = await trx('payments').where({ bank_code: c.bank_code, bank_ref: accepted.bankRef }).first('id');
+  return { allocations: accepted.allocations, replacementId: replacement.id };
+}
+
+/**
+ * Applies an approved correction in one transaction: reversal and replacement while the bank-day
+ * is open, a correction transaction and adjustments once it is closed. A retry returns the first
+ * application.
+ */
+async function applyCorrection(deps: ActivityDeps, input: { correctionId: string; operator: string; note: string | null; writtenBy: WrittenBy }): Promise<{ ok: true; applied: AppliedCorrection } | CorrectionRefusal> {
+  return refusable(deps.db, async (trx) => {
+    const c = await trx('corrections').where({ id: input.correctionId }).forUpdate().first();
+    if (!c) throw new CorrectionRefused('CORRECTION_NOT_FOUND', `no correction ${input.correctionId}`);
+    if (c.status === 'applied') return { ok: true as const, applied: await appliedOf(trx, c) };
+    if (c.status !== 'proposed') throw new CorrectionRefused('NOT_AWAITING_DECISION', `correction ${input.correctionId} is ${c.status}`);
+    const target = { account: c.account_to ?? undefined, lines: c.target_lines ?? undefined };
+    const spec: CorrectionInput = { correctionId: c.id, bankCode: c.bank_code, bankRef: c.bank_ref, n: c.n, kind: c.kind, target, reason: c.reason, proposedBy: c.proposed_by };
+    const head = await loadHead(trx, c.bank_code, c.bank_ref);
+    const now = deps.clock();
+    const day = await trx.raw('SELECT closed_at FROM bank_days WHERE bank_code = ? AND business_date = ? FOR SHARE', [c.bank_code, head.payment.business_date]);
+    const open = !day.rows[0]?.closed_at;
+    let replacementId: string | null = null;
+    let newAllocations: Allocation[];
+    if (open) {
+      ({ allocations: newAllocations, replacementId } = await repostInOpenDay(deps, trx, c, head, { now, writtenBy: input.writtenBy }));
+    } else {
+      newAllocations = (await newSplit(trx, spec, head, now)).allocations;
+      await postAdjustments(trx, c, head, newAllocations, toAlmaty(now).date, input.writtenBy);
+    }
+    await trx('corrections').where({ id: c.id }).update({
+      status: 'applied', mode: open ? 'reposted' : 'adjusted', decided_by: input.operator, decision_note: input.note, decided_at: now, applied_at: now,
+      old_allocations: JSON.stringify(head.allocations), new_allocations: JSON.stringify(newAllocations), replacement_payment_id: replacementId,
     });
-  }
+    await recordOperatorAction(trx, { operator: input.operator, action: 'correction.approve', args: { correctionId: c.id, note: input.note, mode: open ? 'reposted' : 'adjusted' } });
+    return { ok: true as const, applied: await appliedOf(trx, await trx('corrections').where({ id: c.id }).first()) };
+  });
+}
 
-  /**
-   * Applies an approved correction in one transaction: reversal and replacement while the bank-day
-   * is open, a correction transaction and adjustments once it is closed. A retry returns the first
-   * application.
-   */
-  async function applyCorrection(input: { correctionId: string; operator: string; note: string | null; writtenBy: WrittenBy }): Promise<{ ok: true; applied: AppliedCorrection } | CorrectionRefusal> {
-    try {
-      return await db.transaction(async (trx) => {
-        const c = await trx('corrections').where({ id: input.correctionId }).forUpdate().first();
-        if (!c) throw new CorrectionRefused('CORRECTION_NOT_FOUND', `no correction ${input.correctionId}`);
-        if (c.status === 'applied') return { ok: true as const, applied: await appliedOf(trx, c) };
-        if (c.status !== 'proposed') throw new CorrectionRefused('NOT_AWAITING_DECISION', `correction ${input.correctionId} is ${c.status}`);
-        const target = { account: c.account_to ?? undefined, lines: c.target_lines ?? undefined };
-        const spec: CorrectionInput = { correctionId: c.id, bankCode: c.bank_code, bankRef: c.bank_ref, n: c.n, kind: c.kind, target, reason: c.reason, proposedBy: c.proposed_by };
-        const head = await loadHead(trx, c.bank_code, c.bank_ref);
-        const now = deps.clock();
-        const day = await trx.raw('SELECT closed_at FROM bank_days WHERE bank_code = ? AND business_date = ? FOR SHARE', [c.bank_code, head.payment.business_date]);
-        const open = !day.rows[0]?.closed_at;
-        let replacementId: string | null = null;
-        let newAllocations: Allocation[];
-        if (open) {
-          await trx('payments').where({ id: head.payment.id }).update({ status: 'corrected', cancelled_at: now });
-          await reversePayment(trx, head.payment.id, head.payment.business_date, input.writtenBy);
-          newAllocations = [];
-          if (c.kind !== 'refund') {
-            const bank = await deps.reference.bank(c.bank_code);
-            if (!bank) throw new Error(`bank ${c.bank_code} vanished from the reference data`);
-            const accepted = await postReplacement(trx, {
-              bank, calendar: await deps.reference.calendar(), bankCode: c.bank_code, bankRef: replacementRef(c.bank_ref, String(c.seq)),
-              channel: head.payment.channel, account: (c.account_to as string | null) ?? head.account, amount: formatAmount(fromDb(head.payment.amount)),
-              lines: target.lines, paidAt: head.payment.paid_at.toISOString(), writtenBy: input.writtenBy,
-            }, now);
-            // The replacement belongs to the same day: the day is open and locked FOR SHARE above.
-            if (accepted.businessDate !== head.payment.business_date) throw new Error(`invariant: replacement landed on ${accepted.businessDate}, not ${head.payment.business_date}`);
-            newAllocations = accepted.allocations;
-            replacementId = (await trx('payments').where({ bank_code: c.bank_code, bank_ref: accepted.bankRef }).first('id')).id;
-          }
-        } else {
-          newAllocations = (await newSplit(trx, spec, head, now)).allocations;
-          await postAdjustments(trx, c, head, newAllocations, toAlmaty(now).date, input.writtenBy);
-        }
-        await trx('corrections').where({ id: c.id }).update({
-          status: 'applied', mode: open ? 'reposted' : 'adjusted', decided_by: input.operator, decision_note: input.note, decided_at: now, applied_at: now,
-          old_allocations: JSON.stringify(head.allocations), new_allocations: JSON.stringify(newAllocations), replacement_payment_id: replacementId,
-        });
-        await recordOperatorAction(trx, { operator: input.operator, action: 'correction.approve', args: { correctionId: c.id, note: input.note, mode: open ? 'reposted' : 'adjusted' } });
-        return { ok: true as const, applied: await appliedOf(trx, await trx('corrections').where({ id: c.id }).first()) };
-      });
-    } catch (err) {
-      const refusal = refusalFrom(err);
-      if (refusal) return refusal;
-      throw err;
-    }
-  }
-
-  return { proposeCorrection, recordCorrectionStep, rejectCorrection, applyCorrection };
+export function createCorrectionActivities(deps: ActivityDeps) {
+  return {
+    proposeCorrection: (input: ProposeInput) => proposeCorrection(deps, input),
+    recordCorrectionStep: (input: Parameters<typeof recordCorrectionStep>[1]) => recordCorrectionStep(deps, input),
+    rejectCorrection: (input: Parameters<typeof rejectCorrection>[1]) => rejectCorrection(deps, input),
+    applyCorrection: (input: Parameters<typeof applyCorrection>[1]) => applyCorrection(deps, input),
+  };
 }
 
 /**

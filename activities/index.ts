@@ -5,14 +5,18 @@ import { createSettlementActivities } from './settlement';
 import { createRegisterActivities } from './register';
 import { createCorrectionActivities } from './correction';
 import { createComplaintActivities } from './complaint';
+import { complaintDeadlinesFromEnv, settlementConfigFromEnv, type SpcConfig } from '../infra/config';
 
-export function createActivities(deps: ActivityDeps) {
+/** The configuration activities take: from the worker's SpcConfig; read from the environment when absent (tests). */
+export type ActivityConfig = Pick<SpcConfig, 'settlement' | 'complaintDeadlines'>;
+
+export function createActivities(deps: ActivityDeps, config?: ActivityConfig) {
   return {
     ...createPaymentActivities(deps),
-    ...createSettlementActivities(deps),
+    ...createSettlementActivities(deps, config?.settlement ?? settlementConfigFromEnv()),
     ...createRegisterActivities(deps),
     ...createCorrectionActivities(deps),
-    ...createComplaintActivities(deps),
+    ...createComplaintActivities(deps, config?.complaintDeadlines ?? complaintDeadlinesFromEnv()),
   };
 }
 

@@ -31,6 +31,38 @@ function rejected(err: PaymentRejection): PaymentRejected {
   return { status: 'rejected', code: err.code, message: err.message };
 }
 
+/** The cancellation under the payment's row lock and the bank-day's FOR SHARE lock: the rule is domain/cancellation.ts. */
+async function cancelInTransaction(deps: ActivityDeps, trx: Knex.Transaction, input: CancelPaymentInput): Promise<CancelResult> {
+  const payment = await trx('payments')
+    .where({ bank_code: input.bankCode, bank_ref: input.bankRef })
+    .forUpdate()
+    .first('id', 'status', 'amount', 'business_date', 'cancelled_at');
+  if (!payment) {
+    const refused = await trx('payment_rejections').where({ bank_code: input.bankCode, bank_ref: input.bankRef }).first('id');
+    if (refused) throw new PaymentRejection('PAYMENT_REJECTED', nothingToCancelMessage(input.bankRef));
+    throw new PaymentRejection('PAYMENT_NOT_FOUND', paymentNotFoundMessage(input.bankCode, input.bankRef));
+  }
+  const result = (at: Date): CancelResult => ({
+    paymentId: paymentWorkflowId(input.bankCode, input.bankRef),
+    status: 'cancelled',
+    cancelledAt: at.toISOString(),
+    reversedAmount: formatAmount(fromDb(payment.amount)),
+  });
+  const bank = await deps.reference.bank(input.bankCode);
+  if (!bank) throw new Error(`invariant: payment ${input.bankRef} belongs to unknown bank ${input.bankCode}`);
+  const day = await trx.raw('SELECT closed_at FROM bank_days WHERE bank_code = ? AND business_date = ? FOR SHARE', [input.bankCode, payment.business_date]);
+  const now = deps.clock();
+  const verdict = cancellability({
+    bankCode: input.bankCode, bankRef: input.bankRef, status: payment.status, businessDate: payment.business_date,
+    closesAt: almatyToUtc(payment.business_date, bank.cutoff_local).toISOString(), dayClosed: Boolean(day.rows[0]?.closed_at),
+  }, now);
+  if (verdict.kind === 'already-cancelled') return result(payment.cancelled_at);
+  if (verdict.kind === 'refused') throw new PaymentRejection(verdict.code, verdict.message);
+  await trx('payments').where({ id: payment.id }).update({ status: 'cancelled', cancelled_at: now });
+  await postReversal(trx, payment.id, payment.business_date, input.writtenBy);
+  return result(now);
+}
+
 export function createPaymentActivities(deps: ActivityDeps) {
   const { db } = deps;
 
@@ -78,37 +110,6 @@ export function createPaymentActivities(deps: ActivityDeps) {
     }
   }
 
-  async function cancelInTransaction(trx: Knex.Transaction, input: CancelPaymentInput): Promise<CancelResult> {
-    const payment = await trx('payments')
-      .where({ bank_code: input.bankCode, bank_ref: input.bankRef })
-      .forUpdate()
-      .first('id', 'status', 'amount', 'business_date', 'cancelled_at');
-    if (!payment) {
-      const refused = await trx('payment_rejections').where({ bank_code: input.bankCode, bank_ref: input.bankRef }).first('id');
-      if (refused) throw new PaymentRejection('PAYMENT_REJECTED', nothingToCancelMessage(input.bankRef));
-      throw new PaymentRejection('PAYMENT_NOT_FOUND', paymentNotFoundMessage(input.bankCode, input.bankRef));
-    }
-    const result = (at: Date): CancelResult => ({
-      paymentId: paymentWorkflowId(input.bankCode, input.bankRef),
-      status: 'cancelled',
-      cancelledAt: at.toISOString(),
-      reversedAmount: formatAmount(fromDb(payment.amount)),
-    });
-    const bank = await deps.reference.bank(input.bankCode);
-    if (!bank) throw new Error(`invariant: payment ${input.bankRef} belongs to unknown bank ${input.bankCode}`);
-    const day = await trx.raw('SELECT closed_at FROM bank_days WHERE bank_code = ? AND business_date = ? FOR SHARE', [input.bankCode, payment.business_date]);
-    const now = deps.clock();
-    const verdict = cancellability({
-      bankCode: input.bankCode, bankRef: input.bankRef, status: payment.status, businessDate: payment.business_date,
-      closesAt: almatyToUtc(payment.business_date, bank.cutoff_local).toISOString(), dayClosed: Boolean(day.rows[0]?.closed_at),
-    }, now);
-    if (verdict.kind === 'already-cancelled') return result(payment.cancelled_at);
-    if (verdict.kind === 'refused') throw new PaymentRejection(verdict.code, verdict.message);
-    await trx('payments').where({ id: payment.id }).update({ status: 'cancelled', cancelled_at: now });
-    await postReversal(trx, payment.id, payment.business_date, input.writtenBy);
-    return result(now);
-  }
-
   /**
    * Cancels a payment before its bank-day's cut-off: marks it cancelled and posts a reversal (the
    * payment's ledger transaction with debits and credits swapped). Cancelling twice returns the
@@ -116,7 +117,7 @@ export function createPaymentActivities(deps: ActivityDeps) {
    */
   async function cancelPayment(input: CancelPaymentInput): Promise<CancelResult | PaymentRejected> {
     try {
-      return await db.transaction((trx) => cancelInTransaction(trx, input));
+      return await db.transaction((trx) => cancelInTransaction(deps, trx, input));
     } catch (err) {
       if (err instanceof PaymentRejection) return rejected(err);
       throw err;

@@ -8,6 +8,8 @@
 import type { ActivityDeps } from './deps';
 import { postReversal } from './payment';
 import { formatAmount, fromDb } from '../domain/money';
+import { declaredOf, registerDiscrepancies, type RegisterTally } from '../domain/reconciliation';
+import type { Db } from '../db/connection';
 import { isoSeconds, refusal } from './settlement-support';
 import type { BankDayRef, CloseResult, Discrepancy, ExcludeResult, ReconcileResult, SettlementStatus, WrittenBy } from '../domain/settlement-types';
 import { ApplicationFailure } from '@temporalio/common';
@@ -29,181 +31,178 @@ interface RegisterReconRow {
   live_total: string;
 }
 
+/** Closes the bank-day (inserting its row if no payment ever opened it) and creates the settlement row. */
+async function closeBankDay(db: Db, input: BankDayRef & { writtenBy: WrittenBy }): Promise<CloseResult> {
+  const bank = await db('banks').where({ code: input.bankCode }).first('code');
+  if (!bank) {
+    throw ApplicationFailure.create({ type: 'UNKNOWN_BANK', message: `bank ${input.bankCode} is not registered at the SPC: check the bank code`, nonRetryable: true });
+  }
+  return db.transaction(async (trx) => {
+    await trx.raw('INSERT INTO bank_days (bank_code, business_date) VALUES (?, ?) ON CONFLICT DO NOTHING', [input.bankCode, input.businessDate]);
+    await trx.raw('SELECT 1 FROM bank_days WHERE bank_code = ? AND business_date = ? FOR UPDATE', [input.bankCode, input.businessDate]);
+    const closed = await trx.raw<{ rows: Array<{ closed_at: Date }> }>(
+      `UPDATE bank_days SET closed_at = COALESCE(closed_at, now()), closed_by_workflow_id = COALESCE(closed_by_workflow_id, ?)
+        WHERE bank_code = ? AND business_date = ? RETURNING closed_at`,
+      [input.writtenBy.workflowId, input.bankCode, input.businessDate],
+    );
+    const prior = await trx('settlements').where({ id: input.settlementId }).first('status');
+    await trx.raw(
+      `INSERT INTO settlements (id, bank_code, business_date, status, workflow_id, run_id) VALUES (?, ?, ?, 'closing', ?, ?)
+       ON CONFLICT (id) DO UPDATE SET run_id = EXCLUDED.run_id`,
+      [input.settlementId, input.bankCode, input.businessDate, input.writtenBy.workflowId, input.writtenBy.runId],
+    );
+    return { closedAt: isoSeconds(closed.rows[0]?.closed_at) as string, priorStatus: (prior?.status as SettlementStatus | undefined) ?? null };
+  });
+}
+
+/**
+ * The registers reconciled in this bank-day, with their live figures: the day's own, and the late
+ * registers of earlier days whose first open bank-day on arrival is this one.
+ */
+async function registersOfDay(db: Db, input: BankDayRef): Promise<RegisterTally[]> {
+  const { rows } = await db.raw<{ rows: RegisterReconRow[] }>(
+    `WITH regs AS (
+       SELECT r.id, r.declared_count, r.declared_total, r.status, r.business_date = ?::date AS own_day
+         FROM registers r
+        WHERE r.bank_code = ?
+          AND (r.business_date = ?::date
+               OR (r.business_date < ?::date
+                   AND EXISTS (SELECT 1 FROM bank_days own WHERE own.bank_code = r.bank_code AND own.business_date = r.business_date AND own.closed_at < r.created_at)
+                   AND ?::date = (SELECT min(d.business_date) FROM bank_days d
+                                   WHERE d.bank_code = r.bank_code AND d.business_date > r.business_date
+                                     AND (d.closed_at IS NULL OR d.closed_at > r.created_at))))
+     )
+     SELECT regs.id, regs.declared_count, regs.declared_total, regs.status, regs.own_day,
+            count(rr.line_no) FILTER (WHERE p.status = 'accepted')::int AS live_count,
+            COALESCE(sum(p.amount) FILTER (WHERE p.status = 'accepted'), 0) AS live_total
+       FROM regs
+       LEFT JOIN register_rows rr ON rr.register_id = regs.id AND rr.status = 'accepted'
+       LEFT JOIN payments p ON p.bank_code = ? AND p.bank_ref = rr.bank_ref
+      GROUP BY regs.id, regs.declared_count, regs.declared_total, regs.status, regs.own_day
+      ORDER BY regs.id`,
+    [input.businessDate, input.bankCode, input.businessDate, input.businessDate, input.businessDate, input.bankCode],
+  );
+  return rows.map((r) => ({
+    id: String(r.id), declaredCount: Number(r.declared_count), declaredTotal: String(r.declared_total), status: r.status, ownDay: r.own_day,
+    liveCount: r.live_count, liveTotal: String(r.live_total),
+  }));
+}
+
+/** The day's accepted payments, less those that late registers of earlier days produced (theirs to account for). */
+async function acceptedOfDay(db: Db, input: BankDayRef, late: RegisterTally[]): Promise<{ count: number; total: string }> {
+  const posted = await db.raw<{ rows: Array<{ n: number; total: string }> }>(
+    `SELECT count(*)::int AS n, COALESCE(sum(p.amount), 0) AS total FROM payments p
+      WHERE p.bank_code = ? AND p.business_date = ? AND p.status = 'accepted'
+        AND (p.register_id IS NULL OR NOT (p.register_id = ANY(?::text[])))`,
+    [input.bankCode, input.businessDate, late.map((r) => r.id)],
+  );
+  return { count: posted.rows[0]?.n ?? 0, total: formatAmount(fromDb(posted.rows[0]?.total)) };
+}
+
+/** The rows the SPC refused: the usual explanation of a mismatch, listed for the operator. */
+async function rejectedRows(db: Db, registerIds: string[]): Promise<Discrepancy[]> {
+  const rejected = await db('register_rows')
+    .whereIn('register_id', registerIds)
+    .andWhere({ status: 'rejected' })
+    .orderBy([{ column: 'register_id' }, { column: 'line_no' }])
+    .limit(REJECTED_ROWS_LISTED_MAX)
+    .select('register_id', 'bank_ref', 'code', 'message');
+  return rejected.map((row) => ({ kind: 'register_row_rejected', registerId: String(row.register_id), bankRef: row.bank_ref, code: row.code ?? undefined, message: row.message ?? undefined }));
+}
+
+/** Rows counted accepted whose payment was since cancelled or excluded: they count for nothing. */
+async function withdrawnRows(db: Db, bankCode: string, registerIds: string[]): Promise<Discrepancy[]> {
+  const withdrawn = await db.raw<{ rows: Array<{ register_id: string; bank_ref: string; status: string | null }> }>(
+    `SELECT rr.register_id, rr.bank_ref, p.status FROM register_rows rr
+       LEFT JOIN payments p ON p.bank_code = ? AND p.bank_ref = rr.bank_ref
+      WHERE rr.register_id = ANY(?::text[]) AND rr.status = 'accepted' AND p.status IS DISTINCT FROM 'accepted'
+      ORDER BY rr.register_id, rr.line_no LIMIT ?`,
+    [bankCode, registerIds, REJECTED_ROWS_LISTED_MAX],
+  );
+  return withdrawn.rows.map((row) => ({
+    kind: 'register_row_withdrawn', registerId: row.register_id, bankRef: row.bank_ref, code: row.status ?? 'missing',
+    message: `row ${row.bank_ref} was accepted but its payment is ${row.status ?? 'missing'} now: it does not count as accepted`,
+  }));
+}
+
+/**
+ * Compares what the bank declared in its registers with what the SPC holds as accepted (the rule:
+ * domain/reconciliation.ts). No register: nothing to compare, no discrepancy. A mismatch puts the
+ * settlement in 'discrepancy' with the differences listed.
+ *
+ * A late register (stored after its own day had closed: the paper piles come the next morning) is
+ * reconciled in the settlement of the first bank-day that was open when it arrived.
+ */
+async function reconcileBankDay(db: Db, input: BankDayRef): Promise<ReconcileResult> {
+  const registers = await registersOfDay(db, input);
+  if (registers.length === 0) {
+    // Nothing declared, nothing to compare: no pass over the day's payments.
+    await db('settlements').where({ id: input.settlementId }).update({ discrepancies: JSON.stringify([]) });
+    return { register: null, discrepancies: [] };
+  }
+  const accepted = await acceptedOfDay(db, input, registers.filter((r) => !r.ownDay));
+  const register = declaredOf(registers);
+  const discrepancies = registerDiscrepancies(registers, accepted);
+  if (discrepancies.length > 0) discrepancies.push(...(await rejectedRows(db, register.registerIds)));
+  discrepancies.push(...(await withdrawnRows(db, input.bankCode, register.registerIds)));
+  await db('settlements')
+    .where({ id: input.settlementId })
+    .whereIn('status', ['closing', 'discrepancy'])
+    .update({ discrepancies: JSON.stringify(discrepancies), ...(discrepancies.length > 0 ? { status: 'discrepancy' } : {}) });
+  return { accepted, register, discrepancies };
+}
+
+type PaymentOfDay = { id: string; bank_ref: string; status: string; business_date: string };
+
+/** Why the named payments cannot be excluded (unknown in the day, or cancelled by the bank), if they cannot. */
+function exclusionRefusal(input: BankDayRef, refs: string[], ofDay: Map<string, PaymentOfDay>): ExcludeResult | undefined {
+  const unknown = refs.filter((ref) => !ofDay.has(ref));
+  if (unknown.length > 0) {
+    return refusal('UNKNOWN_PAYMENT', `no payment of ${input.bankCode} on ${input.businessDate} with reference ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ` (and ${unknown.length - 10} more)` : ''}: check the references`);
+  }
+  const cancelled = refs.filter((ref) => ofDay.get(ref)?.status === 'cancelled');
+  if (cancelled.length > 0) {
+    return refusal('PAYMENT_NOT_ACCEPTED', `payment(s) ${cancelled.slice(0, 10).join(', ')} were cancelled by the bank and are not in the day any more: leave them out of the decision`);
+  }
+  return undefined;
+}
+
+/**
+ * The operator's decision to leave named payments out of the day: each is marked 'excluded' and
+ * reversed in the ledger, all or none. Refs already excluded are accepted again (a retried decision).
+ */
+async function excludePayments(db: Db, input: BankDayRef & { refs: string[]; writtenBy: WrittenBy }): Promise<ExcludeResult> {
+  const refs = [...new Set(input.refs)];
+  if (refs.length === 0 || refs.length > EXCLUDE_REFS_MAX) return refusal('INVALID_REQUEST', `name 1-${EXCLUDE_REFS_MAX} payments to exclude, got ${refs.length}`);
+  return db.transaction(async (trx): Promise<ExcludeResult> => {
+    // Serialises decisions on one settlement.
+    await trx.raw('SELECT 1 FROM settlements WHERE id = ? FOR UPDATE', [input.settlementId]);
+    const rows = await trx.raw<{ rows: PaymentOfDay[] }>(
+      'SELECT id, bank_ref, status, business_date FROM payments WHERE bank_code = ? AND bank_ref = ANY(?) ORDER BY id FOR UPDATE',
+      [input.bankCode, refs],
+    );
+    const ofDay = new Map(rows.rows.filter((r) => r.business_date === input.businessDate).map((r) => [r.bank_ref, r]));
+    const refused = exclusionRefusal(input, refs, ofDay);
+    if (refused) return refused;
+    const toExclude = refs.filter((ref) => ofDay.get(ref)?.status === 'accepted');
+    const alreadyExcluded = refs.filter((ref) => ofDay.get(ref)?.status === 'excluded');
+    const ids = toExclude.map((ref) => (ofDay.get(ref) as { id: string }).id);
+    if (ids.length > 0) {
+      await trx.raw(`UPDATE payments SET status = 'excluded', cancelled_at = now() WHERE id = ANY(?)`, [ids]);
+      for (const id of ids) await postReversal(trx, id, input.businessDate, input.writtenBy);
+    }
+    const current = await trx('settlements').where({ id: input.settlementId }).first('excluded_refs');
+    const merged = [...new Set([...((current?.excluded_refs as string[] | undefined) ?? []), ...refs])].sort();
+    await trx('settlements').where({ id: input.settlementId }).update({ excluded_refs: JSON.stringify(merged) });
+    return { ok: true, excluded: toExclude, alreadyExcluded };
+  });
+}
+
 export function createSettlementCloseActivities(deps: ActivityDeps) {
   const { db } = deps;
-
-  /** Closes the bank-day (inserting its row if no payment ever opened it) and creates the settlement row. */
-  async function closeBankDay(input: BankDayRef & { writtenBy: WrittenBy }): Promise<CloseResult> {
-    const bank = await db('banks').where({ code: input.bankCode }).first('code');
-    if (!bank) {
-      throw ApplicationFailure.create({ type: 'UNKNOWN_BANK', message: `bank ${input.bankCode} is not registered at the SPC: check the bank code`, nonRetryable: true });
-    }
-    return db.transaction(async (trx) => {
-      await trx.raw('INSERT INTO bank_days (bank_code, business_date) VALUES (?, ?) ON CONFLICT DO NOTHING', [input.bankCode, input.businessDate]);
-      await trx.raw('SELECT 1 FROM bank_days WHERE bank_code = ? AND business_date = ? FOR UPDATE', [input.bankCode, input.businessDate]);
-      const closed = await trx.raw<{ rows: Array<{ closed_at: Date }> }>(
-        `UPDATE bank_days SET closed_at = COALESCE(closed_at, now()), closed_by_workflow_id = COALESCE(closed_by_workflow_id, ?)
-          WHERE bank_code = ? AND business_date = ? RETURNING closed_at`,
-        [input.writtenBy.workflowId, input.bankCode, input.businessDate],
-      );
-      const prior = await trx('settlements').where({ id: input.settlementId }).first('status');
-      await trx.raw(
-        `INSERT INTO settlements (id, bank_code, business_date, status, workflow_id, run_id) VALUES (?, ?, ?, 'closing', ?, ?)
-         ON CONFLICT (id) DO UPDATE SET run_id = EXCLUDED.run_id`,
-        [input.settlementId, input.bankCode, input.businessDate, input.writtenBy.workflowId, input.writtenBy.runId],
-      );
-      return { closedAt: isoSeconds(closed.rows[0]?.closed_at) as string, priorStatus: (prior?.status as SettlementStatus | undefined) ?? null };
-    });
-  }
-
-  /**
-   * Compares what the bank declared in its registers with what the SPC holds as accepted. No
-   * register: nothing to compare, no discrepancy. A mismatch puts the settlement in 'discrepancy'
-   * with the differences listed.
-   *
-   * Two kinds of register are reconciled here. The day's own registers (business_date = the day)
-   * are compared together with the day's accepted payments, less those produced by late registers
-   * of earlier days. A late register (stored after its own day had closed: the paper piles come
-   * the next morning) is reconciled in the settlement of the first bank-day that was open when it
-   * arrived, on its own, against the payments it produced or linked wherever they landed. In both,
-   * a row counted accepted whose payment was since cancelled or excluded counts for nothing and is
-   * listed.
-   */
-  async function reconcileBankDay(input: BankDayRef): Promise<ReconcileResult> {
-    const { rows: registers } = await db.raw<{ rows: RegisterReconRow[] }>(
-      `WITH regs AS (
-         SELECT r.id, r.declared_count, r.declared_total, r.status, r.business_date = ?::date AS own_day
-           FROM registers r
-          WHERE r.bank_code = ?
-            AND (r.business_date = ?::date
-                 OR (r.business_date < ?::date
-                     AND EXISTS (SELECT 1 FROM bank_days own WHERE own.bank_code = r.bank_code AND own.business_date = r.business_date AND own.closed_at < r.created_at)
-                     AND ?::date = (SELECT min(d.business_date) FROM bank_days d
-                                     WHERE d.bank_code = r.bank_code AND d.business_date > r.business_date
-                                       AND (d.closed_at IS NULL OR d.closed_at > r.created_at))))
-       )
-       SELECT regs.id, regs.declared_count, regs.declared_total, regs.status, regs.own_day,
-              count(rr.line_no) FILTER (WHERE p.status = 'accepted')::int AS live_count,
-              COALESCE(sum(p.amount) FILTER (WHERE p.status = 'accepted'), 0) AS live_total
-         FROM regs
-         LEFT JOIN register_rows rr ON rr.register_id = regs.id AND rr.status = 'accepted'
-         LEFT JOIN payments p ON p.bank_code = ? AND p.bank_ref = rr.bank_ref
-        GROUP BY regs.id, regs.declared_count, regs.declared_total, regs.status, regs.own_day
-        ORDER BY regs.id`,
-      [input.businessDate, input.bankCode, input.businessDate, input.businessDate, input.businessDate, input.bankCode],
-    );
-    if (registers.length === 0) {
-      // Nothing declared, nothing to compare: no pass over the day's payments.
-      await db('settlements').where({ id: input.settlementId }).update({ discrepancies: JSON.stringify([]) });
-      return { register: null, discrepancies: [] };
-    }
-    const ownDay = registers.filter((r) => r.own_day);
-    const late = registers.filter((r) => !r.own_day);
-    // Payments that late registers of earlier days produced are theirs to account for, not the day's.
-    const posted = await db.raw<{ rows: Array<{ n: number; total: string }> }>(
-      `SELECT count(*)::int AS n, COALESCE(sum(p.amount), 0) AS total FROM payments p
-        WHERE p.bank_code = ? AND p.business_date = ? AND p.status = 'accepted'
-          AND (p.register_id IS NULL OR NOT (p.register_id = ANY(?::text[])))`,
-      [input.bankCode, input.businessDate, late.map((r) => r.id)],
-    );
-    const accepted = { count: posted.rows[0]?.n ?? 0, total: formatAmount(fromDb(posted.rows[0]?.total)) };
-
-    const declaredCount = registers.reduce((n, r) => n + Number(r.declared_count), 0);
-    const declaredTotal = registers.reduce((t, r) => t.plus(fromDb(r.declared_total)), fromDb('0'));
-    const register = { registerIds: registers.map((r) => String(r.id)), declaredCount, declaredTotal: formatAmount(declaredTotal) };
-    const discrepancies: Discrepancy[] = [];
-    if (ownDay.length > 0) {
-      const dayCount = ownDay.reduce((n, r) => n + Number(r.declared_count), 0);
-      const dayTotal = ownDay.reduce((t, r) => t.plus(fromDb(r.declared_total)), fromDb('0'));
-      if (dayCount !== accepted.count) {
-        discrepancies.push({ kind: 'payment_count', declared: String(dayCount), posted: String(accepted.count), difference: String(accepted.count - dayCount) });
-      }
-      const postedTotal = fromDb(accepted.total);
-      if (!dayTotal.eq(postedTotal)) {
-        discrepancies.push({ kind: 'payment_total', declared: formatAmount(dayTotal), posted: accepted.total, difference: formatAmount(postedTotal.minus(dayTotal)) });
-      }
-    }
-    for (const r of late) {
-      const liveTotal = fromDb(r.live_total);
-      if (Number(r.declared_count) !== r.live_count) {
-        discrepancies.push({ kind: 'register_count', registerId: r.id, declared: String(r.declared_count), posted: String(r.live_count), difference: String(r.live_count - Number(r.declared_count)) });
-      }
-      if (!fromDb(r.declared_total).eq(liveTotal)) {
-        discrepancies.push({ kind: 'register_total', registerId: r.id, declared: formatAmount(fromDb(r.declared_total)), posted: formatAmount(liveTotal), difference: formatAmount(liveTotal.minus(fromDb(r.declared_total))) });
-      }
-    }
-    for (const r of registers.filter((x) => x.status !== 'done')) {
-      discrepancies.push({ kind: 'register_processing', registerId: String(r.id), message: `register ${r.id} is still being processed: some of its rows are not posted yet` });
-    }
-    if (discrepancies.length > 0) {
-      // The rows the SPC refused, and rows whose payment is gone, are the usual explanation of a
-      // mismatch: list them for the operator.
-      const rejected = await db('register_rows')
-        .whereIn('register_id', register.registerIds)
-        .andWhere({ status: 'rejected' })
-        .orderBy([{ column: 'register_id' }, { column: 'line_no' }])
-        .limit(REJECTED_ROWS_LISTED_MAX)
-        .select('register_id', 'bank_ref', 'code', 'message');
-      for (const row of rejected) {
-        discrepancies.push({ kind: 'register_row_rejected', registerId: String(row.register_id), bankRef: row.bank_ref, code: row.code ?? undefined, message: row.message ?? undefined });
-      }
-    }
-    const withdrawn = await db.raw<{ rows: Array<{ register_id: string; bank_ref: string; status: string | null }> }>(
-      `SELECT rr.register_id, rr.bank_ref, p.status FROM register_rows rr
-         LEFT JOIN payments p ON p.bank_code = ? AND p.bank_ref = rr.bank_ref
-        WHERE rr.register_id = ANY(?::text[]) AND rr.status = 'accepted' AND p.status IS DISTINCT FROM 'accepted'
-        ORDER BY rr.register_id, rr.line_no LIMIT ?`,
-      [input.bankCode, register.registerIds, REJECTED_ROWS_LISTED_MAX],
-    );
-    for (const row of withdrawn.rows) {
-      discrepancies.push({
-        kind: 'register_row_withdrawn', registerId: row.register_id, bankRef: row.bank_ref, code: row.status ?? 'missing',
-        message: `row ${row.bank_ref} was accepted but its payment is ${row.status ?? 'missing'} now: it does not count as accepted`,
-      });
-    }
-    await db('settlements')
-      .where({ id: input.settlementId })
-      .whereIn('status', ['closing', 'discrepancy'])
-      .update({ discrepancies: JSON.stringify(discrepancies), ...(discrepancies.length > 0 ? { status: 'discrepancy' } : {}) });
-    return { accepted, register, discrepancies };
-  }
-
-  /**
-   * The operator's decision to leave named payments out of the day: each is marked 'excluded' and
-   * reversed in the ledger, all or none. Refs already excluded are accepted again (a retried decision).
-   */
-  async function excludePayments(input: BankDayRef & { refs: string[]; writtenBy: WrittenBy }): Promise<ExcludeResult> {
-    const refs = [...new Set(input.refs)];
-    if (refs.length === 0 || refs.length > EXCLUDE_REFS_MAX) return refusal('INVALID_REQUEST', `name 1-${EXCLUDE_REFS_MAX} payments to exclude, got ${refs.length}`);
-    return db.transaction(async (trx): Promise<ExcludeResult> => {
-      // Serialises decisions on one settlement.
-      await trx.raw('SELECT 1 FROM settlements WHERE id = ? FOR UPDATE', [input.settlementId]);
-      const rows = await trx.raw<{ rows: Array<{ id: string; bank_ref: string; status: string; business_date: string }> }>(
-        'SELECT id, bank_ref, status, business_date FROM payments WHERE bank_code = ? AND bank_ref = ANY(?) ORDER BY id FOR UPDATE',
-        [input.bankCode, refs],
-      );
-      const ofDay = new Map(rows.rows.filter((r) => r.business_date === input.businessDate).map((r) => [r.bank_ref, r]));
-      const unknown = refs.filter((ref) => !ofDay.has(ref));
-      if (unknown.length > 0) {
-        return refusal('UNKNOWN_PAYMENT', `no payment of ${input.bankCode} on ${input.businessDate} with reference ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ` (and ${unknown.length - 10} more)` : ''}: check the references`);
-      }
-      const cancelled = refs.filter((ref) => ofDay.get(ref)?.status === 'cancelled');
-      if (cancelled.length > 0) {
-        return refusal('PAYMENT_NOT_ACCEPTED', `payment(s) ${cancelled.slice(0, 10).join(', ')} were cancelled by the bank and are not in the day any more: leave them out of the decision`);
-      }
-      const toExclude = refs.filter((ref) => ofDay.get(ref)?.status === 'accepted');
-      const alreadyExcluded = refs.filter((ref) => ofDay.get(ref)?.status === 'excluded');
-      const ids = toExclude.map((ref) => (ofDay.get(ref) as { id: string }).id);
-      if (ids.length > 0) {
-        await trx.raw(`UPDATE payments SET status = 'excluded', cancelled_at = now() WHERE id = ANY(?)`, [ids]);
-        for (const id of ids) await postReversal(trx, id, input.businessDate, input.writtenBy);
-      }
-      const current = await trx('settlements').where({ id: input.settlementId }).first('excluded_refs');
-      const merged = [...new Set([...((current?.excluded_refs as string[] | undefined) ?? []), ...refs])].sort();
-      await trx('settlements').where({ id: input.settlementId }).update({ excluded_refs: JSON.stringify(merged) });
-      return { ok: true, excluded: toExclude, alreadyExcluded };
-    });
-  }
-
-  return { closeBankDay, reconcileBankDay, excludePayments };
+  return {
+    closeBankDay: (input: BankDayRef & { writtenBy: WrittenBy }) => closeBankDay(db, input),
+    reconcileBankDay: (input: BankDayRef) => reconcileBankDay(db, input),
+    excludePayments: (input: BankDayRef & { refs: string[]; writtenBy: WrittenBy }) => excludePayments(db, input),
+  };
 }

@@ -1,38 +1,13 @@
-// Small helpers shared by the settlement activities: configuration of the SPC as the initiating
-// party, heartbeats for long statements, and the typed refusal every activity returns for a
+// Small helpers shared by the settlement activities: the SPC as the initiating party (its
+// configuration comes from infra/config.ts), heartbeats for long statements, and the typed refusal every activity returns for a
 // business outcome (anything thrown is an infrastructure fault and is retried).
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { addBusinessDays, addDays, almatyToUtc, toAlmaty, type CalendarOverrides } from '../domain/calendar';
-import { isValidBin } from '../domain/identifiers';
 import type { SettlementErrorCode, SettlementRefusal } from '../domain/settlement-types';
 
-export interface SettlementConfig {
-  /** The initiating party of every payment list: the SPC. */
-  spcName: string;
-  /** The SPC's BIN (12 digits, mod-11 check). */
-  spcBin: string;
-}
-
-export const DEFAULT_SPC_NAME = 'АО «ALSECO»';
-/**
- * A valid placeholder, not ALSECO's real BIN (we have not verified it): production sets SPC_BIN.
- * It only appears as the initiating party's id in the pain.001 header.
- */
-export const DEFAULT_SPC_BIN = '981140000038';
-
-/** Thrown at start-up when the SPC's configured identity cannot go into a payment list. */
-export class SettlementConfigError extends Error {
-  override name = 'SettlementConfigError';
-}
-
-export function settlementConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SettlementConfig {
-  const spcName = (env.SPC_NAME ?? DEFAULT_SPC_NAME).trim();
-  const spcBin = (env.SPC_BIN ?? DEFAULT_SPC_BIN).trim();
-  if (!spcName) throw new SettlementConfigError('SPC_NAME is empty: set it to the SPC\'s legal name, e.g. АО «ALSECO»');
-  if (!isValidBin(spcBin)) throw new SettlementConfigError(`SPC_BIN ${JSON.stringify(spcBin)} is not a valid 12-digit BIN (mod-11 check): set the SPC's real BIN`);
-  return { spcName, spcBin };
-}
+/** The SPC as the initiating party of payment lists: read and checked in infra/config.ts. */
+export type { SettlementConfig } from '../infra/config';
 
 /** How often a long activity tells Temporal it is alive; the workflow's heartbeat timeout is a few times this. */
 export const HEARTBEAT_INTERVAL_MS = 5_000;

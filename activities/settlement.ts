@@ -7,7 +7,7 @@ import { createSettlementAggregateActivities } from './settlement-aggregate';
 import { createSettlementCloseActivities } from './settlement-close';
 import { createSettlementConfirmActivities } from './settlement-confirm';
 import { createSettlementFileActivities } from './settlement-files';
-import { settlementConfigFromEnv, type SettlementConfig } from './settlement-support';
+import { settlementConfigFromEnv, type SettlementConfig } from '../infra/config';
 import { createSettlementWebhookActivities } from './settlement-webhook';
 import type { TriggerInfo } from '../domain/settlement-types';
 import { addDays } from '../domain/calendar';

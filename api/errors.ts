@@ -5,10 +5,15 @@
 // task failing while an update-with-start waits) answers 503 with Retry-After: the same request
 // may be repeated safely. Only a bug of the SPC itself answers 500.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { errorName } from '../client/errors';
+import { ActionError, errorName } from '../client/errors';
 import { REJECTION_CODES, type RejectionCode } from '../domain/payment-types';
+import { SETTLEMENT_ERROR_CODES, type SettlementErrorCode } from '../domain/settlement-errors';
 
-/** Codes of the HTTP layer, beside the payment rejection codes of domain/payment-types.ts. */
+/**
+ * Codes of the HTTP layer, beside the payment rejection codes of domain/payment-types.ts and the
+ * refusal tables of settlements, corrections and complaints (domain/settlement-errors.ts,
+ * domain/correction-types.ts, domain/complaint-types.ts), which carry their own statuses.
+ */
 export const API_ERROR_CODES = {
   UNAUTHORIZED: 'missing, unknown or revoked API key',
   KEY_EXPIRED: 'the API key has expired: ask the SPC for a new one',
@@ -75,6 +80,11 @@ export function statusForRejection(code: RejectionCode): number {
 
 export function rejectionError(code: RejectionCode, message: string): ApiError {
   return new ApiError(statusForRejection(code), code, message || REJECTION_CODES[code]);
+}
+
+/** A refused settlement action (a confirmation the workflow turned down), with its code's status. */
+export function settlementError(code: SettlementErrorCode, message: string): ApiError {
+  return new ApiError(SETTLEMENT_ERROR_CODES[code].status, code, message || SETTLEMENT_ERROR_CODES[code].message);
 }
 
 interface AjvError {
@@ -219,6 +229,8 @@ export function clientErrorBody(): string {
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ApiError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof ApiError) return sendError(reply, error.statusCode, error.body());
+    // A refusal of a client function (client/errors.ts): the status its code has in its table.
+    if (error instanceof ActionError) return sendError(reply, error.status, { code: error.code, message: error.message });
     const fe = error as FastifyError & { validation?: AjvError[]; validationContext?: string };
     if (fe.validation && fe.validation.length > 0) {
       const first = fe.validation[0] as AjvError;

@@ -58,6 +58,19 @@ export const bankRefParam = {
   description: 'The bank\'s own reference of the payment (its idempotency key): 1-64 of A-Z a-z 0-9 . _ - /',
 } as const;
 
+/** One `{ service, <field> }` entry of a payment: a per-service amount or a meter reading, the value a decimal string. */
+function serviceValueItem<F extends string>(field: F, example: string) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['service', field],
+    properties: {
+      service: { type: 'string', pattern: SERVICE_CODE_RE.source, example: 'ELEC' },
+      [field]: { type: 'string', minLength: 1, maxLength: AMOUNT_STRING_CHARS_MAX, pattern: PRINTABLE_ASCII, example },
+    },
+  } as const;
+}
+
 export const paymentRequestBody = {
   type: 'object',
   additionalProperties: false,
@@ -72,29 +85,13 @@ export const paymentRequestBody = {
       minItems: 1,
       maxItems: PAYMENT_LINES_MAX,
       description: 'Per-service amounts; they must sum to `amount`. Omitted: the total is split in proportion to the amounts due.',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['service', 'amount'],
-        properties: {
-          service: { type: 'string', pattern: SERVICE_CODE_RE.source, example: 'ELEC' },
-          amount: { type: 'string', minLength: 1, maxLength: AMOUNT_STRING_CHARS_MAX, pattern: PRINTABLE_ASCII, example: '1000.00' },
-        },
-      },
+      items: serviceValueItem('amount', '1000.00'),
     },
     readings: {
       type: 'array',
       maxItems: PAYMENT_READINGS_MAX,
       description: 'Meter readings from the invoice, up to 3 fraction digits.',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['service', 'value'],
-        properties: {
-          service: { type: 'string', pattern: SERVICE_CODE_RE.source, example: 'ELEC' },
-          value: { type: 'string', minLength: 1, maxLength: AMOUNT_STRING_CHARS_MAX, pattern: PRINTABLE_ASCII, example: '12345.600' },
-        },
-      },
+      items: serviceValueItem('value', '12345.600'),
     },
     paidAt: { type: 'string', minLength: 1, maxLength: 40, pattern: PRINTABLE_ASCII, description: 'ISO-8601 instant the bank accepted the money; default: now.', example: '2026-11-27T10:15:00+05:00' },
   },

@@ -4,16 +4,10 @@
 // heartbeatTimeout: '1 minute' }).archiveBankDayActivity({ bankCode, businessDate })`.
 // The activity heartbeats per history written, so a day of a million payments may take long
 // without timing out, and a retry after a crash rewrites the same files (the export is idempotent).
-import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActivityDeps } from '../activities/deps';
-import { loadConfig } from '../infra/config';
+import { archiveDirFromEnv } from '../infra/config';
 import { archiveBankDay } from './archive';
-
-/** Where archives go unless SPC_ARCHIVE_DIR says otherwise: under the data directory. */
-export function archiveRootFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(env.SPC_ARCHIVE_DIR ?? path.join(loadConfig(env).dataDir, 'archive'));
-}
 
 export interface ArchiveBankDayInput {
   bankCode: string;
@@ -25,7 +19,7 @@ export interface ArchiveBankDayOutput {
   workflows: number;
 }
 
-export function createArchiveActivities(deps: Pick<ActivityDeps, 'db' | 'temporal'>, root: string = archiveRootFromEnv()) {
+export function createArchiveActivities(deps: Pick<ActivityDeps, 'db' | 'temporal'>, root: string = archiveDirFromEnv()) {
   async function archiveBankDayActivity(input: ArchiveBankDayInput): Promise<ArchiveBankDayOutput> {
     if (!deps.temporal) throw ApplicationFailure.create({ type: 'ARCHIVE_UNAVAILABLE', message: 'the worker was started without a Temporal client (WorkerOptions.client): archives need one', nonRetryable: true });
     try {

@@ -11,5 +11,6 @@ export { temporalChecks } from './workflow-records';
 export { archiveBankDay, bankDayArchiveDir, ArchiveError } from './archive';
 export type { ArchiveOptions, ArchiveResult } from './archive';
 export { historyToJson, historyFromJson } from './history-json';
-export { createArchiveActivities, archiveRootFromEnv } from './archive-activity';
+export { createArchiveActivities } from './archive-activity';
+export { archiveDirFromEnv } from '../infra/config';
 export type { ArchiveActivities, ArchiveBankDayInput, ArchiveBankDayOutput } from './archive-activity';

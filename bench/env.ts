@@ -40,7 +40,7 @@ export function log(msg: string): void {
 export async function benchEnvironment(engine: BenchEngine = 'dev'): Promise<BenchEnv> {
   const cfg = loadConfig();
   const closers: Array<() => Promise<void>> = [];
-  let adminUrl = process.env.DATABASE_URL;
+  let adminUrl = cfg.databaseUrl;
   if (!adminUrl) {
     try {
       await checkPostgres(LOCAL_POSTGRES, 2000);

@@ -8,6 +8,7 @@ import { createApiKey } from '../api/keys';
 import { drive, log, type BenchEngine } from './env';
 import { latencySummary, postPayment, startOpenLoop } from './open-loop';
 import { startBenchStack } from './stack';
+import { benchTargetFromEnv } from '../infra/config';
 
 export const HTTP_BENCH_CLIENTS_DEFAULT = 20;
 export const HTTP_BENCH_PAYMENTS_DEFAULT = 2_000;
@@ -141,6 +142,7 @@ function positiveOr(value: string | undefined, fallback: number, name: string): 
  * --concurrency default is the engine's (64); here the default is 20 clients unless it was given.
  */
 export async function runHttpBenchCli(opts: Record<string, string | undefined>): Promise<Record<string, number>> {
+  const target = benchTargetFromEnv();
   const concurrencyGiven = process.argv.some((a) => a === '--concurrency' || a.startsWith('--concurrency='));
   return runHttpBench({
     payments: positiveOr(opts.payments, HTTP_BENCH_PAYMENTS_DEFAULT, '--payments'),
@@ -151,7 +153,7 @@ export async function runHttpBenchCli(opts: Record<string, string | undefined>):
     warmup: positiveOr(opts.warmup, HTTP_BENCH_WARMUP_DEFAULT, '--warmup'),
     workers: positiveOr(opts.workers, 1, '--workers'),
     engine: opts.engine === 'server' ? 'server' : 'dev',
-    baseUrl: opts.url ?? process.env.SPC_BENCH_URL,
-    apiKey: opts.key ?? process.env.SPC_BENCH_KEY,
+    baseUrl: opts.url ?? target.url,
+    apiKey: opts.key ?? target.key,
   });
 }

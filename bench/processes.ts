@@ -27,6 +27,8 @@ export interface SpcProcessOptions {
 }
 
 export async function startSpcProcess(opts: SpcProcessOptions): Promise<SpcProcess> {
+  // A child process inherits the environment (PATH, HOME, proxies); nothing is read from it here.
+  // eslint-disable-next-line no-restricted-properties
   const child = spawn(process.execPath, opts.args, { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -1,6 +1,7 @@
 // `spc`: the SPC's command line. Each command group lives in cli/commands/<group>.ts and registers
 // itself here. Errors a user can fix print one line and exit 1; anything else prints its stack.
 import { Command, CommanderError } from 'commander';
+import { ActionError } from '../client/errors';
 import { CliError, Runtime } from './runtime';
 import { registerCoreCommands } from './commands/core';
 import { registerPaymentCommands } from './commands/payment';
@@ -9,6 +10,7 @@ import { registerBenchCommands } from './commands/bench';
 import { registerOpsCommands } from './commands/ops';
 import { registerDemoCommand } from './commands/demo';
 import { registerSettlementCommands } from './commands/settlement';
+import { registerScheduleCommands } from './commands/schedule';
 import { registerBankCommands } from './commands/bank';
 import { registerCorrectionCommands } from './commands/correction';
 import { registerComplaintCommands } from './commands/complaint';
@@ -28,6 +30,7 @@ registerBenchCommands(program);
 registerOpsCommands(program, runtime);
 registerDemoCommand(program, runtime);
 registerSettlementCommands(program, runtime);
+registerScheduleCommands(program, runtime);
 registerBankCommands(program, runtime);
 registerCorrectionCommands(program, runtime);
 registerComplaintCommands(program, runtime);
@@ -41,6 +44,11 @@ async function main(): Promise<number> {
     if (err instanceof CliError || (err as Error)?.name === 'CliError') {
       process.stderr.write(`spc: ${(err as Error).message}\n`);
       return (err as CliError).exitCode ?? 1;
+    }
+    // A refused action (client/errors.ts) is the user's to fix too: its stable code and what to do.
+    if (err instanceof ActionError) {
+      process.stderr.write(`spc: ${err.code}: ${err.message}\n`);
+      return 1;
     }
     process.stderr.write(`spc: ${(err as Error)?.stack ?? String(err)}\n`);
     return 1;

@@ -3,13 +3,13 @@
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { Db } from '../db/connection';
 import {
-  COMPLAINT_TEXT_CHARS_MAX, complaintId, complaintWorkflowId, isComplaintErrorCode, isDisposition, type ComplaintErrorCode, type ComplaintInput,
+  COMPLAINT_TEXT_CHARS_MAX, complaintId, complaintWorkflowId, isComplaintErrorCode, isDisposition, type ComplaintInput,
   type ComplaintState,
 } from '../domain/complaint-types';
 import { complaintView, type ComplaintView } from '../domain/complaint-view';
 import { BANK_CODE } from '../domain/search-attributes';
 import { assignComplaintUpdate, closeComplaintUpdate, complaintWorkflow, resolveComplaintUpdate } from '../workflows/complaint';
-import { applicationFailureOf, errorName } from './errors';
+import { ComplaintActionError, applicationFailureOf, errorName } from './errors';
 import type { CorrectionClientContext } from './corrections';
 
 export type { ComplaintView } from '../domain/complaint-view';
@@ -17,13 +17,7 @@ export type { ComplaintView } from '../domain/complaint-view';
 /** The same as a correction's: the Temporal client, its task queue and the read model's database. */
 export type ComplaintClientContext = CorrectionClientContext;
 
-/** Thrown when a complaint action is refused; `code` is stable (ComplaintErrorCode). */
-export class ComplaintActionError extends Error {
-  override name = 'ComplaintActionError';
-  constructor(readonly code: ComplaintErrorCode, message: string) {
-    super(message);
-  }
-}
+export { ComplaintActionError } from './errors';
 
 /** How long raising waits for the workflow to write the complaint's row. */
 export const RAISE_WAIT_MS = 30_000;

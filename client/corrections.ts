@@ -4,12 +4,12 @@ import type { Client } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { Db } from '../db/connection';
 import {
-  CORRECTION_KINDS, CORRECTION_REASON_CHARS_MAX, OPERATOR_NAME_RE, correctionWorkflowId, isCorrectionErrorCode, type CorrectionErrorCode,
+  CORRECTION_KINDS, CORRECTION_REASON_CHARS_MAX, OPERATOR_NAME_RE, correctionWorkflowId, isCorrectionErrorCode,
   type CorrectionKind, type CorrectionOptions, type CorrectionState, type CorrectionTarget,
 } from '../domain/correction-types';
 import { BANK_CODE } from '../domain/search-attributes';
 import { correctionStateQuery, correctionWorkflow, decideCorrectionUpdate } from '../workflows/correction';
-import { applicationFailureOf, errorName } from './errors';
+import { CorrectionActionError, applicationFailureOf, errorName } from './errors';
 
 export type { CorrectionState, CorrectionKind, CorrectionTarget } from '../domain/correction-types';
 
@@ -19,13 +19,7 @@ export interface CorrectionClientContext {
   db: Db;
 }
 
-/** Thrown when a correction action is refused; `code` is stable (CorrectionErrorCode). */
-export class CorrectionActionError extends Error {
-  override name = 'CorrectionActionError';
-  constructor(readonly code: CorrectionErrorCode, message: string) {
-    super(message);
-  }
-}
+export { CorrectionActionError } from './errors';
 
 /** How long a proposal may take to be recorded before the client gives up waiting (it goes on in Temporal). */
 export const PROPOSE_WAIT_MS = 60_000;

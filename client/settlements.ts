@@ -10,8 +10,9 @@ import { isRealDate } from '../domain/instant';
 import type {
   DiscrepancyDecision, SettlementErrorCode, SettlementOptions, SettlementState, TransferConfirmation,
 } from '../domain/settlement-types';
+import { isSettlementErrorCode } from '../domain/settlement-errors';
 import { confirmTransfersUpdate, resolveDiscrepancyUpdate, settlementStateQuery, settlementWorkflow } from '../workflows/settlement';
-import { errorName } from './errors';
+import { SettlementActionError, applicationFailureOf, errorName } from './errors';
 import { withinEngineTimeout } from './deadline';
 
 export type {
@@ -27,13 +28,7 @@ export interface SettlementClientContext {
 }
 
 
-/** Thrown when a settlement action is refused; `code` is stable (SettlementErrorCode), the message says what to do. */
-export class SettlementActionError extends Error {
-  override name = 'SettlementActionError';
-  constructor(readonly code: SettlementErrorCode, message: string) {
-    super(message);
-  }
-}
+export { SettlementActionError } from './errors';
 
 function checkBankDay(bankCode: string, businessDate: string, today = toAlmaty(new Date()).date): void {
   if (!isBankCode(bankCode)) throw new SettlementActionError('INVALID_REQUEST', `bank code must be 4 capital letters such as HSBK, got ${JSON.stringify(bankCode)}`);
@@ -43,13 +38,7 @@ function checkBankDay(bankCode: string, businessDate: string, today = toAlmaty(n
 
 /** The settlement refusal inside a failed update, if that is what it is. */
 function refusalOf(err: unknown): { code: SettlementErrorCode; message: string } | undefined {
-  let cur: unknown = err;
-  for (let depth = 0; depth < 5 && cur; depth++) {
-    const c = cur as { name?: string; type?: string; message?: string; cause?: unknown };
-    if (c.name === 'ApplicationFailure' && typeof c.type === 'string' && /^[A-Z_]+$/.test(c.type)) return { code: c.type as SettlementErrorCode, message: c.message ?? c.type };
-    cur = c.cause;
-  }
-  return undefined;
+  return applicationFailureOf(err, isSettlementErrorCode);
 }
 
 /**
@@ -187,6 +176,9 @@ export async function resolveDiscrepancy(
   }, ctx.engineTimeoutMs);
 }
 
+/** A confirmation's answer: the state, or the refusal (the bank API answers it with the code's status). */
+export type ConfirmOutcome = { ok: true; state: SettlementState } | { ok: false; code: SettlementErrorCode; message: string };
+
 /**
  * The bank's confirmation of its transfers: every line at once (lines omitted) or the lines named.
  * When the last line is confirmed the answer comes once the day is settled. With no worker polling
@@ -198,7 +190,7 @@ export function confirmTransfers(
   bankCode: string,
   businessDate: string,
   confirmation: TransferConfirmation,
-): Promise<{ ok: true; state: SettlementState } | { ok: false; code: string; message: string }> {
+): Promise<ConfirmOutcome> {
   return withinEngineTimeout(ctx.client, 'confirmation', () => confirmOrAnswer(ctx, bankCode, businessDate, confirmation), ctx.engineTimeoutMs);
 }
 
@@ -207,7 +199,7 @@ async function confirmOrAnswer(
   bankCode: string,
   businessDate: string,
   confirmation: TransferConfirmation,
-): Promise<{ ok: true; state: SettlementState } | { ok: false; code: string; message: string }> {
+): Promise<ConfirmOutcome> {
   const workflowId = settlementWorkflowId(bankCode, businessDate);
   try {
     const state = await withUpdateRetry(() =>
@@ -232,7 +224,7 @@ async function answerFromSettled(
   bankCode: string,
   businessDate: string,
   confirmation: TransferConfirmation,
-): Promise<{ ok: true; state: SettlementState } | { ok: false; code: SettlementErrorCode; message: string }> {
+): Promise<ConfirmOutcome> {
   const state = await queryState(ctx, bankCode, businessDate);
   if (!state) return { ok: false, code: 'SETTLEMENT_NOT_FOUND', message: `no settlement of ${bankCode} for ${businessDate}` };
   if (state.status !== 'settled') {

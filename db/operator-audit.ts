@@ -2,6 +2,7 @@
 // keys, calendar edits) is recorded with who, what, when and the arguments. Actions without an
 // operator name are refused before anything happens.
 import type { Db } from './connection';
+import { operatorFromEnv } from '../infra/config';
 
 /** Thrown when an operator action is attempted without an operator name. */
 export class OperatorRequiredError extends Error {
@@ -14,8 +15,9 @@ export class OperatorRequiredError extends Error {
 
 const OPERATOR_RE = /^[\p{L}\p{N}._@-]{1,64}$/u;
 
-export function requireOperator(action: string, fromFlag?: string, env: NodeJS.ProcessEnv = process.env): string {
-  const name = (fromFlag ?? env.SPC_OPERATOR ?? '').trim();
+/** The operator of an action: --operator, else SPC_OPERATOR (read in infra/config.ts); refused when neither names one. */
+export function requireOperator(action: string, fromFlag?: string, configured: string | undefined = operatorFromEnv()): string {
+  const name = (fromFlag ?? configured ?? '').trim();
   if (!name) throw new OperatorRequiredError(action);
   if (!OPERATOR_RE.test(name)) throw new OperatorRequiredError(`${action} (operator name must be 1-64 letters, digits or . _ @ -)`);
   return name;

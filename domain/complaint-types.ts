@@ -1,6 +1,7 @@
 // Complaints: dispositions (BBPS-style codes), their deadlines, states and wire types. Imported by
 // workflow code: pure, no I/O. The deadlines are configured here, in one place (and may be
-// overridden per deployment with SPC_COMPLAINT_DEADLINES, see activities/complaint.ts).
+// overridden per deployment with SPC_COMPLAINT_DEADLINES, read in infra/config.ts).
+import { isCodeIn } from './error-table';
 
 /** Disposition codes a complaint is raised with, what each means, and its deadline in business days. */
 export const COMPLAINT_DISPOSITIONS = {
@@ -26,17 +27,18 @@ export const COMPLAINT_TEXT_CHARS_MAX = 2000;
 /** A resolved complaint closes by itself after this long unless someone closes it earlier. */
 export const DEFAULT_CLOSE_AFTER_MS = 7 * 24 * 60 * 60_000;
 
+/** Stable codes of refused complaint actions, with the HTTP status the bank API answers them with. */
 export const COMPLAINT_ERROR_CODES = {
-  INVALID_REQUEST: 'the complaint request is malformed',
-  PAYMENT_NOT_FOUND: 'no payment with this bank reference (use PAYMENT_NOT_POSTED when the SPC has none)',
-  COMPLAINT_NOT_FOUND: 'no complaint with this id for this bank',
-  INVALID_TRANSITION: 'the complaint is not in a state that allows this step',
-  CORRECTION_NOT_FOUND: 'the correction named as the resolution does not exist or is not applied',
+  INVALID_REQUEST: { status: 422, message: 'the complaint request is malformed' },
+  PAYMENT_NOT_FOUND: { status: 404, message: 'no payment with this bank reference (use PAYMENT_NOT_POSTED when the SPC has none)' },
+  COMPLAINT_NOT_FOUND: { status: 404, message: 'no complaint with this id for this bank' },
+  INVALID_TRANSITION: { status: 409, message: 'the complaint is not in a state that allows this step' },
+  CORRECTION_NOT_FOUND: { status: 409, message: 'the correction named as the resolution does not exist or is not applied' },
 } as const;
 export type ComplaintErrorCode = keyof typeof COMPLAINT_ERROR_CODES;
 
 export function isComplaintErrorCode(value: unknown): value is ComplaintErrorCode {
-  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(COMPLAINT_ERROR_CODES, value);
+  return isCodeIn(COMPLAINT_ERROR_CODES, value);
 }
 
 /** '<BANK>:<bankRef>:<DISPOSITION>': one complaint per payment and disposition, so a repeated POST finds the first. */

@@ -1,6 +1,7 @@
 // Wire types of corrections: what the correction workflow takes, answers and returns. Amounts are
 // decimal strings. Imported by workflow code: pure, no I/O, no decimal library.
 import type { Allocation, PaymentLineRequest } from './payment-types';
+import { isCodeIn } from './error-table';
 
 /** move: to another personal account; resplit: other services; refund: the bank returns the money to the payer. */
 export const CORRECTION_KINDS = ['move', 'resplit', 'refund'] as const;
@@ -10,26 +11,26 @@ export type CorrectionStatus = 'proposed' | 'applied' | 'rejected';
 /** reposted: reversal and replacement payment in the open bank-day; adjusted: carried to the bank's next list. */
 export type CorrectionMode = 'reposted' | 'adjusted';
 
-/** Stable codes of refused correction actions (ApplicationFailure types); API and CLI program against them. */
+/** Stable codes of refused correction actions (ApplicationFailure types), with their HTTP status; API and CLI program against them. */
 export const CORRECTION_ERROR_CODES = {
-  INVALID_REQUEST: 'the correction request is malformed',
-  PAYMENT_NOT_FOUND: 'no accepted payment with this bank reference',
-  PAYMENT_NOT_CORRECTABLE: 'the payment was cancelled, excluded or refunded: there is nothing left to correct',
-  NOTHING_TO_CORRECT: 'the correction would leave the payment as it is',
-  SELF_APPROVAL: 'four eyes: the operator who proposed a correction cannot approve it',
-  NOT_AWAITING_DECISION: 'the correction was already approved or rejected',
-  CORRECTION_NOT_FOUND: 'no correction with this id',
-  ACCOUNT_NOT_FOUND: 'the target personal account is not in the SPC database',
-  NO_INVOICE: 'the target personal account has no invoice',
-  UNKNOWN_SERVICE: 'a service of the new split is not on the invoice',
-  AMOUNT_MISMATCH: 'the new split does not sum to the payment amount',
-  NOTHING_DUE: 'nothing is due on the target invoice: give per-service amounts',
-  INVALID_AMOUNT: 'an amount of the new split is malformed',
+  INVALID_REQUEST: { status: 422, message: 'the correction request is malformed' },
+  PAYMENT_NOT_FOUND: { status: 404, message: 'no accepted payment with this bank reference' },
+  PAYMENT_NOT_CORRECTABLE: { status: 409, message: 'the payment was cancelled, excluded or refunded: there is nothing left to correct' },
+  NOTHING_TO_CORRECT: { status: 422, message: 'the correction would leave the payment as it is' },
+  SELF_APPROVAL: { status: 403, message: 'four eyes: the operator who proposed a correction cannot approve it' },
+  NOT_AWAITING_DECISION: { status: 409, message: 'the correction was already approved or rejected' },
+  CORRECTION_NOT_FOUND: { status: 404, message: 'no correction with this id' },
+  ACCOUNT_NOT_FOUND: { status: 422, message: 'the target personal account is not in the SPC database' },
+  NO_INVOICE: { status: 422, message: 'the target personal account has no invoice' },
+  UNKNOWN_SERVICE: { status: 422, message: 'a service of the new split is not on the invoice' },
+  AMOUNT_MISMATCH: { status: 422, message: 'the new split does not sum to the payment amount' },
+  NOTHING_DUE: { status: 422, message: 'nothing is due on the target invoice: give per-service amounts' },
+  INVALID_AMOUNT: { status: 422, message: 'an amount of the new split is malformed' },
 } as const;
 export type CorrectionErrorCode = keyof typeof CORRECTION_ERROR_CODES;
 
 export function isCorrectionErrorCode(value: unknown): value is CorrectionErrorCode {
-  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(CORRECTION_ERROR_CODES, value);
+  return isCodeIn(CORRECTION_ERROR_CODES, value);
 }
 
 /** Correction reason: required, short. */

@@ -2,6 +2,7 @@
 // answers to queries and updates. Everything here crosses a boundary (Temporal payloads, the HTTP
 // API, the CLI's JSON), so amounts are decimal strings with two fraction digits and instants are
 // ISO strings. Types only: workflow code imports this module with `import type`.
+import type { SettlementErrorCode } from './settlement-errors';
 
 /** Lifecycle of a bank-day's settlement; the same values as settlements.status in Postgres. */
 export type SettlementStatus = 'closing' | 'discrepancy' | 'aggregated' | 'delivered' | 'overdue' | 'settled';
@@ -168,18 +169,8 @@ export interface SettlementRefusal {
   message: string;
 }
 
-/** Stable codes of refused settlement actions; the API and CLI program against these. */
-export type SettlementErrorCode =
-  | 'SETTLEMENT_NOT_FOUND'
-  | 'UNKNOWN_BANK'
-  | 'INVALID_REQUEST'
-  | 'NOT_AWAITING_DECISION'
-  | 'NOT_AWAITING_CONFIRMATION'
-  | 'UNKNOWN_PAYMENT'
-  | 'PAYMENT_NOT_ACCEPTED'
-  | 'UNKNOWN_LINE'
-  | 'LINE_ALREADY_CONFIRMED'
-  | 'ALREADY_SETTLED';
+/** Stable codes of refused settlement actions, with their HTTP status: the table in domain/settlement-errors.ts. */
+export type { SettlementErrorCode } from './settlement-errors';
 
 // ---- activity inputs and results ----------------------------------------------------------------
 

@@ -1,9 +1,14 @@
-// Configuration from the environment. Every setting has a default that works on a fresh machine
-// (embedded Postgres, local Temporal dev server); production points the same code at a real
-// Postgres and a Temporal cluster or Temporal Cloud through these variables.
+// Configuration from the environment: the one module that reads environment variables (a lint rule
+// in eslint.config.mjs keeps it so). Every setting is typed and checked here, with a default that
+// works on a fresh machine (embedded Postgres, local Temporal dev server); production points the
+// same code at a real Postgres and a Temporal cluster or Temporal Cloud through these variables.
+// The rest of the code receives what it needs from the SpcConfig (through deps), or calls one of
+// the readers below as the default of a parameter that tests set. README "Configuration" lists them.
 import path from 'node:path';
 import type { DbTimeouts } from '../db/connection';
 import type { RateLimitSettings } from '../api/rate-limit';
+import { COMPLAINT_DISPOSITIONS, isDisposition, type Disposition } from '../domain/complaint-types';
+import { isValidBin } from '../domain/identifiers';
 
 export interface TemporalConfig {
   /** host:port of a Temporal frontend; unset means "start a local dev server". */
@@ -29,12 +34,27 @@ export interface ProcessConfig {
   shutdownGraceMs: number;
 }
 
+/** The initiating party of every payment list: the SPC (SPC_NAME, SPC_BIN). */
+export interface SettlementConfig {
+  spcName: string;
+  /** The SPC's BIN (12 digits, mod-11 check). */
+  spcBin: string;
+}
+
 export interface SpcConfig {
   projectRoot: string;
   dataDir: string;
   cacheDir: string;
   /** postgres:// URL; unset means "start an embedded Postgres under dataDir". */
   databaseUrl?: string;
+  /** SPC_PG_PORT: port of the embedded Postgres. */
+  embeddedPgPort: number;
+  /** SPC_ARCHIVE_DIR: where bank-day archives go (default <dataDir>/archive). */
+  archiveDir: string;
+  /** SPC_RETENTION_DAYS: how long Temporal keeps closed histories (default 30). */
+  temporalRetentionDays: number;
+  /** TEMPORAL_CLI_PATH: the Temporal CLI to use instead of looking one up. */
+  temporalCliPath?: string;
   temporal: TemporalConfig;
   httpPort: number;
   httpHost: string;
@@ -51,6 +71,13 @@ export interface SpcConfig {
   dbTimeouts: DbTimeouts;
   /** Request limits of the bank API (api/rate-limit.ts). */
   rateLimit: RateLimitSettings;
+  settlement: SettlementConfig;
+  /** Complaint deadlines in business days per disposition (SPC_COMPLAINT_DEADLINES over the defaults). */
+  complaintDeadlines: Record<Disposition, number>;
+  /** SPC_OPERATOR: the operator name CLI actions use without --operator. */
+  operator?: string;
+  /** PATH, split: where the Temporal CLI and Go are looked up. */
+  executableDirs: string[];
 }
 
 /** Defaults of the access settings; the modules that use them say why (db/connection.ts, api/rate-limit.ts). */
@@ -118,13 +145,99 @@ function accessFromEnv(env: NodeJS.ProcessEnv): Pick<SpcConfig, 'appDatabaseUrl'
   };
 }
 
+export const DEFAULT_RETENTION_DAYS = 30;
+const MAX_RETENTION_DAYS = 3650;
+
+/** Retention in days from SPC_RETENTION_DAYS (default 30). */
+export function retentionDaysFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.SPC_RETENTION_DAYS;
+  if (raw === undefined || raw === '') return DEFAULT_RETENTION_DAYS;
+  const days = Number(raw);
+  if (!Number.isInteger(days) || days < 1 || days > MAX_RETENTION_DAYS) {
+    throw new Error(`SPC_RETENTION_DAYS=${raw} must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}.`);
+  }
+  return days;
+}
+
+/** The embedded Postgres listens here unless SPC_PG_PORT says otherwise. */
+export const DEFAULT_EMBEDDED_PG_PORT = 54329;
+
+function embeddedPgPortFromEnv(env: NodeJS.ProcessEnv): number {
+  const port = Number(env.SPC_PG_PORT ?? DEFAULT_EMBEDDED_PG_PORT);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`SPC_PG_PORT=${env.SPC_PG_PORT} is not a TCP port.`);
+  return port;
+}
+
+export const DEFAULT_SPC_NAME = 'АО «ALSECO»';
+/**
+ * A valid placeholder, not ALSECO's real BIN (we have not verified it): production sets SPC_BIN.
+ * It only appears as the initiating party's id in the pain.001 header.
+ */
+export const DEFAULT_SPC_BIN = '981140000038';
+
+/** Thrown at start-up when the SPC's configured identity cannot go into a payment list. */
+export class SettlementConfigError extends Error {
+  override name = 'SettlementConfigError';
+}
+
+export function settlementConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SettlementConfig {
+  const spcName = (env.SPC_NAME ?? DEFAULT_SPC_NAME).trim();
+  const spcBin = (env.SPC_BIN ?? DEFAULT_SPC_BIN).trim();
+  if (!spcName) throw new SettlementConfigError('SPC_NAME is empty: set it to the SPC\'s legal name, e.g. АО «ALSECO»');
+  if (!isValidBin(spcBin)) throw new SettlementConfigError(`SPC_BIN ${JSON.stringify(spcBin)} is not a valid 12-digit BIN (mod-11 check): set the SPC's real BIN`);
+  return { spcName, spcBin };
+}
+
+/** Longest complaint deadline a deployment may set, in business days. */
+const COMPLAINT_DEADLINE_DAYS_MAX = 60;
+
+/**
+ * Deadlines in business days per disposition: the defaults in domain/complaint-types.ts, overridden
+ * by SPC_COMPLAINT_DEADLINES (e.g. "DUPLICATE_PAYMENT=2,OTHER=15").
+ */
+export function complaintDeadlinesFromEnv(env: NodeJS.ProcessEnv = process.env): Record<Disposition, number> {
+  const out = Object.fromEntries(Object.entries(COMPLAINT_DISPOSITIONS).map(([k, v]) => [k, v.deadlineBusinessDays])) as Record<Disposition, number>;
+  for (const part of (env.SPC_COMPLAINT_DEADLINES ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [key, value] = part.split('=');
+    const days = Number(value);
+    if (!isDisposition(key) || !Number.isInteger(days) || days < 1 || days > COMPLAINT_DEADLINE_DAYS_MAX) {
+      throw new Error(`SPC_COMPLAINT_DEADLINES: ${JSON.stringify(part)} must be DISPOSITION=<1-${COMPLAINT_DEADLINE_DAYS_MAX} business days>, dispositions: ${Object.keys(COMPLAINT_DISPOSITIONS).join(', ')}`);
+    }
+    out[key] = days;
+  }
+  return out;
+}
+
+function dataDirFromEnv(env: NodeJS.ProcessEnv): string {
+  return path.resolve(env.SPC_DATA_DIR ?? path.join(PROJECT_ROOT, '.data'));
+}
+
+/** Where archives go unless SPC_ARCHIVE_DIR says otherwise: under the data directory. */
+export function archiveDirFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.SPC_ARCHIVE_DIR ?? path.join(dataDirFromEnv(env), 'archive'));
+}
+
+/** SPC_OPERATOR, trimmed; unset or blank is undefined. */
+export function operatorFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.SPC_OPERATOR?.trim() || undefined;
+}
+
+/** The target of `spc bench --http` without --url/--key: SPC_BENCH_URL and SPC_BENCH_KEY. */
+export function benchTargetFromEnv(env: NodeJS.ProcessEnv = process.env): { url?: string; key?: string } {
+  return { url: env.SPC_BENCH_URL || undefined, key: env.SPC_BENCH_KEY || undefined };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpcConfig {
-  const dataDir = path.resolve(env.SPC_DATA_DIR ?? path.join(PROJECT_ROOT, '.data'));
+  const dataDir = dataDirFromEnv(env);
   return {
     projectRoot: PROJECT_ROOT,
     dataDir,
     cacheDir: path.resolve(env.SPC_CACHE_DIR ?? path.join(PROJECT_ROOT, '.cache')),
     databaseUrl: env.DATABASE_URL || undefined,
+    embeddedPgPort: embeddedPgPortFromEnv(env),
+    archiveDir: archiveDirFromEnv(env),
+    temporalRetentionDays: retentionDaysFromEnv(env),
+    temporalCliPath: env.TEMPORAL_CLI_PATH || undefined,
     temporal: {
       address: env.TEMPORAL_ADDRESS || undefined,
       namespace: env.TEMPORAL_NAMESPACE ?? 'default',
@@ -140,5 +253,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpcConfig {
     engine: engineFromEnv(env),
     process: { healthPort: portFromEnv(env, 'SPC_HEALTH_PORT'), healthHost: env.SPC_HEALTH_HOST || '127.0.0.1', shutdownGraceMs: graceFromEnv(env) },
     ...accessFromEnv(env),
+    settlement: settlementConfigFromEnv(env),
+    complaintDeadlines: complaintDeadlinesFromEnv(env),
+    operator: operatorFromEnv(env),
+    executableDirs: (env.PATH ?? '').split(path.delimiter).filter(Boolean),
   };
 }

@@ -15,7 +15,6 @@ import { pathToFileURL } from 'node:url';
 import { Client } from 'pg';
 import type { SpcConfig } from './config';
 
-export const DEFAULT_EMBEDDED_PG_PORT = 54329;
 export const EMBEDDED_PG_USER = 'postgres';
 export const SPC_DATABASE_NAME = 'spc';
 /** Headroom for the API, a few workers with DB_POOL_MAX connections each, and psql. */
@@ -279,8 +278,7 @@ export async function startPostgres(cfg: SpcConfig, log: (msg: string) => void):
     log(`using Postgres at ${redact(cfg.databaseUrl)} (DATABASE_URL)`);
     return { url: cfg.databaseUrl, embedded: false, stop: async () => undefined };
   }
-  const port = Number(process.env.SPC_PG_PORT ?? DEFAULT_EMBEDDED_PG_PORT);
-  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`SPC_PG_PORT=${process.env.SPC_PG_PORT} is not a TCP port.`);
+  const port = cfg.embeddedPgPort;
   fs.mkdirSync(cfg.dataDir, { recursive: true });
   return startEmbeddedPostgres({
     pgDir: path.join(cfg.dataDir, 'pg'),

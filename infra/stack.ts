@@ -11,7 +11,6 @@ import {
   ensureNamespace,
   ensureSearchAttributes,
   probeTemporal,
-  retentionDaysFromEnv,
   setNamespaceRetention,
   startDevServer,
   startDevServerViaSdk,
@@ -62,7 +61,7 @@ async function startLocalTemporal(cfg: SpcConfig, postgresUrl: string, log: (msg
       projectRoot: cfg.projectRoot,
       postgresUrl,
       namespace: cfg.temporal.namespace,
-      retentionDays: retentionDaysFromEnv(),
+      retentionDays: cfg.temporalRetentionDays,
       // The conventional port when free, so `temporal` CLI commands work without --address.
       port: (await tcpAnswers('127.0.0.1', DEV_SERVER_PORT)) ? 0 : DEV_SERVER_PORT,
       log,
@@ -91,7 +90,7 @@ async function startLocalTemporal(cfg: SpcConfig, postgresUrl: string, log: (msg
 async function prepareNamespace(cfg: SpcConfig, address: string, tls: Stack['temporalTls'], external: boolean, log: (msg: string) => void): Promise<void> {
   const { connection } = await connectTemporal({ ...cfg.temporal, address, tls: tls ?? cfg.temporal.tls });
   try {
-    const retentionDays = retentionDaysFromEnv();
+    const retentionDays = cfg.temporalRetentionDays;
     await ensureNamespace(connection, cfg.temporal.namespace, retentionDays, log);
     await ensureSearchAttributes(connection, cfg.temporal.namespace, log);
     try {

@@ -32,15 +32,15 @@ function isExecutable(file: string): boolean {
   }
 }
 
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+function onPath(dirs: string[], name: string): string | undefined {
+  for (const dir of dirs) {
     if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
   }
   return undefined;
 }
 
-function findGo(): string | undefined {
-  return onPath('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+function findGo(dirs: string[]): string | undefined {
+  return onPath(dirs, 'go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
 }
 
 function pidAlive(pid: number): boolean {
@@ -95,6 +95,8 @@ async function acquireBuildLock(lockDir: string, log: (msg: string) => void): Pr
 function goInstall(go: string, stagingDir: string, extraEnv: NodeJS.ProcessEnv, log: (msg: string) => void): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(go, ['install', `${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`], {
+      // A child process inherits the environment (PATH, HOME, proxies); nothing is read from it here.
+      // eslint-disable-next-line no-restricted-properties
       env: { ...process.env, ...extraEnv, GOBIN: stagingDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -163,12 +165,12 @@ function describeBinary(binary: string): string {
  * else a fresh `go install` into <cacheDir>/bin. Throws TemporalCliNotFoundError when none is possible.
  */
 export async function findTemporalCli(cfg: SpcConfig, log: (msg: string) => void): Promise<string> {
-  const fromEnv = process.env.TEMPORAL_CLI_PATH;
+  const fromEnv = cfg.temporalCliPath;
   if (fromEnv) {
     if (!isExecutable(fromEnv)) throw new TemporalCliNotFoundError(`TEMPORAL_CLI_PATH=${fromEnv} is not an executable file; fix or unset it.`);
     return fromEnv;
   }
-  const fromPath = onPath('temporal');
+  const fromPath = onPath(cfg.executableDirs, 'temporal');
   if (fromPath) return fromPath;
 
   const binDir = path.join(cfg.cacheDir, 'bin');
@@ -176,7 +178,7 @@ export async function findTemporalCli(cfg: SpcConfig, log: (msg: string) => void
   const lockDir = path.join(binDir, '.temporal-build.lock');
   if (isExecutable(cached) && !fs.existsSync(lockDir)) return cached;
 
-  const go = findGo();
+  const go = findGo(cfg.executableDirs);
   if (!go && !fs.existsSync(lockDir)) {
     throw new TemporalCliNotFoundError(
       'no Temporal CLI found (TEMPORAL_CLI_PATH, PATH, ' + cached + ') and no Go toolchain to build one. ' +

@@ -51,8 +51,6 @@ export const DEV_SERVER_READY_TIMEOUT_MS = 60_000;
 const READY_POLL_MS = 250;
 /** How long stop() waits after SIGTERM before SIGKILL. */
 export const DEV_SERVER_STOP_GRACE_MS = 15_000;
-export const DEFAULT_RETENTION_DAYS = 30;
-const MAX_RETENTION_DAYS = 3650;
 const SECONDS_PER_DAY = 86_400;
 const GRPC_NOT_FOUND = 5;
 const GRPC_ALREADY_EXISTS = 6;
@@ -335,17 +333,6 @@ export async function ensureNamespace(connection: Connection, namespace: string,
       await sleep(READY_POLL_MS);
     }
   }
-}
-
-/** Retention in days from SPC_RETENTION_DAYS (default 30). */
-export function retentionDaysFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.SPC_RETENTION_DAYS;
-  if (raw === undefined || raw === '') return DEFAULT_RETENTION_DAYS;
-  const days = Number(raw);
-  if (!Number.isInteger(days) || days < 1 || days > MAX_RETENTION_DAYS) {
-    throw new Error(`SPC_RETENTION_DAYS=${raw} must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}.`);
-  }
-  return days;
 }
 
 /**

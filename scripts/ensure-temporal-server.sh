@@ -33,26 +33,12 @@ if [[ -n "${TEMPORAL_SERVER_BIN_DIR:-}" ]]; then
 fi
 if have_both "$BIN_DIR" && [[ ! -d "$LOCK_DIR" ]]; then echo "$BIN_DIR"; exit 0; fi
 
-GO="$(find_go)"
-if [[ -z "$GO" && ! -d "$LOCK_DIR" ]]; then
-  say "no Temporal server binaries in $BIN_DIR and no Go toolchain (>= 1.25) to build them: install Go or set TEMPORAL_SERVER_BIN_DIR"
-  exit 1
-fi
-
-mkdir -p "$BIN_DIR"
-take_build_lock "$LOCK_DIR" "the Temporal server" || exit 1
-STAGING="$(mktemp -d "$BIN_DIR/.server-build-XXXXXX")"
-trap 'rm -rf "$LOCK_DIR" "$STAGING"' EXIT
-
-if have_both "$BIN_DIR"; then echo "$BIN_DIR"; exit 0; fi
-[[ -n "$GO" ]] || { say "the other build did not produce the binaries and there is no Go here to retry"; exit 1; }
-
-say "building the Temporal server $TEMPORAL_SERVER_VERSION and its SQL schema tool with $GO (one-time; 5-20 minutes)"
-started=$SECONDS
-go_install_with_retry "$GO" "$STAGING" "$SERVER_MODULE@$TEMPORAL_SERVER_VERSION" "$SQL_TOOL_MODULE@$TEMPORAL_SERVER_VERSION" || exit 1
-# Rename into place so a concurrent reader never sees a half-written binary; the SQL tool last,
-# because have_both checks both.
-mv "$STAGING/server" "$BIN_DIR/$SERVER_BIN"
-mv "$STAGING/sql" "$BIN_DIR/$SQL_BIN"
-say "built $BIN_DIR/$SERVER_BIN and $BIN_DIR/$SQL_BIN in $((SECONDS - started)) s"
-echo "$BIN_DIR"
+is_built() { have_both "$BIN_DIR"; }
+install_built() {
+  go_install_with_retry "$1" "$2" "$SERVER_MODULE@$TEMPORAL_SERVER_VERSION" "$SQL_TOOL_MODULE@$TEMPORAL_SERVER_VERSION" || return 1
+  # The SQL tool last, because have_both checks both.
+  mv "$2/server" "$BIN_DIR/$SERVER_BIN"
+  mv "$2/sql" "$BIN_DIR/$SQL_BIN"
+}
+ensure_built "$LOCK_DIR" "the Temporal server $TEMPORAL_SERVER_VERSION and its SQL schema tool" "$BIN_DIR" \
+  "no Temporal server binaries in $BIN_DIR and no Go toolchain (>= 1.25) to build them: install Go or set TEMPORAL_SERVER_BIN_DIR"

@@ -26,25 +26,10 @@ fi
 if command -v temporal >/dev/null 2>&1; then command -v temporal; exit 0; fi
 if [[ -x "$TARGET" && ! -d "$LOCK_DIR" ]]; then echo "$TARGET"; exit 0; fi
 
-GO="$(find_go)"
-if [[ -z "$GO" && ! -d "$LOCK_DIR" ]]; then
-  say "no Temporal CLI and no Go toolchain to build one: install the CLI (https://docs.temporal.io/cli) or Go >= 1.24"
-  exit 1
-fi
-
-mkdir -p "$BIN_DIR"
-take_build_lock "$LOCK_DIR" "the Temporal CLI" || exit 1
-STAGING="$(mktemp -d "$BIN_DIR/.build-XXXXXX")"
-trap 'rm -rf "$LOCK_DIR" "$STAGING"' EXIT
-
-# The build we waited for may have produced it.
-if [[ -x "$TARGET" ]]; then echo "$TARGET"; exit 0; fi
-[[ -n "$GO" ]] || { say "the other build did not produce $TARGET and there is no Go here to retry"; exit 1; }
-
-say "building the Temporal CLI $TEMPORAL_CLI_VERSION with $GO (one-time; 5-15 minutes)"
-started=$SECONDS
-go_install_with_retry "$GO" "$STAGING" "$TEMPORAL_CLI_MODULE@$TEMPORAL_CLI_VERSION" || exit 1
-# Rename into place so a concurrent reader never sees a half-written binary.
-mv "$STAGING/temporal" "$TARGET"
-say "built $TARGET in $((SECONDS - started)) s"
-echo "$TARGET"
+is_built() { [[ -x "$TARGET" ]]; }
+install_built() {
+  go_install_with_retry "$1" "$2" "$TEMPORAL_CLI_MODULE@$TEMPORAL_CLI_VERSION" || return 1
+  mv "$2/temporal" "$TARGET"
+}
+ensure_built "$LOCK_DIR" "the Temporal CLI $TEMPORAL_CLI_VERSION" "$TARGET" \
+  "no Temporal CLI and no Go toolchain to build one: install the CLI (https://docs.temporal.io/cli) or Go >= 1.24"

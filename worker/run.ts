@@ -62,6 +62,7 @@ export async function startWorker(cfg: SpcConfig, opts: { temporal: TemporalTarg
     taskQueue: cfg.temporal.taskQueue,
     db: opts.db,
     client: opts.client,
+    config: cfg,
     shutdown: { graceTimeMs: Math.floor(graceMs * ACTIVITY_DRAIN_SHARE), forceTimeMs: graceMs },
   });
   const done = worker.run().finally(() => connection.close());

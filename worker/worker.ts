@@ -2,7 +2,7 @@
 // (TIGER_STYLE): slots sized for a 2-core machine where most time is spent waiting on Postgres.
 import { NativeConnection, Worker, bundleWorkflowCode, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import path from 'node:path';
-import { createActivities, makeDeps } from '../activities';
+import { createActivities, makeDeps, type ActivityConfig } from '../activities';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connection';
 
@@ -56,6 +56,8 @@ export interface WorkerOptions {
    * and the worker gives up draining after forceTimeMs (`spc worker` sets both from SPC_SHUTDOWN_GRACE_MS).
    */
   shutdown?: { graceTimeMs: number; forceTimeMs: number };
+  /** The activities' configuration (the SPC's identity, complaint deadlines); default: from the environment. */
+  config?: ActivityConfig;
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
@@ -65,7 +67,7 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue,
     workflowBundle: await workflowBundle(opts.workflowsPath),
     activities: {
-      ...createActivities(makeDeps(opts.db, { clock: opts.clock, temporal: opts.client ? { client: opts.client, taskQueue: opts.taskQueue } : undefined })),
+      ...createActivities(makeDeps(opts.db, { clock: opts.clock, temporal: opts.client ? { client: opts.client, taskQueue: opts.taskQueue } : undefined }), opts.config),
       ...opts.extraActivities,
     },
     ...WORKER_LIMITS,

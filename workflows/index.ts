@@ -1,7 +1,8 @@
 // Every workflow the SPC worker runs. The worker bundles this file once.
 export { paymentWorkflow } from './payment';
 export { cancellationWorkflow } from './cancellation';
-export { settlementWorkflow, settlementTriggerWorkflow } from './settlement';
+export { settlementWorkflow } from './settlement';
+export { settlementTriggerWorkflow } from './settlement-trigger';
 export { registerWorkflow } from './register';
 export { correctionWorkflow } from './correction';
 export { complaintWorkflow } from './complaint';

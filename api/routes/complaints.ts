@@ -36,12 +36,6 @@ const complaintSchema = {
   },
 } as const;
 
-function statusFor(code: string): number {
-  if (code === 'PAYMENT_NOT_FOUND' || code === 'COMPLAINT_NOT_FOUND') return 404;
-  if (code === 'INVALID_REQUEST') return 422;
-  return 409;
-}
-
 export const complaintRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   const ctx = { client: deps.client, taskQueue: deps.taskQueue, db: deps.db };
 
@@ -70,15 +64,13 @@ export const complaintRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
     },
     async (request, reply) => {
       const bank = bankOf(request);
+      // A refusal is a ComplaintActionError: api/errors.ts answers it with its code's status.
       try {
         const { complaint, created } = await raiseComplaint(ctx, { bankCode: bank.code, bankRef: request.body.bankRef, disposition: request.body.disposition, text: request.body.text, raisedBy: `bank:${bank.code}` });
         await recordKeyAction(deps.db, bank, 'complaint.raise', complaint.id, created ? 'ok' : 'repeat');
         return reply.code(created ? 201 : 200).send(complaint);
       } catch (err) {
-        if (err instanceof ComplaintActionError) {
-          await recordKeyAction(deps.db, bank, 'complaint.raise', `${bank.code}:${request.body.bankRef}:${request.body.disposition}`, err.code);
-          throw new ApiError(statusFor(err.code), err.code, err.message);
-        }
+        if (err instanceof ComplaintActionError) await recordKeyAction(deps.db, bank, 'complaint.raise', `${bank.code}:${request.body.bankRef}:${request.body.disposition}`, err.code);
         throw err;
       }
     },

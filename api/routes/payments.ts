@@ -2,7 +2,7 @@
 // API key's: a body naming a bank is refused by the schema, and another bank's reference reads as
 // unknown (404), exactly like one that does not exist.
 import type { FastifyPluginAsync } from 'fastify';
-import { cancelPayment, submitPayment } from '../../client/payments';
+import { cancelPayment, submitPayment, type PaymentClientContext } from '../../client/payments';
 import type { Channel, MeterReadingRequest, PaymentLineRequest, PaymentRequest } from '../../domain/payment-types';
 import { paymentWorkflowId } from '../../domain/payment-types';
 import { cancellability, nothingToCancelMessage, paymentNotFoundMessage } from '../../domain/cancellation';
@@ -87,9 +87,36 @@ const cancelResultSchema = {
   },
 } as const;
 
-export const paymentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
-  const ctx = { client: deps.client, taskQueue: deps.taskQueue, db: deps.db };
+type PaymentRecord = NonNullable<Awaited<ReturnType<typeof findPayment>>>;
 
+/** A payment as GET /payments/:bankRef answers it. */
+function paymentView(record: PaymentRecord, paymentId: string) {
+  return {
+    paymentId,
+    bankRef: record.bankRef,
+    status: record.status,
+    effectiveStatus: record.effectiveStatus,
+    account: record.account,
+    channel: record.channel,
+    amount: record.amount,
+    paidAt: record.paidAt,
+    businessDate: record.businessDate,
+    closesAt: record.closesAt,
+    postedAt: record.postedAt,
+    cancelledAt: record.cancelledAt,
+    registerId: record.registerId,
+    pileNo: record.pileNo,
+    workflowId: record.workflowId,
+    settlementId: record.settlementId,
+    settlementStatus: record.settlementStatus,
+    allocations: record.allocations,
+  };
+}
+
+type App = Parameters<FastifyPluginAsync<ApiDeps>>[0];
+type PaymentContext = PaymentClientContext;
+
+function registerSubmitRoute(app: App, deps: ApiDeps, ctx: PaymentContext): void {
   app.post<{ Body: PaymentBody }>(
     '/payments',
     {
@@ -132,7 +159,9 @@ export const paymentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       });
     },
   );
+}
 
+function registerLookupRoute(app: App, deps: ApiDeps): void {
   app.get<{ Params: { bankRef: string } }>(
     '/payments/:bankRef',
     {
@@ -161,29 +190,12 @@ export const paymentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           rejection: { code: rejection.code, message: rejection.message, at: rejection.at },
         };
       }
-      return {
-        paymentId: paymentWorkflowId(bank.code, bankRef),
-        bankRef: record.bankRef,
-        status: record.status,
-        effectiveStatus: record.effectiveStatus,
-        account: record.account,
-        channel: record.channel,
-        amount: record.amount,
-        paidAt: record.paidAt,
-        businessDate: record.businessDate,
-        closesAt: record.closesAt,
-        postedAt: record.postedAt,
-        cancelledAt: record.cancelledAt,
-        registerId: record.registerId,
-        pileNo: record.pileNo,
-        workflowId: record.workflowId,
-        settlementId: record.settlementId,
-        settlementStatus: record.settlementStatus,
-        allocations: record.allocations,
-      };
+      return paymentView(record, paymentWorkflowId(bank.code, bankRef));
     },
   );
+}
 
+function registerCancelRoute(app: App, deps: ApiDeps, ctx: PaymentContext): void {
   app.post<{ Params: { bankRef: string }; Body: { reason?: string } | undefined }>(
     '/payments/:bankRef/cancel',
     {
@@ -221,4 +233,11 @@ export const paymentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       return outcome.cancellation;
     },
   );
+}
+
+export const paymentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  const ctx: PaymentContext = { client: deps.client, taskQueue: deps.taskQueue, db: deps.db };
+  registerSubmitRoute(app, deps, ctx);
+  registerLookupRoute(app, deps);
+  registerCancelRoute(app, deps, ctx);
 };

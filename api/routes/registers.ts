@@ -103,12 +103,9 @@ function parseRegisterId(id: string, bankCode: string): string {
   return `${match[1]}:${match[2]}`;
 }
 
-export const registerRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
-  // Only CSV here: a JSON body would be read (up to the register limit) just to be refused.
-  app.removeContentTypeParser('application/json');
-  // Read as bytes: decoded strictly as UTF-8 below, then identified by the hash of its content.
-  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'buffer', bodyLimit: REGISTER_BODY_BYTES_MAX }, (_request, body, done) => done(null, body));
+type App = Parameters<FastifyPluginAsync<ApiDeps>>[0];
 
+function registerUploadRoute(app: App, deps: ApiDeps): void {
   app.post(
     '/registers',
     {
@@ -154,7 +151,9 @@ export const registerRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
       return reply.code(202).header('location', `/v1/registers/${encodeURIComponent(register.id)}`).send(register);
     },
   );
+}
 
+function registerReadRoutes(app: App, deps: ApiDeps): void {
   app.get<{ Querystring: { date?: string } }>(
     '/registers',
     {
@@ -199,4 +198,13 @@ export const registerRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
       return view;
     },
   );
+}
+
+export const registerRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  // Only CSV here: a JSON body would be read (up to the register limit) just to be refused.
+  app.removeContentTypeParser('application/json');
+  // Read as bytes: decoded strictly as UTF-8 below, then identified by the hash of its content.
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'buffer', bodyLimit: REGISTER_BODY_BYTES_MAX }, (_request, body, done) => done(null, body));
+  registerUploadRoute(app, deps);
+  registerReadRoutes(app, deps);
 };

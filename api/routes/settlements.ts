@@ -11,25 +11,12 @@ import { parseSettlementId as parseSettlementIdText } from '../../domain/identif
 import { bankOf } from '../auth';
 import { recordKeyAction } from '../key-actions';
 import type { ApiDeps } from '../deps';
-import { ApiError, truncateForMessage } from '../errors';
+import { ApiError, settlementError, truncateForMessage } from '../errors';
 import type { Db } from '../../db/connection';
 import { businessDateOfQuery, businessDateQuery, commonErrors, CONFIRM_LINES_MAX, emptyBodyAsObject, errorResponse, SETTLEMENT_ID_DESCRIPTION, TRANSFER_REF_CHARS_MAX } from '../schemas';
 
 export const SETTLEMENT_LIST_MAX = 100;
 const TRANSFER_REF_PATTERN = '^[A-Za-z0-9._:/-]{1,64}$';
-
-/** Settlement refusal codes (activities/settlement-types.ts) → HTTP status. */
-function statusForSettlementCode(code: string): number {
-  switch (code) {
-    case 'SETTLEMENT_NOT_FOUND':
-      return 404;
-    case 'INVALID_REQUEST':
-    case 'UNKNOWN_LINE':
-      return 422;
-    default:
-      return 409; // NOT_AWAITING_CONFIRMATION, LINE_ALREADY_CONFIRMED, ALREADY_SETTLED: the settlement's state says no
-  }
-}
 
 interface SettlementRow {
   id: string;
@@ -206,9 +193,9 @@ async function sendFile(db: Db, reply: FastifyReply, settlement: SettlementRow, 
     .send(file.content);
 }
 
-export const settlementRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
-  const ctx = { client: deps.client, taskQueue: deps.taskQueue, engineTimeoutMs: deps.engineTimeoutMs };
+type App = Parameters<FastifyPluginAsync<ApiDeps>>[0];
 
+function registerReadRoutes(app: App, deps: ApiDeps): void {
   app.get<{ Querystring: { date?: string } }>(
     '/settlements',
     {
@@ -248,52 +235,64 @@ export const settlementRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
       return settlementDetail(deps.db, await loadSettlement(deps.db, id, bank.code));
     },
   );
+}
 
-  app.get<{ Params: { id: string } }>(
-    '/settlements/:id/pain001.xml',
-    {
-      config: { scope: 'settlements:read' },
-      schema: {
-        tags: ['settlements'],
-        summary: 'The payment list as ISO 20022 pain.001.001.09 XML (ETag and X-Content-SHA256: its SHA-256)',
-        security: [{ bearerAuth: [] }],
-        params: idParams,
-        produces: ['application/xml'],
-        response: { 200: { type: 'string' }, 404: errorResponse, 409: errorResponse, ...commonErrors },
+/** The payment list's stored files, one route each. */
+const LIST_FILES = [
+  { path: 'pain001.xml', format: 'pain001', produces: 'application/xml', summary: 'The payment list as ISO 20022 pain.001.001.09 XML (ETag and X-Content-SHA256: its SHA-256)' },
+  { path: 'list.csv', format: 'csv', produces: 'text/csv', summary: 'The payment list as CSV (docs/payment-lists.md)' },
+] as const;
+
+function registerFileRoutes(app: App, deps: ApiDeps): void {
+  for (const file of LIST_FILES) {
+    app.get<{ Params: { id: string } }>(
+      `/settlements/:id/${file.path}`,
+      {
+        config: { scope: 'settlements:read' },
+        schema: {
+          tags: ['settlements'],
+          summary: file.summary,
+          security: [{ bearerAuth: [] }],
+          params: idParams,
+          produces: [file.produces],
+          response: { 200: { type: 'string' }, 404: errorResponse, 409: errorResponse, ...commonErrors },
+        },
+      },
+      async (request, reply) => {
+        const bank = bankOf(request);
+        const { id } = parseSettlementId(request.params.id, bank.code);
+        return sendFile(deps.db, reply, await loadSettlement(deps.db, id, bank.code), file.format);
+      },
+    );
+  }
+}
+
+const confirmationBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    transferRef: { type: 'string', pattern: TRANSFER_REF_PATTERN, maxLength: TRANSFER_REF_CHARS_MAX, description: 'The bank\'s reference of the transfers (all lines)' },
+    lines: {
+      type: 'array',
+      minItems: 1,
+      maxItems: CONFIRM_LINES_MAX,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['lineNo', 'transferRef'],
+        properties: { lineNo: { type: 'integer', minimum: 1 }, transferRef: { type: 'string', pattern: TRANSFER_REF_PATTERN, maxLength: TRANSFER_REF_CHARS_MAX } },
       },
     },
-    async (request, reply) => {
-      const bank = bankOf(request);
-      const { id } = parseSettlementId(request.params.id, bank.code);
-      return sendFile(deps.db, reply, await loadSettlement(deps.db, id, bank.code), 'pain001');
-    },
-  );
+  },
+} as const;
 
-  app.get<{ Params: { id: string } }>(
-    '/settlements/:id/list.csv',
-    {
-      config: { scope: 'settlements:read' },
-      schema: {
-        tags: ['settlements'],
-        summary: 'The payment list as CSV (docs/payment-lists.md)',
-        security: [{ bearerAuth: [] }],
-        params: idParams,
-        produces: ['text/csv'],
-        response: { 200: { type: 'string' }, 404: errorResponse, 409: errorResponse, ...commonErrors },
-      },
-    },
-    async (request, reply) => {
-      const bank = bankOf(request);
-      const { id } = parseSettlementId(request.params.id, bank.code);
-      return sendFile(deps.db, reply, await loadSettlement(deps.db, id, bank.code), 'csv');
-    },
-  );
-
+function registerConfirmationRoute(app: App, deps: ApiDeps): void {
+  const ctx = { client: deps.client, taskQueue: deps.taskQueue, engineTimeoutMs: deps.engineTimeoutMs };
   app.post<{ Params: { id: string }; Body: TransferConfirmation }>(
     '/settlements/:id/confirmation',
     {
-      config: { scope: 'settlements:confirm' },
       preValidation: emptyBodyAsObject,
+      config: { scope: 'settlements:confirm' },
       schema: {
         tags: ['settlements'],
         summary: 'Confirm the transfers of the payment list: all lines with one `transferRef`, or `lines` one by one',
@@ -302,24 +301,7 @@ export const settlementRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
           'ALREADY_SETTLED; 422 UNKNOWN_LINE, INVALID_REQUEST. Repeating the same confirmation answers the same.',
         security: [{ bearerAuth: [] }],
         params: idParams,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            transferRef: { type: 'string', pattern: TRANSFER_REF_PATTERN, maxLength: TRANSFER_REF_CHARS_MAX, description: 'The bank\'s reference of the transfers (all lines)' },
-            lines: {
-              type: 'array',
-              minItems: 1,
-              maxItems: CONFIRM_LINES_MAX,
-              items: {
-                type: 'object',
-                additionalProperties: false,
-                required: ['lineNo', 'transferRef'],
-                properties: { lineNo: { type: 'integer', minimum: 1 }, transferRef: { type: 'string', pattern: TRANSFER_REF_PATTERN, maxLength: TRANSFER_REF_CHARS_MAX } },
-              },
-            },
-          },
-        },
+        body: confirmationBody,
         response: { 200: detailSchema, 404: errorResponse, 409: errorResponse, 422: errorResponse, ...commonErrors },
       },
     },
@@ -334,10 +316,17 @@ export const settlementRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
       const confirmation: TransferConfirmation = {};
       if (body.transferRef !== undefined) confirmation.transferRef = body.transferRef;
       if (body.lines !== undefined) confirmation.lines = body.lines;
+      // A refusal answers with its code's status (domain/settlement-errors.ts).
       const outcome = await confirmTransfers(ctx, bank.code, businessDate, confirmation);
       await recordKeyAction(deps.db, bank, 'settlement.confirm', id, outcome.ok ? 'ok' : outcome.code);
-      if (!outcome.ok) throw new ApiError(statusForSettlementCode(outcome.code), outcome.code, outcome.message);
+      if (!outcome.ok) throw settlementError(outcome.code, outcome.message);
       return settlementDetail(deps.db, await loadSettlement(deps.db, id, bank.code));
     },
   );
+}
+
+export const settlementRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  registerReadRoutes(app, deps);
+  registerFileRoutes(app, deps);
+  registerConfirmationRoute(app, deps);
 };

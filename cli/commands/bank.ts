@@ -53,6 +53,12 @@ export function registerBankCommands(program: Command, rt: Runtime): void {
       );
     });
 
+  registerKeyCommands(bank, rt);
+  registerWebhookCommands(bank, rt);
+}
+
+/** `spc bank key create|revoke|list`. */
+function registerKeyCommands(bank: Command, rt: Runtime): void {
   const key = bank.command('key').description('bank API keys (Authorization: Bearer <key>)');
 
   key
@@ -124,6 +130,4 @@ export function registerBankCommands(program: Command, rt: Runtime): void {
     .action(async (opts: { bank?: string; json?: boolean }) => {
       printRows((await listApiKeys(await rt.db(), opts.bank)) as unknown as Array<Record<string, unknown>>, Boolean(opts.json));
     });
-
-  registerWebhookCommands(bank, rt);
 }

@@ -2,7 +2,7 @@
 // The complaint workflow records each operator step in operator_audit.
 import type { Command } from 'commander';
 import {
-  ComplaintActionError, assignComplaint, closeComplaint, getComplaint, listComplaints, raiseComplaint, resolveComplaint, type ComplaintView,
+  assignComplaint, closeComplaint, getComplaint, listComplaints, raiseComplaint, resolveComplaint, type ComplaintView,
 } from '../../client/complaints';
 import { requireOperator } from '../../db/operator-audit';
 import { DISPOSITIONS, complaintWorkflowId, type Disposition } from '../../domain/complaint-types';
@@ -26,15 +26,6 @@ function print(c: ComplaintView, link?: string): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-async function run<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof ComplaintActionError) throw new CliError(`${err.code}: ${err.message}`);
-    throw err;
-  }
-}
-
 export function registerComplaintCommands(program: Command, rt: Runtime): void {
   const complaint = program.command('complaint').description('complaints about payments: raise, assign, resolve, close (docs/complaints.md)');
 
@@ -46,7 +37,7 @@ export function registerComplaintCommands(program: Command, rt: Runtime): void {
     .option('--operator <name>', 'who raises it (or SPC_OPERATOR)')
     .action(async (bank: string, bankRef: string, opts: { disposition: string; text: string; operator?: string }) => {
       const operator = requireOperator('complaint raise', opts.operator);
-      const { complaint: c } = await run(async () => raiseComplaint(await ctxOf(rt), { bankCode: bank, bankRef, disposition: opts.disposition as Disposition, text: opts.text, raisedBy: operator }));
+      const { complaint: c } = await raiseComplaint(await ctxOf(rt), { bankCode: bank, bankRef, disposition: opts.disposition as Disposition, text: opts.text, raisedBy: operator });
       print(c, rt.workflowUrl(c.workflowId));
     });
 
@@ -56,7 +47,7 @@ export function registerComplaintCommands(program: Command, rt: Runtime): void {
     .option('--operator <name>', 'who assigns (or SPC_OPERATOR)')
     .action(async (id: string, opts: { to?: string; operator?: string }) => {
       const operator = requireOperator('complaint assign', opts.operator);
-      const s = await run(async () => assignComplaint(await ctxOf(rt), id, { operator, assignee: opts.to }));
+      const s = await assignComplaint(await ctxOf(rt), id, { operator, assignee: opts.to });
       process.stdout.write(`${id}: ${s.status}, assigned to ${s.assignee}\n`);
     });
 
@@ -68,7 +59,7 @@ export function registerComplaintCommands(program: Command, rt: Runtime): void {
     .option('--operator <name>', 'who resolves (or SPC_OPERATOR)')
     .action(async (id: string, opts: { correction?: string; explanation?: string; operator?: string }) => {
       const operator = requireOperator('complaint resolve', opts.operator);
-      const s = await run(async () => resolveComplaint(await ctxOf(rt), id, { operator, correctionId: opts.correction, explanation: opts.explanation }));
+      const s = await resolveComplaint(await ctxOf(rt), id, { operator, correctionId: opts.correction, explanation: opts.explanation });
       process.stdout.write(`${id}: ${s.status}\n`);
     });
 
@@ -77,7 +68,7 @@ export function registerComplaintCommands(program: Command, rt: Runtime): void {
     .option('--operator <name>', 'who closes (or SPC_OPERATOR)')
     .action(async (id: string, opts: { operator?: string }) => {
       const operator = requireOperator('complaint close', opts.operator);
-      const s = await run(async () => closeComplaint(await ctxOf(rt), id, { operator }));
+      const s = await closeComplaint(await ctxOf(rt), id, { operator });
       process.stdout.write(`${id}: ${s.status}\n`);
     });
 

@@ -4,7 +4,6 @@ import path from 'node:path';
 import { migrateLatest, createAppDb, createDb, type Db } from '../../db/connection';
 import { appRoleUrl, enableAppRoleLogin } from '../../db/app-role';
 import { readOrCreatePassword } from '../../infra/postgres';
-import type { Stack } from '../../infra/stack';
 import { connectTemporal } from '../../infra/temporal-connection';
 import { TEMPORAL_ENGINES, type SpcConfig, type TemporalEngine } from '../../infra/config';
 import { stopWithin, waitForSignal } from '../../infra/process';
@@ -22,6 +21,8 @@ function log(msg: string): void {
   process.stderr.write(`[spc] ${msg}\n`);
 }
 
+type Stack = Awaited<ReturnType<typeof startStack>>;
+
 /**
  * The URL the worker and the API of `spc up` connect with: the application's role (db/app-role.ts).
  * On the embedded Postgres `spc up` owns the cluster, so it lets the role log in with a password
@@ -36,6 +37,88 @@ async function appDatabaseUrlFor(cfg: SpcConfig, stack: Stack, owner: Db): Promi
   const password = readOrCreatePassword(path.join(cfg.dataDir, 'pg-app-password'));
   await enableAppRoleLogin(owner, password);
   return appRoleUrl(stack.databaseUrl, password);
+}
+
+/** Migrations, reference data, and demo accounts when the database has none. */
+async function prepareDatabase(db: ReturnType<typeof createDb>, accounts: number): Promise<void> {
+  const applied = await migrateLatest(db);
+  log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
+  await seedReferenceData(db);
+  const { count } = (await db('personal_accounts').count({ count: '*' }).first()) as { count: string };
+  if (Number(count) === 0) {
+    log(`empty database: seeding ${accounts} demo accounts`);
+    const bar = progressBar('demo accounts', accounts);
+    await seedDemo(db, { accounts, onProgress: (done) => bar.tick(done) });
+    bar.done();
+  }
+}
+
+/** Where everything is, and a first payment to try. */
+function printWelcome(stack: Stack, services: Services, taskQueue: string): void {
+  const sample = SAMPLE_ACCOUNTS[0];
+  process.stdout.write(
+    [
+      '',
+      'SPC settlement engine is up.',
+      stack.uiUrl ? `  Temporal UI     ${stack.uiUrl}/namespaces/${encodeURIComponent(stack.namespace)}/workflows` : '',
+      services.apiUrl ? `  Bank API        ${services.apiUrl}/docs   (OpenAPI: ${services.apiUrl}/openapi.json)` : '',
+      services.apiUrl ? `  Cashier         ${services.apiUrl}/cashier` : '',
+      services.opsUrl ? `  Operators       ${services.opsUrl}` : '',
+      `  Temporal        ${stack.temporalAddress} (task queue ${taskQueue})`,
+      `  Postgres        ${stack.startedPostgres ? 'embedded, data in .data/pg' : 'DATABASE_URL'}`,
+      '',
+      'Make a payment (in another terminal):',
+      `  npx spc pay --bank HSBK --ref demo-1 --account ${sample} --amount 1000.00`,
+      '  npx spc payment show HSBK demo-1',
+      '',
+      'Ctrl-C stops everything started here.',
+      '',
+    ]
+      .filter((l, i, all) => l !== '' || all[i - 1] !== '')
+      .join('\n'),
+  );
+}
+
+/** Runs the stack, worker and services until a signal (or the worker stops), then stops all of it. */
+async function runUp(cfg: SpcConfig, opts: { accounts: number; api: boolean }): Promise<void> {
+  installWorkerRuntime('WARN');
+  const stack = await startStack(cfg, log);
+  const db = createDb(stack.databaseUrl);
+  let appDb: Db | undefined;
+  let services: Services | undefined;
+  let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
+  const target = { ...cfg.temporal, address: stack.temporalAddress, tls: stack.temporalTls ?? cfg.temporal.tls };
+  const temporal = await connectTemporal(target);
+  try {
+    await prepareDatabase(db, opts.accounts);
+    const appDatabaseUrl = await appDatabaseUrlFor(cfg, stack, db);
+    appDb = createAppDb(appDatabaseUrl, cfg.dbTimeouts);
+    worker = await startWorker(cfg, { temporal: target, db: appDb, client: temporal.client });
+    services = await startServices({ cfg, db: appDb, client: temporal.client, api: opts.api, temporalUiUrl: stack.uiUrl, log });
+    writeRuntimeFile(cfg, {
+      databaseUrl: stack.databaseUrl,
+      appDatabaseUrl,
+      temporalAddress: stack.temporalAddress,
+      namespace: stack.namespace,
+      uiUrl: stack.uiUrl,
+      apiUrl: services.apiUrl,
+      temporalTls: stack.temporalTls,
+    });
+    printWelcome(stack, services, cfg.temporal.taskQueue);
+    const signal = await Promise.race([waitForSignal(log), worker.done.then(() => 'worker stopped' as const)]);
+    log(`${signal}: stopping`);
+  } finally {
+    removeRuntimeFile(cfg);
+    // In-flight requests, then in-flight tasks, within SPC_SHUTDOWN_GRACE_MS; the stack stops either way.
+    await stopWithin(cfg.process.shutdownGraceMs, async () => {
+      await services?.stop().catch((err: Error) => log(`stopping services: ${err.message}`));
+      await worker?.stop().catch((err: Error) => log(`stopping worker: ${err.message}`));
+    }, log);
+    await temporal.connection.close().catch(() => undefined);
+    await appDb?.destroy();
+    await db.destroy();
+    await stack.stop();
+  }
 }
 
 export function registerCoreCommands(program: Command, rt: Runtime): void {
@@ -59,74 +142,6 @@ export function registerCoreCommands(program: Command, rt: Runtime): void {
       if (opts.engine !== undefined && !(TEMPORAL_ENGINES as readonly string[]).includes(opts.engine)) {
         throw new CliError(`--engine must be one of ${TEMPORAL_ENGINES.join(', ')}, got ${opts.engine}`);
       }
-      installWorkerRuntime('WARN');
-      const cfg = { ...rt.config, engine: (opts.engine as TemporalEngine | undefined) ?? rt.config.engine };
-      const stack = await startStack(cfg, log);
-      const db = createDb(stack.databaseUrl);
-      let appDb: Db | undefined;
-      let services: Services | undefined;
-      let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
-      const target = { ...cfg.temporal, address: stack.temporalAddress, tls: stack.temporalTls ?? cfg.temporal.tls };
-      const temporal = await connectTemporal(target);
-      try {
-        const applied = await migrateLatest(db);
-        log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
-        const appDatabaseUrl = await appDatabaseUrlFor(cfg, stack, db);
-        appDb = createAppDb(appDatabaseUrl, cfg.dbTimeouts);
-        await seedReferenceData(db);
-        const { count } = (await db('personal_accounts').count({ count: '*' }).first()) as { count: string };
-        if (Number(count) === 0) {
-          log(`empty database: seeding ${accounts} demo accounts`);
-          const bar = progressBar('demo accounts', accounts);
-          await seedDemo(db, { accounts, onProgress: (done) => bar.tick(done) });
-          bar.done();
-        }
-        worker = await startWorker(cfg, { temporal: target, db: appDb, client: temporal.client });
-        services = await startServices({ cfg, db: appDb, client: temporal.client, api: opts.api, temporalUiUrl: stack.uiUrl, log });
-        writeRuntimeFile(cfg, {
-          databaseUrl: stack.databaseUrl,
-          appDatabaseUrl,
-          temporalAddress: stack.temporalAddress,
-          namespace: stack.namespace,
-          uiUrl: stack.uiUrl,
-          apiUrl: services.apiUrl,
-          temporalTls: stack.temporalTls,
-        });
-        const sample = SAMPLE_ACCOUNTS[0];
-        process.stdout.write(
-          [
-            '',
-            'SPC settlement engine is up.',
-            stack.uiUrl ? `  Temporal UI     ${stack.uiUrl}/namespaces/${encodeURIComponent(stack.namespace)}/workflows` : '',
-            services.apiUrl ? `  Bank API        ${services.apiUrl}/docs   (OpenAPI: ${services.apiUrl}/openapi.json)` : '',
-            services.apiUrl ? `  Cashier         ${services.apiUrl}/cashier` : '',
-            services.opsUrl ? `  Operators       ${services.opsUrl}` : '',
-            `  Temporal        ${stack.temporalAddress} (task queue ${cfg.temporal.taskQueue})`,
-            `  Postgres        ${stack.startedPostgres ? 'embedded, data in .data/pg' : 'DATABASE_URL'}`,
-            '',
-            'Make a payment (in another terminal):',
-            `  npx spc pay --bank HSBK --ref demo-1 --account ${sample} --amount 1000.00`,
-            '  npx spc payment show HSBK demo-1',
-            '',
-            'Ctrl-C stops everything started here.',
-            '',
-          ]
-            .filter((l, i, all) => l !== '' || all[i - 1] !== '')
-            .join('\n'),
-        );
-        const signal = await Promise.race([waitForSignal(log), worker.done.then(() => 'worker stopped' as const)]);
-        log(`${signal}: stopping`);
-      } finally {
-        removeRuntimeFile(cfg);
-        // In-flight requests, then in-flight tasks, within SPC_SHUTDOWN_GRACE_MS; the stack stops either way.
-        await stopWithin(cfg.process.shutdownGraceMs, async () => {
-          await services?.stop().catch((err: Error) => log(`stopping services: ${err.message}`));
-          await worker?.stop().catch((err: Error) => log(`stopping worker: ${err.message}`));
-        }, log);
-        await temporal.connection.close().catch(() => undefined);
-        await appDb?.destroy();
-        await db.destroy();
-        await stack.stop();
-      }
+      await runUp({ ...rt.config, engine: (opts.engine as TemporalEngine | undefined) ?? rt.config.engine }, { accounts, api: opts.api });
     });
 }

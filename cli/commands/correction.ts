@@ -44,9 +44,7 @@ function printCorrection(s: CorrectionState, link?: string): void {
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-export function registerCorrectionCommands(program: Command, rt: Runtime): void {
-  const correction = program.command('correction').description('correct a payment (move, resplit, refund) with four eyes: one operator proposes, another approves');
-
+function registerPropose(correction: Command, rt: Runtime): void {
   correction
     .command('propose <bank> <bankRef>')
     .description('propose a correction; before the bank-day closes it reposts the payment, after, it adjusts the bank\'s next list')
@@ -73,32 +71,34 @@ export function registerCorrectionCommands(program: Command, rt: Runtime): void 
         throw new CliError(`${err.code}: ${err.message}`);
       }
     });
+}
 
-  for (const [verb, approve] of [['approve', true], ['reject', false]] as const) {
-    correction
-      .command(`${verb} <correction>`)
-      .description(`${verb} a proposed correction (its id or K<seq>); the proposer cannot`)
-      .option('--note <text>', 'kept with the decision')
-      .option('--operator <name>', `who ${verb}s (or SPC_OPERATOR)`)
-      .option('--json', 'print JSON')
-      .action(async (idOrRef: string, opts: { note?: string; operator?: string; json?: boolean }) => {
-        const operator = requireOperator(`correction ${verb}`, opts.operator);
-        const ctx = await ctxOf(rt);
-        const id = await resolveCorrectionId(ctx.db, idOrRef);
-        if (!id) throw new CliError(`CORRECTION_NOT_FOUND: no correction ${idOrRef}`);
-        try {
-          const s = await decideCorrection(ctx, id, { operator, approve, note: opts.note });
-          if (opts.json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
-          else printCorrection(s, rt.workflowUrl(id));
-        } catch (err) {
-          if (!(err instanceof CorrectionActionError)) throw err;
-          // SELF_APPROVAL is recorded by the workflow itself.
-          if (err.code !== 'SELF_APPROVAL') await recordOperatorAction(ctx.db, { operator, action: `correction.${verb}`, args: { correctionId: id }, outcome: `refused: ${err.code}` });
-          throw new CliError(`${err.code}: ${err.message}`);
-        }
-      });
-  }
+function registerDecide(correction: Command, rt: Runtime, verb: 'approve' | 'reject', approve: boolean): void {
+  correction
+    .command(`${verb} <correction>`)
+    .description(`${verb} a proposed correction (its id or K<seq>); the proposer cannot`)
+    .option('--note <text>', 'kept with the decision')
+    .option('--operator <name>', `who ${verb}s (or SPC_OPERATOR)`)
+    .option('--json', 'print JSON')
+    .action(async (idOrRef: string, opts: { note?: string; operator?: string; json?: boolean }) => {
+      const operator = requireOperator(`correction ${verb}`, opts.operator);
+      const ctx = await ctxOf(rt);
+      const id = await resolveCorrectionId(ctx.db, idOrRef);
+      if (!id) throw new CliError(`CORRECTION_NOT_FOUND: no correction ${idOrRef}`);
+      try {
+        const s = await decideCorrection(ctx, id, { operator, approve, note: opts.note });
+        if (opts.json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+        else printCorrection(s, rt.workflowUrl(id));
+      } catch (err) {
+        if (!(err instanceof CorrectionActionError)) throw err;
+        // SELF_APPROVAL is recorded by the workflow itself.
+        if (err.code !== 'SELF_APPROVAL') await recordOperatorAction(ctx.db, { operator, action: `correction.${verb}`, args: { correctionId: id }, outcome: `refused: ${err.code}` });
+        throw new CliError(`${err.code}: ${err.message}`);
+      }
+    });
+}
 
+function registerReads(correction: Command, rt: Runtime): void {
   correction
     .command('show <correction>')
     .description('a correction (its id or K<seq>) from its workflow, with its Temporal UI link')
@@ -124,4 +124,11 @@ export function registerCorrectionCommands(program: Command, rt: Runtime): void 
       printRows(rows.map((r) => ({ ...r, ui: opts.json ? rt.workflowUrl(r.id) ?? null : undefined })), Boolean(opts.json),
         ['ref', 'id', 'kind', 'status', 'mode', 'amount', 'accountFrom', 'accountTo', 'proposedBy', 'decidedBy', 'pendingAdjustments']);
     });
+}
+
+export function registerCorrectionCommands(program: Command, rt: Runtime): void {
+  const correction = program.command('correction').description('correct a payment (move, resplit, refund) with four eyes: one operator proposes, another approves');
+  registerPropose(correction, rt);
+  for (const [verb, approve] of [['approve', true], ['reject', false]] as const) registerDecide(correction, rt, verb, approve);
+  registerReads(correction, rt);
 }

@@ -195,6 +195,176 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Pr
   }
 }
 
+type DemoOptions = { date?: string; operator?: string; settle: boolean; confirm: boolean; json?: boolean };
+type SettlementContext = { client: Awaited<ReturnType<Runtime['temporal']>>['client']; taskQueue: string };
+
+/** What every step of the demo shares: the run's data, the report it fills and where it says what it did. */
+interface DemoRun {
+  rt: Runtime;
+  db: Db;
+  ctx: SettlementContext;
+  opts: DemoOptions;
+  operator: string;
+  now: Date;
+  today: string;
+  date: string;
+  runTag: string;
+  banks: Bank[];
+  accounts: DemoAccount[];
+  report: DemoReport;
+  /** '<BANK>|<date>' of every bank-day a payment of the demo landed on. */
+  touched: Set<string>;
+  say(line: string): void;
+}
+
+async function startDemo(rt: Runtime, opts: DemoOptions): Promise<DemoRun> {
+  const operator = requireOperator('spc demo', opts.operator ?? rt.config.operator ?? DEFAULT_DEMO_OPERATOR);
+  const db = await rt.db();
+  const t = await rt.temporal();
+  const now = new Date();
+  const today = toAlmaty(now).date;
+  const banks = (await db('banks').orderBy('code').select('code', 'cutoff_local')) as Bank[];
+  if (banks.length === 0) throw new CliError('no banks in the database: run `spc up` (it seeds them) or `spc seed`');
+  const accounts = await loadAccounts(db);
+  if (accounts.length === 0) throw new CliError('no payable demo accounts: run `spc seed --accounts 1000` first');
+  const closed = new Set(((await db('bank_days').whereNotNull('closed_at').distinct('business_date')) as Array<{ business_date: string }>).map((r) => r.business_date));
+  const date = opts.date ?? chooseDemoDate(now, banks, await loadCalendar(db), closed);
+  // The SPC refuses payments dated more than PAID_AT_PAST_DAYS_MAX days before receipt.
+  const earliest = addDays(today, -PAID_AT_PAST_DAYS_MAX);
+  if (opts.date && (!isRealDate(opts.date) || opts.date > today || opts.date < earliest)) {
+    throw new CliError(`--date must be a date from ${earliest} to today (${today}) as YYYY-MM-DD: the SPC takes no payment dated more than ${PAID_AT_PAST_DAYS_MAX} days back`);
+  }
+  return {
+    rt, db, ctx: { client: t.client, taskQueue: t.taskQueue }, opts, operator, now, today, date, runTag: Date.now().toString(36), banks, accounts,
+    report: { simulatedDate: date, payments: [], settlements: [] },
+    touched: new Set<string>(),
+    say: (line: string) => void (!opts.json && process.stdout.write(`${line}\n`)),
+  };
+}
+
+/** An account number the SPC does not have: for the unknown-account rejection. */
+async function unknownAccountOf(db: Db): Promise<string> {
+  let unknownAccount = '9999999999';
+  while (await db('personal_accounts').where({ number: unknownAccount }).first('number')) unknownAccount = String(Number(unknownAccount) - 1);
+  return unknownAccount;
+}
+
+/** 1. Payments: every bank and channel, and the three classic rejections. */
+async function demoPayments(run: DemoRun): Promise<void> {
+  const plan = planPayments(run.runTag, run.date, run.banks, run.accounts, await unknownAccountOf(run.db), run.now);
+  const outcomes = await mapLimited(plan, DEMO_SUBMIT_CONCURRENCY, (p) => submitPayment(run.ctx, p.request));
+  run.say('Payments:');
+  plan.forEach((p, i) => {
+    const o = outcomes[i] as SubmitOutcome;
+    const outcome = o.ok ? `accepted for ${o.payment.businessDate}` : `rejected ${o.code}`;
+    if (o.ok) run.touched.add(`${p.request.bankCode}|${o.payment.businessDate}`);
+    const surprise = (o.ok ? 'accepted' : o.code) !== p.expect ? `   (expected ${p.expect})` : '';
+    run.report.payments.push({ label: p.label, bankRef: p.request.bankRef, bank: p.request.bankCode, channel: p.request.channel, amount: p.request.amount, outcome: o.ok ? 'accepted' : o.code, businessDate: o.ok ? o.payment.businessDate : undefined });
+    run.say(`  ${p.request.bankCode} ${p.request.channel.padEnd(9)} ${p.request.bankRef}  ${p.request.amount.padStart(10)}  ${p.label.padEnd(36)} ${outcome}${surprise}`);
+  });
+}
+
+/**
+ * 2. A cancellation. Only a payment whose bank-day has not reached its cut-off can be cancelled, so
+ * this one is paid now: it lands on the bank's current open business day.
+ */
+async function demoCancellation(run: DemoRun): Promise<void> {
+  const cancelBank = (run.banks[1] ?? run.banks[0]) as Bank;
+  const cancelAccount = run.accounts[run.accounts.length - 1] as DemoAccount;
+  const cancelRef = `demo-${run.runTag}-cancel`;
+  const paid = await submitPayment(run.ctx, { bankCode: cancelBank.code, bankRef: cancelRef, channel: 'online', account: cancelAccount.number, amount: '1500.00' });
+  if (!paid.ok) {
+    run.report.cancellation = { bankRef: cancelRef, outcome: `payment rejected ${paid.code}` };
+    run.say(`\nCancellation: the payment to cancel was rejected (${paid.code}: ${paid.message})`);
+    return;
+  }
+  run.touched.add(`${cancelBank.code}|${paid.payment.businessDate}`);
+  const cancelled = await cancelPayment(run.ctx, cancelBank.code, cancelRef, 'payer asked to cancel (demo)');
+  const outcome = cancelled.ok ? `cancelled, ${cancelled.cancellation.reversedAmount} reversed` : `not cancelled: ${cancelled.code}`;
+  run.report.cancellation = { bankRef: cancelRef, outcome };
+  run.say(`\nCancellation: ${cancelBank.code} ${cancelRef} 1500.00 paid now for ${paid.payment.businessDate}, then ${outcome}`);
+}
+
+/** 3. A register: the paper flow of one bank, three rows. */
+async function demoRegister(run: DemoRun): Promise<void> {
+  const { db, accounts, date } = run;
+  const regBank = run.banks[run.banks.length - 1] as Bank;
+  const regRows = [0, 1, 2].map((k) => {
+    const a = accounts[(k + 3) % accounts.length] as DemoAccount;
+    return { ref: `demo-${run.runTag}-reg-${k + 1}`, account: a.number, amount: formatAmount(totalDue(a)), paidAt: paidAtFor(date, regBank, 200 + k, run.now) };
+  });
+  const regTotal = formatAmount(regRows.reduce((s, r) => s.plus(r.amount), new Money(0)));
+  const csv = [
+    `#register;business_date=${date};count=${regRows.length};total=${regTotal}`,
+    'bank_ref;account;amount;paid_at;pile_no',
+    ...regRows.map((r) => `${r.ref};${r.account};${r.amount};${r.paidAt};PILE-1`),
+    '',
+  ].join('\n');
+  const parsed = parseRegisterCsv(csv);
+  if (!parsed.ok) throw new Error(`invariant: the demo register does not parse: ${JSON.stringify(parsed.errors)}`);
+  const sha = createHash('sha256').update(csv).digest('hex');
+  const { register } = await submitRegister({ db, ...run.ctx }, regBank.code, sha, parsed.header, parsed.rows);
+  const done = await waitFor(`register ${register.id}`, async () => {
+    const row = await db('registers').where({ id: register.id }).first('status', 'rows_accepted', 'rows_rejected');
+    return row?.status === 'done' ? row : undefined;
+  });
+  run.report.register = { id: register.id, rows: regRows.length, accepted: done.rows_accepted, rejected: done.rows_rejected };
+  for (const r of await db('payments').where({ register_id: register.id }).distinct('business_date')) run.touched.add(`${regBank.code}|${r.business_date}`);
+  run.say(`\nRegister ${register.id} of ${regBank.code} for ${date}: ${regRows.length} rows, total ${regTotal}: ${done.rows_accepted} accepted, ${done.rows_rejected} rejected`);
+}
+
+const settleDone = (s: SettlementState | null) => (s && ['discrepancy', 'delivered', 'overdue', 'settled'].includes(s.status) ? s : undefined);
+
+/** The operator accepts the day's discrepancy; returns the state once the settlement moved on. */
+async function acceptDiscrepancy(run: DemoRun, bank: string, day: string): Promise<SettlementState> {
+  await resolveDiscrepancy(run.ctx, bank, day, { accept: true }, run.operator);
+  await recordOperatorAction(run.db, { operator: run.operator, action: 'settlement.resolve', args: { bank, date: day, decision: { accept: true }, via: 'spc demo' } });
+  return waitFor(`settlement of ${bank} ${day} after the decision`, async () => {
+    const s = await getSettlementState(run.ctx, bank, day);
+    return s && s.status !== 'discrepancy' ? settleDone(s) : undefined;
+  });
+}
+
+/** Settles one bank-day as an operator would: start, accept a discrepancy, and (simulated) the bank's confirmation. */
+async function settleDemoDay(run: DemoRun, bank: string, day: string): Promise<void> {
+  const { ctx, operator } = run;
+  const started = await startSettlement(ctx, bank, day, { operator });
+  await recordOperatorAction(run.db, { operator, action: 'settlement.start', args: { bank, date: day, via: 'spc demo' }, outcome: started.alreadyStarted ? 'already started' : 'ok' });
+  let state = await waitFor(`settlement of ${bank} ${day}`, async () => settleDone(await getSettlementState(ctx, bank, day)));
+  const notes: string[] = [];
+  if (state.status === 'discrepancy') {
+    notes.push(`discrepancy (${state.discrepancies.map((d) => `${d.kind} declared ${d.declared ?? '-'} posted ${d.posted ?? '-'}`).join('; ')}) accepted by ${operator}`);
+    state = await acceptDiscrepancy(run, bank, day);
+  }
+  if (run.opts.confirm && (state.status === 'delivered' || state.status === 'overdue')) {
+    const confirmed = await confirmTransfers(ctx, bank, day, { transferRef: `DEMO-${bank}-${day.replace(/-/g, '')}-${run.runTag}` });
+    if (!confirmed.ok) throw new CliError(`confirming ${bank} ${day} failed: ${confirmed.code}: ${confirmed.message}`);
+    notes.push('transfers confirmed by the bank (simulated)');
+    state = confirmed.state;
+  }
+  run.report.settlements.push({ bank, date: day, outcome: started.alreadyStarted ? 'already started' : 'started', status: state.status, net: state.totals.net, lines: state.lines.length });
+  run.say(`  ${bank} ${day}: ${state.status}, ${state.counts.accepted} payments, net ${state.totals.net} KZT in ${state.lines.length} line(s)${state.files.length ? `, files ${state.files.map((f) => f.format).join('+')}` : ''}${notes.length ? `; ${notes.join('; ')}` : ''}`);
+  const link = run.rt.workflowUrl(started.workflowId, started.runId);
+  if (link) run.say(`    ${link}`);
+}
+
+/** 4. Settle each bank-day touched that has begun (a later one waits for its schedule). */
+async function demoSettlements(run: DemoRun): Promise<void> {
+  const days = [...run.touched].map((k) => k.split('|') as [string, string]).sort(([a, d1], [b, d2]) => d1.localeCompare(d2) || a.localeCompare(b));
+  run.say('\nSettlements:');
+  for (const [bank, day] of days) {
+    if (!run.opts.settle) {
+      run.report.settlements.push({ bank, date: day, outcome: 'left open (--no-settle)' });
+      run.say(`  ${bank} ${day}: left open (--no-settle)`);
+    } else if (day > run.today) {
+      run.report.settlements.push({ bank, date: day, outcome: 'not begun: its schedule settles it after the cut-off' });
+      run.say(`  ${bank} ${day}: has not begun (the cancelled payment landed there); its schedule settles it after the cut-off`);
+    } else {
+      await settleDemoDay(run, bank, day);
+    }
+  }
+}
+
 export function registerDemoCommand(program: Command, rt: Runtime): void {
   program
     .command('demo')
@@ -204,133 +374,17 @@ export function registerDemoCommand(program: Command, rt: Runtime): void {
     .option('--no-settle', 'leave the bank-days open (their schedules settle them)')
     .option('--no-confirm', 'settle up to the delivered payment lists, without the banks\' confirmations')
     .option('--json', 'print the report as JSON')
-    .action(async (opts: { date?: string; operator?: string; settle: boolean; confirm: boolean; json?: boolean }) => {
-      const operator = requireOperator('spc demo', opts.operator ?? process.env.SPC_OPERATOR ?? DEFAULT_DEMO_OPERATOR);
-      const db = await rt.db();
-      const t = await rt.temporal();
-      const ctx = { client: t.client, taskQueue: t.taskQueue };
-      const say = (line: string) => !opts.json && process.stdout.write(`${line}\n`);
-      const now = new Date();
-      const today = toAlmaty(now).date;
-
-      const banks = (await db('banks').orderBy('code').select('code', 'cutoff_local')) as Bank[];
-      if (banks.length === 0) throw new CliError('no banks in the database: run `spc up` (it seeds them) or `spc seed`');
-      const accounts = await loadAccounts(db);
-      if (accounts.length === 0) throw new CliError('no payable demo accounts: run `spc seed --accounts 1000` first');
-      const closed = new Set(((await db('bank_days').whereNotNull('closed_at').distinct('business_date')) as Array<{ business_date: string }>).map((r) => r.business_date));
-      const date = opts.date ?? chooseDemoDate(now, banks, await loadCalendar(db), closed);
-      // The SPC refuses payments dated more than PAID_AT_PAST_DAYS_MAX days before receipt.
-      const earliest = addDays(today, -PAID_AT_PAST_DAYS_MAX);
-      if (opts.date && (!isRealDate(opts.date) || opts.date > today || opts.date < earliest)) {
-        throw new CliError(`--date must be a date from ${earliest} to today (${today}) as YYYY-MM-DD: the SPC takes no payment dated more than ${PAID_AT_PAST_DAYS_MAX} days back`);
-      }
-      const runTag = Date.now().toString(36);
-      let unknownAccount = '9999999999';
-      while (await db('personal_accounts').where({ number: unknownAccount }).first('number')) unknownAccount = String(Number(unknownAccount) - 1);
-
-      const report: DemoReport = { simulatedDate: date, payments: [], settlements: [] };
-      say(`Simulating business date ${date} (run ${runTag}) with ${banks.length} banks and ${accounts.length} payable accounts.\n`);
-
-      // 1. Payments: every bank and channel, and the three classic rejections.
-      const plan = planPayments(runTag, date, banks, accounts, unknownAccount, now);
-      const outcomes = await mapLimited(plan, DEMO_SUBMIT_CONCURRENCY, (p) => submitPayment(ctx, p.request));
-      const touched = new Set<string>();
-      say('Payments:');
-      plan.forEach((p, i) => {
-        const o = outcomes[i] as SubmitOutcome;
-        const outcome = o.ok ? `accepted for ${o.payment.businessDate}` : `rejected ${o.code}`;
-        if (o.ok) touched.add(`${p.request.bankCode}|${o.payment.businessDate}`);
-        const surprise = (o.ok ? 'accepted' : o.code) !== p.expect ? `   (expected ${p.expect})` : '';
-        report.payments.push({ label: p.label, bankRef: p.request.bankRef, bank: p.request.bankCode, channel: p.request.channel, amount: p.request.amount, outcome: o.ok ? 'accepted' : o.code, businessDate: o.ok ? o.payment.businessDate : undefined });
-        say(`  ${p.request.bankCode} ${p.request.channel.padEnd(9)} ${p.request.bankRef}  ${p.request.amount.padStart(10)}  ${p.label.padEnd(36)} ${outcome}${surprise}`);
-      });
-
-      // 2. A cancellation. Only a payment whose bank-day has not reached its cut-off can be
-      // cancelled, so this one is paid now: it lands on the bank's current open business day.
-      const cancelBank = (banks[1] ?? banks[0]) as Bank;
-      const cancelAccount = accounts[accounts.length - 1] as DemoAccount;
-      const cancelRef = `demo-${runTag}-cancel`;
-      const paid = await submitPayment(ctx, { bankCode: cancelBank.code, bankRef: cancelRef, channel: 'online', account: cancelAccount.number, amount: '1500.00' });
-      if (paid.ok) {
-        touched.add(`${cancelBank.code}|${paid.payment.businessDate}`);
-        const cancelled = await cancelPayment(ctx, cancelBank.code, cancelRef, 'payer asked to cancel (demo)');
-        const outcome = cancelled.ok ? `cancelled, ${cancelled.cancellation.reversedAmount} reversed` : `not cancelled: ${cancelled.code}`;
-        report.cancellation = { bankRef: cancelRef, outcome };
-        say(`\nCancellation: ${cancelBank.code} ${cancelRef} 1500.00 paid now for ${paid.payment.businessDate}, then ${outcome}`);
-      } else {
-        report.cancellation = { bankRef: cancelRef, outcome: `payment rejected ${paid.code}` };
-        say(`\nCancellation: the payment to cancel was rejected (${paid.code}: ${paid.message})`);
-      }
-
-      // 3. A register: the paper flow of one bank, three rows.
-      const regBank = banks[banks.length - 1] as Bank;
-      const regRows = [0, 1, 2].map((k) => {
-        const a = accounts[(k + 3) % accounts.length] as DemoAccount;
-        return { ref: `demo-${runTag}-reg-${k + 1}`, account: a.number, amount: formatAmount(totalDue(a)), paidAt: paidAtFor(date, regBank, 200 + k, now) };
-      });
-      const regTotal = formatAmount(regRows.reduce((s, r) => s.plus(r.amount), new Money(0)));
-      const csv = [
-        `#register;business_date=${date};count=${regRows.length};total=${regTotal}`,
-        'bank_ref;account;amount;paid_at;pile_no',
-        ...regRows.map((r) => `${r.ref};${r.account};${r.amount};${r.paidAt};PILE-1`),
-        '',
-      ].join('\n');
-      const parsed = parseRegisterCsv(csv);
-      if (!parsed.ok) throw new Error(`invariant: the demo register does not parse: ${JSON.stringify(parsed.errors)}`);
-      const sha = createHash('sha256').update(csv).digest('hex');
-      const { register } = await submitRegister({ db, ...ctx }, regBank.code, sha, parsed.header, parsed.rows);
-      const done = await waitFor(`register ${register.id}`, async () => {
-        const row = await db('registers').where({ id: register.id }).first('status', 'rows_accepted', 'rows_rejected');
-        return row?.status === 'done' ? row : undefined;
-      });
-      report.register = { id: register.id, rows: regRows.length, accepted: done.rows_accepted, rejected: done.rows_rejected };
-      for (const r of await db('payments').where({ register_id: register.id }).distinct('business_date')) touched.add(`${regBank.code}|${r.business_date}`);
-      say(`\nRegister ${register.id} of ${regBank.code} for ${date}: ${regRows.length} rows, total ${regTotal}: ${done.rows_accepted} accepted, ${done.rows_rejected} rejected`);
-
-      // 4. Settle each bank-day touched that has begun (a later one waits for its schedule).
-      const days = [...touched].map((k) => k.split('|') as [string, string]).sort(([a, d1], [b, d2]) => d1.localeCompare(d2) || a.localeCompare(b));
-      say('\nSettlements:');
-      for (const [bank, day] of days) {
-        if (!opts.settle) {
-          report.settlements.push({ bank, date: day, outcome: 'left open (--no-settle)' });
-          say(`  ${bank} ${day}: left open (--no-settle)`);
-          continue;
-        }
-        if (day > today) {
-          report.settlements.push({ bank, date: day, outcome: 'not begun: its schedule settles it after the cut-off' });
-          say(`  ${bank} ${day}: has not begun (the cancelled payment landed there); its schedule settles it after the cut-off`);
-          continue;
-        }
-        const started = await startSettlement(ctx, bank, day, { operator });
-        await recordOperatorAction(db, { operator, action: 'settlement.start', args: { bank, date: day, via: 'spc demo' }, outcome: started.alreadyStarted ? 'already started' : 'ok' });
-        const settleDone = (s: SettlementState | null) => (s && ['discrepancy', 'delivered', 'overdue', 'settled'].includes(s.status) ? s : undefined);
-        let state = await waitFor(`settlement of ${bank} ${day}`, async () => settleDone(await getSettlementState(ctx, bank, day)));
-        const notes: string[] = [];
-        if (state.status === 'discrepancy') {
-          notes.push(`discrepancy (${state.discrepancies.map((d) => `${d.kind} declared ${d.declared ?? '-'} posted ${d.posted ?? '-'}`).join('; ')}) accepted by ${operator}`);
-          await resolveDiscrepancy(ctx, bank, day, { accept: true }, operator);
-          await recordOperatorAction(db, { operator, action: 'settlement.resolve', args: { bank, date: day, decision: { accept: true }, via: 'spc demo' } });
-          state = await waitFor(`settlement of ${bank} ${day} after the decision`, async () => {
-            const s = await getSettlementState(ctx, bank, day);
-            return s && s.status !== 'discrepancy' ? settleDone(s) : undefined;
-          });
-        }
-        if (opts.confirm && (state.status === 'delivered' || state.status === 'overdue')) {
-          const confirmed = await confirmTransfers(ctx, bank, day, { transferRef: `DEMO-${bank}-${day.replace(/-/g, '')}-${runTag}` });
-          if (!confirmed.ok) throw new CliError(`confirming ${bank} ${day} failed: ${confirmed.code}: ${confirmed.message}`);
-          notes.push('transfers confirmed by the bank (simulated)');
-          state = confirmed.state;
-        }
-        report.settlements.push({ bank, date: day, outcome: started.alreadyStarted ? 'already started' : 'started', status: state.status, net: state.totals.net, lines: state.lines.length });
-        say(`  ${bank} ${day}: ${state.status}, ${state.counts.accepted} payments, net ${state.totals.net} KZT in ${state.lines.length} line(s)${state.files.length ? `, files ${state.files.map((f) => f.format).join('+')}` : ''}${notes.length ? `; ${notes.join('; ')}` : ''}`);
-        const link = rt.workflowUrl(started.workflowId, started.runId);
-        if (link) say(`    ${link}`);
-      }
-
+    .action(async (opts: DemoOptions) => {
+      const run = await startDemo(rt, opts);
+      run.say(`Simulating business date ${run.date} (run ${run.runTag}) with ${run.banks.length} banks and ${run.accounts.length} payable accounts.\n`);
+      await demoPayments(run);
+      await demoCancellation(run);
+      await demoRegister(run);
+      await demoSettlements(run);
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(run.report, null, 2)}\n`);
         return;
       }
-      say(`\nCheck the day:\n  npx spc audit ledger --date ${date}\n  npx spc audit replay --date ${date}\n  npx spc workflows list --date ${date}`);
+      run.say(`\nCheck the day:\n  npx spc audit ledger --date ${run.date}\n  npx spc audit replay --date ${run.date}\n  npx spc workflows list --date ${run.date}`);
     });
 }

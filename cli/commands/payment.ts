@@ -19,7 +19,7 @@ function parsePairs(values: string[] | undefined, what: string): Array<{ service
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-export function registerPaymentCommands(program: Command, rt: Runtime): void {
+function registerPay(program: Command, rt: Runtime): void {
   program
     .command('pay')
     .description('submit a payment as a bank would, and print the SPC\'s answer')
@@ -63,8 +63,9 @@ export function registerPaymentCommands(program: Command, rt: Runtime): void {
         for (const a of p.allocations) process.stdout.write(`  ${a.service.padEnd(10)} ${a.provider.padEnd(16)} ${a.amount.padStart(14)}\n`);
       }
     });
+}
 
-  const payment = program.command('payment').description('inspect or cancel one payment');
+function registerShow(payment: Command, rt: Runtime): void {
   payment
     .command('show <bank> <bankRef>')
     .description('the payment as Postgres records it (the same read model as the bank API), with the Temporal UI link of the workflow that wrote it')
@@ -98,7 +99,9 @@ export function registerPaymentCommands(program: Command, rt: Runtime): void {
       for (const c of out.corrections) process.stdout.write(`  correction ${c.ref} ${c.kind} ${c.status}${c.mode ? ` (${c.mode})` : ''}: spc correction show ${c.ref}\n`);
       if (out.temporalUi) process.stdout.write(`  ${out.temporalUi}\n`);
     });
+}
 
+function registerCancel(payment: Command, rt: Runtime): void {
   payment
     .command('cancel <bank> <bankRef>')
     .description('cancel a payment before its bank-day closes (posts a reversal)')
@@ -109,4 +112,11 @@ export function registerPaymentCommands(program: Command, rt: Runtime): void {
       if (!outcome.ok) throw new CliError(`${outcome.code}: ${outcome.message}`);
       process.stdout.write(`cancelled ${outcome.cancellation.paymentId} at ${outcome.cancellation.cancelledAt}; reversed ${outcome.cancellation.reversedAmount} KZT\n`);
     });
+}
+
+export function registerPaymentCommands(program: Command, rt: Runtime): void {
+  registerPay(program, rt);
+  const payment = program.command('payment').description('inspect or cancel one payment');
+  registerShow(payment, rt);
+  registerCancel(payment, rt);
 }

@@ -1,24 +1,24 @@
-// Settlement commands: settle, settlement show/file/resolve/confirm, schedule list/pause/unpause/
-// trigger, and the settlement benchmark. Operator actions name their operator (--operator or
-// SPC_OPERATOR) and are recorded in the operator audit trail.
+// Settlement commands: settle, settlement show/file/resolve/confirm/unsettled. Operator actions name
+// their operator (--operator or SPC_OPERATOR) and are recorded in the operator audit trail. The
+// schedules are in schedule.ts, the settlement benchmark in bench.ts.
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import {
-  SettlementActionError, confirmTransfers, getSettlementState, resolveDiscrepancy, startSettlement,
-  type SettlementState, type TransferConfirmation,
-} from '../../client/settlements';
-import { recordOperatorAction, requireOperator } from '../../db/operator-audit';
+import { confirmTransfers, getSettlementState, resolveDiscrepancy, startSettlement, type SettlementState, type TransferConfirmation } from '../../client/settlements';
+import { requireOperator } from '../../db/operator-audit';
 import { settlementWorkflowId } from '../../domain/payment-types';
 import { isBankCode, settlementIdOf } from '../../domain/identifiers';
 import { isRealDate } from '../../domain/instant';
 import { toAlmaty } from '../../domain/calendar';
 import { findUnsettledBankDays } from '../../db/queries/unsettled';
-import { describeSchedules, settlementScheduleId } from '../../infra/schedules';
-import { CliError, printRows, Runtime } from '../runtime';
+import { audited } from '../operator-action';
+import { CliError, Runtime } from '../runtime';
+import { printSettlementSummary } from '../settlement-summary';
 
 /** How long `spc settle --wait` waits for the settlement to get past its close. */
 const SETTLE_WAIT_MS = 10 * 60_000;
 const SETTLE_POLL_MS = 500;
+/** States in which `spc settle --wait` stops waiting: the list is out, or an operator is needed. */
+const SETTLE_WAIT_UNTIL = ['discrepancy', 'delivered', 'overdue', 'settled'];
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -33,58 +33,20 @@ async function ctxOf(rt: Runtime) {
   return { client: t.client, taskQueue: t.taskQueue };
 }
 
-/** Runs an operator action and records it with its outcome (also when refused). */
-async function audited<T>(rt: Runtime, operator: string, action: string, args: Record<string, unknown>, run: () => Promise<T>, outcomeOf: (r: T) => string = () => 'ok'): Promise<T> {
-  const db = await rt.db();
-  try {
-    const result = await run();
-    await recordOperatorAction(db, { operator, action, args, outcome: outcomeOf(result) });
-    return result;
-  } catch (err) {
-    const outcome = err instanceof SettlementActionError ? `refused: ${err.code}` : `error: ${(err as Error).message}`.slice(0, 200);
-    await recordOperatorAction(db, { operator, action, args, outcome }).catch(() => undefined);
-    if (err instanceof SettlementActionError) throw new CliError(`${err.code}: ${err.message}`);
-    throw err;
+type SettlementContext = Awaited<ReturnType<typeof ctxOf>>;
+
+/** Polls until the settlement is past its close (or needs a decision); a CliError after SETTLE_WAIT_MS. */
+async function waitPastClose(ctx: SettlementContext, bank: string, date: string, workflowId: string): Promise<SettlementState> {
+  const deadline = Date.now() + SETTLE_WAIT_MS;
+  for (;;) {
+    const state = await getSettlementState(ctx, bank, date);
+    if (state && SETTLE_WAIT_UNTIL.includes(state.status)) return state;
+    if (Date.now() > deadline) throw new CliError(`settlement ${workflowId} is still ${state?.status ?? 'starting'}; look again with spc settlement show ${bank} ${date}`);
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
   }
 }
 
-function printSummary(s: SettlementState, link?: string): void {
-  const out: string[] = [];
-  out.push(`${s.workflowId}  ${s.status}  (started by ${s.startedBy})`);
-  if (s.dates.aggregatedAt) {
-    out.push(`  payments ${s.counts.payments} posted, ${s.counts.reversals} reversed, ${s.counts.accepted} in the list`);
-    out.push(`  totals   posted ${s.totals.payments}  reversed ${s.totals.reversals}${s.totals.adjustments ? `  adjustments ${s.totals.adjustments}` : ''}  net ${s.totals.net}  confirmed ${s.totals.confirmed} KZT`);
-  } else {
-    out.push('  payments and totals are counted at aggregation (after the close and the reconciliation)');
-  }
-  const d = s.dates;
-  const dates = [
-    ['closed', d.closedAt], ['aggregated', d.aggregatedAt], ['delivered', d.deliveredAt], ['overdue', d.overdueAt], ['settled', d.settledAt],
-    ['execution date', d.executionDate], ['confirm by', d.confirmDueDate],
-  ].filter(([, v]) => v);
-  if (dates.length) out.push(`  dates    ${dates.map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  if (s.register) out.push(`  register ${s.register.registerIds.join(', ')}: declared ${s.register.declaredCount} payments, ${s.register.declaredTotal} KZT`);
-  for (const x of s.discrepancies) {
-    const what = x.kind === 'register_row_rejected' ? `${x.registerId} row ${x.bankRef}: ${x.code} ${x.message ?? ''}` : x.declared !== undefined ? `declared ${x.declared}, posted ${x.posted} (difference ${x.difference})` : (x.message ?? '');
-    out.push(`  discrepancy ${x.kind}: ${what}`);
-  }
-  if (s.status === 'discrepancy' && !s.resolution) out.push(`  waiting for a decision (${s.reminders} reminder(s)): spc settlement resolve ${s.bankCode} ${s.businessDate} --accept | --exclude <refs...>`);
-  if (s.resolution) out.push(`  decision ${s.resolution.decision} by ${s.resolution.operator} at ${s.resolution.at}${s.resolution.excludedRefs.length ? `: ${s.resolution.excludedRefs.join(', ')}` : ''}`);
-  if (s.lines.length) {
-    out.push('  lines');
-    for (const l of s.lines) {
-      out.push(`    ${String(l.lineNo).padStart(3)}  ${l.endToEndId.padEnd(20)} ${l.providerId.padEnd(18)} ${l.amount.padStart(16)}  ${String(l.paymentCount).padStart(8)} payments  ${l.confirmedAt ? `confirmed ${l.confirmedAt}${l.transferRef ? ` (${l.transferRef})` : ''}` : 'unconfirmed'}${l.adjustment ? `  adjusted ${l.adjustment.amount} by ${l.adjustment.refs.join(', ')}` : ''}`);
-    }
-  }
-  for (const f of s.files) out.push(`  file     ${f.format.padEnd(8)} ${String(f.bytes).padStart(9)} bytes  sha256 ${f.sha256}`);
-  if (s.webhook.status !== 'unknown') out.push(`  webhook  ${s.webhook.status}${s.webhook.url ? ` ${s.webhook.url}` : ''}${s.webhook.attempts ? ` after ${s.webhook.attempts} attempt(s)` : ''}`);
-  out.push('  timeline');
-  for (const t of s.timeline) out.push(`    ${t.at}  ${t.event}${t.detail ? `: ${t.detail}` : ''}`);
-  if (link) out.push(`  ${link}`);
-  process.stdout.write(`${out.join('\n')}\n`);
-}
-
-export function registerSettlementCommands(program: Command, rt: Runtime): void {
+function registerSettle(program: Command, rt: Runtime): void {
   program
     .command('settle')
     .description('close a bank-day and settle it now (what the bank\'s schedule does at its cut-off); starting it twice is harmless')
@@ -98,28 +60,19 @@ export function registerSettlementCommands(program: Command, rt: Runtime): void 
       const operator = requireOperator('settle', opts.operator);
       const ctx = await ctxOf(rt);
       const started = await audited(rt, operator, 'settle', { bank, date }, () => startSettlement(ctx, bank, date, { operator }), (r) => (r.alreadyStarted ? 'already_started' : 'started'));
-      let state: SettlementState | null = null;
-      if (opts.wait) {
-        const deadline = Date.now() + SETTLE_WAIT_MS;
-        for (;;) {
-          state = await getSettlementState(ctx, bank, date);
-          if (state && ['discrepancy', 'delivered', 'overdue', 'settled'].includes(state.status)) break;
-          if (Date.now() > deadline) throw new CliError(`settlement ${started.workflowId} is still ${state?.status ?? 'starting'}; look again with spc settlement show ${bank} ${date}`);
-          await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
-        }
-      }
+      const state = opts.wait ? await waitPastClose(ctx, bank, date, started.workflowId) : null;
       const link = rt.workflowUrl(started.workflowId, started.runId);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ ...started, state, temporalUi: link }, null, 2)}\n`);
         return;
       }
       process.stdout.write(`${started.alreadyStarted ? 'already started' : 'started'} ${started.workflowId} (run ${started.runId})\n`);
-      if (state) printSummary(state, link);
+      if (state) printSettlementSummary(state, link);
       else process.stdout.write(`  follow it with: spc settlement show ${bank} ${date}${link ? `\n  ${link}` : ''}\n`);
     });
+}
 
-  const settlement = program.command('settlement').description('inspect and operate the daily settlement of a bank-day');
-
+function registerShow(settlement: Command, rt: Runtime): void {
   settlement
     .command('show <bank> <date>')
     .description('state, timeline, totals, discrepancies, lines, files and webhook of a settlement, with its Temporal UI link')
@@ -139,7 +92,7 @@ export function registerSettlementCommands(program: Command, rt: Runtime): void 
         process.stdout.write(`${JSON.stringify({ state, record: row ?? null, files, webhook: webhook ?? null, temporalUi: link ?? null }, null, 2)}\n`);
         return;
       }
-      if (state) printSummary(state, link);
+      if (state) printSettlementSummary(state, link);
       else process.stdout.write(`${id}  ${row.status}  (no workflow found; from the database)\n  net ${row.net_total} KZT\n`);
       if (row?.alert) process.stdout.write(`  ALERT    ${row.alert}\n`);
       if (webhook) {
@@ -147,7 +100,9 @@ export function registerSettlementCommands(program: Command, rt: Runtime): void 
       }
       if (files.length) process.stdout.write(`  get a file: spc settlement file ${bank} ${date} --format pain001 --out list.xml\n`);
     });
+}
 
+function registerFile(settlement: Command, rt: Runtime): void {
   settlement
     .command('file <bank> <date>')
     .description('write a settlement\'s stored payment list (pain.001 XML or CSV), byte for byte')
@@ -166,7 +121,9 @@ export function registerSettlementCommands(program: Command, rt: Runtime): void 
         process.stdout.write(file.content);
       }
     });
+}
 
+function registerResolve(settlement: Command, rt: Runtime): void {
   settlement
     .command('resolve <bank> <date>')
     .description('decide a discrepancy: accept the day as posted, or exclude named payments (reversed in the ledger)')
@@ -182,7 +139,22 @@ export function registerSettlementCommands(program: Command, rt: Runtime): void 
       const state = await audited(rt, operator, 'settlement resolve', { bank, date, decision }, () => resolveDiscrepancy(ctx, bank, date, decision, operator));
       process.stdout.write(`decided: ${state.resolution?.decision}${state.resolution?.excludedRefs.length ? ` (excluded ${state.resolution.excludedRefs.join(', ')})` : ''}; the settlement continues\n`);
     });
+}
 
+/** --transfer-ref REF (every line) or --line N=REF (repeated) as a confirmation. */
+function confirmationOf(opts: { transferRef?: string; line?: string[] }): TransferConfirmation {
+  if (!opts.line?.length) return { transferRef: opts.transferRef };
+  if (opts.transferRef) throw new CliError('give either --transfer-ref (all lines) or --line N=REF, not both');
+  return {
+    lines: opts.line.map((l) => {
+      const m = /^(\d+)=(.+)$/.exec(l);
+      if (!m) throw new CliError(`--line must look like 1=TRANSFER-REF, got ${JSON.stringify(l)}`);
+      return { lineNo: Number(m[1]), transferRef: m[2] as string };
+    }),
+  };
+}
+
+function registerConfirm(settlement: Command, rt: Runtime): void {
   settlement
     .command('confirm <bank> <date>')
     .description('record the bank\'s confirmation of its transfers: every line, or the lines given with --line')
@@ -192,23 +164,16 @@ export function registerSettlementCommands(program: Command, rt: Runtime): void 
     .action(async (bankArg: string, dateArg: string, opts: { transferRef?: string; line?: string[]; operator?: string }) => {
       const { bank, date } = bankDay(bankArg, dateArg);
       const operator = requireOperator('settlement confirm', opts.operator);
-      const confirmation: TransferConfirmation = opts.line?.length
-        ? {
-            lines: opts.line.map((l) => {
-              const m = /^(\d+)=(.+)$/.exec(l);
-              if (!m) throw new CliError(`--line must look like 1=TRANSFER-REF, got ${JSON.stringify(l)}`);
-              return { lineNo: Number(m[1]), transferRef: m[2] as string };
-            }),
-          }
-        : { transferRef: opts.transferRef };
-      if (opts.line?.length && opts.transferRef) throw new CliError('give either --transfer-ref (all lines) or --line N=REF, not both');
+      const confirmation = confirmationOf(opts);
       const ctx = await ctxOf(rt);
       const outcome = await audited(rt, operator, 'settlement confirm', { bank, date, confirmation }, () => confirmTransfers(ctx, bank, date, confirmation), (r) => (r.ok ? 'ok' : `refused: ${r.code}`));
       if (!outcome.ok) throw new CliError(`${outcome.code}: ${outcome.message}`);
       const s = outcome.state;
       process.stdout.write(`${s.workflowId}: ${s.counts.confirmedLines}/${s.counts.lines} line(s) confirmed, status ${s.status}\n`);
     });
+}
 
+function registerUnsettled(settlement: Command, rt: Runtime): void {
   settlement
     .command('unsettled')
     .description('past bank-days holding accepted payments that no settlement lists (money posted but never listed); exit 1 when there are any')
@@ -225,76 +190,14 @@ export function registerSettlementCommands(program: Command, rt: Runtime): void 
       }
       if (days.length > 0) process.exitCode = 1;
     });
+}
 
-  const schedule = program.command('schedule').description('the per-bank settlement schedules (daily at each bank\'s cut-off, Asia/Almaty)');
-
-  schedule
-    .command('list')
-    .description('every bank\'s schedule: cut-off, paused, next runs, last runs')
-    .option('--bank <code>', 'only this bank')
-    .option('--json', 'print JSON')
-    .action(async (opts: { bank?: string; json?: boolean }) => {
-      const { client } = await rt.temporal();
-      const views = await describeSchedules(client, await rt.db(), { bankCode: opts.bank });
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify(views, null, 2)}\n`);
-        return;
-      }
-      printRows(
-        views.map((v) => ({
-          bank: v.bankCode,
-          schedule: v.scheduleId,
-          cutoff: v.cutoffLocal,
-          fires: v.exists ? v.firesAtLocal : '(missing: run spc keeper or spc up)',
-          paused: v.exists ? (v.paused ? `yes: ${v.note ?? ''}` : 'no') : '',
-          next: v.nextActionTimes[0] ?? '',
-          last: v.recentActions[v.recentActions.length - 1]?.takenAt ?? '',
-        })),
-        false,
-      );
-    });
-
-  for (const verb of ['pause', 'unpause', 'trigger'] as const) {
-    schedule
-      .command(verb)
-      .description(
-        verb === 'trigger'
-          ? 'fire the schedule now: its trigger settles today\'s bank-day at (or after) the bank\'s cut-off'
-          : `${verb} the settlement schedule of one bank (--bank) or of every bank`,
-      )
-      .option('--bank <code>', 'only this bank (default: every bank)')
-      .option('--note <text>', 'why (shown in schedule list and the Temporal UI)')
-      .option('--operator <name>', 'who does this (or SPC_OPERATOR)')
-      .action(async (opts: { bank?: string; note?: string; operator?: string }) => {
-        const operator = requireOperator(`schedule ${verb}`, opts.operator);
-        const { client } = await rt.temporal();
-        const views = await describeSchedules(client, await rt.db(), { bankCode: opts.bank });
-        if (views.length === 0) throw new CliError(opts.bank ? `no bank ${opts.bank}` : 'no banks');
-        for (const v of views) {
-          if (!v.exists) throw new CliError(`schedule ${v.scheduleId} does not exist: spc up creates the schedules`);
-          const handle = client.schedule.getHandle(settlementScheduleId(v.bankCode));
-          const note = `${opts.note ?? verb} (by ${operator})`;
-          await audited(rt, operator, `schedule ${verb}`, { bank: v.bankCode, note: opts.note ?? null }, async () => {
-            if (verb === 'pause') await handle.pause(note);
-            else if (verb === 'unpause') await handle.unpause(note);
-            else await handle.trigger();
-          });
-          process.stdout.write(`${verb}${verb.endsWith('e') ? 'd' : 'ed'} ${v.scheduleId}\n`);
-        }
-      });
-  }
-
-  program
-    .command('bench-settlement')
-    .description('benchmark: settle one bank-day of N generated payments through the real workflow, in a scratch database; last line is JSON')
-    .option('--payments <n>', 'payments in the day', '100000')
-    .action(async (opts: { payments: string }) => {
-      const payments = Number(opts.payments);
-      if (!Number.isInteger(payments) || payments < 1) throw new CliError(`--payments must be a positive whole number, got ${opts.payments}`);
-      // require, not import(): bin/spc.js runs TypeScript through tsx's CommonJS hook, which a dynamic import() bypasses.
-      const { runSettlementBench } = require('../../bench/settlement') as typeof import('../../bench/settlement');
-      const result = await runSettlementBench({ payments });
-      // Valid JSON, spaced as the issue writes it: {"payments":…, "settle_s":…, "sql_s":…, "ratio":…, "peak_rss_mb":…}
-      process.stdout.write(`{${Object.entries(result).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(', ')}}\n`);
-    });
+export function registerSettlementCommands(program: Command, rt: Runtime): void {
+  registerSettle(program, rt);
+  const settlement = program.command('settlement').description('inspect and operate the daily settlement of a bank-day');
+  registerShow(settlement, rt);
+  registerFile(settlement, rt);
+  registerResolve(settlement, rt);
+  registerConfirm(settlement, rt);
+  registerUnsettled(settlement, rt);
 }

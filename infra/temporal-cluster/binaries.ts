@@ -16,6 +16,8 @@ export interface ClusterBinaries {
 export function ensureTemporalServerBinaries(cfg: Pick<SpcConfig, 'cacheDir' | 'projectRoot'>, log: (m: string) => void): Promise<ClusterBinaries> {
   const script = path.join(cfg.projectRoot, 'scripts', 'ensure-temporal-server.sh');
   return new Promise((resolve, reject) => {
+    // A child process inherits the environment (PATH, HOME, proxies); nothing is read from it here.
+    // eslint-disable-next-line no-restricted-properties
     const child = spawn('bash', [script], { env: { ...process.env, SPC_CACHE_DIR: cfg.cacheDir }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let tail = '';

@@ -49,6 +49,8 @@ async function sqlTool(binary: string, pg: PostgresEndpoint, database: string, a
   // Global flags go before the subcommand; the tool's defaults are MySQL's, hence the explicit plugin.
   const argv = ['--plugin', SQL_PLUGIN, '--ep', pg.host, '-p', String(pg.port), '-u', pg.user, '--db', database, ...args];
   try {
+    // A child process inherits the environment (PATH, HOME, proxies); nothing is read from it here.
+    // eslint-disable-next-line no-restricted-properties
     await execFileAsync(binary, argv, { env: { ...process.env, SQL_PLUGIN, SQL_HOST: pg.host, SQL_PORT: String(pg.port), SQL_USER: pg.user, SQL_PASSWORD: pg.password } });
   } catch (err) {
     const e = err as Error & { stderr?: string; stdout?: string };

@@ -41,3 +41,28 @@ go_install_with_retry() {
     fi
   fi
 }
+
+# ensure_built LOCK_DIR WHAT RESULT NO_GO_HINT: what both ensure-*.sh scripts do once their quick
+# checks found nothing: find Go, take the lock, and unless the build we waited for produced it, build
+# into a staging directory and print RESULT. The caller defines is_built (true when RESULT is there)
+# and install_built GO STAGING (go install, then rename into place so that a concurrent reader never
+# sees a half-written binary).
+ensure_built() {
+  local lock_dir="$1" what="$2" result="$3" no_go_hint="$4" bin_dir go staging started
+  bin_dir="$(dirname "$lock_dir")"
+  go="$(find_go)"
+  if [[ -z "$go" && ! -d "$lock_dir" ]]; then say "$no_go_hint"; return 1; fi
+  mkdir -p "$bin_dir"
+  take_build_lock "$lock_dir" "$what" || return 1
+  staging="$(mktemp -d "$bin_dir/.build-XXXXXX")"
+  # shellcheck disable=SC2064 # expand now: the paths are this call's
+  trap "rm -rf '$lock_dir' '$staging'" EXIT
+  # The build we waited for may have produced it.
+  if is_built; then echo "$result"; return 0; fi
+  [[ -n "$go" ]] || { say "the other build did not produce $what and there is no Go here to retry"; return 1; }
+  say "building $what with $go (one-time; 5-20 minutes)"
+  started=$SECONDS
+  install_built "$go" "$staging" || return 1
+  say "built $what in $((SECONDS - started)) s"
+  echo "$result"
+}

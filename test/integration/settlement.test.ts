@@ -10,7 +10,7 @@ import {
 import { createPaymentActivities } from '../../activities/payment';
 import { makeDeps } from '../../activities/deps';
 import { regenerateSettlementFiles, sha256Hex } from '../../activities/settlement-files';
-import { settlementConfigFromEnv } from '../../activities/settlement-support';
+import { settlementConfigFromEnv } from '../../infra/config';
 import { addBusinessDays, addDays, isWeekend, nextBusinessDay, NO_OVERRIDES, toAlmaty } from '../../domain/calendar';
 import type { PaymentRequest } from '../../domain/payment-types';
 import { describeSchedules, ensureSchedules, settlementScheduleId } from '../../infra/schedules';

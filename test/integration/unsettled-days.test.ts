@@ -2,7 +2,7 @@
 // (/ops, the ledger audit), the daily trigger settles bank-days left unsettled, and a payment list
 // the master data cannot build stops its settlement with an alert instead of retrying forever.
 import { randomBytes } from 'node:crypto';
-import { settlementTriggerWorkflow } from '../../workflows/settlement';
+import { settlementTriggerWorkflow } from '../../workflows/settlement-trigger';
 import { startSettlement, getSettlementState } from '../../client/settlements';
 import { loadOpsOverview } from '../../api/routes/ops';
 import { auditLedger } from '../../audit';

@@ -1,7 +1,7 @@
 // Configuration read from the environment, and the dev server command line derived from it.
 import path from 'node:path';
-import { loadConfig, PROJECT_ROOT } from '../../infra/config';
-import { DEV_SERVER_DYNAMIC_CONFIG, devServerArgs, retentionDaysFromEnv, SPC_SEARCH_ATTRIBUTES } from '../../infra/temporal-server';
+import { loadConfig, PROJECT_ROOT, retentionDaysFromEnv } from '../../infra/config';
+import { DEV_SERVER_DYNAMIC_CONFIG, devServerArgs, SPC_SEARCH_ATTRIBUTES } from '../../infra/temporal-server';
 
 describe('loadConfig', () => {
   it('defaults to an embedded Postgres and a local dev server with state under the project', () => {
@@ -25,6 +25,32 @@ describe('loadConfig', () => {
   it('collects mTLS file paths', () => {
     const cfg = loadConfig({ TEMPORAL_TLS_CERT: '/c.pem', TEMPORAL_TLS_KEY: '/k.pem', TEMPORAL_TLS_CA: '/ca.pem' });
     expect(cfg.temporal.tls).toEqual({ serverNameOverride: undefined, serverRootCACertPath: '/ca.pem', clientCertPath: '/c.pem', clientKeyPath: '/k.pem' });
+  });
+});
+
+describe('settings read for one part of the SPC', () => {
+  it('has a default for each, under the data directory where it is a path', () => {
+    const cfg = loadConfig({ SPC_DATA_DIR: '/srv/spc' });
+    expect(cfg.archiveDir).toBe(path.resolve('/srv/spc/archive'));
+    expect([cfg.embeddedPgPort, cfg.temporalRetentionDays, cfg.temporalCliPath, cfg.operator]).toEqual([54329, 30, undefined, undefined]);
+    expect(cfg.complaintDeadlines.DUPLICATE_PAYMENT).toBe(3);
+    expect(cfg.settlement.spcBin).toHaveLength(12);
+  });
+
+  it('reads each from its variable', () => {
+    const cfg = loadConfig({
+      SPC_ARCHIVE_DIR: '/archive', SPC_PG_PORT: '5499', SPC_RETENTION_DAYS: '90', TEMPORAL_CLI_PATH: '/opt/temporal', SPC_OPERATOR: ' alice ',
+      SPC_COMPLAINT_DEADLINES: 'DUPLICATE_PAYMENT=2', PATH: ['/a', '', '/b'].join(path.delimiter),
+    });
+    expect([cfg.archiveDir, cfg.embeddedPgPort, cfg.temporalRetentionDays, cfg.temporalCliPath, cfg.operator]).toEqual(['/archive', 5499, 90, '/opt/temporal', 'alice']);
+    expect(cfg.complaintDeadlines.DUPLICATE_PAYMENT).toBe(2);
+    expect(cfg.executableDirs).toEqual(['/a', '/b']);
+  });
+
+  it('refuses values that cannot be used, naming the variable', () => {
+    expect(() => loadConfig({ SPC_PG_PORT: '0' })).toThrow(/SPC_PG_PORT=0 is not a TCP port/);
+    expect(() => loadConfig({ SPC_COMPLAINT_DEADLINES: 'DUPLICATE_PAYMENT=99' })).toThrow(/SPC_COMPLAINT_DEADLINES/);
+    expect(() => loadConfig({ SPC_BIN: '123' })).toThrow(/SPC_BIN/);
   });
 });
 

@@ -1,6 +1,6 @@
 // Pure parts of the daily settlement: dates of the payment list, the schedule's spec, the SPC's identity.
 import { executionDateFor } from '../../activities/settlement-aggregate';
-import { DEFAULT_SPC_BIN, settlementConfigFromEnv } from '../../activities/settlement-support';
+import { DEFAULT_SPC_BIN, settlementConfigFromEnv } from '../../infra/config';
 import { NO_OVERRIDES } from '../../domain/calendar';
 import { isValidBin } from '../../domain/identifiers';
 import { describedTime, scheduleSpecFor, settlementScheduleId } from '../../infra/schedules';

@@ -1,0 +1,70 @@
+// The rule of the reconciliation: what the bank declared in its registers against what the SPC
+// holds as accepted. Pure: activities/settlement-close.ts reads the figures from Postgres and
+// stores what this returns.
+//
+// The day's own registers are compared together with the day's accepted payments (less those of
+// late registers of earlier days). A late register (stored after its own day had closed) is
+// compared on its own, against the payments it produced or linked wherever they landed. A register
+// still being processed is a discrepancy too: some of its rows are not posted yet.
+import { formatAmount, fromDb, ZERO } from './money';
+import type { Discrepancy } from './settlement-types';
+
+/** One register's figures: what it declared, and its accepted rows whose payment is still accepted. */
+export interface RegisterTally {
+  id: string;
+  declaredCount: number;
+  declaredTotal: string;
+  status: string;
+  /** The register's business date is the day being settled; false: a late register of an earlier day. */
+  ownDay: boolean;
+  liveCount: number;
+  liveTotal: string;
+}
+
+function ownDayDiscrepancies(ownDay: RegisterTally[], accepted: { count: number; total: string }): Discrepancy[] {
+  if (ownDay.length === 0) return [];
+  const out: Discrepancy[] = [];
+  const dayCount = ownDay.reduce((n, r) => n + r.declaredCount, 0);
+  const dayTotal = ownDay.reduce((t, r) => t.plus(fromDb(r.declaredTotal)), ZERO);
+  if (dayCount !== accepted.count) {
+    out.push({ kind: 'payment_count', declared: String(dayCount), posted: String(accepted.count), difference: String(accepted.count - dayCount) });
+  }
+  const postedTotal = fromDb(accepted.total);
+  if (!dayTotal.eq(postedTotal)) {
+    out.push({ kind: 'payment_total', declared: formatAmount(dayTotal), posted: accepted.total, difference: formatAmount(postedTotal.minus(dayTotal)) });
+  }
+  return out;
+}
+
+function lateRegisterDiscrepancies(r: RegisterTally): Discrepancy[] {
+  const out: Discrepancy[] = [];
+  const declaredTotal = fromDb(r.declaredTotal);
+  const liveTotal = fromDb(r.liveTotal);
+  if (r.declaredCount !== r.liveCount) {
+    out.push({ kind: 'register_count', registerId: r.id, declared: String(r.declaredCount), posted: String(r.liveCount), difference: String(r.liveCount - r.declaredCount) });
+  }
+  if (!declaredTotal.eq(liveTotal)) {
+    out.push({ kind: 'register_total', registerId: r.id, declared: formatAmount(declaredTotal), posted: formatAmount(liveTotal), difference: formatAmount(liveTotal.minus(declaredTotal)) });
+  }
+  return out;
+}
+
+/** The differences between the registers and the accepted payments, before any row is listed. */
+export function registerDiscrepancies(registers: RegisterTally[], accepted: { count: number; total: string }): Discrepancy[] {
+  return [
+    ...ownDayDiscrepancies(registers.filter((r) => r.ownDay), accepted),
+    ...registers.filter((r) => !r.ownDay).flatMap(lateRegisterDiscrepancies),
+    ...registers
+      .filter((r) => r.status !== 'done')
+      .map((r): Discrepancy => ({ kind: 'register_processing', registerId: r.id, message: `register ${r.id} is still being processed: some of its rows are not posted yet` })),
+  ];
+}
+
+/** What the bank declared over all the registers reconciled in the day. */
+export function declaredOf(registers: RegisterTally[]): { registerIds: string[]; declaredCount: number; declaredTotal: string } {
+  return {
+    registerIds: registers.map((r) => r.id),
+    declaredCount: registers.reduce((n, r) => n + r.declaredCount, 0),
+    declaredTotal: formatAmount(registers.reduce((t, r) => t.plus(fromDb(r.declaredTotal)), ZERO)),
+  };
+}
