@@ -5,12 +5,14 @@ import * as schema from './20261127000001_schema';
 import * as bulkPosting from './20261201000001_bulk_posting';
 import * as corrections from './20261201000002_corrections';
 import * as masterDataChecks from './20261201000003_master_data_checks';
+import * as invoicePayments from './20261201000004_invoice_payments';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000001_schema': schema,
   '20261201000001_bulk_posting': bulkPosting,
   '20261201000002_corrections': corrections,
   '20261201000003_master_data_checks': masterDataChecks,
+  '20261201000004_invoice_payments': invoicePayments,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
