@@ -1,4 +1,5 @@
-// Lint: TypeScript-aware basics everywhere, and hard rules of the house:
+// Lint: TypeScript-aware basics everywhere (also the cashier page's browser script), and hard rules
+// of the house:
 // - workflows run in Temporal's deterministic sandbox, so Node built-ins (fs, crypto, net, ...)
 //   and anything that does I/O must never be imported there;
 // - environment variables are read in infra/config.ts only (typed, checked, documented there);
@@ -9,7 +10,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.data/**', '.cache/**', 'coverage/**', 'bin/**', 'api/static/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.data/**', '.cache/**', 'coverage/**', 'bin/**', 'api/static/ops.js'] },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -37,6 +38,19 @@ export default tseslint.config(
     rules: {
       'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true, IIFEs: true }],
     },
+  },
+  {
+    // The cashier page's script runs in the browser as a classic script (no modules, no build step);
+    // tsconfig.cashier.json type-checks it. Only the browser globals it uses are declared, so a typo
+    // or a Node global is an error here too.
+    files: ['api/static/cashier.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: Object.fromEntries(
+        ['window', 'document', 'sessionStorage', 'fetch', 'crypto', 'HTMLElement', 'HTMLInputElement', 'HTMLButtonElement'].map((name) => [name, 'readonly']),
+      ),
+    },
+    rules: { 'no-undef': 'error' },
   },
   {
     files: ['workflows/**/*.ts', 'bench/ceiling-workflow.ts', 'bench/workflows.ts'],

@@ -4,21 +4,12 @@
 // through them (activities/payment-posting.ts).
 import type { Knex } from 'knex';
 import { Money, fromDb, formatAmount } from '../domain/money';
-import { splitProportionally, assertSharesSum, NothingToSplitError, Share } from '../domain/allocation';
+import { splitProportionally, assertSharesSum, stillDueOf, NothingToSplitError, Share } from '../domain/allocation';
 import { PaymentRejection, ValidPaymentRequest } from '../domain/payment-validation';
 import type { Allocation } from '../domain/payment-types';
+import { loadLatestInvoiceLines, type InvoiceLineRow } from '../db/queries/invoices';
 
-export interface InvoiceLineRow {
-  account_number: string;
-  invoice_id: string | null;
-  service_code: string | null;
-  provider_id: string | null;
-  amount_due: string | null;
-  charged: string | null;
-  meter_id: string | null;
-  previous_reading: string | null;
-  last_reading: string | null;
-}
+export type { InvoiceLineRow };
 
 export interface AccountInvoice {
   invoiceId: string;
@@ -27,28 +18,11 @@ export interface AccountInvoice {
 
 /**
  * The latest invoice of each account, or a rejection for an account that is unknown or has none.
- * `last_reading` counts only readings of payments that still stand: a cancelled payment's reading
- * is no floor for the corrected one.
+ * Read through the invoice read model (db/queries/invoices.ts), which the bank API's invoice reads
+ * too: what a cashier is shown as still due is what a payment without lines is split by.
  */
 export async function loadInvoices(trx: Knex.Transaction | Knex, accounts: string[]): Promise<Map<string, AccountInvoice | PaymentRejection>> {
-  const { rows } = await trx.raw<{ rows: InvoiceLineRow[] }>(
-    `SELECT a.number AS account_number, i.id AS invoice_id, l.service_code, s.provider_id, l.amount_due, l.charged, l.meter_id, l.previous_reading,
-            (SELECT max(r.value) FROM meter_readings r JOIN payments p ON p.id = r.payment_id
-              WHERE r.meter_id = l.meter_id AND p.status = 'accepted') AS last_reading
-       FROM personal_accounts a
-       LEFT JOIN LATERAL (SELECT id FROM invoices WHERE account_number = a.number ORDER BY period DESC LIMIT 1) i ON true
-       LEFT JOIN invoice_lines l ON l.invoice_id = i.id
-       LEFT JOIN services s ON s.code = l.service_code
-      WHERE a.number = ANY(?::text[])
-      ORDER BY a.number, s.sort_order, l.service_code`,
-    [accounts],
-  );
-  const byAccount = new Map<string, InvoiceLineRow[]>();
-  for (const row of rows) {
-    const list = byAccount.get(row.account_number);
-    if (list) list.push(row);
-    else byAccount.set(row.account_number, [row]);
-  }
+  const byAccount = await loadLatestInvoiceLines(trx, accounts);
   const result = new Map<string, AccountInvoice | PaymentRejection>();
   for (const account of accounts) {
     const lines = byAccount.get(account);
@@ -64,8 +38,12 @@ export async function loadInvoices(trx: Knex.Transaction | Knex, accounts: strin
   return result;
 }
 
-/** Splits the payment over the invoice's services: as given, or proportionally to the amounts due. */
-export function allocate(valid: ValidPaymentRequest, lines: InvoiceLineRow[]): Allocation[] {
+/**
+ * Splits the payment over the invoice's services: as given, or in proportion to what is still due
+ * (domain/allocation.ts). `paidInBatch` is what payments earlier in the same posting batch put on
+ * this invoice's lines (by service): they are not in Postgres yet, but they were received first.
+ */
+export function allocate(valid: ValidPaymentRequest, lines: InvoiceLineRow[], paidInBatch?: ReadonlyMap<string, Money>): Allocation[] {
   const providerOf = new Map(lines.map((l) => [l.service_code as string, l.provider_id as string]));
   let shares: Share[];
   if (valid.lines) {
@@ -80,7 +58,10 @@ export function allocate(valid: ValidPaymentRequest, lines: InvoiceLineRow[]): A
     try {
       shares = splitProportionally(
         valid.amount,
-        lines.map((l) => ({ service: l.service_code as string, amountDue: fromDb(l.amount_due), charged: fromDb(l.charged) })),
+        lines.map((l) => {
+          const paid = fromDb(l.paid).plus(paidInBatch?.get(l.service_code as string) ?? 0);
+          return { service: l.service_code as string, amountDue: fromDb(l.amount_due), stillDue: stillDueOf(fromDb(l.amount_due), paid), charged: fromDb(l.charged) };
+        }),
       );
     } catch (err) {
       if (err instanceof NothingToSplitError) throw new PaymentRejection('NOTHING_DUE', err.message);

@@ -90,10 +90,42 @@ interface Prepared {
   businessDate: string;
 }
 
-/** The in-memory half: invoice checks, allocation and readings for each item, in order. */
+/**
+ * References of the batch that Postgres already holds, asked only for accounts that occur more
+ * than once in the batch: such an item (a cashier's payment listed again in the evening register)
+ * is answered from the payment it names, so its split must not count as paid for the items after
+ * it (that payment is already in the read model's sums). A batch of distinct accounts, and a single
+ * payment, costs no query.
+ */
+async function refsTakenOnRepeatedAccounts(trx: Knex.Transaction, batch: PostingBatch): Promise<Set<string>> {
+  const perAccount = new Map<string, number>();
+  for (const item of batch.items) perAccount.set(item.valid.account, (perAccount.get(item.valid.account) ?? 0) + 1);
+  const refs = batch.items.filter((item) => (perAccount.get(item.valid.account) ?? 0) > 1).map((item) => item.valid.bankRef);
+  if (refs.length === 0) return new Set();
+  const { rows } = await trx.raw<{ rows: Array<{ bank_ref: string }> }>(
+    'SELECT bank_ref FROM payments WHERE bank_code = ? AND bank_ref = ANY(?::text[])',
+    [batch.bank.code, refs],
+  );
+  return new Set(rows.map((r) => r.bank_ref));
+}
+
+/** Adds a payment's split to what the batch already put on its invoice's lines. */
+function addPaidInBatch(paid: Map<string, Map<string, Money>>, invoiceId: string, allocations: readonly Allocation[]): void {
+  let lines = paid.get(invoiceId);
+  if (!lines) paid.set(invoiceId, (lines = new Map()));
+  for (const a of allocations) lines.set(a.service, (lines.get(a.service) ?? new Money(0)).plus(a.amount));
+}
+
+/**
+ * The in-memory half: invoice checks, allocation and readings for each item, in order. Items of
+ * one account are split as if they had come one after the other: a payment without lines is split
+ * by what is still due after the read model's sums and the batch's earlier payments on that invoice.
+ */
 async function prepare(trx: Knex.Transaction, batch: PostingBatch, results: PostingResult[]): Promise<Prepared[]> {
   const invoices = await loadInvoices(trx, [...new Set(batch.items.map((i) => i.valid.account))]);
+  const taken = await refsTakenOnRepeatedAccounts(trx, batch);
   const floors = new Map<string, Money>();
+  const paidInBatch = new Map<string, Map<string, Money>>();
   const seenRefs = new Set<string>();
   const prepared: Prepared[] = [];
   const openDays = new Map<string, string>();
@@ -104,7 +136,7 @@ async function prepare(trx: Knex.Transaction, batch: PostingBatch, results: Post
       const invoice = invoices.get(item.valid.account);
       if (!invoice) throw new Error(`invariant: invoice of ${item.valid.account} was not loaded`);
       if (invoice instanceof PaymentRejection) throw invoice;
-      const allocations = allocate(item.valid, invoice.lines);
+      const allocations = allocate(item.valid, invoice.lines, paidInBatch.get(invoice.invoiceId));
       const readings = checkReadings(item.valid, invoice.lines, floors);
       const dayAsked = businessDateFor(item.valid.paidAt, batch.bank.cutoff_local, batch.calendar);
       let businessDate = openDays.get(dayAsked);
@@ -113,6 +145,7 @@ async function prepare(trx: Knex.Transaction, batch: PostingBatch, results: Post
         openDays.set(dayAsked, businessDate);
       }
       for (const r of readings) floors.set(r.meterId, new Money(r.value));
+      if (!taken.has(item.valid.bankRef)) addPaidInBatch(paidInBatch, invoice.invoiceId, allocations);
       seenRefs.add(item.valid.bankRef);
       prepared.push({ index, item, invoiceId: invoice.invoiceId, allocations, readings, businessDate });
     } catch (err) {

@@ -4,6 +4,10 @@ import type { InvoiceView } from './invoice';
 
 export const SPC_NAME = 'АО «АЛСЕКО» — Единый расчётный центр г. Алматы';
 
+/** Printed under the table: the invoice's "still due" column is not the amount the invoice was issued for. */
+export const STILL_DUE_NOTE_RU = '«Осталось к оплате» — за вычетом платежей, уже поступивших в этом периоде.';
+export const STILL_DUE_NOTE_EN = 'Still due: net of payments already received in this period.';
+
 const MONTHS_RU = ['январь', 'февраль', 'март', 'апрель', 'май', 'июнь', 'июль', 'август', 'сентябрь', 'октябрь', 'ноябрь', 'декабрь'];
 
 export function escapeHtml(value: string): string {
@@ -40,7 +44,9 @@ export function renderInvoiceHtml(invoice: InvoiceView, css: string): string {
           <td class="prov">${e(s.providerName)}</td>
           <td class="num">${e(amountRu(s.openingBalance))}</td>
           <td class="num">${e(amountRu(s.charged))}</td>
-          <td class="num"><b>${e(amountRu(s.amountDue))}</b></td>
+          <td class="num">${e(amountRu(s.amountDue))}</td>
+          <td class="num">${e(amountRu(s.paid))}</td>
+          <td class="num"><b>${e(amountRu(s.stillDue))}</b></td>
           <td class="num">${s.meter ? `${e(s.meter.previousReading)}${s.meter.unit ? ` ${e(s.meter.unit)}` : ''}<br><span class="code">№ ${e(s.meter.serialNo)}</span>` : '—'}</td>
           <td class="blank">${s.meter ? '' : '—'}</td>
           <td class="blank"></td>
@@ -77,17 +83,18 @@ ${css}
     <thead>
       <tr>
         <th>№</th><th>Услуга</th><th>Поставщик</th><th class="num">Входящее сальдо</th><th class="num">Начислено</th>
-        <th class="num">К оплате</th><th>Предыдущие показания</th><th>Текущие показания</th><th>Оплачено</th>
+        <th class="num">К оплате по счёту</th><th class="num">Поступило в периоде</th><th class="num">Осталось к оплате</th><th>Предыдущие показания</th><th>Текущие показания</th><th>Оплачено</th>
       </tr>
     </thead>
     <tbody>${rows}
       <tr class="total">
-        <td colspan="5">Итого к оплате</td><td class="num">${e(amountRu(invoice.totalDue))}</td><td colspan="3"></td>
+        <td colspan="5">Итого к оплате</td><td class="num">${e(amountRu(invoice.totalDue))}</td><td class="num">${e(amountRu(invoice.totalPaid))}</td>
+        <td class="num" id="total-still-due">${e(amountRu(invoice.totalStillDue))}</td><td colspan="3"></td>
       </tr>
     </tbody>
   </table>
   <div class="inv-foot">
-    <div>Входящее сальдо: долг (+) или переплата (−) на начало периода.<br>Показания приборов учёта принимаются с 20 по 30 число.</div>
+    <div>Входящее сальдо: долг (+) или переплата (−) на начало периода.<br>${e(STILL_DUE_NOTE_RU)} <span lang="en" class="code">${e(STILL_DUE_NOTE_EN)}</span><br>Показания приборов учёта принимаются с 20 по 30 число.</div>
     <div class="inv-stamp">Штамп банка</div>
   </div>
   <div class="inv-cut">✂ линия отреза — квитанция остаётся в банке</div>
@@ -95,7 +102,7 @@ ${css}
     <span>Квитанция к счёту-извещению</span><span>за ${e(periodRu(invoice.period))}</span>
     <span>Лицевой счёт</span><b>${e(invoice.account)}</b>
     <span>Плательщик</span><span>${e(invoice.holder)}</span>
-    <span>К оплате</span><b>${e(amountRu(invoice.totalDue))} тг</b>
+    <span>Осталось к оплате</span><b>${e(amountRu(invoice.totalStillDue))} тг</b>
     <span>Оплачено</span><span>____________ тг &nbsp; Подпись кассира ____________</span>
   </div>
 </div>

@@ -1,9 +1,13 @@
 // The latest invoice of a personal account as a bank sees it: what the SPC would print on the paper
-// invoice. The previous meter reading is the larger of the invoice's and the latest reading the SPC
-// received since (a payment with readings moves it forward), which is also the floor the posting
-// checks a new reading against (activities/payment-posting.ts).
+// invoice, and what of it is still due net of the payments already received in the invoice's period
+// (db/queries/invoices.ts: the same query posting splits a payment by, so the cashier is shown the
+// amounts a payment without lines would be split by). The previous meter reading is the larger of
+// the invoice's and the highest reading of a payment that still stands, which is also the floor the
+// posting checks a new reading against (activities/payment-invoice.ts).
 import type { Db } from '../db/connection';
+import { loadLatestInvoiceLines, type InvoiceLineRow } from '../db/queries/invoices';
 import { ACCOUNT_RE } from '../domain/payment-types';
+import { stillDueOf } from '../domain/allocation';
 import { formatAmount, fromDb, sum } from '../domain/money';
 import { ApiError } from './errors';
 
@@ -14,7 +18,12 @@ export interface InvoiceServiceView {
   providerName: string;
   openingBalance: string;
   charged: string;
+  /** What the invoice asks for on this line, as printed: payments received since do not change it. */
   amountDue: string;
+  /** What the period's standing payments put on this line. */
+  paid: string;
+  /** max(0, amountDue − paid): what a payer still owes on this line. */
+  stillDue: string;
   meter: { serialNo: string; unit: string | null; previousReading: string } | null;
 }
 
@@ -27,29 +36,13 @@ export interface InvoiceView {
   dueDate: string;
   issuedAt: string;
   currency: 'KZT';
+  /** Sum of amountDue: the invoice's total as printed. */
   totalDue: string;
+  /** Sum of paid. */
+  totalPaid: string;
+  /** Sum of stillDue: what to ask the payer for. */
+  totalStillDue: string;
   services: InvoiceServiceView[];
-}
-
-interface InvoiceRow {
-  number: string;
-  holder_name: string;
-  address: string;
-  invoice_id: string | null;
-  period: string | null;
-  due_date: string | null;
-  issued_at: Date | null;
-  service_code: string | null;
-  name_ru: string | null;
-  unit: string | null;
-  provider_id: string | null;
-  provider_name: string | null;
-  opening_balance: string | null;
-  charged: string | null;
-  amount_due: string | null;
-  serial_no: string | null;
-  previous_reading: string | null;
-  last_reading: string | null;
 }
 
 /** Readings are NUMERIC(14,3): shown with three fraction digits, like the meter's display. */
@@ -59,6 +52,23 @@ function readingText(values: Array<string | null>): string {
   return max.toFixed(3);
 }
 
+function serviceView(r: InvoiceLineRow): InvoiceServiceView {
+  const amountDue = fromDb(r.amount_due);
+  const paid = fromDb(r.paid);
+  return {
+    code: r.service_code as string,
+    name: r.service_name as string,
+    provider: r.provider_id as string,
+    providerName: r.provider_name as string,
+    openingBalance: formatAmount(fromDb(r.opening_balance)),
+    charged: formatAmount(fromDb(r.charged)),
+    amountDue: formatAmount(amountDue),
+    paid: formatAmount(paid),
+    stillDue: formatAmount(stillDueOf(amountDue, paid)),
+    meter: r.serial_no ? { serialNo: r.serial_no, unit: r.unit, previousReading: readingText([r.previous_reading, r.last_reading]) } : null,
+  };
+}
+
 /** The account's latest invoice; 404 ACCOUNT_NOT_FOUND or NO_INVOICE otherwise. */
 export async function loadInvoiceView(db: Db, account: string): Promise<InvoiceView> {
   // The format check keeps arbitrary text (and anything SQL-looking) away from the query; the query
@@ -66,50 +76,30 @@ export async function loadInvoiceView(db: Db, account: string): Promise<InvoiceV
   if (!ACCOUNT_RE.test(account)) {
     throw new ApiError(404, 'ACCOUNT_NOT_FOUND', `personal account ${JSON.stringify(account)} is not in the SPC database (it is 6-16 digits): check the number on the invoice`);
   }
-  const { rows } = await db.raw<{ rows: InvoiceRow[] }>(
-    `SELECT a.number, a.holder_name, a.address, i.id AS invoice_id, to_char(i.period, 'YYYY-MM') AS period, i.due_date, i.issued_at,
-            l.service_code, s.name_ru, s.unit, s.provider_id, p.name AS provider_name, l.opening_balance, l.charged, l.amount_due,
-            m.serial_no, l.previous_reading,
-            (SELECT max(r.value) FROM meter_readings r WHERE r.meter_id = l.meter_id) AS last_reading
-       FROM personal_accounts a
-       LEFT JOIN LATERAL (SELECT * FROM invoices WHERE account_number = a.number ORDER BY period DESC LIMIT 1) i ON true
-       LEFT JOIN invoice_lines l ON l.invoice_id = i.id
-       LEFT JOIN services s ON s.code = l.service_code
-       LEFT JOIN providers p ON p.id = s.provider_id
-       LEFT JOIN meters m ON m.id = l.meter_id
-      WHERE a.number = ?
-      ORDER BY s.sort_order, l.service_code`,
-    [account],
-  );
+  const rows = (await loadLatestInvoiceLines(db, [account])).get(account) ?? [];
   const first = rows[0];
   if (!first) throw new ApiError(404, 'ACCOUNT_NOT_FOUND', `personal account ${account} is not in the SPC database: check the number on the invoice`);
   if (!first.invoice_id || !first.service_code) throw new ApiError(404, 'NO_INVOICE', `personal account ${account} has no invoice to pay`);
-  const services: InvoiceServiceView[] = rows.map((r) => ({
-    code: r.service_code as string,
-    name: r.name_ru as string,
-    provider: r.provider_id as string,
-    providerName: r.provider_name as string,
-    openingBalance: formatAmount(fromDb(r.opening_balance)),
-    charged: formatAmount(fromDb(r.charged)),
-    amountDue: formatAmount(fromDb(r.amount_due)),
-    meter: r.serial_no ? { serialNo: r.serial_no, unit: r.unit, previousReading: readingText([r.previous_reading, r.last_reading]) } : null,
-  }));
+  const services = rows.map(serviceView);
+  const total = (pick: (s: InvoiceServiceView) => string) => formatAmount(sum(services.map((s) => fromDb(pick(s)))));
   return {
-    account: first.number,
+    account: first.account_number,
     holder: first.holder_name,
     address: first.address,
     period: first.period as string,
     dueDate: first.due_date as string,
     issuedAt: (first.issued_at as Date).toISOString(),
     currency: 'KZT',
-    totalDue: formatAmount(sum(services.map((s) => fromDb(s.amountDue)))),
+    totalDue: total((s) => s.amountDue),
+    totalPaid: total((s) => s.paid),
+    totalStillDue: total((s) => s.stillDue),
     services,
   };
 }
 
 export const invoiceResponseSchema = {
   type: 'object',
-  required: ['account', 'holder', 'address', 'period', 'dueDate', 'currency', 'totalDue', 'services'],
+  required: ['account', 'holder', 'address', 'period', 'dueDate', 'currency', 'totalDue', 'totalPaid', 'totalStillDue', 'services'],
   properties: {
     account: { type: 'string', example: '1000000001' },
     holder: { type: 'string' },
@@ -118,12 +108,14 @@ export const invoiceResponseSchema = {
     dueDate: { type: 'string', format: 'date' },
     issuedAt: { type: 'string' },
     currency: { type: 'string', enum: ['KZT'] },
-    totalDue: { $ref: 'Amount#' },
+    totalDue: { type: 'string', description: 'The invoice\'s total as printed (sum of amountDue); payments received since do not lower it' },
+    totalPaid: { type: 'string', description: 'What the payments received in this period that still stand put on this invoice (sum of paid)' },
+    totalStillDue: { type: 'string', description: 'Sum of stillDue: what is still to pay, net of payments already received in this period' },
     services: {
       type: 'array',
       items: {
         type: 'object',
-        required: ['code', 'name', 'provider', 'openingBalance', 'charged', 'amountDue', 'meter'],
+        required: ['code', 'name', 'provider', 'openingBalance', 'charged', 'amountDue', 'paid', 'stillDue', 'meter'],
         properties: {
           code: { type: 'string', example: 'ELEC' },
           name: { type: 'string', example: 'Электроэнергия' },
@@ -131,14 +123,20 @@ export const invoiceResponseSchema = {
           providerName: { type: 'string' },
           openingBalance: { $ref: 'Amount#' },
           charged: { $ref: 'Amount#' },
-          amountDue: { $ref: 'Amount#' },
+          amountDue: { type: 'string', description: 'What the invoice asks for on this line, as printed (opening balance + charged, at least 0)' },
+          paid: {
+            type: 'string',
+            description: 'Received on this line in this period by payments that still stand: a cancelled or excluded payment counts for nothing (its money was reversed), a corrected one as its correction left it',
+            example: '0.00',
+          },
+          stillDue: { type: 'string', description: 'max(0, amountDue − paid): what is still due, net of payments already received in this period; a payment without lines is split by it' },
           meter: {
             type: 'object',
             nullable: true,
             properties: {
               serialNo: { type: 'string' },
               unit: { type: 'string', nullable: true },
-              previousReading: { type: 'string', description: 'max(invoice previous reading, latest reading received)', example: '12345.600' },
+              previousReading: { type: 'string', description: 'max(invoice previous reading, highest reading of a payment that still stands)', example: '12345.600' },
             },
           },
         },

@@ -1,16 +1,21 @@
 // Splitting a payment over the services of an invoice.
 //
 // Rule (documented in the README): when the payer gives per-service amounts, they are taken as
-// given. Otherwise the total is split in proportion to each service's amount due; the shares are
-// floored to the tiyn and the tiyn left over go, one each, to the services with the largest
-// remainders (ties: the larger amount due, then invoice order). The same rule serves partial
-// payments and overpayments: an overpaid service keeps the excess as credit toward its next charge.
-// When nothing is due on any line (all paid ahead), the weights are the month's charges instead.
+// given. Otherwise the total is split in proportion to what each service still asks for: its amount
+// due less what payments already received in the invoice's period put on it (`stillDue`). The
+// shares are floored to the tiyn and the tiyn left over go, one each, to the services with the
+// largest remainders (ties: the larger weight, then invoice order). When the invoice is paid in
+// full (nothing still due anywhere) the payment is an overpayment and is split as one always was:
+// in proportion to the amounts due, each service keeping its excess as credit toward its next
+// charge; when nothing was due on any line either (all paid ahead), by the month's charges.
 import { Money, ZERO, toTiyn, fromTiyn, sum } from './money';
 
 export interface DueLine {
   service: string;
+  /** What the invoice asks for on this line (never negative). */
   amountDue: Money;
+  /** amountDue less the period's standing payments on this line, floored at zero (see stillDueOf). */
+  stillDue: Money;
   charged: Money;
 }
 
@@ -27,13 +32,26 @@ export class NothingToSplitError extends Error {
   }
 }
 
+/** What a line still asks for after `paid` of it was received: never below zero (an overpaid line asks for nothing). */
+export function stillDueOf(amountDue: Money, paid: Money): Money {
+  const rest = amountDue.minus(paid);
+  return rest.gt(0) ? rest : ZERO;
+}
+
+/** The first weighting that is not all zero: still due, then amount due, then charged (tiyn). */
+function weightsOf(lines: readonly DueLine[]): bigint[] {
+  for (const pick of [(l: DueLine) => l.stillDue, (l: DueLine) => l.amountDue, (l: DueLine) => l.charged]) {
+    const weights = lines.map((l) => (pick(l).gt(0) ? toTiyn(pick(l)) : 0n));
+    if (weights.some((w) => w > 0n)) return weights;
+  }
+  throw new NothingToSplitError();
+}
+
 export function splitProportionally(total: Money, lines: readonly DueLine[]): Share[] {
   const totalTiyn = toTiyn(total);
   if (totalTiyn <= 0n) throw new Error(`invariant: split of a non-positive total ${total.toString()}`);
-  let weights = lines.map((l) => (l.amountDue.gt(0) ? toTiyn(l.amountDue) : 0n));
-  if (weights.every((w) => w === 0n)) weights = lines.map((l) => (l.charged.gt(0) ? toTiyn(l.charged) : 0n));
+  const weights = weightsOf(lines);
   const weightSum = weights.reduce((a, b) => a + b, 0n);
-  if (weightSum === 0n) throw new NothingToSplitError();
 
   const parts = lines.map((line, index) => {
     const weight = weights[index] ?? 0n;

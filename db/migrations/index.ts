@@ -6,6 +6,7 @@ import * as bulkPosting from './20261201000001_bulk_posting';
 import * as corrections from './20261201000002_corrections';
 import * as masterDataChecks from './20261201000003_master_data_checks';
 import * as access from './20261201000004_access';
+import * as invoicePayments from './20261201000004_invoice_payments';
 import * as ledgerBalancePerTransaction from './20261201000010_ledger_balance_per_transaction';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261201000002_corrections': corrections,
   '20261201000003_master_data_checks': masterDataChecks,
   '20261201000004_access': access,
+  '20261201000004_invoice_payments': invoicePayments,
   '20261201000010_ledger_balance_per_transaction': ledgerBalancePerTransaction,
 };
 

@@ -1,10 +1,12 @@
 // The cashier workplace in headless Chromium (playwright-core, Debian's /usr/bin/chromium): type the
 // key once, type the account, edit an amount, enter a meter reading, accept with the keyboard, see
-// the receipt; and the Russian messages for the classic refusals. Screenshots go to /tmp.
+// the receipt; the Russian messages for the classic refusals; and an answer lost after the payment
+// went through (a timeout, a reference conflict), which must never end in a second payment.
+// Screenshots go to /tmp.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Page, type Route } from 'playwright-core';
 import { ACCOUNTS, startApiWorld, type ApiWorld } from './api-support';
 
 jest.setTimeout(300_000);
@@ -149,5 +151,81 @@ describe('cashier workplace', () => {
     await page.keyboard.press('Control+Enter');
     await messageSays('Исправьте выделенные поля');
     expect(await page.locator('input[name="amount-SEWER"]').getAttribute('class')).toContain('invalid');
+  });
+
+  /** The bankRef of the payment the page last sent through showInvoiceAndIntercept. */
+  let interceptedRef = '';
+  /** Clears the page, shows ACCOUNTS.main's invoice, and hands the page's next POST /v1/payments to `handle`. */
+  async function showInvoiceAndIntercept(handle: (route: Route) => Promise<void>): Promise<void> {
+    await page.keyboard.press('Escape');
+    await page.keyboard.type(ACCOUNTS.main);
+    await page.keyboard.press('Enter');
+    await page.locator('#invoice').waitFor({ state: 'visible' });
+    await page.route('**/v1/payments', async (route) => {
+      interceptedRef = String((route.request().postDataJSON() as { bankRef: string }).bankRef);
+      await handle(route);
+    }, { times: 1 });
+  }
+
+  it('after a timeout whose payment went through, shows that payment instead of paying twice, and pays anew once it is cancelled', async () => {
+    // The SPC posts the payment, but its answer is lost on the way back: the page sees 504 TIMEOUT.
+    await showInvoiceAndIntercept(async (route) => {
+      await route.fetch();
+      await route.fulfill({ status: 504, contentType: 'application/json', body: JSON.stringify({ code: 'TIMEOUT', message: 'the SPC did not answer in time' }) });
+    });
+    await page.keyboard.press('Control+Enter');
+    await messageSays('ЕРЦ не ответил вовремя');
+    const firstRef = interceptedRef;
+
+    // The cashier edits an amount and accepts again: the page first asks what became of the payment.
+    await page.locator('input[name="amount-SEWER"]').fill('100,00');
+    await page.keyboard.press('Control+Enter');
+    await page.locator('#existing-section').waitFor({ state: 'visible', timeout: 60_000 });
+    expect(await page.locator('#existing-amount').textContent()).toBe('4\u00a0500,00 тг');
+    expect(await page.locator('#existing-status').textContent()).toBe('принят ЕРЦ');
+    expect(await page.locator('#existing-allocations').textContent()).toContain('3\u00a0000,00');
+    expect(await page.locator('#pay-form').isHidden()).toBe(true);
+    expect(await page.locator('#bank-ref').textContent()).toBe(firstRef);
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'spc-cashier-existing.png'), fullPage: true });
+    const sent = await w.h.database.db('payments').where({ bank_code: 'HSBK', bank_ref: firstRef }).select('status', 'amount');
+    expect(sent).toEqual([{ status: 'accepted', amount: '4500.00' }]);
+
+    // Cancelled, the payer owes it all again: a new attempt (a new reference) with the edited amounts.
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.locator('#existing-cancel').click();
+    await messageSays('отменён');
+    await page.locator('#pay-form').waitFor({ state: 'visible' });
+    const secondRef = (await page.locator('#bank-ref').textContent()) ?? '';
+    expect(secondRef).not.toBe(firstRef);
+    await page.keyboard.press('Control+Enter');
+    await page.locator('#receipt-section').waitFor({ state: 'visible', timeout: 60_000 });
+    expect(await page.locator('#receipt-total').textContent()).toBe('4\u00a0100,00');
+    const both = await w.h.database.db('payments').where({ bank_code: 'HSBK' }).whereIn('bank_ref', [firstRef, secondRef]).orderBy('id').select('bank_ref', 'status', 'amount');
+    expect(both).toEqual([{ bank_ref: firstRef, status: 'cancelled', amount: '4500.00' }, { bank_ref: secondRef, status: 'accepted', amount: '4100.00' }]);
+  });
+
+  it('on a reference conflict shows the payment that holds the reference and keeps it, minting no new reference', async () => {
+    // Just before the page's payment arrives, an earlier attempt under its reference went through
+    // with other content (10,00 on SEWER): the SPC answers 409 REFERENCE_CONFLICT.
+    await showInvoiceAndIntercept(async (route) => {
+      const taken = await w.call('POST', '/v1/payments', { json: { bankRef: interceptedRef, account: ACCOUNTS.main, channel: 'cash_desk', amount: '10.00', lines: [{ service: 'SEWER', amount: '10.00' }] } });
+      expect(taken.status).toBe(201);
+      await route.continue();
+    });
+
+    await page.keyboard.press('Control+Enter');
+    await page.locator('#existing-section').waitFor({ state: 'visible', timeout: 60_000 });
+    const ref = interceptedRef;
+    const takenRow = await w.h.database.db('payments').where({ bank_code: 'HSBK', bank_ref: ref }).first('id');
+    expect(await page.locator('#existing-amount').textContent()).toBe('10,00 тг');
+    expect(await page.locator('#bank-ref').textContent()).toBe(ref);
+    await page.locator('#existing-keep').click();
+    await page.locator('#receipt-section').waitFor({ state: 'visible' });
+    expect(await page.locator('#receipt-total').textContent()).toBe('10,00');
+    const later = await w.h.database.db('payments').where('id', '>', takenRow.id).count({ n: '*' }).first();
+    expect(later).toEqual({ n: '0' });
+    // The invoice the cashier was shown asked for what the 4 100,00 above left: SEWER's 400,00.
+    expect(await page.locator('#still-due-total').textContent()).toBe('400,00');
+    expect(await page.locator('#still-due-note').textContent()).toContain('net of payments already received in this period');
   });
 });

@@ -5,6 +5,7 @@ import { revokeApiKey, createApiKey } from '../../api/keys';
 import { parseScopes } from '../../api/scopes';
 import { buildApiServer } from '../../api/server';
 import { ACCOUNTS, loadCalendar, recentBusinessDay, startApiWorld, waitFor, registerCsv, type ApiWorld } from './api-support';
+import { createAccount } from '../support/fixtures';
 
 jest.setTimeout(240_000);
 
@@ -222,6 +223,75 @@ describe('invoices', () => {
     expect(paid.status).toBe(201);
     const res = await w.call('GET', `/v1/accounts/${ACCOUNTS.main}/invoice`);
     expect(res.body.services[1].meter.previousReading).toBe('215.500');
+    // Cancelled, its reading is no floor any more (and its money is due again, for the tests below).
+    expect((await w.call('POST', `/v1/payments/${paid.body.bankRef}/cancel`)).status).toBe(200);
+    const after = await w.call('GET', `/v1/accounts/${ACCOUNTS.main}/invoice`);
+    expect([after.body.services[1].meter.previousReading, after.body.totalStillDue]).toEqual(['200.000', '4500.00']);
+  });
+});
+
+describe('what is still due', () => {
+  // Fresh accounts like ACCOUNTS.main (ELEC 3000.00, CWATER 1000.00, SEWER 500.00 due), one per test.
+  let next = 0;
+  const freshAccount = async () => {
+    const number = String(7100000100 + ++next);
+    await createAccount(w.h.database.db, {
+      number,
+      lines: [{ service: 'ELEC', charged: '3000.00', previousReading: '1500.000' }, { service: 'CWATER', opening: '100.00', charged: '900.00', previousReading: '200.000' }, { service: 'SEWER', charged: '500.00' }],
+    });
+    return number;
+  };
+  const pay = async (account: string, amount: string, lines?: Array<{ service: string; amount: string }>) => {
+    const res = await w.call('POST', '/v1/payments', { json: { bankRef: ref('due'), account, channel: 'cash_desk', amount, ...(lines ? { lines } : {}) } });
+    expect(res.status).toBe(201);
+    return res.body as { bankRef: string; allocations: Array<{ service: string; amount: string }> };
+  };
+  const dueOf = async (account: string) => {
+    const res = await w.call('GET', `/v1/accounts/${account}/invoice`);
+    expect(res.status).toBe(200);
+    return res.body;
+  };
+  const split = (allocations: Array<{ service: string; amount: string }>) => Object.fromEntries(allocations.map((a) => [a.service, a.amount]));
+
+  it('shows the remainder once part of the invoice is paid, beside the amount due as printed', async () => {
+    const account = await freshAccount();
+    await pay(account, '2500.00', [{ service: 'ELEC', amount: '2500.00' }]);
+    const invoice = await dueOf(account);
+    expect([invoice.totalDue, invoice.totalPaid, invoice.totalStillDue]).toEqual(['4500.00', '2500.00', '2000.00']);
+    expect(invoice.services.map((s: { code: string; amountDue: string; paid: string; stillDue: string }) => [s.code, s.amountDue, s.paid, s.stillDue])).toEqual([
+      ['ELEC', '3000.00', '2500.00', '500.00'], ['CWATER', '1000.00', '0.00', '1000.00'], ['SEWER', '500.00', '0.00', '500.00'],
+    ]);
+    const html = await w.call('GET', `/v1/accounts/${account}/invoice.html`);
+    expect(html.text).toContain('Осталось к оплате');
+    expect(html.text).toContain('net of payments already received in this period');
+    expect(html.text).toContain('<td class="num" id="total-still-due">2\u00a0000,00</td>');
+  });
+
+  it('splits a payment without lines by what a partial payment left due', async () => {
+    const account = await freshAccount();
+    await pay(account, '2500.00', [{ service: 'ELEC', amount: '2500.00' }]);
+    // 1000.00 over what is left, 500 : 1000 : 500 (not over the amounts due, 3000 : 1000 : 500).
+    expect(split((await pay(account, '1000.00')).allocations)).toEqual({ ELEC: '250.00', CWATER: '500.00', SEWER: '250.00' });
+    expect((await dueOf(account)).totalStillDue).toBe('1000.00');
+  });
+
+  it('splits an overpayment of a paid invoice by the amounts due', async () => {
+    const account = await freshAccount();
+    await pay(account, '4500.00');
+    expect((await dueOf(account)).totalStillDue).toBe('0.00');
+    expect(split((await pay(account, '900.00')).allocations)).toEqual({ ELEC: '600.00', CWATER: '200.00', SEWER: '100.00' });
+    const invoice = await dueOf(account);
+    expect([invoice.totalPaid, invoice.totalStillDue, invoice.services[0].stillDue]).toEqual(['5400.00', '0.00', '0.00']);
+  });
+
+  it('counts a cancelled payment\'s money as due again', async () => {
+    const account = await freshAccount();
+    const first = await pay(account, '2500.00', [{ service: 'ELEC', amount: '2500.00' }]);
+    expect((await dueOf(account)).totalStillDue).toBe('2000.00');
+    expect((await w.call('POST', `/v1/payments/${first.bankRef}/cancel`)).status).toBe(200);
+    const invoice = await dueOf(account);
+    expect([invoice.totalPaid, invoice.totalStillDue, invoice.services[0].stillDue]).toEqual(['0.00', '4500.00', '3000.00']);
+    expect(split((await pay(account, '450.00')).allocations)).toEqual({ ELEC: '300.00', CWATER: '100.00', SEWER: '50.00' });
   });
 });
 

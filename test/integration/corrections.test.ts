@@ -15,8 +15,16 @@ import { WORLD, createPaymentWorld, ledgerBreaches } from '../support/payment-wo
 import { validateWithXsd } from '../support/xmllint';
 import { waitFor } from '../support/wait';
 import { recordHistory } from '../support/histories';
+import { loadLatestInvoiceLines } from '../../db/queries/invoices';
+import { Money, formatAmount } from '../../domain/money';
 
 jest.setTimeout(300_000);
+
+/** What the invoice read model counts as paid, per account and service (what is still due is derived from it). */
+async function paidByLine(accounts: string[]): Promise<Record<string, Money>> {
+  const lines = await loadLatestInvoiceLines(h.database.db, accounts);
+  return Object.fromEntries([...lines.values()].flat().map((l) => [`${l.account_number}/${l.service_code}`, new Money(l.paid)]));
+}
 
 /** An account whose invoice is cold water only (ALMATY_SU): a payment moved there changes providers. */
 const WATER_ACCOUNT = '1000000009';
@@ -136,6 +144,7 @@ describe('corrections', () => {
     const first = await settleDay(day1);
     expect(first.lines.map((l) => [l.providerId, l.amount])).toEqual([['AES', '3300.00'], ['ALMATY_SU', '150.00']]);
 
+    const paidBefore = await paidByLine([WORLD.account, WATER_ACCOUNT]);
     const move = await proposeCorrection(ctx, { bankCode: WORLD.bank, bankRef: moved.bankRef, kind: 'move', target: { account: WATER_ACCOUNT }, reason: 'wrong account', operator: 'alice' });
     const moveDone = await decideCorrection(ctx, move.correctionId, { operator: 'bob', approve: true });
     expect(moveDone.applied).toMatchObject({ mode: 'adjusted', replacementRef: null, adjustments: [{ provider: 'AES', amount: '-300.00' }, { provider: 'ALMATY_SU', amount: '300.00' }] });
@@ -145,6 +154,11 @@ describe('corrections', () => {
     // The settled day stays as it was: its payments are untouched, the corrections are new transactions.
     expect((await db('payments').where({ bank_ref: moved.bankRef }).first('status')).status).toBe('accepted');
     await expect(proposeCorrection(ctx, { bankCode: WORLD.bank, bankRef: refunded.bankRef, kind: 'refund', reason: 'again', operator: 'bob' })).rejects.toMatchObject({ code: 'PAYMENT_NOT_CORRECTABLE' });
+    // The invoices count the money where the corrections put it: the moved 450.00 on the neighbour's
+    // cold water, the refunded 3000.00 nowhere (the payer has it back), so it is due again.
+    const paidAfter = await paidByLine([WORLD.account, WATER_ACCOUNT]);
+    const delta = Object.fromEntries(Object.entries(paidAfter).map(([k, v]) => [k, formatAmount(v.minus(paidBefore[k] ?? 0))]).filter(([, d]) => d !== '0.00'));
+    expect(delta).toEqual({ [`${WORLD.account}/ELEC`]: '-3300.00', [`${WORLD.account}/CWATER`]: '-100.00', [`${WORLD.account}/SEWER`]: '-50.00', [`${WATER_ACCOUNT}/CWATER`]: '450.00' });
 
     const day2 = pastWeekday();
     await accepted(day2, { amount: '900.00' }); // AES 600.00, ALMATY_SU 300.00

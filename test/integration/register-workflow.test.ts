@@ -99,6 +99,25 @@ describe('register workflow', () => {
     expect(await h.database.db('payments').where({ register_id: first.register.id }).count({ n: '*' }).first()).toEqual({ n: '20' });
   });
 
+  it('splits a row without lines by what the rows before it in the same batch left due on that account', async () => {
+    const account = '7200000100';
+    await createAccount(h.database.db, { number: account, lines: [{ service: 'WASTE', charged: '1596.00' }, { service: 'INTERCOM', charged: '350.00' }] });
+    const rows = [
+      { ref: `due-${run}-1`, account, amount: '1596.00', lines: 'WASTE:1596.00' },
+      { ref: `due-${run}-2`, account, amount: '100.00' }, // WASTE is paid: all of it to INTERCOM (not 82.02 / 17.98)
+      { ref: `due-${run}-3`, account, amount: '400.00' }, // INTERCOM's 250.00 left: all to INTERCOM, 150.00 of it as credit
+      { ref: `due-${run}-4`, account, amount: '1946.00' }, // nothing still due: an overpayment, split by the amounts due
+    ];
+    const text = registerCsv(day, rows);
+    const { register } = await submit({ text, sha256: createHash('sha256').update(text).digest('hex') });
+    await waitDone(register.id);
+    const posted = await h.database.db('allocations as a').join('payments as p', 'p.id', 'a.payment_id').whereIn('p.bank_ref', rows.map((r) => r.ref))
+      .orderBy(['p.bank_ref', 'a.service_code']).select('p.bank_ref', 'a.service_code', 'a.amount');
+    expect(posted.map((r) => [r.bank_ref.slice(-1), r.service_code, r.amount])).toEqual([
+      ['1', 'WASTE', '1596.00'], ['2', 'INTERCOM', '100.00'], ['3', 'INTERCOM', '400.00'], ['4', 'INTERCOM', '350.00'], ['4', 'WASTE', '1596.00'],
+    ]);
+  });
+
   it('loses and duplicates nothing when its worker process is SIGKILLed in the middle', async () => {
     const rows = Math.max(20_000, Math.min(ROWS, 50_000));
     const f = file('crash', rows);

@@ -1,7 +1,8 @@
-import { splitProportionally, NothingToSplitError } from '../../domain/allocation';
+import { splitProportionally, stillDueOf, NothingToSplitError } from '../../domain/allocation';
 import { Money, formatAmount, sum } from '../../domain/money';
 
-const line = (service: string, due: string, charged = due) => ({ service, amountDue: new Money(due), charged: new Money(charged) });
+/** A line nothing was paid on yet, unless `still` says what is left of its amount due. */
+const line = (service: string, due: string, charged = due, still = due) => ({ service, amountDue: new Money(due), stillDue: new Money(still), charged: new Money(charged) });
 const shares = (total: string, lines: ReturnType<typeof line>[]) =>
   Object.fromEntries(splitProportionally(new Money(total), lines).map((s) => [s.service, formatAmount(s.amount)]));
 
@@ -59,5 +60,35 @@ describe('splitProportionally', () => {
       expect(sum(result.map((s) => s.amount)).eq(total)).toBe(true);
       expect(result.every((s) => s.amount.gt(0) && s.amount.mul(100).isInteger())).toBe(true);
     }
+  });
+
+  it('splits by what is still due once part of the invoice was paid', () => {
+    // ELEC 3000 due, 2500 of it paid: 500 left; CWATER 1000 and SEWER 500 untouched.
+    expect(shares('1000.00', [line('ELEC', '3000.00', '3000.00', '500.00'), line('CWATER', '1000.00'), line('SEWER', '500.00')]))
+      .toEqual({ ELEC: '250.00', CWATER: '500.00', SEWER: '250.00' });
+  });
+
+  it('gives nothing to a line paid in full while others still ask for money', () => {
+    expect(shares('100.00', [line('A', '1000.00', '1000.00', '0.00'), line('B', '500.00', '500.00', '200.00')])).toEqual({ B: '100.00' });
+  });
+
+  it('splits an overpayment of a fully paid invoice by the amounts due, as before any payment', () => {
+    expect(shares('300.00', [line('A', '1000.00', '1000.00', '0.00'), line('B', '500.00', '500.00', '0.00')])).toEqual({ A: '200.00', B: '100.00' });
+  });
+
+  it('always sums to the payment when splitting by what is still due', () => {
+    const lines = [line('A', '1234.57', '1234.57', '0.01'), line('B', '0.03', '0.03', '0.03'), line('C', '999.99', '999.99', '333.33')];
+    for (let tiyn = 1; tiyn < 5000; tiyn += 41) {
+      const total = new Money(tiyn).div(100);
+      expect(sum(splitProportionally(total, lines).map((s) => s.amount)).eq(total)).toBe(true);
+    }
+  });
+});
+
+describe('stillDueOf', () => {
+  it('is the amount due less what was paid, never below zero', () => {
+    expect(formatAmount(stillDueOf(new Money('1000.00'), new Money('250.50')))).toBe('749.50');
+    expect(formatAmount(stillDueOf(new Money('1000.00'), new Money('1000.00')))).toBe('0.00');
+    expect(formatAmount(stillDueOf(new Money('1000.00'), new Money('1500.00')))).toBe('0.00');
   });
 });

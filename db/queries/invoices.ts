@@ -1,0 +1,101 @@
+// The invoice read model: the latest invoice of personal accounts, line by line, with what the
+// period's payments already put on each line. One query for every entrance: the bank API's invoice
+// and invoice image, the cashier page (through the API), and posting (activities/payment-invoice.ts),
+// which splits a payment without per-service amounts by what is still due. A register's batch of
+// 1,000 rows loads all its accounts at once.
+//
+// What counts as paid on a line (`paid`): the allocations of the payments posted to this invoice
+// that still stand (status `accepted`). A cancelled or excluded payment was reversed, and a payment
+// corrected before its day closed was reversed and replaced (the replacement is a payment of its
+// own, counted on the invoice it was posted to): their money is not paid. A payment corrected after
+// its day closed keeps its row and allocations, but its money now sits where the latest such
+// correction put it: that correction's split counts instead, on the invoice of the same period of
+// the account it now belongs to (a refund counts nowhere).
+import type { Knex } from 'knex';
+
+export interface InvoiceLineRow {
+  account_number: string;
+  holder_name: string;
+  address: string;
+  /** Null when the account has no invoice (then the other invoice columns are null too). */
+  invoice_id: string | null;
+  /** Billing month, YYYY-MM. */
+  period: string | null;
+  due_date: string | null;
+  issued_at: Date | null;
+  service_code: string | null;
+  service_name: string | null;
+  unit: string | null;
+  provider_id: string | null;
+  provider_name: string | null;
+  opening_balance: string | null;
+  charged: string | null;
+  amount_due: string | null;
+  /** What the period's standing payments put on this line (NUMERIC text, '0' when nothing). */
+  paid: string;
+  meter_id: string | null;
+  serial_no: string | null;
+  previous_reading: string | null;
+  /** The highest reading of a payment that still stands: a cancelled payment's reading is no floor. */
+  last_reading: string | null;
+}
+
+const LATEST_INVOICES_SQL = `
+WITH inv AS (
+  SELECT a.number AS account_number, a.holder_name, a.address, i.id AS invoice_id, i.period, i.due_date, i.issued_at
+    FROM personal_accounts a
+    LEFT JOIN LATERAL (SELECT id, period, due_date, issued_at FROM invoices WHERE account_number = a.number ORDER BY period DESC LIMIT 1) i ON true
+   WHERE a.number = ANY(?::text[])
+), adjusted AS (
+  -- The latest after-close correction of each payment touching these accounts (see the header).
+  SELECT DISTINCT ON (c.payment_id) c.payment_id, COALESCE(c.account_to, c.account_from) AS account, c.new_allocations
+    FROM corrections c
+   WHERE c.status = 'applied' AND c.mode = 'adjusted' AND (c.account_from = ANY(?::text[]) OR c.account_to = ANY(?::text[]))
+   ORDER BY c.payment_id, c.n DESC
+), received AS (
+  SELECT py.invoice_id, al.service_code, al.amount
+    FROM payments py JOIN allocations al ON al.payment_id = py.id
+   WHERE py.invoice_id IN (SELECT invoice_id FROM inv) AND py.status = 'accepted'
+     AND NOT EXISTS (SELECT 1 FROM adjusted x WHERE x.payment_id = py.id)
+  UNION ALL
+  SELECT target.id, na.service, na.amount
+    FROM adjusted x
+    JOIN payments py ON py.id = x.payment_id AND py.status = 'accepted'
+    JOIN invoices own ON own.id = py.invoice_id
+    JOIN invoices target ON target.account_number = x.account AND target.period = own.period
+    CROSS JOIN LATERAL jsonb_to_recordset(x.new_allocations) AS na(service text, amount numeric)
+   WHERE target.id IN (SELECT invoice_id FROM inv)
+), paid AS (
+  SELECT invoice_id, service_code, sum(amount) AS amount FROM received GROUP BY invoice_id, service_code
+)
+SELECT inv.account_number, inv.holder_name, inv.address, inv.invoice_id, to_char(inv.period, 'YYYY-MM') AS period, inv.due_date, inv.issued_at,
+       l.service_code, s.name_ru AS service_name, s.unit, s.provider_id, p.name AS provider_name,
+       l.opening_balance, l.charged, l.amount_due, COALESCE(paid.amount, 0) AS paid,
+       l.meter_id, m.serial_no, l.previous_reading,
+       (SELECT max(r.value) FROM meter_readings r JOIN payments rp ON rp.id = r.payment_id
+         WHERE r.meter_id = l.meter_id AND rp.status = 'accepted') AS last_reading
+  FROM inv
+  LEFT JOIN invoice_lines l ON l.invoice_id = inv.invoice_id
+  LEFT JOIN services s ON s.code = l.service_code
+  LEFT JOIN providers p ON p.id = s.provider_id
+  LEFT JOIN meters m ON m.id = l.meter_id
+  LEFT JOIN paid ON paid.invoice_id = l.invoice_id AND paid.service_code = l.service_code
+ ORDER BY inv.account_number, s.sort_order, l.service_code`;
+
+/**
+ * The latest invoice's lines of each account, in invoice order. An account missing from the map is
+ * not in the SPC database; one whose first row has no `invoice_id` (or no `service_code`) has no
+ * invoice to pay.
+ */
+export async function loadLatestInvoiceLines(db: Knex | Knex.Transaction, accounts: readonly string[]): Promise<Map<string, InvoiceLineRow[]>> {
+  const byAccount = new Map<string, InvoiceLineRow[]>();
+  if (accounts.length === 0) return byAccount;
+  const list = [...accounts];
+  const { rows } = await db.raw<{ rows: InvoiceLineRow[] }>(LATEST_INVOICES_SQL, [list, list, list]);
+  for (const row of rows) {
+    const lines = byAccount.get(row.account_number);
+    if (lines) lines.push(row);
+    else byAccount.set(row.account_number, [row]);
+  }
+  return byAccount;
+}
