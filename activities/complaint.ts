@@ -148,7 +148,10 @@ export function createComplaintActivities(deps: ActivityDeps, deadlines: Record<
       [status, error, error === null, input.complaintId, input.version],
     );
     const attempts = after.rows[0]?.attempts ?? 0;
-    if (error !== null) throw new WebhookDeliveryError(url, attempts, status, error);
+    if (error !== null) {
+      deps.metrics.webhookFailures.inc({ bank: c.bank_code, kind: 'complaint' });
+      throw new WebhookDeliveryError(url, attempts, status, error);
+    }
     return { status: 'delivered', attempts };
   }
 
