@@ -2,6 +2,7 @@
 // (embedded Postgres, local Temporal dev server); production points the same code at a real
 // Postgres and a Temporal cluster or Temporal Cloud through these variables.
 import path from 'node:path';
+import type { PayloadKeyring } from './payload-codec';
 
 export interface TemporalConfig {
   /** host:port of a Temporal frontend; unset means "start a local dev server". */
@@ -11,6 +12,8 @@ export interface TemporalConfig {
   apiKey?: string;
   tls?: { serverNameOverride?: string; serverRootCACertPath?: string; clientCertPath?: string; clientKeyPath?: string } | true;
   uiUrl?: string;
+  /** Keys of the payload codec (infra/payload-codec.ts); unset: payloads travel unencrypted. */
+  payloadKeys?: PayloadKeyring;
 }
 
 /** Which Temporal `spc up` starts when TEMPORAL_ADDRESS is unset: the dev server, or the real server with mTLS. */
@@ -40,7 +43,11 @@ export interface SpcConfig {
   operatorToken?: string;
   engine: TemporalEngine;
   process: ProcessConfig;
+  logLevel: LogLevel;
 }
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
@@ -79,6 +86,31 @@ function graceFromEnv(env: NodeJS.ProcessEnv): number {
   return ms;
 }
 
+function logLevelFromEnv(env: NodeJS.ProcessEnv): LogLevel {
+  const raw = (env.SPC_LOG_LEVEL || 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) throw new Error(`SPC_LOG_LEVEL=${env.SPC_LOG_LEVEL} must be one of ${LOG_LEVELS.join(', ')}.`);
+  return raw as LogLevel;
+}
+
+/**
+ * SPC_PAYLOAD_KEYS=id1:base64,id2:base64 and SPC_PAYLOAD_KEY_CURRENT=id (default: the last listed).
+ * Key bytes are checked by the codec; here only the shape.
+ */
+export function payloadKeysFromEnv(env: NodeJS.ProcessEnv): PayloadKeyring | undefined {
+  const raw = env.SPC_PAYLOAD_KEYS;
+  if (!raw) return undefined;
+  const keys: Record<string, string> = {};
+  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const colon = item.indexOf(':');
+    if (colon < 1 || colon === item.length - 1) throw new Error('SPC_PAYLOAD_KEYS must be a comma-separated list of <key id>:<base64 key> (the values are not shown here).');
+    keys[item.slice(0, colon)] = item.slice(colon + 1);
+  }
+  const ids = Object.keys(keys);
+  const currentKeyId = env.SPC_PAYLOAD_KEY_CURRENT || ids[ids.length - 1];
+  if (!currentKeyId || !(currentKeyId in keys)) throw new Error(`SPC_PAYLOAD_KEY_CURRENT=${currentKeyId ?? ''} must name one of the keys of SPC_PAYLOAD_KEYS (${ids.join(', ')}).`);
+  return { keys, currentKeyId };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpcConfig {
   const dataDir = path.resolve(env.SPC_DATA_DIR ?? path.join(PROJECT_ROOT, '.data'));
   return {
@@ -93,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpcConfig {
       apiKey: env.TEMPORAL_API_KEY || undefined,
       tls: tlsFromEnv(env),
       uiUrl: env.TEMPORAL_UI_URL || undefined,
+      payloadKeys: payloadKeysFromEnv(env),
     },
     httpPort: Number(env.PORT ?? 3000),
     httpHost: env.HOST ?? '127.0.0.1',
@@ -100,5 +133,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpcConfig {
     operatorToken: env.SPC_OPERATOR_TOKEN || undefined,
     engine: engineFromEnv(env),
     process: { healthPort: portFromEnv(env, 'SPC_HEALTH_PORT'), healthHost: env.SPC_HEALTH_HOST || '127.0.0.1', shutdownGraceMs: graceFromEnv(env) },
+    logLevel: logLevelFromEnv(env),
   };
 }

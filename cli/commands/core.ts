@@ -1,21 +1,48 @@
 // Lifecycle commands: migrate, up (the one-command start; the processes alone are in processes.ts).
 import type { Command } from 'commander';
 import { migrateLatest, createDb } from '../../db/connection';
-import { connectTemporal } from '../../infra/temporal-connection';
-import { TEMPORAL_ENGINES, type TemporalEngine } from '../../infra/config';
+import { connectTemporal, payloadCodecOf } from '../../infra/temporal-connection';
+import { TEMPORAL_ENGINES, type SpcConfig, type TemporalEngine } from '../../infra/config';
+import { ensureDataDirPayloadKeys } from '../../infra/payload-keys';
+import { configureProcessLogger } from '../../infra/log';
+import { codecUiEndpoint } from '../../api/routes/codec';
 import { stopWithin, waitForSignal } from '../../infra/process';
 import { startStack } from '../../infra/stack';
 import { seedDemo, seedReferenceData, SAMPLE_ACCOUNTS } from '../../db/seed';
 import { installWorkerRuntime, startWorker } from '../../worker/run';
 import { CliError, Runtime, removeRuntimeFile, writeRuntimeFile } from '../runtime';
 import { progressBar } from '../progress';
-import { startServices, type Services } from '../services';
+import { newOperatorToken, startServices, type Services } from '../services';
 
 /** Accounts `spc up` seeds into an empty database: enough to look real, quick to load. */
 const UP_DEMO_ACCOUNTS_DEFAULT = 20_000;
 
 function log(msg: string): void {
   process.stderr.write(`[spc] ${msg}\n`);
+}
+
+/**
+ * Payload encryption is on from the first `spc up`: SPC_PAYLOAD_KEYS when set, else a key generated
+ * once into the data directory beside the dev server's state (never into the repository). Against
+ * a cluster of its own (TEMPORAL_ADDRESS) nothing is generated: every process there needs the same
+ * keys, which only SPC_PAYLOAD_KEYS can give them.
+ */
+function upPayloadKeys(cfg: SpcConfig): SpcConfig['temporal']['payloadKeys'] {
+  if (cfg.temporal.payloadKeys) return cfg.temporal.payloadKeys;
+  if (cfg.temporal.address) {
+    log('payloads are not encrypted: set SPC_PAYLOAD_KEYS (and SPC_PAYLOAD_KEY_CURRENT) on every process to keep personal data out of Temporal');
+    return undefined;
+  }
+  const { keyring, created } = ensureDataDirPayloadKeys(cfg.dataDir);
+  if (created) log(`generated a payload encryption key in ${cfg.dataDir} (payloads in Temporal are encrypted; keep that file with the data)`);
+  return keyring;
+}
+
+/** The API's codec endpoint for the dev server's UI, when the API runs on a known port with a token. */
+function uiCodecEndpointOf(cfg: SpcConfig, api: boolean): string | undefined {
+  if (!api || !cfg.operatorToken || !cfg.temporal.payloadKeys || cfg.httpPort === 0) return undefined;
+  const host = cfg.httpHost === '0.0.0.0' || cfg.httpHost === '::' ? '127.0.0.1' : cfg.httpHost;
+  return codecUiEndpoint(cfg.publicBaseUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${cfg.httpPort}`, cfg.operatorToken);
 }
 
 export function registerCoreCommands(program: Command, rt: Runtime): void {
@@ -39,9 +66,15 @@ export function registerCoreCommands(program: Command, rt: Runtime): void {
       if (opts.engine !== undefined && !(TEMPORAL_ENGINES as readonly string[]).includes(opts.engine)) {
         throw new CliError(`--engine must be one of ${TEMPORAL_ENGINES.join(', ')}, got ${opts.engine}`);
       }
+      // Its own progress lines stay prose for the person at the terminal; the API's and the SDK's are JSON (infra/log.ts).
+      configureProcessLogger(rt.config.logLevel, 'up');
       installWorkerRuntime('WARN');
-      const cfg = { ...rt.config, engine: (opts.engine as TemporalEngine | undefined) ?? rt.config.engine };
-      const stack = await startStack(cfg, log);
+      const base = { ...rt.config, engine: (opts.engine as TemporalEngine | undefined) ?? rt.config.engine };
+      // The token is chosen before the dev server starts, whose UI is given the codec endpoint it guards.
+      const cfg: SpcConfig = {
+        ...base, operatorToken: base.operatorToken ?? (opts.api ? newOperatorToken() : undefined), temporal: { ...base.temporal, payloadKeys: upPayloadKeys(base) },
+      };
+      const stack = await startStack(cfg, log, { uiCodecEndpoint: uiCodecEndpointOf(cfg, opts.api) });
       const db = createDb(stack.databaseUrl);
       let services: Services | undefined;
       let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
@@ -59,7 +92,7 @@ export function registerCoreCommands(program: Command, rt: Runtime): void {
           bar.done();
         }
         worker = await startWorker(cfg, { temporal: target, db, client: temporal.client });
-        services = await startServices({ cfg, db, client: temporal.client, api: opts.api, temporalUiUrl: stack.uiUrl, log });
+        services = await startServices({ cfg, db, client: temporal.client, api: opts.api, temporalUiUrl: stack.uiUrl, log, payloadCodec: payloadCodecOf(target) });
         writeRuntimeFile(cfg, {
           databaseUrl: stack.databaseUrl,
           temporalAddress: stack.temporalAddress,
@@ -79,6 +112,7 @@ export function registerCoreCommands(program: Command, rt: Runtime): void {
             services.opsUrl ? `  Operators       ${services.opsUrl}` : '',
             `  Temporal        ${stack.temporalAddress} (task queue ${cfg.temporal.taskQueue})`,
             `  Postgres        ${stack.startedPostgres ? 'embedded, data in .data/pg' : 'DATABASE_URL'}`,
+            `  Payloads        ${target.payloadKeys ? `encrypted in Temporal (key ${target.payloadKeys.currentKeyId}); operators decode them at ${services.apiUrl ?? 'the API'}/codec` : 'NOT encrypted (no SPC_PAYLOAD_KEYS)'}`,
             '',
             'Make a payment (in another terminal):',
             `  npx spc pay --bank HSBK --ref demo-1 --account ${sample} --amount 1000.00`,
