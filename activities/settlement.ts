@@ -54,7 +54,8 @@ export function createSettlementActivities(deps: ActivityDeps, config: Settlemen
     reconcileBankDay: timed('reconcile', close.reconcileBankDay),
     aggregateSettlement: timed('aggregate', createSettlementAggregateActivities(deps).aggregateSettlement),
     storeSettlementFiles: timed('files', createSettlementFileActivities(deps, config).storeSettlementFiles),
-    deliverSettlementWebhook: timed('delivery', createSettlementWebhookActivities(deps).deliverSettlementWebhook),
+    // A bank without a webhook has no delivery to time.
+    deliverSettlementWebhook: timed('delivery', createSettlementWebhookActivities(deps).deliverSettlementWebhook, (out) => out.status === 'delivered'),
     ...createSettlementConfirmActivities(deps),
     settlementTriggerInfo,
     unsettledBankDaysOf,
@@ -66,11 +67,11 @@ export function createSettlementActivities(deps: ActivityDeps, config: Settlemen
  * spc_settlement_stage_duration_seconds{stage}; a failed attempt is retried and counted when it succeeds.
  */
 function stageTimer(metrics: ActivityDeps['metrics']) {
-  return <I, O>(stage: string, activity: (input: I) => Promise<O>) =>
+  return <I, O>(stage: string, activity: (input: I) => Promise<O>, counts: (out: O) => boolean = () => true) =>
     async (input: I): Promise<O> => {
       const startedMs = performance.now();
       const out = await activity(input);
-      metrics.settlementStageDuration.observe({ stage }, (performance.now() - startedMs) / 1000);
+      if (counts(out)) metrics.settlementStageDuration.observe({ stage }, (performance.now() - startedMs) / 1000);
       return out;
     };
 }
