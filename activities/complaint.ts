@@ -117,7 +117,8 @@ async function correctionApplied(db: Db, input: { correctionId: string }): Promi
   return row?.status === 'applied';
 }
 
-async function deliverComplaintWebhook(db: Db, input: { complaintId: string; version: number }): Promise<{ status: 'delivered' | 'not_configured' | 'superseded' | 'refused'; attempts?: number }> {
+async function deliverComplaintWebhook(deps: ActivityDeps, input: { complaintId: string; version: number }): Promise<{ status: 'delivered' | 'not_configured' | 'superseded' | 'refused'; attempts?: number }> {
+  const { db } = deps;
   const c = await db('complaints as c').join('banks as b', 'b.code', 'c.bank_code').where('c.id', input.complaintId).first('c.*', 'b.webhook_url');
   if (!c) throw new Error(`no complaint ${input.complaintId}`);
   const url: string | null = c.webhook_url;
@@ -142,7 +143,10 @@ async function deliverComplaintWebhook(db: Db, input: { complaintId: string; ver
     [status, error, error === null, input.complaintId, input.version],
   );
   const attempts = after.rows[0]?.attempts ?? 0;
-  if (error !== null) throw new WebhookDeliveryError(url, attempts, status, error);
+  if (error !== null) {
+    deps.metrics.webhookFailures.inc({ bank: c.bank_code, kind: 'complaint' });
+    throw new WebhookDeliveryError(url, attempts, status, error);
+  }
   return { status: 'delivered', attempts };
 }
 
@@ -152,7 +156,7 @@ export function createComplaintActivities(deps: ActivityDeps, deadlines: Record<
     openComplaint: (input: OpenInput) => openComplaint(deps, deadlines, input),
     recordComplaintStep: (input: StepInput) => recordComplaintStep(deps, input),
     correctionApplied: (input: { correctionId: string }) => correctionApplied(db, input),
-    deliverComplaintWebhook: (input: { complaintId: string; version: number }) => deliverComplaintWebhook(db, input),
+    deliverComplaintWebhook: (input: { complaintId: string; version: number }) => deliverComplaintWebhook(deps, input),
   };
 }
 

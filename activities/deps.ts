@@ -3,6 +3,7 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connection';
 import { ReferenceCache } from './reference-cache';
+import { activityMetrics, type ActivityMetrics } from '../infra/metrics';
 
 export interface ActivityDeps {
   db: Db;
@@ -11,11 +12,15 @@ export interface ActivityDeps {
   reference: ReferenceCache;
   /** A Temporal client, for activities that start or query workflows; absent in pure DB tests. */
   temporal?: { client: Client; taskQueue: string };
+  /** What activities count (infra/metrics.ts), served on the worker's /metrics; default the process's registry. */
+  metrics: ActivityMetrics;
 }
 
 export function makeDeps(
   db: Db,
-  opts: { clock?: () => Date; referenceTtlMs?: number; temporal?: ActivityDeps['temporal'] } = {},
+  opts: { clock?: () => Date; referenceTtlMs?: number; temporal?: ActivityDeps['temporal']; metrics?: ActivityMetrics } = {},
 ): ActivityDeps {
-  return { db, clock: opts.clock ?? (() => new Date()), reference: new ReferenceCache(db, opts.referenceTtlMs), temporal: opts.temporal };
+  return {
+    db, clock: opts.clock ?? (() => new Date()), reference: new ReferenceCache(db, opts.referenceTtlMs), temporal: opts.temporal, metrics: opts.metrics ?? activityMetrics,
+  };
 }

@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import type { ActivityDeps } from './deps';
 import { PaymentRejection, validatePaymentRequest } from '../domain/payment-validation';
-import { paymentWorkflowId, type CancelResult, type PaymentAccepted, type PaymentRequest, type PaymentRejected, type PostingOutcome } from '../domain/payment-types';
+import { CHANNELS, paymentWorkflowId, type CancelResult, type PaymentAccepted, type PaymentRequest, type PaymentRejected, type PostingOutcome } from '../domain/payment-types';
 import { cancellability, nothingToCancelMessage, paymentNotFoundMessage, referenceConflictMessage } from '../domain/cancellation';
 import { almatyToUtc } from '../domain/calendar';
 import { formatAmount, fromDb } from '../domain/money';
@@ -25,6 +25,11 @@ export interface CancelPaymentInput {
   bankRef: string;
   reason: string;
   writtenBy: WrittenBy;
+}
+
+/** The channel as a metric label: one of CHANNELS, or "other" (validation refuses it); never free text. */
+function channelLabel(channel: unknown): string {
+  return (CHANNELS as readonly unknown[]).includes(channel) ? String(channel) : 'other';
 }
 
 function rejected(err: PaymentRejection): PaymentRejected {
@@ -87,6 +92,15 @@ export function createPaymentActivities(deps: ActivityDeps) {
 
   /** Validates, allocates and posts one payment (a batch of one); returns its acceptance or a recorded rejection. */
   async function postPayment(input: PostPaymentInput): Promise<PostingOutcome> {
+    const { outcome, repeat } = await postOnce(input);
+    deps.metrics.paymentPostings.inc({
+      outcome: repeat ? 'repeat' : outcome.status, code: outcome.status === 'rejected' ? outcome.code : '', channel: channelLabel(input.request.channel),
+    });
+    return outcome;
+  }
+
+  /** The posting's outcome, and whether it was the acceptance of a payment posted before (a retry, a repeated submission). */
+  async function postOnce(input: PostPaymentInput): Promise<{ outcome: PostingOutcome; repeat: boolean }> {
     try {
       const bank = await deps.reference.bank(input.request.bankCode);
       if (!bank) throw new PaymentRejection('UNKNOWN_BANK', `bank ${JSON.stringify(input.request.bankCode)} is not registered at the SPC`);
@@ -100,13 +114,13 @@ export function createPaymentActivities(deps: ActivityDeps) {
       );
       if (!result) throw new Error('invariant: a batch of one gave no result');
       if (result.kind === 'rejected') throw result.rejection;
-      if (result.kind === 'posted') return result.accepted;
+      if (result.kind === 'posted') return { outcome: result.accepted, repeat: false };
       if (result.existing.requestHash !== input.requestHash) throw new PaymentRejection('REFERENCE_CONFLICT', referenceConflictMessage(valid.bankRef));
-      return await acceptanceOf(bank.code, valid.bankRef);
+      return { outcome: await acceptanceOf(bank.code, valid.bankRef), repeat: true };
     } catch (err) {
       if (!(err instanceof PaymentRejection)) throw err;
       await recordRejection(input, err);
-      return rejected(err);
+      return { outcome: rejected(err), repeat: false };
     }
   }
 

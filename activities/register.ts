@@ -10,6 +10,7 @@
 import { Context } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import type { ActivityDeps } from './deps';
+import type { ActivityMetrics } from '../infra/metrics';
 import { PaymentRejection, validatePaymentRequest } from '../domain/payment-validation';
 import type { PaymentRequest } from '../domain/payment-types';
 import { requestHash } from '../domain/request-hash';
@@ -80,6 +81,7 @@ interface BatchContext {
   calendar: CalendarOverrides;
   receivedAt: Date;
   writtenBy: WrittenBy;
+  metrics: ActivityMetrics;
 }
 
 /**
@@ -130,8 +132,22 @@ async function writeResults(trx: Knex.Transaction, registerId: string, results: 
   );
 }
 
+/** Counts a committed batch's rows by outcome and code, and its duration (only after the commit: a rolled-back batch is posted again). */
+function countBatch(metrics: ActivityMetrics, results: RowResult[], startedMs: number): void {
+  const counts = new Map<string, { outcome: string; code: string; n: number }>();
+  for (const r of results) {
+    const key = `${r.status}:${r.code ?? ''}`;
+    const c = counts.get(key) ?? { outcome: r.status, code: r.code ?? '', n: 0 };
+    c.n++;
+    counts.set(key, c);
+  }
+  for (const c of counts.values()) metrics.registerRows.inc({ outcome: c.outcome, code: c.code }, c.n);
+  metrics.registerBatchDuration.observe({}, (performance.now() - startedMs) / 1000);
+}
+
 /** Validates, posts and records one batch of rows in one transaction. */
 async function postBatch(db: Knex, ctx: BatchContext, rows: PendingRow[]): Promise<void> {
+  const startedMs = performance.now();
   const results: RowResult[] = [];
   const items: Array<PostingItem & { request: PaymentRequest; lineNo: number }> = [];
   for (const row of rows) {
@@ -143,11 +159,13 @@ async function postBatch(db: Knex, ctx: BatchContext, rows: PendingRow[]): Promi
       results.push({ lineNo: row.line_no, status: 'rejected', code: err.code, message: err.message, paymentId: null });
     }
   }
-  await db.transaction(async (trx) => {
+  const all = await db.transaction(async (trx) => {
     const posted = items.length > 0 ? await postPayments(trx, { bank: ctx.bank, calendar: ctx.calendar, writtenBy: ctx.writtenBy, items }) : [];
-    const all = [...results, ...items.map((item, i) => resultOf(item.lineNo, item, posted[i] as PostingResult))];
-    await writeResults(trx, ctx.registerId, all);
+    const rowResults = [...results, ...items.map((item, i) => resultOf(item.lineNo, item, posted[i] as PostingResult))];
+    await writeResults(trx, ctx.registerId, rowResults);
+    return rowResults;
   });
+  countBatch(ctx.metrics, all, startedMs);
 }
 
 /** The register workflow's run that posts the rows: recorded on each payment as the workflow that wrote it. */
@@ -188,6 +206,7 @@ export function createRegisterActivities(deps: ActivityDeps) {
       // The file's arrival is when the SPC received every row in it: the default paidAt and the future-skew check both refer to it.
       receivedAt: register.created_at,
       writtenBy: writerOf(activity, input.registerId),
+      metrics: deps.metrics,
     };
     const batches: PendingRow[][] = [];
     for (let i = 0; i < pending.length; i += REGISTER_POST_BATCH_ROWS) batches.push(pending.slice(i, i + REGISTER_POST_BATCH_ROWS));

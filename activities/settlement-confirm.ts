@@ -73,10 +73,13 @@ export function createSettlementConfirmActivities(deps: ActivityDeps) {
       );
       const done = await trx.raw(
         `UPDATE settlements SET status = 'settled', settled_at = date_trunc('second', now()), confirmed_at = COALESCE(confirmed_at, date_trunc('second', now()))
-          WHERE id = ? RETURNING settled_at`,
+          WHERE id = ? RETURNING settled_at, delivered_at`,
         [input.settlementId],
       );
-      return { settledAt: isoSeconds(done.rows[0]?.settled_at) as string };
+      const row = done.rows[0] as { settled_at: Date; delivered_at: Date | null } | undefined;
+      // The confirmation stage: from the list's delivery to the last transfer confirmed (the bank's part, often days).
+      if (row?.delivered_at) deps.metrics.settlementStageDuration.observe({ stage: 'confirmation' }, (row.settled_at.getTime() - row.delivered_at.getTime()) / 1000);
+      return { settledAt: isoSeconds(row?.settled_at) as string };
     });
   }
 

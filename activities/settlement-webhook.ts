@@ -92,7 +92,10 @@ export function createSettlementWebhookActivities(deps: ActivityDeps) {
       [status, error, ok, input.settlementId],
     );
     const row = after.rows[0];
-    if (!ok) throw new WebhookDeliveryError(url, row?.attempts ?? 0, status, error as string);
+    if (!ok) {
+      deps.metrics.webhookFailures.inc({ bank: s.bank_code, kind: 'settlement' });
+      throw new WebhookDeliveryError(url, row?.attempts ?? 0, status, error as string);
+    }
     return { status: 'delivered', url, attempts: row?.attempts, deliveredAt: isoSeconds(row?.delivered_at) };
   }
 

@@ -46,15 +46,34 @@ export function createSettlementActivities(deps: ActivityDeps, config: Settlemen
     return { dates: days.map((d) => d.businessDate) };
   }
 
+  const close = createSettlementCloseActivities(deps);
+  const timed = stageTimer(deps.metrics);
   return {
-    ...createSettlementCloseActivities(deps),
-    ...createSettlementAggregateActivities(deps),
-    ...createSettlementFileActivities(deps, config),
-    ...createSettlementWebhookActivities(deps),
+    ...close,
+    closeBankDay: timed('close', close.closeBankDay),
+    reconcileBankDay: timed('reconcile', close.reconcileBankDay),
+    aggregateSettlement: timed('aggregate', createSettlementAggregateActivities(deps).aggregateSettlement),
+    storeSettlementFiles: timed('files', createSettlementFileActivities(deps, config).storeSettlementFiles),
+    // A bank without a webhook has no delivery to time.
+    deliverSettlementWebhook: timed('delivery', createSettlementWebhookActivities(deps).deliverSettlementWebhook, (out) => out.status === 'delivered'),
     ...createSettlementConfirmActivities(deps),
     settlementTriggerInfo,
     unsettledBankDaysOf,
   };
+}
+
+/**
+ * Wraps a stage's activity so each attempt that succeeds is observed in
+ * spc_settlement_stage_duration_seconds{stage}; a failed attempt is retried and counted when it succeeds.
+ */
+function stageTimer(metrics: ActivityDeps['metrics']) {
+  return <I, O>(stage: string, activity: (input: I) => Promise<O>, counts: (out: O) => boolean = () => true) =>
+    async (input: I): Promise<O> => {
+      const startedMs = performance.now();
+      const out = await activity(input);
+      if (counts(out)) metrics.settlementStageDuration.observe({ stage }, (performance.now() - startedMs) / 1000);
+      return out;
+    };
 }
 
 export type SettlementActivities = ReturnType<typeof createSettlementActivities>;

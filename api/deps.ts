@@ -1,5 +1,6 @@
 // What the HTTP server needs from the outside world; every route plugin receives it as its options.
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../db/connection';
 import type { RateLimitSettings } from './rate-limit';
@@ -12,6 +13,8 @@ export interface ApiDeps {
   operatorToken?: string;
   /** Base URL of the Temporal Web UI, for links on the operator page. */
   temporalUiUrl?: string;
+  /** The installation's payload codec, served to operators at /codec (api/routes/codec.ts); unset: payloads are not encrypted. */
+  payloadCodec?: PayloadCodec;
   /** A pino-compatible logger, or true for fastify's default; default: warnings and errors to stderr. */
   logger?: FastifyBaseLogger | boolean;
   /** Per-key and per-IP request limits of /v1 (default DEFAULT_RATE_LIMITS; SPC_RATE_LIMIT_* in infra/config.ts). */

@@ -19,6 +19,7 @@ import { settlementRoutes } from './routes/settlements';
 import { opsRoutes } from './routes/ops';
 import { complaintRoutes } from './routes/complaints';
 import { installApiMetrics } from './metrics';
+import { codecRoutes, uiOrigins } from './routes/codec';
 
 export type { ApiDeps } from './deps';
 
@@ -123,6 +124,8 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
 
   // Operator page (api/routes/ops.ts, behind deps.operatorToken).
   app.register(opsRoutes, deps);
+  // Temporal's remote codec (api/routes/codec.ts), behind the same operator token; the UI calls it cross-origin.
+  app.register(codecRoutes, { operatorToken: deps.operatorToken, payloadCodec: deps.payloadCodec, corsOrigins: uiOrigins(deps.temporalUiUrl) });
 
   return app;
 }

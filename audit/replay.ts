@@ -6,7 +6,7 @@
 // --output json` files), or histories fetched from Temporal.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
+import type { Client, DataConverter } from '@temporalio/client';
 import { Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
 import { quietBundlerLogger, workflowBundle } from '../worker/worker';
 import { historyFromJson } from './history-json';
@@ -180,6 +180,11 @@ export interface ReplayOptions {
   /** Workflow code to replay against; default: the SPC worker's bundle. */
   bundle?: WorkflowBundleOption;
   onOutcome?: (outcome: ReplayOutcome) => void;
+  /**
+   * The payload codec of the installation (temporalDataConverter): histories written with it hold
+   * encrypted payloads that the replay must decrypt; older, unencrypted ones pass through.
+   */
+  dataConverter?: DataConverter;
 }
 
 /** JSON histories become History objects here, so one malformed file fails alone instead of stopping the replay worker. */
@@ -228,7 +233,7 @@ export async function replayHistories(sources: AsyncIterable<HistorySource> | It
     }
   }
 
-  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'spc-audit-replay' }, replayable())) {
+  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, replayName: 'spc-audit-replay', dataConverter: opts.dataConverter }, replayable())) {
     const source = pending.shift();
     record({
       workflowId: result.workflowId,

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { createDb } from '../db/connection';
 import { loadConfig } from '../infra/config';
-import { connectNativeTemporal, connectTemporal } from '../infra/temporal-connection';
+import { connectNativeTemporal, connectTemporal, temporalDataConverter } from '../infra/temporal-connection';
 import { createWorker } from '../worker/worker';
 import { installWorkerRuntime } from '../worker/run';
 import { createCeilingActivities } from './ceiling-activity';
@@ -20,6 +20,8 @@ async function main(): Promise<void> {
   const worker = await createWorker({
     connection, namespace: cfg.temporal.namespace, taskQueue: cfg.temporal.taskQueue, db, client,
     workflowsPath: path.resolve(__dirname, 'workflows.ts'), extraActivities: createCeilingActivities(),
+    // The bench's clients encrypt exactly as the SPC's do when payload keys are set.
+    dataConverter: temporalDataConverter(cfg.temporal),
   });
   process.once('SIGTERM', () => worker.shutdown());
   process.stderr.write(`bench worker polling ${cfg.temporal.taskQueue}\n`);

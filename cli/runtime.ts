@@ -7,6 +7,7 @@ import type { Client, Connection } from '@temporalio/client';
 import { connectTemporal, type TemporalTarget } from '../infra/temporal-connection';
 import { createAppDb, createDb, type Db } from '../db/connection';
 import { loadConfig, type SpcConfig, type TemporalConfig } from '../infra/config';
+import { readDataDirPayloadKeys } from '../infra/payload-keys';
 
 /** Thrown for a mistake the user can fix; main prints the message alone and exits 1. */
 export class CliError extends Error {
@@ -55,6 +56,7 @@ export class Runtime {
   private dbPool?: Db;
   private appDbPool?: Db;
   private temporalConn?: Promise<{ client: Client; connection: Connection }>;
+  private dataDirKeys?: { keyring: TemporalConfig['payloadKeys'] };
 
   constructor(config: SpcConfig = loadConfig()) {
     this.config = config;
@@ -80,7 +82,17 @@ export class Runtime {
   /** Where and how to reach Temporal: the configuration, completed from the runtime file of `spc up`. */
   temporalTarget(): TemporalTarget {
     const ep = this.endpoints();
-    return { ...this.config.temporal, address: ep.temporalAddress, tls: this.config.temporal.tls ?? ep.temporalTls };
+    return { ...this.config.temporal, address: ep.temporalAddress, tls: this.config.temporal.tls ?? ep.temporalTls, payloadKeys: this.payloadKeys() };
+  }
+
+  /**
+   * The payload keys: SPC_PAYLOAD_KEYS, else (like the runtime file's TLS files, only for the
+   * Temporal that `spc up` started, never with TEMPORAL_ADDRESS) the key `spc up` keeps in the data directory.
+   */
+  payloadKeys(): TemporalConfig['payloadKeys'] {
+    if (this.config.temporal.payloadKeys || this.config.temporal.address) return this.config.temporal.payloadKeys;
+    this.dataDirKeys ??= { keyring: readDataDirPayloadKeys(this.config.dataDir) };
+    return this.dataDirKeys.keyring;
   }
 
   /** The owner's pool: migrations and the CLI's operator commands. */

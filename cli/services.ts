@@ -6,8 +6,25 @@ import type { SpcConfig } from '../infra/config';
 import { startScheduleSync, type ScheduleSync } from '../infra/schedules';
 import { randomBytes } from 'node:crypto';
 import { startApiServer } from '../api/server';
+import type { PayloadCodec } from '@temporalio/common';
+import type { FastifyBaseLogger } from 'fastify';
+import { processLogger, type LogLevel } from '../infra/log';
+import { startReadModelGauges } from '../infra/read-model-gauges';
 
 const OPERATOR_TOKEN_BYTES = 18;
+
+/** A token for the operator page of one run, when SPC_OPERATOR_TOKEN is not set. */
+export function newOperatorToken(): string {
+  return randomBytes(OPERATOR_TOKEN_BYTES).toString('base64url');
+}
+
+/**
+ * fastify logs two lines per request at info: at the default level the HTTP logger keeps to
+ * warnings and errors (requests are counted in /metrics); SPC_LOG_LEVEL=debug shows every request.
+ */
+function httpLogLevel(level: LogLevel): LogLevel {
+  return level === 'debug' || level === 'trace' || level === 'error' || level === 'silent' ? level : 'warn';
+}
 
 export interface Services {
   apiUrl?: string;
@@ -27,6 +44,8 @@ export async function startServices(opts: {
   schedules?: boolean;
   temporalUiUrl?: string;
   log: (m: string) => void;
+  /** The installation's payload codec, served at the API's /codec. */
+  payloadCodec?: PayloadCodec;
 }): Promise<Services> {
   const stops: Array<() => Promise<void>> = [];
   let scheduleSync: ScheduleSync | undefined;
@@ -35,16 +54,21 @@ export async function startServices(opts: {
     const schedules = await startScheduleSync(opts.client, opts.db, { taskQueue: opts.cfg.temporal.taskQueue, log: opts.log });
     stops.push(() => schedules.stop());
     scheduleSync = schedules;
+    // One keeper per installation: the gauges read from Postgres are refreshed here, not by every worker.
+    const gauges = startReadModelGauges(opts.db, { log: opts.log });
+    stops.push(async () => gauges.stop());
   }
   let apiUrl: string | undefined;
   let opsUrl: string | undefined;
   if (opts.api) {
     // Without a configured token the operator page gets one for this run only, printed once below,
     // so that a newcomer's /ops works while nothing guessable protects it.
-    const operatorToken = opts.cfg.operatorToken ?? randomBytes(OPERATOR_TOKEN_BYTES).toString('base64url');
+    const operatorToken = opts.cfg.operatorToken ?? newOperatorToken();
     const server = await startApiServer({
       db: opts.db, client: opts.client, taskQueue: opts.cfg.temporal.taskQueue, operatorToken, temporalUiUrl: opts.temporalUiUrl,
-      host: opts.cfg.httpHost, port: opts.cfg.httpPort, rateLimit: opts.cfg.rateLimit,
+      host: opts.cfg.httpHost, port: opts.cfg.httpPort, rateLimit: opts.cfg.rateLimit, payloadCodec: opts.payloadCodec,
+      // pino's shape (infra/log.ts); fastify's type names every pino member.
+      logger: processLogger().child({ component: 'http' }, { level: httpLogLevel(opts.cfg.logLevel) }) as unknown as FastifyBaseLogger,
     }).catch(async (err: NodeJS.ErrnoException) => {
       for (const stop of stops.reverse()) await stop().catch(() => undefined);
       if (err.code === 'EADDRINUSE') throw new Error(`port ${opts.cfg.httpPort} on ${opts.cfg.httpHost} is in use: set PORT (and HOST) to a free one, or start with --no-api`);

@@ -9,6 +9,7 @@ import type { DbTimeouts } from '../db/connection';
 import type { RateLimitSettings } from '../api/rate-limit';
 import { COMPLAINT_DISPOSITIONS, isDisposition, type Disposition } from '../domain/complaint-types';
 import { isValidBin } from '../domain/identifiers';
+import type { PayloadKeyring } from './payload-codec';
 
 export interface TemporalConfig {
   /** host:port of a Temporal frontend; unset means "start a local dev server". */
@@ -18,6 +19,8 @@ export interface TemporalConfig {
   apiKey?: string;
   tls?: { serverNameOverride?: string; serverRootCACertPath?: string; clientCertPath?: string; clientKeyPath?: string } | true;
   uiUrl?: string;
+  /** Keys of the payload codec (infra/payload-codec.ts); unset: payloads travel unencrypted. */
+  payloadKeys?: PayloadKeyring;
 }
 
 /** Which Temporal `spc up` starts when TEMPORAL_ADDRESS is unset: the dev server, or the real server with mTLS. */
@@ -78,6 +81,7 @@ export interface SpcConfig {
   operator?: string;
   /** PATH, split: where the Temporal CLI and Go are looked up. */
   executableDirs: string[];
+  logLevel: LogLevel;
 }
 
 /** Defaults of the access settings; the modules that use them say why (db/connection.ts, api/rate-limit.ts). */
@@ -87,6 +91,9 @@ export const DEFAULT_ACCESS_SETTINGS = {
   rateLimitPerKeyPerMinute: 30_000,
   rateLimitAnonymousPerMinute: 600,
 } as const;
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
@@ -227,6 +234,31 @@ export function benchTargetFromEnv(env: NodeJS.ProcessEnv = process.env): { url?
   return { url: env.SPC_BENCH_URL || undefined, key: env.SPC_BENCH_KEY || undefined };
 }
 
+function logLevelFromEnv(env: NodeJS.ProcessEnv): LogLevel {
+  const raw = (env.SPC_LOG_LEVEL || 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) throw new Error(`SPC_LOG_LEVEL=${env.SPC_LOG_LEVEL} must be one of ${LOG_LEVELS.join(', ')}.`);
+  return raw as LogLevel;
+}
+
+/**
+ * SPC_PAYLOAD_KEYS=id1:base64,id2:base64 and SPC_PAYLOAD_KEY_CURRENT=id (default: the last listed).
+ * Key bytes are checked by the codec; here only the shape.
+ */
+export function payloadKeysFromEnv(env: NodeJS.ProcessEnv): PayloadKeyring | undefined {
+  const raw = env.SPC_PAYLOAD_KEYS;
+  if (!raw) return undefined;
+  const keys: Record<string, string> = {};
+  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const colon = item.indexOf(':');
+    if (colon < 1 || colon === item.length - 1) throw new Error('SPC_PAYLOAD_KEYS must be a comma-separated list of <key id>:<base64 key> (the values are not shown here).');
+    keys[item.slice(0, colon)] = item.slice(colon + 1);
+  }
+  const ids = Object.keys(keys);
+  const currentKeyId = env.SPC_PAYLOAD_KEY_CURRENT || ids[ids.length - 1];
+  if (!currentKeyId || !(currentKeyId in keys)) throw new Error(`SPC_PAYLOAD_KEY_CURRENT=${currentKeyId ?? ''} must name one of the keys of SPC_PAYLOAD_KEYS (${ids.join(', ')}).`);
+  return { keys, currentKeyId };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpcConfig {
   const dataDir = dataDirFromEnv(env);
   return {
@@ -245,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpcConfig {
       apiKey: env.TEMPORAL_API_KEY || undefined,
       tls: tlsFromEnv(env),
       uiUrl: env.TEMPORAL_UI_URL || undefined,
+      payloadKeys: payloadKeysFromEnv(env),
     },
     httpPort: Number(env.PORT ?? 3000),
     httpHost: env.HOST ?? '127.0.0.1',
@@ -257,5 +290,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpcConfig {
     complaintDeadlines: complaintDeadlinesFromEnv(env),
     operator: operatorFromEnv(env),
     executableDirs: (env.PATH ?? '').split(path.delimiter).filter(Boolean),
+    logLevel: logLevelFromEnv(env),
   };
 }

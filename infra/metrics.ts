@@ -85,11 +85,13 @@ export class Histogram extends Metric {
 }
 
 class Gauge extends Metric {
-  constructor(name: string, help: string, private readonly read: () => number) {
+  constructor(name: string, help: string, private readonly read: () => number | undefined) {
     super(name, help, 'gauge');
   }
+  /** No sample while read() has no value: a process that does not measure it must not report a 0. */
   lines(): string[] {
-    return [`${this.name} ${this.read()}`];
+    const value = this.read();
+    return value === undefined ? [] : [`${this.name} ${value}`];
   }
 }
 
@@ -101,13 +103,17 @@ export class MetricsRegistry {
   histogram(name: string, help: string, bounds?: readonly number[]): Histogram {
     return this.add(new Histogram(name, help, bounds));
   }
-  gauge(name: string, help: string, read: () => number): void {
+  gauge(name: string, help: string, read: () => number | undefined): void {
     this.add(new Gauge(name, help, read));
   }
   private add<M extends Metric>(m: M): M {
     if (this.metrics.some((x) => x.name === m.name)) throw new Error(`metric ${m.name} is registered twice`);
     this.metrics.push(m);
     return m;
+  }
+  /** Names of every registered metric (the dashboard's test checks its queries against them). */
+  names(): string[] {
+    return this.metrics.map((m) => m.name);
   }
   render(): string {
     return this.metrics.map((m) => [`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`, ...m.lines()].join('\n')).join('\n') + '\n';
@@ -128,6 +134,32 @@ export const paymentAnswers = metrics.counter(
 );
 export const scheduleSyncs = metrics.counter('spc_schedule_syncs_total', 'Runs of the settlement schedule sync, by outcome (ok, failed).');
 
+/** Seconds, for settlement stages: from a one-statement close to a bank confirming its transfers days later. */
+export const STAGE_BUCKETS_SECONDS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1_800, 3_600, 21_600, 86_400, 259_200, 604_800] as const;
+
+/**
+ * What the worker's activities count (passed to them in ActivityDeps.metrics; a test may give them
+ * a registry of its own). Labels are codes, channels, stages and bank codes: a few hundred series.
+ */
+export function registerActivityMetrics(registry: MetricsRegistry) {
+  return {
+    paymentPostings: registry.counter(
+      'spc_payment_postings_total',
+      'Single payments posted by the worker, by outcome (accepted, rejected, repeat: an accepted payment answered again), rejection code and channel.',
+    ),
+    registerRows: registry.counter('spc_register_rows_total', 'Register rows posted by the worker, by outcome (accepted, rejected) and rejection code.'),
+    registerBatchDuration: registry.histogram('spc_register_batch_duration_seconds', 'Time to check and post one batch of register rows (one Postgres transaction).'),
+    settlementStageDuration: registry.histogram(
+      'spc_settlement_stage_duration_seconds',
+      'Duration of each settlement stage, by stage: close, reconcile, aggregate, files, delivery (one webhook attempt that succeeded), confirmation (list delivered to settled).',
+      STAGE_BUCKETS_SECONDS,
+    ),
+    webhookFailures: registry.counter('spc_webhook_failures_total', 'Webhook deliveries that failed (and will be retried), by bank and kind (settlement, complaint).'),
+  };
+}
+export type ActivityMetrics = ReturnType<typeof registerActivityMetrics>;
+export const activityMetrics = registerActivityMetrics(metrics);
+
 /** Content type of the text exposition format. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 /** Fetching the SDK's own metrics must not hold a scrape long. */
@@ -144,3 +176,19 @@ export async function renderAllMetrics(sdkMetricsUrl?: string): Promise<string> 
     return `${own}# Temporal SDK metrics unavailable: ${(err as Error).message.replace(/\n/g, ' ')}\n`;
   }
 }
+
+/**
+ * Temporal SDK metrics the SPC's dashboard (docs/grafana/spc-dashboard.json) queries, as the SDK
+ * Runtime exports them from a worker (histograms in seconds, with no unit suffix in the name). The SDK registers them, not this
+ * code; the dashboard's test checks its queries against this list and an integration test checks
+ * that a worker's /metrics carries each of them.
+ */
+export const TEMPORAL_SDK_DASHBOARD_METRICS = [
+  'temporal_workflow_task_schedule_to_start_latency',
+  'temporal_workflow_task_execution_latency',
+  'temporal_activity_schedule_to_start_latency',
+  'temporal_activity_execution_latency',
+  'temporal_local_activity_execution_latency',
+  'temporal_worker_task_slots_available',
+  'temporal_worker_task_slots_used',
+] as const;

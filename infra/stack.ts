@@ -52,7 +52,7 @@ export const STACK_CLUSTER_NAME = 'spc';
 
 type LocalTemporal = RunningDevServer & { tls?: Stack['temporalTls'] };
 
-async function startLocalTemporal(cfg: SpcConfig, postgresUrl: string, log: (msg: string) => void): Promise<LocalTemporal> {
+async function startLocalTemporal(cfg: SpcConfig, postgresUrl: string, log: (msg: string) => void, uiCodecEndpoint?: string): Promise<LocalTemporal> {
   if (cfg.engine === 'server') {
     const cluster = await startTemporalCluster({
       name: STACK_CLUSTER_NAME,
@@ -74,6 +74,7 @@ async function startLocalTemporal(cfg: SpcConfig, postgresUrl: string, log: (msg
     uiPort: DEV_SERVER_UI_PORT,
     namespace: cfg.temporal.namespace,
     log,
+    uiCodecEndpoint,
   };
   let binary: string;
   try {
@@ -105,7 +106,8 @@ async function prepareNamespace(cfg: SpcConfig, address: string, tls: Stack['tem
   }
 }
 
-export async function startStack(cfg: SpcConfig, log: (msg: string) => void): Promise<Stack> {
+/** uiCodecEndpoint: the API's codec endpoint for the UI of a dev server started here (api/routes/codec.ts). */
+export async function startStack(cfg: SpcConfig, log: (msg: string) => void, opts: { uiCodecEndpoint?: string } = {}): Promise<Stack> {
   const postgres: RunningPostgres = await startPostgres(cfg, log);
   let temporal: LocalTemporal | undefined;
   try {
@@ -121,7 +123,7 @@ export async function startStack(cfg: SpcConfig, log: (msg: string) => void): Pr
       log(`a Temporal server already answers at ${address}; reusing it (it was not started by spc, so spc will not stop it)`);
       if (!uiUrl && (await tcpAnswers('127.0.0.1', DEV_SERVER_UI_PORT))) uiUrl = `http://127.0.0.1:${DEV_SERVER_UI_PORT}`;
     } else {
-      temporal = await startLocalTemporal(cfg, postgres.url, log);
+      temporal = await startLocalTemporal(cfg, postgres.url, log, opts.uiCodecEndpoint);
       address = temporal.address;
       uiUrl ??= temporal.uiUrl;
     }

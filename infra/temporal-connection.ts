@@ -3,9 +3,10 @@
 // local dev server (plain gRPC), a self-hosted cluster with mTLS (CA, client certificate and key,
 // server name), or Temporal Cloud with mTLS or an API key plus the `temporal-namespace` header.
 import fs from 'node:fs';
-import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import { Client, Connection, type DataConverter, type TLSConfig } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import type { TemporalConfig } from './config';
+import { AesGcmPayloadCodec } from './payload-codec';
 
 /** How long the first connect may take before failing with a clear message. */
 export const TEMPORAL_CONNECT_TIMEOUT_MS = 10_000;
@@ -67,6 +68,32 @@ export function temporalConnectionOptions(t: TemporalTarget): TemporalConnection
   };
 }
 
+/** Loaded by path: the workflow bundle needs the same failure converter as the client (see that file). */
+export const FAILURE_CONVERTER_PATH = require.resolve('./failure-converter');
+
+const codecs = new WeakMap<object, AesGcmPayloadCodec>();
+
+/** The payload codec of a target with payload keys (one instance per keyring), or undefined. */
+export function payloadCodecOf(t: Pick<TemporalConfig, 'payloadKeys'>): AesGcmPayloadCodec | undefined {
+  if (!t.payloadKeys) return undefined;
+  let codec = codecs.get(t.payloadKeys);
+  if (!codec) {
+    codec = new AesGcmPayloadCodec(t.payloadKeys);
+    codecs.set(t.payloadKeys, codec);
+  }
+  return codec;
+}
+
+/**
+ * The data converter every client and worker of a target uses: payloads encrypted with the
+ * target's keys and failure messages encoded so they are encrypted too; none without keys. Client
+ * and worker must agree, so both take it from here.
+ */
+export function temporalDataConverter(t: Pick<TemporalConfig, 'payloadKeys'>): DataConverter | undefined {
+  const codec = payloadCodecOf(t);
+  return codec ? { payloadCodecs: [codec], failureConverterPath: FAILURE_CONVERTER_PATH } : undefined;
+}
+
 function unreachable(t: TemporalTarget, err: unknown): TemporalUnreachableError {
   return new TemporalUnreachableError(
     `cannot reach Temporal at ${t.address} (namespace ${t.namespace}): ${(err as Error).message}. Check TEMPORAL_ADDRESS, the TEMPORAL_TLS_* files and TEMPORAL_API_KEY.`,
@@ -84,7 +111,7 @@ export async function connectTemporal(t: TemporalTarget): Promise<{ connection: 
   } catch (err) {
     throw unreachable(t, err);
   }
-  return { connection, client: new Client({ connection, namespace: t.namespace }) };
+  return { connection, client: new Client({ connection, namespace: t.namespace, dataConverter: temporalDataConverter(t) }) };
 }
 
 /**

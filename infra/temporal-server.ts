@@ -69,6 +69,8 @@ export interface DevServerOptions {
   log: (m: string) => void;
   /** Where the server's own output goes; defaults to a file in the OS temp directory. */
   logFile?: string;
+  /** Remote codec endpoint the Web UI decodes payloads with (the API's /codec, see api/routes/codec.ts). */
+  uiCodecEndpoint?: string;
 }
 
 export interface RunningDevServer {
@@ -102,9 +104,10 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 }
 
 /** The command line for `temporal server start-dev`, built from resolved ports (pure, for tests). */
-export function devServerArgs(opts: { dbFile?: string; port: number; uiPort: number | null; namespace: string }): string[] {
+export function devServerArgs(opts: { dbFile?: string; port: number; uiPort: number | null; namespace: string; uiCodecEndpoint?: string }): string[] {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--log-level', 'warn'];
   args.push(...(opts.uiPort === null ? ['--headless'] : ['--ui-port', String(opts.uiPort)]));
+  if (opts.uiPort !== null && opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
   if (opts.dbFile) {
     args.push('--db-filename', opts.dbFile);
     for (const pragma of DEV_SERVER_SQLITE_PRAGMAS) args.push('--sqlite-pragma', pragma);
@@ -199,7 +202,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<RunningDev
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   if (opts.dbFile) fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
 
-  const args = devServerArgs({ dbFile: opts.dbFile, port, uiPort, namespace: opts.namespace });
+  const args = devServerArgs({ dbFile: opts.dbFile, port, uiPort, namespace: opts.namespace, uiCodecEndpoint: opts.uiCodecEndpoint });
   const logFd = fs.openSync(logFile, 'a');
   fs.writeSync(logFd, `\n--- ${new Date().toISOString()} ${opts.binary} ${args.join(' ')}\n`);
   const startedAt = Date.now();

@@ -1,9 +1,10 @@
 // Runs a worker against endpoints that already exist (used by `spc worker` and `spc up`).
 import { DefaultLogger, Runtime as TemporalRuntime, makeTelemetryFilterString, type LogLevel, type LogMetadata } from '@temporalio/worker';
+import { processLogger, writeSdkEntry } from '../infra/log';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connection';
 import type { SpcConfig } from '../infra/config';
-import { connectNativeTemporal, type TemporalTarget } from '../infra/temporal-connection';
+import { connectNativeTemporal, temporalDataConverter, type TemporalTarget } from '../infra/temporal-connection';
 import { createWorker } from './worker';
 
 let runtimeInstalled = false;
@@ -18,23 +19,28 @@ class BusinessAwareLogger extends DefaultLogger {
   override log(level: LogLevel, message: string, meta?: LogMetadata): void {
     if (message === 'Workflow failed' && meta?.workflowType === 'paymentWorkflow') {
       const error = meta.error as { message?: string } | undefined;
-      super.log('INFO', `payment rejected: ${String(meta.workflowId)}: ${error?.message ?? ''}`);
+      super.log('INFO', `payment rejected: ${String(meta.workflowId)}: ${error?.message ?? ''}`, {
+        workflowId: meta.workflowId, runId: meta.runId, workflowType: meta.workflowType, sdkComponent: meta.sdkComponent,
+      });
       return;
     }
     super.log(level, message, meta);
   }
 }
 
+/** The SDK's lines, with their workflow and activity metadata, as JSON lines of the process logger (infra/log.ts). */
+const toProcessLog = (entry: { level: LogLevel; message: string; meta?: LogMetadata }) => writeSdkEntry(processLogger(), entry.level, entry.message, entry.meta);
+
 /**
  * Installs the SDK Runtime once per process. With sdkMetricsBindAddress (host:port) the SDK exports
  * its own metrics (workflow and activity task latencies, slots, polls, failures) in the Prometheus
  * format there; `spc worker` serves them behind its /metrics.
  */
-export function installWorkerRuntime(level: 'WARN' | 'INFO' | 'ERROR' = 'ERROR', opts: { sdkMetricsBindAddress?: string } = {}): void {
+export function installWorkerRuntime(level: LogLevel = 'ERROR', opts: { sdkMetricsBindAddress?: string } = {}): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   TemporalRuntime.install({
-    logger: new BusinessAwareLogger(level),
+    logger: new BusinessAwareLogger(level, toProcessLog),
     telemetryOptions: {
       logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) },
       ...(opts.sdkMetricsBindAddress ? { metrics: { prometheus: { bindAddress: opts.sdkMetricsBindAddress, useSecondsForDurations: true } } } : {}),
@@ -63,6 +69,7 @@ export async function startWorker(cfg: SpcConfig, opts: { temporal: TemporalTarg
     db: opts.db,
     client: opts.client,
     config: cfg,
+    dataConverter: temporalDataConverter(opts.temporal),
     shutdown: { graceTimeMs: Math.floor(graceMs * ACTIVITY_DRAIN_SHARE), forceTimeMs: graceMs },
   });
   const done = worker.run().finally(() => connection.close());

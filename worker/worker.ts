@@ -3,7 +3,8 @@
 import { NativeConnection, Worker, bundleWorkflowCode, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import path from 'node:path';
 import { createActivities, makeDeps, type ActivityConfig } from '../activities';
-import type { Client } from '@temporalio/client';
+import { activityLogInterceptor } from './activity-log';
+import type { Client, DataConverter } from '@temporalio/client';
 import type { Db } from '../db/connection';
 
 export const WORKER_LIMITS = {
@@ -20,12 +21,16 @@ export const WORKFLOWS_PATH = path.resolve(__dirname, '../workflows/index.ts');
 
 const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
 
-/** Bundles the workflow code once per process and entry file (webpack is slow; tests share one bundle). */
-export function workflowBundle(workflowsPath = WORKFLOWS_PATH): Promise<WorkflowBundleWithSourceMap> {
-  let bundle = bundles.get(workflowsPath);
+/**
+ * Bundles the workflow code once per process, entry file and failure converter (webpack is slow;
+ * tests share one bundle). The failure converter runs inside the workflow sandbox, so it is bundled.
+ */
+export function workflowBundle(workflowsPath = WORKFLOWS_PATH, failureConverterPath?: string): Promise<WorkflowBundleWithSourceMap> {
+  const key = `${workflowsPath}\u0000${failureConverterPath ?? ''}`;
+  let bundle = bundles.get(key);
   if (!bundle) {
-    bundle = bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
-    bundles.set(workflowsPath, bundle);
+    bundle = bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: quietBundlerLogger });
+    bundles.set(key, bundle);
   }
   return bundle;
 }
@@ -58,6 +63,8 @@ export interface WorkerOptions {
   shutdown?: { graceTimeMs: number; forceTimeMs: number };
   /** The activities' configuration (the SPC's identity, complaint deadlines); default: from the environment. */
   config?: ActivityConfig;
+  /** The payload codec and failure converter of the target (temporalDataConverter); the client must use the same. */
+  dataConverter?: DataConverter;
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
@@ -65,11 +72,13 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    workflowBundle: await workflowBundle(opts.workflowsPath),
+    workflowBundle: await workflowBundle(opts.workflowsPath, opts.dataConverter?.failureConverterPath),
+    dataConverter: opts.dataConverter,
     activities: {
       ...createActivities(makeDeps(opts.db, { clock: opts.clock, temporal: opts.client ? { client: opts.client, taskQueue: opts.taskQueue } : undefined }), opts.config),
       ...opts.extraActivities,
     },
+    interceptors: { activity: [activityLogInterceptor] },
     ...WORKER_LIMITS,
     ...(opts.shutdown ? { shutdownGraceTime: opts.shutdown.graceTimeMs, shutdownForceTime: opts.shutdown.forceTimeMs } : {}),
   });

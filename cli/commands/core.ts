@@ -4,21 +4,48 @@ import path from 'node:path';
 import { migrateLatest, createAppDb, createDb, type Db } from '../../db/connection';
 import { appRoleUrl, enableAppRoleLogin } from '../../db/app-role';
 import { readOrCreatePassword } from '../../infra/postgres';
-import { connectTemporal } from '../../infra/temporal-connection';
+import { connectTemporal, payloadCodecOf } from '../../infra/temporal-connection';
 import { TEMPORAL_ENGINES, type SpcConfig, type TemporalEngine } from '../../infra/config';
+import { ensureDataDirPayloadKeys } from '../../infra/payload-keys';
+import { configureProcessLogger } from '../../infra/log';
+import { codecUiEndpoint } from '../../api/routes/codec';
 import { stopWithin, waitForSignal } from '../../infra/process';
 import { startStack } from '../../infra/stack';
 import { seedDemo, seedReferenceData, SAMPLE_ACCOUNTS } from '../../db/seed';
 import { installWorkerRuntime, startWorker } from '../../worker/run';
 import { CliError, Runtime, removeRuntimeFile, writeRuntimeFile } from '../runtime';
 import { progressBar } from '../progress';
-import { startServices, type Services } from '../services';
+import { newOperatorToken, startServices, type Services } from '../services';
 
 /** Accounts `spc up` seeds into an empty database: enough to look real, quick to load. */
 const UP_DEMO_ACCOUNTS_DEFAULT = 20_000;
 
 function log(msg: string): void {
   process.stderr.write(`[spc] ${msg}\n`);
+}
+
+/**
+ * Payload encryption is on from the first `spc up`: SPC_PAYLOAD_KEYS when set, else a key generated
+ * once into the data directory beside the dev server's state (never into the repository). Against
+ * a cluster of its own (TEMPORAL_ADDRESS) nothing is generated: every process there needs the same
+ * keys, which only SPC_PAYLOAD_KEYS can give them.
+ */
+function upPayloadKeys(cfg: SpcConfig): SpcConfig['temporal']['payloadKeys'] {
+  if (cfg.temporal.payloadKeys) return cfg.temporal.payloadKeys;
+  if (cfg.temporal.address) {
+    log('payloads are not encrypted: set SPC_PAYLOAD_KEYS (and SPC_PAYLOAD_KEY_CURRENT) on every process to keep personal data out of Temporal');
+    return undefined;
+  }
+  const { keyring, created } = ensureDataDirPayloadKeys(cfg.dataDir);
+  if (created) log(`generated a payload encryption key in ${cfg.dataDir} (payloads in Temporal are encrypted; keep that file with the data)`);
+  return keyring;
+}
+
+/** The API's codec endpoint for the dev server's UI, when the API runs on a known port with a token. */
+function uiCodecEndpointOf(cfg: SpcConfig, api: boolean): string | undefined {
+  if (!api || !cfg.operatorToken || !cfg.temporal.payloadKeys || cfg.httpPort === 0) return undefined;
+  const host = cfg.httpHost === '0.0.0.0' || cfg.httpHost === '::' ? '127.0.0.1' : cfg.httpHost;
+  return codecUiEndpoint(cfg.publicBaseUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${cfg.httpPort}`, cfg.operatorToken);
 }
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
@@ -54,7 +81,7 @@ async function prepareDatabase(db: ReturnType<typeof createDb>, accounts: number
 }
 
 /** Where everything is, and a first payment to try. */
-function printWelcome(stack: Stack, services: Services, taskQueue: string): void {
+function printWelcome(stack: Stack, services: Services, taskQueue: string, payloadKeyId: string | undefined): void {
   const sample = SAMPLE_ACCOUNTS[0];
   process.stdout.write(
     [
@@ -66,6 +93,7 @@ function printWelcome(stack: Stack, services: Services, taskQueue: string): void
       services.opsUrl ? `  Operators       ${services.opsUrl}` : '',
       `  Temporal        ${stack.temporalAddress} (task queue ${taskQueue})`,
       `  Postgres        ${stack.startedPostgres ? 'embedded, data in .data/pg' : 'DATABASE_URL'}`,
+      `  Payloads        ${payloadKeyId ? `encrypted in Temporal (key ${payloadKeyId}); operators decode them at ${services.apiUrl ?? 'the API'}/codec` : 'NOT encrypted (no SPC_PAYLOAD_KEYS)'}`,
       '',
       'Make a payment (in another terminal):',
       `  npx spc pay --bank HSBK --ref demo-1 --account ${sample} --amount 1000.00`,
@@ -80,9 +108,15 @@ function printWelcome(stack: Stack, services: Services, taskQueue: string): void
 }
 
 /** Runs the stack, worker and services until a signal (or the worker stops), then stops all of it. */
-async function runUp(cfg: SpcConfig, opts: { accounts: number; api: boolean }): Promise<void> {
+async function runUp(base: SpcConfig, opts: { accounts: number; api: boolean }): Promise<void> {
+  // Its own progress lines stay prose for the person at the terminal; the API's and the SDK's are JSON (infra/log.ts).
+  configureProcessLogger(base.logLevel, 'up');
   installWorkerRuntime('WARN');
-  const stack = await startStack(cfg, log);
+  // The token is chosen before the dev server starts, whose UI is given the codec endpoint it guards.
+  const cfg: SpcConfig = {
+    ...base, operatorToken: base.operatorToken ?? (opts.api ? newOperatorToken() : undefined), temporal: { ...base.temporal, payloadKeys: upPayloadKeys(base) },
+  };
+  const stack = await startStack(cfg, log, { uiCodecEndpoint: uiCodecEndpointOf(cfg, opts.api) });
   const db = createDb(stack.databaseUrl);
   let appDb: Db | undefined;
   let services: Services | undefined;
@@ -94,7 +128,7 @@ async function runUp(cfg: SpcConfig, opts: { accounts: number; api: boolean }): 
     const appDatabaseUrl = await appDatabaseUrlFor(cfg, stack, db);
     appDb = createAppDb(appDatabaseUrl, cfg.dbTimeouts);
     worker = await startWorker(cfg, { temporal: target, db: appDb, client: temporal.client });
-    services = await startServices({ cfg, db: appDb, client: temporal.client, api: opts.api, temporalUiUrl: stack.uiUrl, log });
+    services = await startServices({ cfg, db: appDb, client: temporal.client, api: opts.api, temporalUiUrl: stack.uiUrl, log, payloadCodec: payloadCodecOf(target) });
     writeRuntimeFile(cfg, {
       databaseUrl: stack.databaseUrl,
       appDatabaseUrl,
@@ -104,7 +138,7 @@ async function runUp(cfg: SpcConfig, opts: { accounts: number; api: boolean }): 
       apiUrl: services.apiUrl,
       temporalTls: stack.temporalTls,
     });
-    printWelcome(stack, services, cfg.temporal.taskQueue);
+    printWelcome(stack, services, cfg.temporal.taskQueue, target.payloadKeys?.currentKeyId);
     const signal = await Promise.race([waitForSignal(log), worker.done.then(() => 'worker stopped' as const)]);
     log(`${signal}: stopping`);
   } finally {

@@ -17,6 +17,7 @@ import type { Db } from '../../db/connection';
 import { findUnsettledBankDays } from '../../db/queries/unsettled';
 import { REFERENCE_TTL_MS } from '../../activities/reference-cache';
 import { installWorkerRuntime } from '../../worker/run';
+import { payloadCodecOf } from '../../infra/temporal-connection';
 import { CliError, printRows, type Runtime } from '../runtime';
 
 /** Rows `workflows list` prints unless --limit says otherwise; visibility pages through the rest. */
@@ -297,7 +298,10 @@ function registerAuditCommands(program: Command, rt: Runtime): void {
         sources = historiesFromTemporal(client, { query, runs: opts.workflowId?.map((workflowId) => ({ workflowId })) });
       }
       const bundle = opts.workflows ? await bundleWorkflows(opts.workflows) : undefined;
-      const summary = await replayHistories(sources, { bundle, onOutcome: opts.json ? undefined : printReplayLine });
+      // Histories (from Temporal or an export) hold payloads encrypted with the installation's keys.
+      const codec = payloadCodecOf({ payloadKeys: rt.payloadKeys() });
+      const dataConverter = codec ? { payloadCodecs: [codec] } : undefined;
+      const summary = await replayHistories(sources, { bundle, dataConverter, onOutcome: opts.json ? undefined : printReplayLine });
       if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else process.stdout.write(`replayed ${summary.total}: ${summary.ok} ok, ${summary.nondeterministic} nondeterministic, ${summary.failed} failed\n`);
       if (summary.total === 0) process.stderr.write('spc: no histories matched: nothing was replayed\n');

@@ -8,11 +8,19 @@ import { PROMETHEUS_CONTENT_TYPE, renderAllMetrics } from '../../infra/metrics';
 import { startProbeServer, stopWithin, waitForSignal, type Checks, type ProbeServer } from '../../infra/process';
 import { freePort } from '../../infra/temporal-server';
 import { installWorkerRuntime, startWorker } from '../../worker/run';
+import { configureProcessLogger, processLogger, sdkLevelOf } from '../../infra/log';
+import { payloadCodecOf } from '../../infra/temporal-connection';
 import { CliError, type Runtime } from '../runtime';
 import { startServices } from '../services';
 
+/** JSON lines (infra/log.ts) with the process's role; each command configures the logger first. */
 function log(msg: string): void {
-  process.stderr.write(`[spc ${process.pid}] ${msg}\n`);
+  processLogger().info(msg);
+}
+
+/** Payloads travel in clear without keys: said once at start, so an installation without them knows. */
+function warnIfUnencrypted(rt: Runtime): void {
+  if (!rt.payloadKeys()) processLogger().warn('payloads are not encrypted: set SPC_PAYLOAD_KEYS (and SPC_PAYLOAD_KEY_CURRENT) on every process to keep personal data out of Temporal');
 }
 
 /** --health-port wins over SPC_HEALTH_PORT; neither: no probe server. */
@@ -66,10 +74,12 @@ export function registerProcessCommands(program: Command, rt: Runtime): void {
     .description('run a Temporal worker for the SPC task queue (scale out by running more of these)')
     .option('--health-port <port>', '/livez and /readyz on this port (default SPC_HEALTH_PORT; 0 picks a free one)')
     .action(async (opts: { healthPort?: string }) => {
+      configureProcessLogger(rt.config.logLevel, 'worker');
       const port = healthPortOf(opts.healthPort, rt);
       // The SDK's exporter listens on loopback only; /metrics of the probe port serves it with the SPC's.
       const sdkMetricsAddress = port === undefined ? undefined : `127.0.0.1:${await freePort()}`;
-      installWorkerRuntime('WARN', { sdkMetricsBindAddress: sdkMetricsAddress });
+      installWorkerRuntime(sdkLevelOf(rt.config.logLevel), { sdkMetricsBindAddress: sdkMetricsAddress });
+      warnIfUnencrypted(rt);
       const db = await rt.appDb(log);
       const { client } = await rt.temporal();
       const target = rt.temporalTarget();
@@ -92,12 +102,16 @@ export function registerProcessCommands(program: Command, rt: Runtime): void {
     .option('--port <port>', 'port (default PORT or 3000; 0 picks a free one)')
     .option('--host <host>', 'interface (default HOST or 127.0.0.1)')
     .action(async (opts: { port?: string; host?: string }) => {
+      configureProcessLogger(rt.config.logLevel, 'api');
+      warnIfUnencrypted(rt);
       const port = opts.port === undefined ? rt.config.httpPort : portFromEnv({ port: opts.port }, 'port');
       if (port === undefined) throw new CliError(`--port ${opts.port} is not a port (0-65535)`);
       const cfg = { ...rt.config, httpPort: port, httpHost: opts.host ?? rt.config.httpHost };
       const db = await rt.appDb(log);
       const { client } = await rt.temporal();
-      const services = await startServices({ cfg, db, client, api: true, schedules: false, temporalUiUrl: rt.endpoints().uiUrl, log });
+      const services = await startServices({
+        cfg, db, client, api: true, schedules: false, temporalUiUrl: rt.endpoints().uiUrl, log, payloadCodec: payloadCodecOf({ payloadKeys: rt.payloadKeys() }),
+      });
       log(`bank API on ${services.apiUrl} (docs ${services.apiUrl}/docs, cashier ${services.apiUrl}/cashier); SIGTERM or Ctrl-C stops it`);
       log(`operators: ${services.opsUrl ?? '(no operator page)'}`);
       await runUntilStopped(rt, 'api', undefined, new Promise(() => undefined), () => services.stop());
@@ -108,6 +122,7 @@ export function registerProcessCommands(program: Command, rt: Runtime): void {
     .description('keep one Temporal Schedule per bank at its cut-off (the loop `spc up` runs), as a process of its own')
     .option('--health-port <port>', '/livez and /readyz on this port (default SPC_HEALTH_PORT; 0 picks a free one)')
     .action(async (opts: { healthPort?: string }) => {
+      configureProcessLogger(rt.config.logLevel, 'keeper');
       const port = healthPortOf(opts.healthPort, rt);
       const db = await rt.appDb(log);
       const { client } = await rt.temporal();

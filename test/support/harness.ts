@@ -5,6 +5,8 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createWorker } from '../../worker/worker';
 import { installWorkerRuntime } from '../../worker/run';
 import { createTestDatabase, testTemporalAddress, uniqueTaskQueue, type TestDatabase } from './env';
+import { temporalDataConverter } from '../../infra/temporal-connection';
+import type { PayloadKeyring } from '../../infra/payload-codec';
 
 export interface Harness {
   database: TestDatabase;
@@ -18,12 +20,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(prefix: string, opts: { clock?: () => Date } = {}): Promise<Harness> {
+/** payloadKeys: client and worker encrypt payloads as an installation with SPC_PAYLOAD_KEYS does. */
+export async function startHarness(prefix: string, opts: { clock?: () => Date; payloadKeys?: PayloadKeyring } = {}): Promise<Harness> {
   installWorkerRuntime('ERROR');
   const database = await createTestDatabase();
   const taskQueue = uniqueTaskQueue(prefix);
   const connection = await Connection.connect({ address: testTemporalAddress() });
-  const client = new Client({ connection, namespace: 'default' });
+  const dataConverter = temporalDataConverter({ payloadKeys: opts.payloadKeys });
+  const client = new Client({ connection, namespace: 'default', dataConverter });
   const native = await NativeConnection.connect({ address: testTemporalAddress() });
   let running: { worker: Worker; done: Promise<void> } | undefined;
 
@@ -38,7 +42,7 @@ export async function startHarness(prefix: string, opts: { clock?: () => Date } 
     },
     startWorker: async () => {
       // The worker connects as the application's role, as in production (db/app-role.ts).
-      const worker = await createWorker({ connection: native, namespace: 'default', taskQueue, db: database.appDb, client, clock: opts.clock });
+      const worker = await createWorker({ connection: native, namespace: 'default', taskQueue, db: database.appDb, client, clock: opts.clock, dataConverter });
       running = { worker, done: worker.run() };
     },
     stopWorker: async () => {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Runtime, writeRuntimeFile } from '../../cli/runtime';
 import { loadConfig } from '../../infra/config';
+import { ensureDataDirPayloadKeys, payloadKeyFile } from '../../infra/payload-keys';
 
 describe('Runtime.temporalTarget', () => {
   let dir: string;
@@ -25,5 +26,27 @@ describe('Runtime.temporalTarget', () => {
     expect([target.address, target.tls]).toEqual(['temporal.bank.kz:7233', true]);
     const plain = new Runtime(loadConfig({ SPC_DATA_DIR: dir, TEMPORAL_ADDRESS: 'temporal.local:7233' })).temporalTarget();
     expect([plain.address, plain.tls]).toEqual(['temporal.local:7233', undefined]);
+  });
+});
+
+describe('the payload keys of a command', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spc-keys-'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('come from the key spc up generated once into the data directory, readable by its owner only', () => {
+    const first = ensureDataDirPayloadKeys(dir);
+    const again = ensureDataDirPayloadKeys(dir);
+    expect([first.created, again.created]).toEqual([true, false]);
+    expect(again.keyring).toEqual(first.keyring);
+    expect(fs.statSync(payloadKeyFile(dir)).mode & 0o777).toBe(0o600);
+    expect(new Runtime(loadConfig({ SPC_DATA_DIR: dir })).payloadKeys()).toEqual(first.keyring);
+  });
+
+  it('come from SPC_PAYLOAD_KEYS when set, and never from the data directory against TEMPORAL_ADDRESS', () => {
+    expect(new Runtime(loadConfig({ SPC_DATA_DIR: dir, SPC_PAYLOAD_KEYS: 'prod-1:QUJD' })).payloadKeys()).toEqual({ keys: { 'prod-1': 'QUJD' }, currentKeyId: 'prod-1' });
+    expect(new Runtime(loadConfig({ SPC_DATA_DIR: dir, TEMPORAL_ADDRESS: 'temporal.bank.kz:7233' })).payloadKeys()).toBeUndefined();
   });
 });

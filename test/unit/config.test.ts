@@ -123,4 +123,18 @@ describe('devServerArgs', () => {
     expect(args).not.toContain('--sqlite-pragma');
     expect(args).not.toContain('--namespace');
   });
+
+  it('hands the UI its codec endpoint, and a headless server none', () => {
+    const endpoint = 'http://127.0.0.1:3000/codec/ui/abc';
+    expect(devServerArgs({ port: 7233, uiPort: 8233, namespace: 'default', uiCodecEndpoint: endpoint }).join(' ')).toContain(`--ui-codec-endpoint ${endpoint}`);
+    expect(devServerArgs({ port: 7233, uiPort: null, namespace: 'default', uiCodecEndpoint: endpoint })).not.toContain('--ui-codec-endpoint');
+  });
+});
+
+describe('SPC_LOG_LEVEL', () => {
+  it('defaults to info and refuses an unknown level', () => {
+    expect(loadConfig({}).logLevel).toBe('info');
+    expect(loadConfig({ SPC_LOG_LEVEL: 'DEBUG' }).logLevel).toBe('debug');
+    expect(() => loadConfig({ SPC_LOG_LEVEL: 'verbose' })).toThrow(/SPC_LOG_LEVEL=verbose must be one of trace, debug, info, warn, error, silent/);
+  });
 });

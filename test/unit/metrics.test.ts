@@ -1,5 +1,5 @@
 // The Prometheus text the SPC's processes serve at /metrics (infra/metrics.ts).
-import { MetricsRegistry, SERIES_PER_METRIC_MAX } from '../../infra/metrics';
+import { MetricsRegistry, registerActivityMetrics, SERIES_PER_METRIC_MAX, STAGE_BUCKETS_SECONDS } from '../../infra/metrics';
 
 describe('MetricsRegistry', () => {
   it('renders counters with sorted, escaped labels in the text exposition format', () => {
@@ -45,5 +45,43 @@ describe('MetricsRegistry', () => {
     expect([c.value({ id: 'one more' }), c.value({ id: '0' })]).toEqual([0, 2]);
     expect(warn).toHaveBeenCalledTimes(1);
     warn.mockRestore();
+  });
+
+  it('renders a gauge only while it has a value: a process that does not measure it reports nothing, not 0', () => {
+    const r = new MetricsRegistry();
+    const measured: { value?: number } = {};
+    r.gauge('spc_settlements_overdue', 'Overdue.', () => measured.value);
+    expect(r.render()).toBe('# HELP spc_settlements_overdue Overdue.\n# TYPE spc_settlements_overdue gauge\n');
+    measured.value = 2;
+    expect(r.render()).toContain('\nspc_settlements_overdue 2\n');
+    expect(r.names()).toEqual(['spc_settlements_overdue']);
+  });
+});
+
+describe('the activity metrics', () => {
+  it('count postings by outcome, code and channel, register rows by outcome and code, and webhook failures by bank and kind', () => {
+    const r = new MetricsRegistry();
+    const m = registerActivityMetrics(r);
+    m.paymentPostings.inc({ outcome: 'rejected', code: 'ACCOUNT_NOT_FOUND', channel: 'online' });
+    m.registerRows.inc({ outcome: 'accepted', code: '' }, 998);
+    m.registerRows.inc({ outcome: 'rejected', code: 'AMOUNT_MISMATCH' }, 2);
+    m.webhookFailures.inc({ bank: 'HSBK', kind: 'settlement' });
+    const text = r.render();
+    expect(text).toContain('spc_payment_postings_total{channel="online",code="ACCOUNT_NOT_FOUND",outcome="rejected"} 1\n');
+    expect(text).toContain('spc_register_rows_total{code="",outcome="accepted"} 998\n');
+    expect(text).toContain('spc_register_rows_total{code="AMOUNT_MISMATCH",outcome="rejected"} 2\n');
+    expect(text).toContain('spc_webhook_failures_total{bank="HSBK",kind="settlement"} 1\n');
+  });
+
+  it('time settlement stages on buckets from a fraction of a second to a week', () => {
+    const r = new MetricsRegistry();
+    const m = registerActivityMetrics(r);
+    m.settlementStageDuration.observe({ stage: 'aggregate' }, 0.3);
+    m.settlementStageDuration.observe({ stage: 'confirmation' }, 2 * 86_400);
+    const text = r.render();
+    expect(STAGE_BUCKETS_SECONDS[STAGE_BUCKETS_SECONDS.length - 1]).toBe(604_800);
+    expect(text).toContain('spc_settlement_stage_duration_seconds_bucket{stage="aggregate",le="0.5"} 1\n');
+    expect(text).toContain('spc_settlement_stage_duration_seconds_bucket{stage="confirmation",le="86400"} 0\n');
+    expect(text).toContain('spc_settlement_stage_duration_seconds_bucket{stage="confirmation",le="259200"} 1\n');
   });
 });
