@@ -1,5 +1,6 @@
 // What a `spc worker` process serves at /metrics after real work: the rows a register posted, a
-// rejected payment by code and channel, and the Temporal SDK metrics the dashboard queries.
+// rejected payment by code and channel, and the Temporal SDK metrics the dashboard queries; and the
+// JSON log lines its activities write, with the workflow id and the business keys an operator searches by.
 import { createHash, randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { submitPayment } from '../../client/payments';
@@ -21,6 +22,8 @@ let connection: Connection;
 let client: Client;
 let taskQueue: string;
 let metricsUrl: string;
+/** The worker's stderr, JSON lines (infra/log.ts); at debug level the SDK logs every activity it runs. */
+let logText = '';
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -29,7 +32,8 @@ beforeAll(async () => {
   taskQueue = uniqueTaskQueue('metrics');
   const port = await freePort();
   metricsUrl = `http://127.0.0.1:${port}/metrics`;
-  worker = await startWorkerProcess({ databaseUrl: database.url, taskQueue, env: { SPC_HEALTH_PORT: String(port) } });
+  worker = await startWorkerProcess({ databaseUrl: database.url, taskQueue, env: { SPC_HEALTH_PORT: String(port), SPC_LOG_LEVEL: 'debug' } });
+  worker.child.stderr?.on('data', (chunk: Buffer) => { logText += chunk.toString(); });
   connection = await Connection.connect({ address: testTemporalAddress() });
   client = new Client({ connection, namespace: 'default' });
 });
@@ -47,7 +51,7 @@ async function scrape(): Promise<string> {
 }
 
 describe('the worker\'s /metrics', () => {
-  it('counts a register\'s rows by outcome and code, a rejected payment by code and channel, and carries the SDK\'s metrics', async () => {
+  it('counts a register\'s rows by outcome and code, a rejected payment by code and channel, and carries the SDK\'s metrics; its activities log JSON lines with the workflow id and the bank reference', async () => {
     const day = recentBusinessDay(await loadCalendar(database.db), 'registerWorkflow');
     const run = randomBytes(4).toString('hex');
     const rows = Array.from({ length: ROWS }, (_, i) => ({
@@ -70,5 +74,15 @@ describe('the worker\'s /metrics', () => {
     expect(body).toMatch(/\nspc_register_batch_duration_seconds_count 1\n/);
     expect(body).toContain('spc_payment_postings_total{channel="kiosk",code="ACCOUNT_NOT_FOUND",outcome="rejected"} 1\n');
     for (const name of TEMPORAL_SDK_DASHBOARD_METRICS) expect({ name, present: new RegExp(`^${name}(_bucket)?\\{`, 'm').test(body) }).toEqual({ name, present: true });
+
+    // The rejected payment's activity lines: its workflow id and bank reference, not the account it named.
+    const ref = `m-${run}-single`;
+    const lines = await waitFor('the payment activity\'s log lines', async () => {
+      const found = logText.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.workflowId === `payment:HSBK:${ref}`);
+      return found.length > 0 ? found : undefined;
+    }, 30_000, 250);
+    expect(lines).toContainEqual(expect.objectContaining({ workflowId: `payment:HSBK:${ref}`, bankCode: 'HSBK', bankRef: ref, activityType: expect.any(String) }));
+    expect(logText).not.toContain('7399999998');
   });
 });
