@@ -8,40 +8,38 @@
 // same: every transaction a statement touches balances, with a non-zero amount.
 import type { Knex } from 'knex';
 
-const CHECK_BY_INDEX = `
+/** The trigger function around a query that finds one unbalanced transaction of the statement. */
+function checkFunction(findUnbalanced: string): string {
+  return `
   CREATE OR REPLACE FUNCTION ledger_check_balanced_statement() RETURNS trigger LANGUAGE plpgsql AS $$
   DECLARE bad RECORD;
   BEGIN
+    ${findUnbalanced}
+    IF FOUND THEN
+      RAISE EXCEPTION 'ledger transaction % does not balance: debit % credit %', bad.transaction_id, bad.d, bad.c;
+    END IF;
+    RETURN NULL;
+  END $$;
+`;
+}
+
+const CHECK_BY_INDEX = checkFunction(`
     SELECT t.transaction_id, s.d, s.c INTO bad
       FROM (SELECT DISTINCT transaction_id FROM inserted) t
      CROSS JOIN LATERAL (
        SELECT sum(p.debit) AS d, sum(p.credit) AS c FROM ledger_postings p WHERE p.transaction_id = t.transaction_id
      ) s
      WHERE s.d <> s.c OR s.d = 0
-     LIMIT 1;
-    IF FOUND THEN
-      RAISE EXCEPTION 'ledger transaction % does not balance: debit % credit %', bad.transaction_id, bad.d, bad.c;
-    END IF;
-    RETURN NULL;
-  END $$;
-`;
+     LIMIT 1;`);
 
-const CHECK_BY_IN = `
-  CREATE OR REPLACE FUNCTION ledger_check_balanced_statement() RETURNS trigger LANGUAGE plpgsql AS $$
-  DECLARE bad RECORD;
-  BEGIN
+// What migration 20261201000001 installed, for down().
+const CHECK_BY_IN = checkFunction(`
     SELECT p.transaction_id, sum(p.debit) AS d, sum(p.credit) AS c INTO bad
       FROM ledger_postings p
      WHERE p.transaction_id IN (SELECT DISTINCT transaction_id FROM inserted)
      GROUP BY p.transaction_id
     HAVING sum(p.debit) <> sum(p.credit) OR sum(p.debit) = 0
-     LIMIT 1;
-    IF FOUND THEN
-      RAISE EXCEPTION 'ledger transaction % does not balance: debit % credit %', bad.transaction_id, bad.d, bad.c;
-    END IF;
-    RETURN NULL;
-  END $$;
-`;
+     LIMIT 1;`);
 
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(CHECK_BY_INDEX);
