@@ -7,9 +7,11 @@ import {
   type ComplaintState,
 } from '../domain/complaint-types';
 import { complaintView, type ComplaintView } from '../domain/complaint-view';
+import { freeTextProblem } from '../domain/free-text';
 import { BANK_CODE } from '../domain/search-attributes';
 import { assignComplaintUpdate, closeComplaintUpdate, complaintWorkflow, resolveComplaintUpdate } from '../workflows/complaint';
 import { ComplaintActionError, applicationFailureOf, errorName } from './errors';
+import { EngineUnavailableError, withinEngineTimeout } from './deadline';
 import type { CorrectionClientContext } from './corrections';
 
 export type { ComplaintView } from '../domain/complaint-view';
@@ -19,8 +21,12 @@ export type ComplaintClientContext = CorrectionClientContext;
 
 export { ComplaintActionError } from './errors';
 
-/** How long raising waits for the workflow to write the complaint's row. */
-export const RAISE_WAIT_MS = 30_000;
+/**
+ * How long raising waits for the workflow to write the complaint's row: within the API's answer
+ * window. Past it (no worker polling, Postgres cut off) the bank gets 503 and raises again, which
+ * finds the same workflow.
+ */
+export const RAISE_WAIT_MS = 15_000;
 const RAISE_POLL_MS = 150;
 export const COMPLAINTS_LISTED_MAX = 200;
 
@@ -33,8 +39,9 @@ export async function raiseComplaint(ctx: ComplaintClientContext, req: RaiseRequ
   if (!/^[A-Z]{4}$/.test(req.bankCode)) throw bad('bank code must be 4 capital letters such as HSBK');
   if (typeof req.bankRef !== 'string' || !/^[A-Za-z0-9._\-/]{1,64}$/.test(req.bankRef)) throw bad('bankRef must be 1-64 letters, digits or . _ - /');
   if (!isDisposition(req.disposition)) throw bad(`disposition ${JSON.stringify(req.disposition)} is not one of the documented codes (docs/complaints.md)`);
-  const text = typeof req.text === 'string' ? req.text.trim() : '';
-  if (!text || text.length > COMPLAINT_TEXT_CHARS_MAX) throw bad(`text is required (1-${COMPLAINT_TEXT_CHARS_MAX} characters)`);
+  const textProblem = freeTextProblem(req.text, 'text', COMPLAINT_TEXT_CHARS_MAX);
+  if (textProblem) throw bad(textProblem);
+  const text = req.text.trim();
   // The SPC has no record of a payment that "was not posted": every other disposition names one.
   if (req.disposition !== 'PAYMENT_NOT_POSTED') {
     const payment = await ctx.db('payments').where({ bank_code: req.bankCode, bank_ref: req.bankRef }).first('id');
@@ -45,13 +52,13 @@ export async function raiseComplaint(ctx: ComplaintClientContext, req: RaiseRequ
   if (existing) return { complaint: complaintView(existing), created: false };
   let created = true;
   try {
-    await ctx.client.workflow.start(complaintWorkflow, {
+    await withinEngineTimeout(ctx.client, 'complaint', () => ctx.client.workflow.start(complaintWorkflow, {
       workflowId: complaintWorkflowId(id),
       taskQueue: ctx.taskQueue,
       args: [{ complaintId: id, bankCode: req.bankCode, bankRef: req.bankRef, disposition: req.disposition, text, raisedBy: req.raisedBy, options: req.options }],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       typedSearchAttributes: new TypedSearchAttributes([{ key: BANK_CODE, value: req.bankCode }]),
-    });
+    }));
   } catch (err) {
     if (errorName(err) !== 'WorkflowExecutionAlreadyStartedError') throw err;
     created = false;
@@ -60,7 +67,9 @@ export async function raiseComplaint(ctx: ComplaintClientContext, req: RaiseRequ
   for (;;) {
     const row = await ctx.db('complaints').where({ id }).first();
     if (row) return { complaint: complaintView(row), created };
-    if (Date.now() > deadline) throw new Error(`complaint ${id} was started but has not been written within ${RAISE_WAIT_MS} ms: look at workflow ${complaintWorkflowId(id)}`);
+    if (Date.now() > deadline) {
+      throw new EngineUnavailableError('complaint', new Error(`complaint ${id} was started but has not been written within ${RAISE_WAIT_MS} ms: look at workflow ${complaintWorkflowId(id)}`));
+    }
     await new Promise((resolve) => setTimeout(resolve, RAISE_POLL_MS));
   }
 }
@@ -73,7 +82,8 @@ function refusalOf(err: unknown): ComplaintActionError | undefined {
 async function update<A>(ctx: ComplaintClientContext, id: string, def: typeof assignComplaintUpdate | typeof resolveComplaintUpdate | typeof closeComplaintUpdate, args: A): Promise<ComplaintState> {
   try {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return await ctx.client.workflow.getHandle(complaintWorkflowId(id)).executeUpdate(def as any, { args: [args] }) as ComplaintState;
+    const call = () => ctx.client.workflow.getHandle(complaintWorkflowId(id)).executeUpdate(def as any, { args: [args] }) as Promise<ComplaintState>;
+    return await withinEngineTimeout(ctx.client, 'complaint update', call);
   } catch (err) {
     const refusal = refusalOf(err);
     if (refusal) throw refusal;
@@ -87,7 +97,11 @@ async function update<A>(ctx: ComplaintClientContext, id: string, def: typeof as
 }
 
 export const assignComplaint = (ctx: ComplaintClientContext, id: string, args: { operator: string; assignee?: string }) => update(ctx, id, assignComplaintUpdate, args);
-export const resolveComplaint = (ctx: ComplaintClientContext, id: string, args: { operator: string; correctionId?: string; explanation?: string }) => update(ctx, id, resolveComplaintUpdate, args);
+export async function resolveComplaint(ctx: ComplaintClientContext, id: string, args: { operator: string; correctionId?: string; explanation?: string }): Promise<ComplaintState> {
+  const problem = freeTextProblem(args.explanation, 'explanation', COMPLAINT_TEXT_CHARS_MAX, false);
+  if (problem) throw new ComplaintActionError('INVALID_REQUEST', problem);
+  return update(ctx, id, resolveComplaintUpdate, args);
+}
 export const closeComplaint = (ctx: ComplaintClientContext, id: string, args: { operator: string }) => update(ctx, id, closeComplaintUpdate, args);
 
 /** One complaint; with `bank`, only that bank's (another bank's complaint is as good as absent). */

@@ -7,9 +7,11 @@ import {
   CORRECTION_KINDS, CORRECTION_REASON_CHARS_MAX, OPERATOR_NAME_RE, correctionWorkflowId, isCorrectionErrorCode,
   type CorrectionKind, type CorrectionOptions, type CorrectionState, type CorrectionTarget,
 } from '../domain/correction-types';
+import { freeTextProblem } from '../domain/free-text';
 import { BANK_CODE } from '../domain/search-attributes';
 import { correctionStateQuery, correctionWorkflow, decideCorrectionUpdate } from '../workflows/correction';
 import { CorrectionActionError, applicationFailureOf, errorName } from './errors';
+import { withinEngineTimeout } from './deadline';
 
 export type { CorrectionState, CorrectionKind, CorrectionTarget } from '../domain/correction-types';
 
@@ -47,7 +49,8 @@ function checkProposal(req: ProposeRequest): void {
   if (!/^[A-Za-z0-9._\-/]{1,64}$/.test(req.bankRef)) throw bad('bankRef must be 1-64 letters, digits or . _ - /');
   if (!CORRECTION_KINDS.includes(req.kind)) throw bad(`kind must be one of ${CORRECTION_KINDS.join(', ')}`);
   if (!OPERATOR_NAME_RE.test(req.operator)) throw bad('operator must be 1-64 letters, digits or . _ @ -');
-  if (!req.reason?.trim() || req.reason.length > CORRECTION_REASON_CHARS_MAX) throw bad(`reason is required (1-${CORRECTION_REASON_CHARS_MAX} characters)`);
+  const reasonProblem = freeTextProblem(req.reason, 'reason', CORRECTION_REASON_CHARS_MAX);
+  if (reasonProblem) throw bad(reasonProblem);
   if (req.kind === 'move' && !req.target?.account) throw bad('a move needs the target account (--to-account)');
   if (req.kind === 'resplit' && !req.target?.lines?.length) throw bad('a resplit needs the new per-service amounts (--line SERVICE=AMOUNT ...)');
 }
@@ -91,8 +94,10 @@ export async function proposeCorrection(ctx: CorrectionClientContext, req: Propo
 
 /** A second operator approves or rejects; the proposer's own decision is refused with SELF_APPROVAL. */
 export async function decideCorrection(ctx: CorrectionClientContext, correctionId: string, decision: { operator: string; approve: boolean; note?: string }): Promise<CorrectionState> {
+  const noteProblem = freeTextProblem(decision.note, 'note', CORRECTION_REASON_CHARS_MAX, false);
+  if (noteProblem) throw new CorrectionActionError('INVALID_REQUEST', noteProblem);
   try {
-    return await ctx.client.workflow.getHandle(correctionId).executeUpdate(decideCorrectionUpdate, { args: [decision] });
+    return await withinEngineTimeout(ctx.client, 'correction decision', () => ctx.client.workflow.getHandle(correctionId).executeUpdate(decideCorrectionUpdate, { args: [decision] }));
   } catch (err) {
     const refusal = refusalOf(err);
     if (refusal) throw refusal;

@@ -9,9 +9,12 @@ import { recordKeyAction } from '../key-actions';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
 import { bankRefParam, commonErrors, errorResponse } from '../schemas';
+import { FREE_TEXT_PATTERN } from '../../domain/free-text';
 
 export const COMPLAINTS_PAGE_MAX = 200;
 const COMPLAINT_ID_CHARS_MAX = 100;
+/** `<BANK>:<bankRef>:<DISPOSITION>` (domain/complaint-types.ts complaintId). */
+const COMPLAINT_ID_PATTERN = '^[A-Z]{4}:[A-Za-z0-9._/-]{1,64}:[A-Z_]{1,32}$';
 const STATUSES = ['open', 'assigned', 'resolved', 'closed', 'escalated'] as const;
 
 const complaintSchema = {
@@ -56,7 +59,7 @@ export const complaintRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
           properties: {
             bankRef: bankRefParam,
             disposition: { type: 'string', enum: DISPOSITIONS },
-            text: { type: 'string', minLength: 1, maxLength: COMPLAINT_TEXT_CHARS_MAX },
+            text: { type: 'string', minLength: 1, maxLength: COMPLAINT_TEXT_CHARS_MAX, pattern: FREE_TEXT_PATTERN, description: 'Plain text in any language; line breaks allowed, other control characters not' },
           },
         },
         response: { 200: complaintSchema, 201: complaintSchema, 404: errorResponse, 422: errorResponse, ...commonErrors },
@@ -106,7 +109,7 @@ export const complaintRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
         tags: ['complaints'],
         summary: 'One complaint of the bank',
         security: [{ bearerAuth: [] }],
-        params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: COMPLAINT_ID_CHARS_MAX } } },
+        params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: COMPLAINT_ID_CHARS_MAX, pattern: COMPLAINT_ID_PATTERN } } },
         response: { 200: complaintSchema, 404: errorResponse, ...commonErrors },
       },
     },

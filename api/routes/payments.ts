@@ -13,6 +13,7 @@ import type { ApiDeps } from '../deps';
 import { ApiError, rejectionError } from '../errors';
 import { parseIsoInstant } from '../../domain/instant';
 import { bankRefParam, commonErrors, emptyBodyAsObject, errorResponse, paymentAcceptedResponse, paymentRequestBody, REASON_CHARS_MAX } from '../schemas';
+import { FREE_TEXT_PATTERN } from '../../domain/free-text';
 
 /**
  * How long a request waits for the SPC's answer. Past it the bank gets 504 and repeats the same
@@ -207,7 +208,7 @@ function registerCancelRoute(app: App, deps: ApiDeps, ctx: PaymentContext): void
         description: '404 PAYMENT_NOT_FOUND; 409 BANK_DAY_CLOSED after the cut-off or once the bank-day is closed; 409 PAYMENT_REJECTED for a refused payment.',
         security: [{ bearerAuth: [] }],
         params: { type: 'object', required: ['bankRef'], properties: { bankRef: bankRefParam } },
-        body: { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: REASON_CHARS_MAX } } },
+        body: { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', maxLength: REASON_CHARS_MAX, pattern: FREE_TEXT_PATTERN } } },
         response: { 200: cancelResultSchema, 404: errorResponse, 409: errorResponse, 504: errorResponse, ...commonErrors },
       },
     },

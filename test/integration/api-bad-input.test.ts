@@ -252,3 +252,85 @@ describe('broken register files', () => {
     expectError(await w.call('POST', '/v1/registers'), 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 });
+
+describe('hostile complaints and free text', () => {
+  let paidRef: string;
+  const complaints = () => w.h.database.db('complaints').count({ n: '*' }).first();
+  const raise = (json: unknown) => w.call('POST', '/v1/complaints', { json });
+
+  beforeAll(async () => {
+    paidRef = ref('paid');
+    const res = await pay({ bankRef: paidRef, account: ACCOUNTS.main, channel: 'cash_desk', amount: '100.00' });
+    expect(res.status).toBe(201);
+  });
+
+  it.each([
+    ['an empty object', () => ({})],
+    ['no text', () => ({ bankRef: paidRef, disposition: 'OTHER' })],
+    ['an empty text', () => ({ bankRef: paidRef, disposition: 'OTHER', text: '' })],
+    ['a text over 2,000 characters', () => ({ bankRef: paidRef, disposition: 'OTHER', text: 'я'.repeat(2001) })],
+    ['a NUL in the text', () => ({ bankRef: paidRef, disposition: 'OTHER', text: 'paid\u0000twice' })],
+    ['an escape sequence in the text', () => ({ bankRef: paidRef, disposition: 'OTHER', text: 'paid \u001b[2J twice' })],
+    ['a text that is a number', () => ({ bankRef: paidRef, disposition: 'OTHER', text: 42 })],
+    ['a text that is an object', () => ({ bankRef: paidRef, disposition: 'OTHER', text: { $gt: '' } })],
+    ['an unknown disposition', () => ({ bankRef: paidRef, disposition: 'FRAUD', text: 'x' })],
+    ['a disposition in lower case', () => ({ bankRef: paidRef, disposition: 'duplicate_payment', text: 'x' })],
+    ['a bankRef with a space', () => ({ bankRef: 'a b', disposition: 'OTHER', text: 'x' })],
+    ['a bankRef with SQL', () => ({ bankRef: "x'; DROP TABLE complaints; --", disposition: 'OTHER', text: 'x' })],
+    ['a bankRef of 65 characters', () => ({ bankRef: 'r'.repeat(65), disposition: 'OTHER', text: 'x' })],
+    ['an extra property', () => ({ bankRef: paidRef, disposition: 'OTHER', text: 'x', status: 'closed' })],
+    ['an array', () => [{ bankRef: paidRef, disposition: 'OTHER', text: 'x' }]],
+  ])('answers 400 VALIDATION_FAILED to %s and raises nothing', async (_what, build) => {
+    const before = await complaints();
+    expectError(await raise(build()), 400, 'VALIDATION_FAILED');
+    expect(await complaints()).toEqual(before);
+  });
+
+  it('answers 404 PAYMENT_NOT_FOUND for a payment the bank never sent, and for another bank\'s payment', async () => {
+    expectError(await raise({ bankRef: ref('never'), disposition: 'WRONG_ACCOUNT', text: 'x' }), 404, 'PAYMENT_NOT_FOUND');
+    const other = await w.call('POST', '/v1/complaints', { key: w.keys.CASP, json: { bankRef: paidRef, disposition: 'WRONG_ACCOUNT', text: 'x' } });
+    expectError(other, 404, 'PAYMENT_NOT_FOUND');
+  });
+
+  it('takes Cyrillic text with line breaks, once', async () => {
+    const json = { bankRef: paidRef, disposition: 'WRONG_AMOUNT', text: 'Плательщик внёс 1000,00\nа проведено 100,00\tпо квитанции' };
+    const first = await raise(json);
+    expect(first.status).toBe(201);
+    expect(first.body.text).toBe(json.text);
+    const again = await raise(json);
+    expect({ status: again.status, id: again.body.id }).toEqual({ status: 200, id: first.body.id });
+  });
+
+  it('answers 4xx to hostile complaint ids and queries', async () => {
+    for (const path of [
+      '/v1/complaints/%00',
+      '/v1/complaints/HSBK%3Ax%00%3AOTHER',
+      `/v1/complaints/${'A'.repeat(101)}`,
+      '/v1/complaints/%27%20OR%20%271%27%3D%271',
+      '/v1/complaints?limit=abc',
+      '/v1/complaints?limit=-1',
+      '/v1/complaints?limit=99999',
+      '/v1/complaints?status=bogus',
+      '/v1/complaints?status[]=open',
+      '/v1/complaints?colour=red',
+      '/v1/registers/%00',
+      '/v1/settlements/%00',
+      '/v1/payments/%00',
+      '/v1/accounts/%00/invoice',
+    ]) {
+      const res = await w.call('GET', path);
+      expect({ path, status: res.status >= 400 && res.status < 500, code: typeof res.body?.code }).toEqual({ path, status: true, code: 'string' });
+    }
+  });
+
+  it('answers another bank\'s complaint as absent', async () => {
+    const { body } = await raise({ bankRef: paidRef, disposition: 'OTHER', text: 'why' });
+    expectError(await w.call('GET', `/v1/complaints/${encodeURIComponent(body.id)}`, { key: w.keys.CASP }), 404, 'COMPLAINT_NOT_FOUND');
+    expect((await w.call('GET', `/v1/complaints/${encodeURIComponent(body.id)}`)).body.id).toBe(body.id);
+  });
+
+  it('refuses a cancellation reason with control characters', async () => {
+    const res = await w.call('POST', `/v1/payments/${encodeURIComponent(ref('cx'))}/cancel`, { json: { reason: 'typo\u0000' } });
+    expectError(res, 400, 'VALIDATION_FAILED');
+  });
+});
