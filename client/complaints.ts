@@ -9,6 +9,7 @@ import {
 import { complaintView, type ComplaintView } from '../domain/complaint-view';
 import { freeTextProblem } from '../domain/free-text';
 import { BANK_CODE } from '../domain/search-attributes';
+import { BANK_REF_RE } from '../domain/payment-types';
 import { assignComplaintUpdate, closeComplaintUpdate, complaintWorkflow, resolveComplaintUpdate } from '../workflows/complaint';
 import { ComplaintActionError, applicationFailureOf, errorName } from './errors';
 import { EngineUnavailableError, withinEngineTimeout } from './deadline';
@@ -37,7 +38,7 @@ export type RaiseRequest = Omit<ComplaintInput, 'complaintId'>;
 export async function raiseComplaint(ctx: ComplaintClientContext, req: RaiseRequest): Promise<{ complaint: ComplaintView; created: boolean }> {
   const bad = (m: string) => new ComplaintActionError('INVALID_REQUEST', m);
   if (!/^[A-Z]{4}$/.test(req.bankCode)) throw bad('bank code must be 4 capital letters such as HSBK');
-  if (typeof req.bankRef !== 'string' || !/^[A-Za-z0-9._\-/]{1,64}$/.test(req.bankRef)) throw bad('bankRef must be 1-64 letters, digits or . _ - /');
+  if (typeof req.bankRef !== 'string' || !BANK_REF_RE.test(req.bankRef)) throw bad('bankRef must be 1-64 letters, digits or . _ - /');
   if (!isDisposition(req.disposition)) throw bad(`disposition ${JSON.stringify(req.disposition)} is not one of the documented codes (docs/complaints.md)`);
   const textProblem = freeTextProblem(req.text, 'text', COMPLAINT_TEXT_CHARS_MAX);
   if (textProblem) throw bad(textProblem);

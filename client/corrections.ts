@@ -9,6 +9,7 @@ import {
 } from '../domain/correction-types';
 import { freeTextProblem } from '../domain/free-text';
 import { BANK_CODE } from '../domain/search-attributes';
+import { BANK_REF_RE } from '../domain/payment-types';
 import { correctionStateQuery, correctionWorkflow, decideCorrectionUpdate } from '../workflows/correction';
 import { CorrectionActionError, applicationFailureOf, errorName } from './errors';
 import { withinEngineTimeout } from './deadline';
@@ -46,7 +47,7 @@ export interface ProposeRequest {
 function checkProposal(req: ProposeRequest): void {
   const bad = (m: string) => new CorrectionActionError('INVALID_REQUEST', m);
   if (!/^[A-Z]{4}$/.test(req.bankCode)) throw bad(`bank code must be 4 capital letters such as HSBK, got ${JSON.stringify(req.bankCode)}`);
-  if (!/^[A-Za-z0-9._\-/]{1,64}$/.test(req.bankRef)) throw bad('bankRef must be 1-64 letters, digits or . _ - /');
+  if (!BANK_REF_RE.test(req.bankRef)) throw bad('bankRef must be 1-64 letters, digits or . _ - /');
   if (!CORRECTION_KINDS.includes(req.kind)) throw bad(`kind must be one of ${CORRECTION_KINDS.join(', ')}`);
   if (!OPERATOR_NAME_RE.test(req.operator)) throw bad('operator must be 1-64 letters, digits or . _ @ -');
   const reasonProblem = freeTextProblem(req.reason, 'reason', CORRECTION_REASON_CHARS_MAX);

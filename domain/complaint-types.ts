@@ -2,6 +2,7 @@
 // workflow code: pure, no I/O. The deadlines are configured here, in one place (and may be
 // overridden per deployment with SPC_COMPLAINT_DEADLINES, read in infra/config.ts).
 import { isCodeIn } from './error-table';
+import { BANK_REF_RE } from './payment-types';
 
 /** Disposition codes a complaint is raised with, what each means, and its deadline in business days. */
 export const COMPLAINT_DISPOSITIONS = {
@@ -45,6 +46,9 @@ export function isComplaintErrorCode(value: unknown): value is ComplaintErrorCod
 export function complaintId(bankCode: string, bankRef: string, disposition: Disposition): string {
   return `${bankCode}:${bankRef}:${disposition}`;
 }
+
+/** The shape complaintId gives: a bank code, a bank reference and a disposition code. */
+export const COMPLAINT_ID_RE = new RegExp(`^[A-Z]{4}:${BANK_REF_RE.source.slice(1, -1)}:[A-Z_]{1,32}$`);
 
 export function complaintWorkflowId(id: string): string {
   return `complaint:${id}`;

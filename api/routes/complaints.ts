@@ -3,7 +3,7 @@
 // sees the same as the CLI and /ops; another bank's complaint is answered 404, as if absent.
 import type { FastifyPluginAsync } from 'fastify';
 import { ComplaintActionError, getComplaint, listComplaints, raiseComplaint } from '../../client/complaints';
-import { COMPLAINT_DISPOSITIONS, COMPLAINT_TEXT_CHARS_MAX, DISPOSITIONS, type Disposition } from '../../domain/complaint-types';
+import { COMPLAINT_DISPOSITIONS, COMPLAINT_ID_RE, COMPLAINT_TEXT_CHARS_MAX, DISPOSITIONS, type Disposition } from '../../domain/complaint-types';
 import { bankOf } from '../auth';
 import { recordKeyAction } from '../key-actions';
 import type { ApiDeps } from '../deps';
@@ -13,8 +13,6 @@ import { FREE_TEXT_PATTERN } from '../../domain/free-text';
 
 export const COMPLAINTS_PAGE_MAX = 200;
 const COMPLAINT_ID_CHARS_MAX = 100;
-/** `<BANK>:<bankRef>:<DISPOSITION>` (domain/complaint-types.ts complaintId). */
-const COMPLAINT_ID_PATTERN = '^[A-Z]{4}:[A-Za-z0-9._/-]{1,64}:[A-Z_]{1,32}$';
 const STATUSES = ['open', 'assigned', 'resolved', 'closed', 'escalated'] as const;
 
 const complaintSchema = {
@@ -109,7 +107,7 @@ export const complaintRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
         tags: ['complaints'],
         summary: 'One complaint of the bank',
         security: [{ bearerAuth: [] }],
-        params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: COMPLAINT_ID_CHARS_MAX, pattern: COMPLAINT_ID_PATTERN } } },
+        params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: COMPLAINT_ID_CHARS_MAX, pattern: COMPLAINT_ID_RE.source } } },
         response: { 200: complaintSchema, 404: errorResponse, ...commonErrors },
       },
     },
