@@ -20,6 +20,7 @@ import {
 } from '../domain/complaint-types';
 import { BANK_CODE } from '../domain/search-attributes';
 import { correctionWorkflow } from './correction';
+import { correctionProposedSignal } from './complaint-signals';
 import { retryPolicy } from './retry';
 
 export const complaintStateQuery = defineQuery<ComplaintState>('state');
@@ -150,11 +151,20 @@ async function close(run: ComplaintRun, { operator }: CloseArgs): Promise<Compla
   return run.state;
 }
 
+/** An operator proposed a correction for this complaint (correctionWorkflow signals it); a late or repeated signal changes nothing. */
+async function linkCorrection(run: ComplaintRun, { correctionId, by }: { correctionId: string; by: string }): Promise<void> {
+  const { state } = run;
+  if (!run.open() || typeof correctionId !== 'string' || state.proposedCorrectionId === correctionId) return;
+  state.proposedCorrectionId = correctionId;
+  await run.step({ event: 'link_correction', by, proposedCorrectionId: correctionId });
+}
+
 function installHandlers(run: ComplaintRun): void {
   setHandler(complaintStateQuery, () => run.state);
   setHandler(assignComplaintUpdate, (args) => run.serial(() => assign(run, args)), { validator: (args) => checkAssign(run, args) });
   setHandler(resolveComplaintUpdate, (args) => run.serial(() => resolve(run, args)), { validator: (args) => checkResolve(run, args) });
   setHandler(closeComplaintUpdate, (args) => run.serial(() => close(run, args)), { validator: (args) => checkClose(run, args) });
+  setHandler(correctionProposedSignal, (args) => run.serial(() => linkCorrection(run, args)));
 }
 
 type Twin = NonNullable<OpenResult['twin']>;

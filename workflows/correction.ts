@@ -9,13 +9,15 @@
 // failure (the update fails, the workflow goes on waiting) and recorded in operator_audit, as is
 // every other step. A refused proposal fails the workflow with its typed code.
 import {
-  ApplicationFailure, allHandlersFinished, condition, defineQuery, defineUpdate, log, proxyLocalActivities, setHandler, upsertMemo,
-  upsertSearchAttributes, workflowInfo,
+  ApplicationFailure, allHandlersFinished, condition, defineQuery, defineUpdate, getExternalWorkflowHandle, log, patched, proxyLocalActivities,
+  setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { CorrectionActivities } from '../activities/correction';
 import {
-  CORRECTION_KINDS, OPERATOR_NAME_RE, type CorrectionErrorCode, type CorrectionInput, type CorrectionState, type DecideArgs,
+  CORRECTION_KINDS, OPERATOR_NAME_RE, SYSTEM_OPERATOR, type CorrectionErrorCode, type CorrectionInput, type CorrectionState, type DecideArgs,
 } from '../domain/correction-types';
+import { complaintWorkflowId } from '../domain/complaint-types';
+import { correctionProposedSignal } from './complaint-signals';
 import { BANK_CODE } from '../domain/search-attributes';
 import { retryPolicy } from './retry';
 
@@ -34,6 +36,20 @@ const { proposeCorrection, recordCorrectionStep, rejectCorrection, applyCorrecti
 
 function refuse(code: CorrectionErrorCode, message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: code, message, nonRetryable: true });
+}
+
+/**
+ * An operator's correction for a complaint tells the complaint, which shows it to the bank. The
+ * SPC's own (a duplicate's refund) is the complaint's child and already shown. A complaint that is
+ * gone or finished does not hold the correction up.
+ */
+async function tellComplaint(input: CorrectionInput): Promise<void> {
+  if (!input.complaintId || input.proposedBy === SYSTEM_OPERATOR) return;
+  try {
+    await getExternalWorkflowHandle(complaintWorkflowId(input.complaintId)).signal(correctionProposedSignal, { correctionId: input.correctionId, by: input.proposedBy });
+  } catch (err) {
+    log.warn('the complaint was not told of its correction', { complaintId: input.complaintId, correctionId: input.correctionId, error: String(err) });
+  }
 }
 
 export async function correctionWorkflow(input: CorrectionInput): Promise<CorrectionState> {
@@ -99,6 +115,7 @@ export async function correctionWorkflow(input: CorrectionInput): Promise<Correc
   state.ref = proposed.preview.ref;
   state.status = 'proposed';
   upsertMemo({ correctionRef: state.ref, kind: input.kind, proposedBy: input.proposedBy });
+  if (patched('correction-tells-complaint')) await tellComplaint(input);
 
   const reminderMs = input.options?.reminderIntervalMs ?? DEFAULT_CORRECTION_REMINDER_MS;
   while (!(await condition(() => state.status === 'applied' || state.status === 'rejected', reminderMs))) {

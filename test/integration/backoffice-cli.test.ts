@@ -6,6 +6,7 @@ import { submitPaymentAsOfPaidAt } from '../support/past-payment';
 import { startHarness, type Harness } from '../support/harness';
 import { createAccount, createWorld } from '../support/fixtures';
 import { auditWeekday, harnessEnv, runSpc, settleDay, uniqueTag } from './audit-helpers';
+import { waitFor } from '../support/wait';
 
 jest.setTimeout(600_000);
 
@@ -53,6 +54,11 @@ describe('a wrong-account call handled with the CLI', () => {
     const ref = /  (K\d+)  move  proposed/.exec(proposed.stdout)?.[1] as string;
     expect(ref).toMatch(/^K\d+$/);
     expect(proposed.stdout).toContain(`account ${NEIGHBOUR} -> ${MINE}`);
+    // The correction tells its complaint: the bank sees which correction answers it, in a new version.
+    const correctionId = `correction:HSBK:${bankRef}:1`;
+    await waitFor('the complaint to show its correction', async () => (await h.database.db('complaints').where({ id: complaintId }).first('correction_id'))?.correction_id === correctionId);
+    const linked = JSON.parse((await spc(['complaint', 'show', complaintId, '--json'])).stdout);
+    expect(linked).toMatchObject({ status: 'open', correctionId, version: 2 });
 
     const self = await spc(['correction', 'approve', ref], 'aigerim');
     expect(self.code).toBe(1);
@@ -64,7 +70,6 @@ describe('a wrong-account call handled with the CLI', () => {
     expect(approved.stdout).toMatch(/adjust +ALMATYENERGOSBYT +-1596\.00/);
     expect(approved.stdout).toMatch(/adjust +TARTYP +1596\.00/);
 
-    const correctionId = `correction:HSBK:${bankRef}:1`;
     const resolved = await spc(['complaint', 'resolve', complaintId, '--correction', correctionId], 'daniyar');
     expect({ code: resolved.code, stdout: resolved.stdout }).toEqual({ code: 0, stdout: `${complaintId}: resolved\n` });
 
