@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { submitPaymentAsOfPaidAt } from '../support/past-payment';
 import { assignComplaint, closeComplaint, raiseComplaint, resolveComplaint, type ComplaintClientContext } from '../../client/complaints';
-import { decideCorrection, getCorrectionState, type CorrectionClientContext } from '../../client/corrections';
+import { decideCorrection, getCorrectionState, proposeCorrection, type CorrectionClientContext } from '../../client/corrections';
 import { auditLedger } from '../../audit';
 import { buildApiServer } from '../../api/server';
 import { setBankWebhook } from '../../db/webhook-secrets';
@@ -124,6 +124,30 @@ describe('complaints', () => {
     await recordHistory(w.h.client, 'complaint', 'escalated-resolved', complaint.workflowId);
   });
 
+  it('shows the correction an operator proposes for it at once, and is resolved with it once applied', async () => {
+    const p = await pay({ account: ACCOUNTS.simple[1] });
+    const { complaint } = await raiseComplaint(ctx, { bankCode: 'HSBK', bankRef: p.bankRef, disposition: 'WRONG_ACCOUNT', text: 'paid for the neighbour', raisedBy: 'erin' });
+    const proposed = await proposeCorrection(ctx, {
+      bankCode: 'HSBK', bankRef: p.bankRef, kind: 'move', target: { account: ACCOUNTS.simple[4] }, reason: 'cashier typo', operator: 'erin', complaintId: complaint.id,
+    });
+    expect(proposed.status).toBe('proposed');
+    // The correction's workflow tells the complaint's: a new version with the correction, pushed to the bank.
+    const linked = await waitFor('the complaint to show its correction', async () => {
+      const r = await rowOf(complaint.id);
+      return r?.correction_id === proposed.correctionId ? r : undefined;
+    });
+    expect(linked).toMatchObject({ status: 'open', version: 2 });
+    await waitFor('the bank to hear of it', async () => webhooks.some((h) => h.verified && h.body.complaint.id === complaint.id && h.body.complaint.version === 2));
+    expect((await w.call('GET', `/v1/complaints/${encoded(complaint.id)}`)).body).toMatchObject({ correctionId: proposed.correctionId, version: 2 });
+
+    expect((await decideCorrection(ctx, proposed.correctionId, { operator: 'frank', approve: true })).status).toBe('applied');
+    expect((await resolveComplaint(ctx, complaint.id, { operator: 'frank', correctionId: proposed.correctionId })).resolution).toMatchObject({ kind: 'correction', correctionId: proposed.correctionId });
+    await closeComplaint(ctx, complaint.id, { operator: 'frank' });
+    await waitFor('the workflow to finish', async () => (await w.h.client.workflow.getHandle(complaint.workflowId).describe()).status.name === 'COMPLETED');
+    await recordHistory(w.h.client, 'complaint', 'correction-linked-resolved', complaint.workflowId);
+    await recordHistory(w.h.client, 'correction', 'move-tells-complaint', proposed.correctionId);
+  });
+
   it('finds the twin of a duplicate payment, proposes its refund, and resolves the complaint when another operator approves it', async () => {
     const account = ACCOUNTS.simple[2];
     const first = await pay({ account, paidAt: `${day}T11:00:00+05:00` });
@@ -171,7 +195,11 @@ describe('complaints', () => {
       const { backOffice } = res.json();
       const duplicate = backOffice.complaints.find((c: { disposition: string }) => c.disposition === 'DUPLICATE_PAYMENT');
       expect(duplicate).toMatchObject({ status: 'closed', ui: `http://ui.test/namespaces/default/workflows/${encodeURIComponent(`complaint:${duplicate.id}`)}` });
-      expect(backOffice.corrections).toEqual([expect.objectContaining({ kind: 'refund', status: 'applied', mode: 'reposted', proposedBy: 'spc', decidedBy: 'bob' })]);
+      expect(backOffice.corrections).toEqual(expect.arrayContaining([
+        expect.objectContaining({ kind: 'refund', status: 'applied', mode: 'reposted', proposedBy: 'spc', decidedBy: 'bob' }),
+        expect.objectContaining({ kind: 'move', status: 'applied', mode: 'reposted', proposedBy: 'erin', decidedBy: 'frank' }),
+      ]));
+      expect(backOffice.corrections).toHaveLength(2);
     } finally {
       await app.close();
     }
