@@ -105,13 +105,11 @@ SELECT inv.account_number, inv.holder_name, inv.address, inv.invoice_id, to_char
  * unknown number of accounts, so a batch is planned for its own (a few ms per 1,000 accounts). The
  * names carry the text's hash: a changed query is a new statement, never a clash on a connection.
  */
-export const LATEST_INVOICES_STATEMENTS = {
-  one: { name: statementName(latestInvoicesSql('one')), sql: latestInvoicesSql('one') },
-  many: { name: statementName(latestInvoicesSql('many')), sql: latestInvoicesSql('many') },
-} as const;
+export const LATEST_INVOICES_STATEMENTS = { one: statementOf('one'), many: statementOf('many') } as const;
 
-function statementName(sql: string): string {
-  return `spc_latest_invoices_${createHash('sha256').update(sql).digest('hex').slice(0, 16)}`;
+function statementOf(shape: 'one' | 'many'): { name: string; sql: string } {
+  const sql = latestInvoicesSql(shape);
+  return { name: `spc_latest_invoices_${createHash('sha256').update(sql).digest('hex').slice(0, 16)}`, sql };
 }
 
 /**

@@ -12,6 +12,7 @@ import { seedDemo } from '../../db/seed';
 import { seedReferenceData } from '../../db/seed/reference';
 import { LATEST_INVOICES_STATEMENTS, latestInvoicesSql, loadLatestInvoiceLines } from '../../db/queries/invoices';
 import { createTestDatabase, type TestDatabase } from '../support/env';
+import { rowsReadInTransaction } from '../support/rows-read';
 import type { Knex } from 'knex';
 import { postPayments, type PostingItem } from '../../activities/payment-posting';
 import { validatePaymentRequest } from '../../domain/payment-validation';
@@ -66,12 +67,6 @@ it('would compile it with JIT on, where this Postgres has JIT', async () => {
   });
 });
 
-/** Rows of `table` this transaction has read so far, by any scan. */
-async function rowsRead(trx: Knex.Transaction, table: string): Promise<number> {
-  const row = await trx('pg_stat_xact_user_tables').where({ relname: table }).first('seq_tup_read', 'idx_tup_fetch');
-  return Number(row?.seq_tup_read ?? 0) + Number(row?.idx_tup_fetch ?? 0);
-}
-
 it('reads only the allocations of the invoices asked, even when the statistics say the payments table is empty', async () => {
   // The statistics were taken before any payment (beforeAll): as stale as after a burst of registers.
   const bank = await database.db('banks').where({ code: 'HSBK' }).first();
@@ -88,11 +83,11 @@ it('reads only the allocations of the invoices asked, even when the statistics s
   expect(total).toBeGreaterThan(all.length * 4);
   const asked = all.slice(0, 100);
   await database.db.transaction(async (trx) => {
-    const before = await rowsRead(trx, 'allocations');
+    const before = await rowsReadInTransaction(trx, 'allocations');
     const { rows } = await trx.raw(latestInvoicesSql('many'), [asked, asked, asked]);
     expect(rows.some((r: { paid: string }) => r.paid !== '0')).toBe(true);
     // A hundred accounts' four payments each, about eight lines each: 5 % of the day's allocations.
-    expect((await rowsRead(trx, 'allocations')) - before).toBeLessThan(total / 10);
+    expect((await rowsReadInTransaction(trx, 'allocations')) - before).toBeLessThan(total / 10);
   });
 });
 

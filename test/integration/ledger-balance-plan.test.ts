@@ -6,6 +6,7 @@
 import type { Knex } from 'knex';
 import { seedReferenceData } from '../../db/seed/reference';
 import { createTestDatabase, type TestDatabase } from '../support/env';
+import { rowsReadInTransaction } from '../support/rows-read';
 
 let database: TestDatabase;
 
@@ -30,12 +31,6 @@ async function postTransfers(trx: Knex.Transaction, from: number, count: number)
   );
 }
 
-/** Rows of ledger_postings this transaction has read so far, by any scan. */
-async function ledgerRowsRead(trx: Knex.Transaction): Promise<number> {
-  const row = await trx('pg_stat_xact_user_tables').where({ relname: 'ledger_postings' }).first('seq_tup_read', 'idx_tup_fetch');
-  return Number(row?.seq_tup_read ?? 0) + Number(row?.idx_tup_fetch ?? 0);
-}
-
 const LEDGER_TRANSACTIONS = 100_000; // a few days of a city's payments: big enough for the planner to weigh
 
 it('checks a single transaction by index after a bulk statement on the same connection', async () => {
@@ -47,11 +42,11 @@ it('checks a single transaction by index after a bulk statement on the same conn
     // and its first run is a register-sized statement against a grown ledger.
     await trx.raw('DISCARD PLANS');
     await postTransfers(trx, LEDGER_TRANSACTIONS + 1, 1_000);
-    const before = await ledgerRowsRead(trx);
+    const before = await rowsReadInTransaction(trx, 'ledger_postings');
     const singles = 5;
     for (let i = 0; i < singles; i++) await postTransfers(trx, 2 * LEDGER_TRANSACTIONS + i, 1);
     // Each single transaction's check reads its own two postings.
-    expect((await ledgerRowsRead(trx)) - before).toBeLessThanOrEqual(singles * 2);
+    expect((await rowsReadInTransaction(trx, 'ledger_postings')) - before).toBeLessThanOrEqual(singles * 2);
     // The rule itself still holds on that connection.
     await expect(trx.raw(
       `WITH t AS (INSERT INTO ledger_transactions (kind, settlement_id, business_date, workflow_id, run_id)
