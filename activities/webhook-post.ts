@@ -10,6 +10,27 @@ import { webhookSignatureHeader, webhookUrlProblem, WEBHOOK_SIGNATURE_HEADER, WE
 export const WEBHOOK_REQUEST_TIMEOUT_MS = 20_000;
 /** Error text kept per attempt (the bank's error page can be large). */
 export const LAST_ERROR_CHARS_MAX = 500;
+/** Bytes of an error body read at most (UTF-8 takes up to 4 per character); the rest is never read. */
+export const ERROR_BODY_BYTES_MAX = LAST_ERROR_CHARS_MAX * 4;
+
+/** The start of a response body, reading no more than `bytesMax` of it, then dropping the connection's rest. */
+export async function readBodyStart(res: Response, bytesMax: number): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  try {
+    while (bytes < bytesMax) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value.subarray(0, bytesMax - bytes));
+      bytes += Math.min(value.byteLength, bytesMax - bytes);
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
 
 export interface WebhookAttempt {
   status: number | null;
@@ -45,7 +66,7 @@ export async function postWebhook(url: string, idempotencyKey: string, headers: 
       signal: AbortSignal.timeout(WEBHOOK_REQUEST_TIMEOUT_MS),
     });
     status = res.status;
-    if (!res.ok) error = `HTTP ${res.status} ${(await res.text().catch(() => '')).slice(0, LAST_ERROR_CHARS_MAX)}`.trim();
+    if (!res.ok) error = `HTTP ${res.status} ${(await readBodyStart(res, ERROR_BODY_BYTES_MAX).catch(() => '')).slice(0, LAST_ERROR_CHARS_MAX)}`.trim();
     else await res.body?.cancel();
   } catch (err) {
     error = `${(err as Error).name}: ${(err as Error).message}`.slice(0, LAST_ERROR_CHARS_MAX);

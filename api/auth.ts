@@ -1,6 +1,9 @@
 // Bank authentication: `Authorization: Bearer <key>`. Every payment goes through here, so key
 // lookups are cached in memory; entries live KEY_CACHE_TTL_MS, which bounds how long a revoked key
-// keeps working. Unknown keys are cached too, so that guessing keys costs the database nothing.
+// keeps working. Unknown keys are cached too, but a guesser sends a new key every time, so each
+// client address also has a budget of database look-ups (keys not in the cache) per minute, equal
+// to the anonymous rate limit: past it, an unknown key counts as no key without asking the
+// database, and the rate limit answers 429 at once.
 // A failed authentication answers 401 with no detail: the caller learns nothing about which part
 // was wrong. Two answers do say more, because they are about a key the caller holds rightly:
 // 401 KEY_EXPIRED (its expiry passed; checked on every request, not cached) and 403 KEY_SCOPE (the
@@ -19,6 +22,10 @@ import type { ApiScope } from './scopes';
 export const KEY_CACHE_TTL_MS = 5_000;
 /** Bound on cached keys (valid and invalid); past it the cache starts over. */
 export const KEY_CACHE_ENTRIES_MAX = 10_000;
+/** Window of the per-address look-up budget; as the rate limit's (api/rate-limit.ts). */
+export const KEY_LOOKUP_WINDOW_MS = 60_000;
+/** Bound on addresses whose look-ups are counted; past it the counts start over. */
+export const KEY_LOOKUP_SOURCES_MAX = 10_000;
 
 export interface AuthenticatedBank {
   code: string;
@@ -43,17 +50,51 @@ interface CacheEntry {
   expiresAtMs: number;
 }
 
+export interface AuthenticatorOptions {
+  ttlMs?: number;
+  now?: () => number;
+  /** Database look-ups per client address per KEY_LOOKUP_WINDOW_MS (keys not in the cache). */
+  lookupsPerSourcePerMinute?: number;
+}
+
 export class ApiKeyAuthenticator {
   private readonly cache = new Map<string, CacheEntry>();
+  private readonly lookups = new Map<string, { count: number; windowEndMs: number }>();
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+  private readonly lookupsMax: number;
 
-  constructor(private readonly db: Db, private readonly ttlMs = KEY_CACHE_TTL_MS, private readonly now: () => number = Date.now) {}
+  constructor(private readonly db: Db, opts: AuthenticatorOptions = {}) {
+    this.ttlMs = opts.ttlMs ?? KEY_CACHE_TTL_MS;
+    this.now = opts.now ?? Date.now;
+    this.lookupsMax = opts.lookupsPerSourcePerMinute ?? Number.POSITIVE_INFINITY;
+  }
 
-  /** The bank a key belongs to (its expiry is the caller's to check), or null for an unknown or revoked key. */
-  async authenticate(key: string): Promise<AuthenticatedBank | null> {
+  /** Whether `source` may still cost a database look-up in this window (counts it when so). */
+  private spendLookup(source: string): boolean {
+    const nowMs = this.now();
+    let entry = this.lookups.get(source);
+    if (!entry || entry.windowEndMs <= nowMs) {
+      if (this.lookups.size >= KEY_LOOKUP_SOURCES_MAX) this.lookups.clear();
+      entry = { count: 0, windowEndMs: nowMs + KEY_LOOKUP_WINDOW_MS };
+      this.lookups.set(source, entry);
+    }
+    if (entry.count >= this.lookupsMax) return false;
+    entry.count += 1;
+    return true;
+  }
+
+  /**
+   * The bank a key belongs to (its expiry is the caller's to check), or null for an unknown or
+   * revoked key, or for a key not in the cache once `source` (the client address) has spent its
+   * look-ups for the window.
+   */
+  async authenticate(key: string, source = ''): Promise<AuthenticatedBank | null> {
     if (!looksLikeApiKey(key)) return null;
     const sha256 = hashApiKey(key);
     const cached = this.cache.get(sha256);
     if (cached && cached.expiresAtMs > this.now()) return cached.bank;
+    if (!this.spendLookup(source)) return null;
     const row = await this.db('bank_api_keys as k')
       .join('banks as b', 'b.code', 'k.bank_code')
       .where({ 'k.key_sha256': sha256 })
@@ -86,7 +127,7 @@ export function identifyBankHook(authenticator: ApiKeyAuthenticator) {
   return async function identifyBank(request: FastifyRequest): Promise<void> {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? BEARER_RE.exec(header) : null;
-    request.bank = match?.[1] ? await authenticator.authenticate(match[1]) : null;
+    request.bank = match?.[1] ? await authenticator.authenticate(match[1], request.ip) : null;
   };
 }
 

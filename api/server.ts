@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { ApiKeyAuthenticator, assertRouteHasScope, identifyBankHook, requireBankHook } from './auth';
-import { installRateLimit } from './rate-limit';
+import { DEFAULT_RATE_LIMITS, installRateLimit } from './rate-limit';
 import type { ApiDeps } from './deps';
 import { clientErrorBody, frameworkErrorHandler, installErrorHandlers } from './errors';
 import { sharedSchemas } from './schemas';
@@ -104,7 +104,7 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
   app.register(healthRoutes, deps);
   app.register(cashierRoutes, deps);
 
-  const authenticator = new ApiKeyAuthenticator(deps.db);
+  const authenticator = new ApiKeyAuthenticator(deps.db, { lookupsPerSourcePerMinute: (deps.rateLimit ?? DEFAULT_RATE_LIMITS).anonymousPerMinute });
   app.register(
     async (v1) => {
       // Order matters (api/auth.ts, api/rate-limit.ts): identify the key, count the request, then refuse.
