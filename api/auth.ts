@@ -53,7 +53,7 @@ interface CacheEntry {
 export interface AuthenticatorOptions {
   ttlMs?: number;
   now?: () => number;
-  /** Database look-ups per client address per KEY_LOOKUP_WINDOW_MS (keys not in the cache). */
+  /** Database look-ups of unknown keys per client address per KEY_LOOKUP_WINDOW_MS. */
   lookupsPerSourcePerMinute?: number;
 }
 
@@ -70,8 +70,8 @@ export class ApiKeyAuthenticator {
     this.lookupsMax = opts.lookupsPerSourcePerMinute ?? Number.POSITIVE_INFINITY;
   }
 
-  /** Whether `source` may still cost a database look-up in this window (counts it when so). */
-  private spendLookup(source: string): boolean {
+  /** The count of unknown-key look-ups `source` made in this window. */
+  private missesOf(source: string): { count: number; windowEndMs: number } {
     const nowMs = this.now();
     let entry = this.lookups.get(source);
     if (!entry || entry.windowEndMs <= nowMs) {
@@ -79,9 +79,7 @@ export class ApiKeyAuthenticator {
       entry = { count: 0, windowEndMs: nowMs + KEY_LOOKUP_WINDOW_MS };
       this.lookups.set(source, entry);
     }
-    if (entry.count >= this.lookupsMax) return false;
-    entry.count += 1;
-    return true;
+    return entry;
   }
 
   /**
@@ -94,7 +92,9 @@ export class ApiKeyAuthenticator {
     const sha256 = hashApiKey(key);
     const cached = this.cache.get(sha256);
     if (cached && cached.expiresAtMs > this.now()) return cached.bank;
-    if (!this.spendLookup(source)) return null;
+    // Only unknown keys spend the budget, so a bank's valid keys never lock each other out.
+    const misses = this.missesOf(source);
+    if (misses.count >= this.lookupsMax) return null;
     const row = await this.db('bank_api_keys as k')
       .join('banks as b', 'b.code', 'k.bank_code')
       .where({ 'k.key_sha256': sha256 })
@@ -110,6 +110,7 @@ export class ApiKeyAuthenticator {
           rateLimitPerMinute: row.rate_limit_per_minute ?? null,
         }
       : null;
+    if (!bank) misses.count += 1;
     if (this.cache.size >= KEY_CACHE_ENTRIES_MAX) this.cache.clear();
     this.cache.set(sha256, { bank, expiresAtMs: this.now() + this.ttlMs });
     return bank;
