@@ -1,0 +1,84 @@
+// A household's invoice on A4 paper, Russian and Kazakh side by side, with the ST00012 payment QR
+// (GOST R 56042, domain/payment-qr.ts). Output is deterministic: a fixed CreationDate (the
+// invoice's period start) fixes PDFKit's file ID too, so a re-run of a print run is byte-identical.
+// The font is DejaVu Sans (assets/fonts, its licence beside it): Cyrillic and ә ғ қ ң ө ұ ү һ і.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import PDFDocument from 'pdfkit';
+import QRCode from 'qrcode';
+import { paymentQrText, type PaymentQrFields } from '../domain/payment-qr';
+
+const FONT = readFileSync(path.join(__dirname, '..', 'assets', 'fonts', 'DejaVuSans.ttf'));
+
+export interface PrintInvoiceLine {
+  serviceRu: string;
+  serviceKk: string;
+  providerName: string;
+  providerBin: string;
+  providerIban: string;
+  unit: string | null;
+  openingBalance: string;
+  charged: string;
+  received: string;
+  stillDue: string;
+  previousReading: string | null;
+}
+
+export interface PrintInvoice {
+  accountNumber: string;
+  holderName: string;
+  address: string;
+  /** YYYY-MM */
+  period: string;
+  /** YYYY-MM-DD */
+  dueDate: string;
+  totalDue: string;
+  lines: PrintInvoiceLine[];
+  qr: PaymentQrFields;
+}
+
+const HEAD = ['Услуга / Қызмет', 'Сальдо / Қалдық', 'Начислено / Есептелді', 'Оплачено / Төленді', 'К оплате / Төлеуге', 'Пред. / Алдыңғы', 'Текущ. / Ағымдағы'];
+const COLUMN_X = [40, 190, 255, 330, 400, 465, 515];
+
+/** Renders one invoice's page onto an open document. */
+export async function drawInvoicePage(doc: PDFKit.PDFDocument, inv: PrintInvoice): Promise<void> {
+  doc.font('DejaVu').fontSize(12).text(`Счёт-извещение / Шот-хабарлама · ${inv.period}`, 40, 40);
+  doc.fontSize(9)
+    .text(`Лицевой счёт / Дербес шот: ${inv.accountNumber}`, 40, 62)
+    .text(`${inv.holderName}, ${inv.address}`, 40, 76)
+    .text(`Оплатить до / Төлеу мерзімі: ${inv.dueDate}`, 40, 90)
+    .text(`Получатель / Алушы: ${inv.qr.name}, БИН ${inv.qr.payeeInn}, ${inv.qr.personalAcc}, ${inv.qr.bic}`, 40, 104);
+  let y = 130;
+  doc.fontSize(7);
+  HEAD.forEach((h, i) => doc.text(h, COLUMN_X[i] as number, y, { width: 62 }));
+  y += 22;
+  for (const line of inv.lines) {
+    const cells = [`${line.serviceRu} / ${line.serviceKk}`, line.openingBalance, line.charged, line.received, line.stillDue, line.previousReading ?? '—'];
+    cells.forEach((c, i) => doc.text(c, COLUMN_X[i] as number, y, { width: i === 0 ? 145 : 62 }));
+    if (line.previousReading !== null) doc.rect(515, y - 2, 55, 12).stroke();
+    doc.text(`${line.providerName}, БИН ${line.providerBin}, ${line.providerIban}`, 40, y + 10, { width: 300 });
+    y += 26;
+  }
+  doc.fontSize(11).text(`Итого к оплате / Барлығы төлеуге: ${inv.totalDue} KZT`, 40, y + 6);
+  const png = await QRCode.toBuffer(paymentQrText(inv.qr), { errorCorrectionLevel: 'M', margin: 1, width: 160 });
+  doc.image(png, 420, 30, { width: 120 });
+}
+
+/** A PDF of several invoices, one page each, as one buffer. */
+export async function renderInvoicesPdf(invoices: readonly PrintInvoice[], period: string): Promise<Buffer> {
+  const doc = new PDFDocument({
+    size: 'A4', autoFirstPage: false, compress: true,
+    info: { Title: `Invoices ${period}`, Producer: 'SPC', Creator: 'SPC', CreationDate: new Date(`${period}-01T00:00:00Z`) },
+  });
+  doc.registerFont('DejaVu', FONT);
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const ended = new Promise<void>((resolve) => doc.on('end', () => resolve()));
+  for (const inv of invoices) {
+    doc.addPage({ size: 'A4', margin: 30 });
+    await drawInvoicePage(doc, inv);
+  }
+  doc.end();
+  await ended;
+  return Buffer.concat(chunks);
+}
