@@ -33,8 +33,8 @@ export const LEDGER_CHECKS = {
   lists_add_up: 'per bank, the lists over all days equal the net of the days\' payments plus the adjustments netted in, each settlement\'s adjustments total matches them, and all adjustments equal what the correction transactions owe the providers',
   excluded_with_adjustments: 'no excluded or cancelled payment has a correction whose adjustments are still pending for a list',
   refund_of_fallen_payment: 'no applied refund is of a payment that no longer stands (cancelled, excluded, or a duplicate complaint\'s payment already cancelled)',
-  bank_day_stuck: 'no settlement stays in closing or discrepancy longer than the configured age (default 24 h)',
   unsettled_bank_day: 'no accepted payment sits on a bank-day before today that no settlement lists or is listing',
+  bank_day_stuck: 'no settlement stays in closing or discrepancy longer than the configured age (default 24 h)',
   workflow_exists: '(--temporal) every payment\'s workflow run exists in Temporal',
   workflow_has_record: '(--temporal) every completed payment workflow has its payment row, every failed one its rejection row',
 } as const;

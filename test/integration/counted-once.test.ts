@@ -12,11 +12,11 @@ import { createPaymentActivities } from '../../activities/payment';
 import { createComplaintActivities } from '../../activities/complaint';
 import { makeDeps } from '../../activities/deps';
 import { auditLedger, type LedgerReport } from '../../audit';
-import { addDays, isWeekend } from '../../domain/calendar';
 import { settlementIdOf } from '../../domain/identifiers';
 import type { PaymentRequest } from '../../domain/payment-types';
 import { startHarness, type Harness } from '../support/harness';
 import { WORLD, createPaymentWorld } from '../support/payment-world';
+import { auditWeekday } from './audit-helpers';
 
 jest.setTimeout(300_000);
 
@@ -27,16 +27,8 @@ const run = randomBytes(3).toString('hex');
 const ref = (tag: string) => `${tag}-${run}-${++seq}`;
 const writtenBy = { workflowId: 'counted-once-test', runId: 'counted-once-test' };
 
-const usedDates = new Set<string>();
-function pastWeekday(): string {
-  for (;;) {
-    const d = addDays('2024-03-04', randomBytes(2).readUInt16BE(0) % 300);
-    if (!isWeekend(d) && !usedDates.has(d)) {
-      usedDates.add(d);
-      return d;
-    }
-  }
-}
+/** A past weekday of 2025 (the corrections test takes 2024's): settled days of other tests never collide with these. */
+const pastWeekday = () => auditWeekday(2025);
 
 async function accepted(date: string, overrides: Partial<PaymentRequest> = {}) {
   const outcome = await submitPaymentAsOfPaidAt(h.ctx, {
