@@ -72,8 +72,10 @@ async function openComplaint(deps: ActivityDeps, deadlines: Record<Disposition, 
 
 /** The other payment of a duplicate: same bank, account and amount, accepted, within DUPLICATE_WINDOW_MS; the later one is refunded. */
 async function findTwin(db: Db, bankCode: string, bankRef: string): Promise<OpenResult['twin']> {
-  const p = await db('payments').where({ bank_code: bankCode, bank_ref: bankRef }).first('id', 'account_number', 'amount', 'paid_at');
-  if (!p) return null;
+  const p = await db('payments').where({ bank_code: bankCode, bank_ref: bankRef }).first('id', 'account_number', 'amount', 'paid_at', 'status');
+  // A payment already cancelled (or excluded, or corrected) has no duplicate left: its twin is the one
+  // payment that stands, and refunding it would pay the payer back twice and leave the providers nothing.
+  if (!p || p.status !== 'accepted') return null;
   const { rows } = await db.raw(
     `SELECT bank_ref, id, paid_at FROM payments
       WHERE bank_code = ? AND account_number = ? AND amount = ? AND status = 'accepted' AND id <> ?

@@ -152,7 +152,7 @@ async function reconcileBankDay(db: Db, input: BankDayRef): Promise<ReconcileRes
   return { accepted, register, discrepancies };
 }
 
-type PaymentOfDay = { id: string; bank_ref: string; status: string; business_date: string };
+type PaymentOfDay = { id: string; bank_ref: string; status: string; business_date: string; corrected: boolean };
 
 /** Why the named payments cannot be excluded (unknown in the day, or cancelled by the bank), if they cannot. */
 function exclusionRefusal(input: BankDayRef, refs: string[], ofDay: Map<string, PaymentOfDay>): ExcludeResult | undefined {
@@ -163,6 +163,12 @@ function exclusionRefusal(input: BankDayRef, refs: string[], ofDay: Map<string, 
   const cancelled = refs.filter((ref) => ofDay.get(ref)?.status === 'cancelled');
   if (cancelled.length > 0) {
     return refusal('PAYMENT_NOT_ACCEPTED', `payment(s) ${cancelled.slice(0, 10).join(', ')} were cancelled by the bank and are not in the day any more: leave them out of the decision`);
+  }
+  // A corrected payment's money already moved (reposted, or adjustments carried to a later list):
+  // reversing it too would count it twice, and recording it as excluded would claim what did not happen.
+  const corrected = refs.filter((ref) => ofDay.get(ref)?.status === 'corrected' || ofDay.get(ref)?.corrected === true);
+  if (corrected.length > 0) {
+    return refusal('PAYMENT_CORRECTED', `payment(s) ${corrected.slice(0, 10).join(', ')} were corrected: excluding them would count their money twice; leave them out of the decision or propose a correction`);
   }
   return undefined;
 }
@@ -178,7 +184,9 @@ async function excludePayments(db: Db, input: BankDayRef & { refs: string[]; wri
     // Serialises decisions on one settlement.
     await trx.raw('SELECT 1 FROM settlements WHERE id = ? FOR UPDATE', [input.settlementId]);
     const rows = await trx.raw<{ rows: PaymentOfDay[] }>(
-      'SELECT id, bank_ref, status, business_date FROM payments WHERE bank_code = ? AND bank_ref = ANY(?) ORDER BY id FOR UPDATE',
+      `SELECT p.id, p.bank_ref, p.status, p.business_date,
+              EXISTS (SELECT 1 FROM corrections c WHERE c.payment_id = p.id AND c.status = 'applied') AS corrected
+         FROM payments p WHERE p.bank_code = ? AND p.bank_ref = ANY(?) ORDER BY p.id FOR UPDATE OF p`,
       [input.bankCode, refs],
     );
     const ofDay = new Map(rows.rows.filter((r) => r.business_date === input.businessDate).map((r) => [r.bank_ref, r]));

@@ -9,6 +9,11 @@ import { checkPaymentListFiles } from './payment-list-files';
 import { settlementIdOf } from '../domain/identifiers';
 import { toAlmaty } from '../domain/calendar';
 import { findUnsettledBankDays } from '../db/queries/unsettled';
+import { BREACHES_PER_CHECK_MAX, rows, scopeSql, type Row } from './ledger-sql';
+import { bankDayStuck, excludedWithAdjustments, refundOfFallenPayment, STUCK_AFTER_HOURS_DEFAULT } from './ledger-counted-once';
+
+/** Breaches listed per check before the rest are only counted (kept exported here for its callers). */
+export { BREACHES_PER_CHECK_MAX };
 
 export const LEDGER_CHECKS = {
   allocations_sum: 'every payment\'s allocations sum to its amount',
@@ -26,7 +31,10 @@ export const LEDGER_CHECKS = {
   payment_workflow: 'every payment row names the workflow run that wrote it',
   corrections_postings: 'every applied correction is in the ledger as it says: reposted ones reversed their payment (and posted a replacement), adjusted ones have one correction transaction equal to their adjustments; no correction transaction without its applied correction',
   lists_add_up: 'per bank, the lists over all days equal the net of the days\' payments plus the adjustments netted in, each settlement\'s adjustments total matches them, and all adjustments equal what the correction transactions owe the providers',
+  excluded_with_adjustments: 'no excluded or cancelled payment has a correction whose adjustments are still pending for a list',
+  refund_of_fallen_payment: 'no applied refund is of a payment that no longer stands (cancelled, excluded, or a duplicate complaint\'s payment already cancelled)',
   unsettled_bank_day: 'no accepted payment sits on a bank-day before today that no settlement lists or is listing',
+  bank_day_stuck: 'no settlement stays in closing or discrepancy longer than the configured age (default 24 h)',
   workflow_exists: '(--temporal) every payment\'s workflow run exists in Temporal',
   workflow_has_record: '(--temporal) every completed payment workflow has its payment row, every failed one its rejection row',
 } as const;
@@ -52,31 +60,6 @@ export interface LedgerReport {
   checks: Array<{ name: LedgerCheckName; description: string; breaches: number }>;
   breaches: LedgerBreach[];
   ok: boolean;
-}
-
-/** Breaches listed per check before the rest are only counted: a broken import can break a million rows. */
-export const BREACHES_PER_CHECK_MAX = 1000;
-
-type Row = Record<string, string | number | null>;
-
-/** `alias.business_date = date AND alias.bank_code = bank`, each only when given. */
-function scopeSql(scope: LedgerScope, alias: string, bankExpr = `${alias}.bank_code`): { sql: string; bindings: string[] } {
-  const parts: string[] = [];
-  const bindings: string[] = [];
-  if (scope.date) {
-    parts.push(`${alias}.business_date = ?::date`);
-    bindings.push(scope.date);
-  }
-  if (scope.bank) {
-    parts.push(`${bankExpr} = ?`);
-    bindings.push(scope.bank);
-  }
-  return { sql: parts.length ? parts.join(' AND ') : 'true', bindings };
-}
-
-async function rows(db: Knex, sql: string, bindings: readonly unknown[]): Promise<Row[]> {
-  const result = await db.raw<{ rows: Row[] }>(`${sql}\nLIMIT ${BREACHES_PER_CHECK_MAX}`, bindings as Knex.RawBinding[]);
-  return result.rows;
 }
 
 const paymentSubject = (r: Row) => `payment ${r.payment_id} ${r.bank_code}/${r.bank_ref} (${r.business_date})`;
@@ -536,6 +519,8 @@ const SQL_CHECKS: Array<[LedgerCheckName, (db: Knex, scope: LedgerScope) => Prom
   ['payment_workflow', paymentWorkflow],
   ['corrections_postings', correctionsPostings],
   ['lists_add_up', listsAddUp],
+  ['excluded_with_adjustments', excludedWithAdjustments],
+  ['refund_of_fallen_payment', refundOfFallenPayment],
 ];
 
 export interface LedgerAuditOptions {
@@ -543,6 +528,8 @@ export interface LedgerAuditOptions {
   temporalChecks?: (db: Knex, scope: LedgerScope) => Promise<LedgerBreach[]>;
   /** Wall clock for "before today" (unsettled_bank_day); default now. */
   now?: Date;
+  /** Age after which a settlement in closing or discrepancy is a bank_day_stuck breach; default 24 h. */
+  stuckAfterHours?: number;
 }
 
 /**
@@ -557,6 +544,7 @@ export async function auditLedger(db: Knex, scope: LedgerScope = {}, opts: Ledge
   const runAll = async (trx: Knex) => {
     for (const [name, check] of SQL_CHECKS) byCheck.set(name, await check(trx, scope));
     byCheck.set('unsettled_bank_day', await unsettledBankDay(trx, scope, toAlmaty(opts.now ?? new Date()).date));
+    byCheck.set('bank_day_stuck', await bankDayStuck(trx, scope, opts.now ?? new Date(), opts.stuckAfterHours ?? STUCK_AFTER_HOURS_DEFAULT));
   };
   // Inside a caller's transaction (a test that corrupts a row and rolls back) the checks see its snapshot.
   if ((db as Knex.Transaction).isTransaction) await runAll(db);

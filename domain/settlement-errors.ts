@@ -12,6 +12,7 @@ export const SETTLEMENT_ERROR_CODES = {
   NOT_AWAITING_CONFIRMATION: { status: 409, message: 'the settlement\'s payment list has not gone out (or its workflow ended): nothing to confirm' },
   UNKNOWN_PAYMENT: { status: 422, message: 'an excluded bank reference names no payment of this bank-day' },
   PAYMENT_NOT_ACCEPTED: { status: 409, message: 'an excluded payment is not accepted (cancelled or already excluded)' },
+  PAYMENT_CORRECTED: { status: 409, message: 'an excluded payment was corrected: its correction already moved its money, so excluding it would count it twice; correct it instead' },
   UNKNOWN_LINE: { status: 422, message: 'the settlement has no line with this number' },
   LINE_ALREADY_CONFIRMED: { status: 409, message: 'the line was already confirmed with another transfer reference' },
   ALREADY_SETTLED: { status: 409, message: 'the settlement is settled with other transfer references: it cannot be confirmed again' },
