@@ -64,7 +64,8 @@ export interface Endpoints {
 }
 
 function endpointEnv(e: Endpoints): Record<string, string> {
-  return { ...e.temporalEnv, DATABASE_URL: e.databaseUrl, TEMPORAL_ADDRESS: e.temporalAddress, SPC_TASK_QUEUE: e.taskQueue };
+  // A benchmark's scratch stack is a development run: its processes may connect as the owner.
+  return { ...e.temporalEnv, SPC_DEV: '1', DATABASE_URL: e.databaseUrl, TEMPORAL_ADDRESS: e.temporalAddress, SPC_TASK_QUEUE: e.taskQueue };
 }
 
 /** `spc worker`: the production worker. */

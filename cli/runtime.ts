@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import { connectTemporal, type TemporalTarget } from '../infra/temporal-connection';
 import { createAppDb, createDb, type Db } from '../db/connection';
+import { refuseOwnerSessions } from '../db/app-role';
 import { loadConfig, type SpcConfig, type TemporalConfig } from '../infra/config';
 import { readDataDirPayloadKeys } from '../infra/payload-keys';
 
@@ -102,14 +103,22 @@ export class Runtime {
   }
 
   /**
-   * The pool of `spc api` and `spc worker`: the application's role with the session bounds. Without
-   * an app URL they connect as the owner, as before, and `warn` says so once.
+   * The pool of `spc api`, `spc worker` and `spc keeper`: the application's role with the session
+   * bounds. A role that owns the data (no SPC_APP_DATABASE_URL, or one naming the owner) is refused
+   * unless SPC_DEV=1 (db/app-role.ts, refuseOwnerSessions); then `warn` says so once.
    */
-  async appDb(warn: (message: string) => void = () => undefined): Promise<Db> {
+  async appDb(warn: (message: string) => void = () => undefined, process = 'this process'): Promise<Db> {
     if (!this.appDbPool) {
       const ep = this.endpoints();
-      if (!ep.appDatabaseUrl) warn('SPC_APP_DATABASE_URL is not set: connecting as the database owner; see "Running in production" for the spc_app role');
-      this.appDbPool = createAppDb(ep.appDatabaseUrl ?? ep.databaseUrl, this.config.dbTimeouts);
+      const pool = createAppDb(ep.appDatabaseUrl ?? ep.databaseUrl, this.config.dbTimeouts);
+      try {
+        const warning = await refuseOwnerSessions(pool, process, this.config.devRun);
+        if (warning) warn(warning);
+      } catch (err) {
+        await pool.destroy();
+        throw err;
+      }
+      this.appDbPool = pool;
     }
     return this.appDbPool;
   }

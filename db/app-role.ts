@@ -4,6 +4,7 @@
 // INSERT on the ledger and audit tables, and no ownership (so no ALTER TABLE ... DISABLE TRIGGER).
 // The migration leaves the role NOLOGIN; a setup step that knows the password lets it log in.
 import type { Db } from './connection';
+import { sessionRole } from './queries/session-role';
 
 export const APP_ROLE = 'spc_app';
 /** Passwords set here are generated (base64url); anything else is refused rather than quoted. */
@@ -46,4 +47,25 @@ export function appRoleUrl(ownerUrl: string, password: string): string {
   url.username = APP_ROLE;
   url.password = password;
   return url.toString();
+}
+
+/** Thrown at start when the API or a worker would connect as a role that owns the data (issue 16, item 8). */
+export class OwnerSessionRefused extends Error {
+  override name = 'CliError';
+  readonly exitCode = 1;
+}
+
+/**
+ * Fails closed: the API, the worker and the keeper refuse to run as a superuser or as the owner of
+ * the database or its tables (who could disable the ledger's triggers or rewrite master data),
+ * unless this is a development run (SPC_DEV=1; `spc up` on its embedded Postgres sets it). Returns
+ * a warning for the development case, nothing when the role is a restricted one.
+ */
+export async function refuseOwnerSessions(db: Db, process: string, devRun: boolean): Promise<string | undefined> {
+  const role = await sessionRole(db);
+  const why = role.superuser ? 'a superuser' : role.databaseOwner ? 'the database\'s owner' : role.ownsTables ? 'the owner of its tables' : undefined;
+  if (!why) return undefined;
+  const text = `${process} connects to Postgres as ${role.user}, ${why}`;
+  if (devRun) return `${text}: allowed because SPC_DEV=1 (a development run)`;
+  throw new OwnerSessionRefused(`${text}: refusing to start. Set SPC_APP_DATABASE_URL to the restricted role (see "Running in production"), or SPC_DEV=1 for a development run`);
 }

@@ -79,6 +79,12 @@ export interface SpcConfig {
   complaintDeadlines: Record<Disposition, number>;
   /** SPC_OPERATOR: the operator name CLI actions use without --operator. */
   operator?: string;
+  /**
+   * SPC_DEV=1: a development run, the only case in which the API and the workers may connect as the
+   * database's owner or a superuser (db/app-role.ts, refuseOwnerSessions). `spc up` on its embedded
+   * Postgres counts as one.
+   */
+  devRun: boolean;
   /** PATH, split: where the Temporal CLI and Go are looked up. */
   executableDirs: string[];
   logLevel: LogLevel;
@@ -229,6 +235,14 @@ export function operatorFromEnv(env: NodeJS.ProcessEnv = process.env): string | 
   return env.SPC_OPERATOR?.trim() || undefined;
 }
 
+/** SPC_DEV: 1 or true marks a development run; anything else but unset or 0/false is refused. */
+export function devRunFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = (env.SPC_DEV ?? '').trim().toLowerCase();
+  if (raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new Error(`SPC_DEV=${env.SPC_DEV} must be 1 (a development run) or 0.`);
+}
+
 /** The target of `spc bench --http` without --url/--key: SPC_BENCH_URL and SPC_BENCH_KEY. */
 export function benchTargetFromEnv(env: NodeJS.ProcessEnv = process.env): { url?: string; key?: string } {
   return { url: env.SPC_BENCH_URL || undefined, key: env.SPC_BENCH_KEY || undefined };
@@ -289,6 +303,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpcConfig {
     settlement: settlementConfigFromEnv(env),
     complaintDeadlines: complaintDeadlinesFromEnv(env),
     operator: operatorFromEnv(env),
+    devRun: devRunFromEnv(env),
     executableDirs: (env.PATH ?? '').split(path.delimiter).filter(Boolean),
     logLevel: logLevelFromEnv(env),
   };

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { migrateLatest, createAppDb, createDb, type Db } from '../../db/connection';
-import { appRoleUrl, enableAppRoleLogin } from '../../db/app-role';
+import { appRoleUrl, enableAppRoleLogin, refuseOwnerSessions } from '../../db/app-role';
 import { readOrCreatePassword } from '../../infra/postgres';
 import { connectTemporal, payloadCodecOf } from '../../infra/temporal-connection';
 import { TEMPORAL_ENGINES, type SpcConfig, type TemporalEngine } from '../../infra/config';
@@ -57,10 +57,8 @@ type Stack = Awaited<ReturnType<typeof startStack>>;
  */
 async function appDatabaseUrlFor(cfg: SpcConfig, stack: Stack, owner: Db): Promise<string> {
   if (cfg.appDatabaseUrl) return cfg.appDatabaseUrl;
-  if (!stack.startedPostgres) {
-    log('SPC_APP_DATABASE_URL is not set: the worker and the API connect as the database owner (see "Running in production" for the spc_app role)');
-    return stack.databaseUrl;
-  }
+  // Without an app URL on a Postgres of its own, the owner's: refused below unless SPC_DEV=1.
+  if (!stack.startedPostgres) return stack.databaseUrl;
   const password = readOrCreatePassword(path.join(cfg.dataDir, 'pg-app-password'));
   await enableAppRoleLogin(owner, password);
   return appRoleUrl(stack.databaseUrl, password);
@@ -127,6 +125,9 @@ async function runUp(base: SpcConfig, opts: { accounts: number; api: boolean }):
     await prepareDatabase(db, opts.accounts);
     const appDatabaseUrl = await appDatabaseUrlFor(cfg, stack, db);
     appDb = createAppDb(appDatabaseUrl, cfg.dbTimeouts);
+    // Its own embedded Postgres is a development run by definition; a Postgres of DATABASE_URL is one only with SPC_DEV=1.
+    const ownerWarning = await refuseOwnerSessions(appDb, 'spc up', cfg.devRun || stack.startedPostgres);
+    if (ownerWarning) log(ownerWarning);
     worker = await startWorker(cfg, { temporal: target, db: appDb, client: temporal.client });
     services = await startServices({ cfg, db: appDb, client: temporal.client, api: opts.api, temporalUiUrl: stack.uiUrl, log, payloadCodec: payloadCodecOf(target) });
     writeRuntimeFile(cfg, {

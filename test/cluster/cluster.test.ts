@@ -89,6 +89,8 @@ beforeAll(async () => {
     ...process.env,
     ...cluster.env,
     DATABASE_URL: databaseUrl,
+    // The cluster test's processes connect as the owner of its scratch database: a development run.
+    SPC_DEV: '1',
     SPC_TASK_QUEUE: `spc-cluster-${run}`,
     // Its own data directory: no runtime file of a `spc up` elsewhere in this tree is read.
     SPC_DATA_DIR: stateDir,

@@ -10,6 +10,7 @@ import { ALL_API_SCOPES } from '../../api/scopes';
 import { createWorld } from '../support/fixtures';
 import { createTestDatabase, testAdminDbUrl, type TestDatabase } from '../support/env';
 import { runSpc } from './audit-helpers';
+import { OwnerSessionRefused, refuseOwnerSessions } from '../../db/app-role';
 
 jest.setTimeout(120_000);
 
@@ -56,6 +57,26 @@ describe('the application role', () => {
     expect((await app('banks').count({ n: '*' }).first())?.n).toBe('5');
     await app('bank_days').insert({ bank_code: 'HSBK', business_date: '2026-01-05' });
     await app('bank_days').where({ bank_code: 'HSBK', business_date: '2026-01-05' }).update({ closed_at: new Date() });
+  });
+});
+
+describe('the production start fails closed', () => {
+  const ownerEnv = () => ({ DATABASE_URL: database.url, SPC_APP_DATABASE_URL: undefined, SPC_DEV: undefined, TEMPORAL_ADDRESS: '127.0.0.1:1', PORT: '0' });
+
+  it('refuses to start the worker, the API and the keeper as the database owner without SPC_DEV=1', async () => {
+    for (const process of ['worker', 'api', 'keeper']) {
+      const result = await runSpc([process], ownerEnv());
+      expect(result).toMatchObject({ code: 1, stderr: expect.stringContaining(`spc ${process} connects to Postgres as postgres, a superuser: refusing to start`) });
+    }
+    // Naming the owner as the application's URL is no way around it.
+    const named = await runSpc(['worker'], { ...ownerEnv(), SPC_APP_DATABASE_URL: database.url });
+    expect(named).toMatchObject({ code: 1, stderr: expect.stringContaining('refusing to start') });
+  });
+
+  it('lets the restricted role start, and the owner only in a development run', async () => {
+    expect(await refuseOwnerSessions(database.appDb, 'spc worker', false)).toBeUndefined();
+    await expect(refuseOwnerSessions(database.db, 'spc worker', false)).rejects.toBeInstanceOf(OwnerSessionRefused);
+    expect(await refuseOwnerSessions(database.db, 'spc worker', true)).toMatch(/allowed because SPC_DEV=1/);
   });
 });
 

@@ -126,7 +126,7 @@ describe('register workflow', () => {
     let victim: WorkerProcess | undefined;
     let heir: WorkerProcess | undefined;
     try {
-      victim = await startWorkerProcess({ databaseUrl: h.database.url, taskQueue: h.taskQueue });
+      victim = await startWorkerProcess({ databaseUrl: h.database.url, appDatabaseUrl: h.database.appUrl, taskQueue: h.taskQueue });
       const { register } = await submit(f);
       await waitFor('some progress', async () => {
         const view = await getRegister(h.database.db, 'HSBK', register.id, { limit: 1 });
@@ -134,7 +134,7 @@ describe('register workflow', () => {
       }, 600_000, 20);
       await victim.kill();
       const atCrash = await getRegister(h.database.db, 'HSBK', register.id, { limit: 1 });
-      heir = await startWorkerProcess({ databaseUrl: h.database.url, taskQueue: h.taskQueue });
+      heir = await startWorkerProcess({ databaseUrl: h.database.url, appDatabaseUrl: h.database.appUrl, taskQueue: h.taskQueue });
       const done = await waitDone(register.id);
       expect(atCrash?.status).toBe('processing');
       expect(atCrash?.rowsDone).toBeLessThan(rows);

@@ -32,7 +32,7 @@ beforeAll(async () => {
   taskQueue = uniqueTaskQueue('metrics');
   const port = await freePort();
   metricsUrl = `http://127.0.0.1:${port}/metrics`;
-  worker = await startWorkerProcess({ databaseUrl: database.url, taskQueue, env: { SPC_HEALTH_PORT: String(port), SPC_LOG_LEVEL: 'debug' } });
+  worker = await startWorkerProcess({ databaseUrl: database.url, appDatabaseUrl: database.appUrl, taskQueue, env: { SPC_HEALTH_PORT: String(port), SPC_LOG_LEVEL: 'debug' } });
   worker.child.stderr?.on('data', (chunk: Buffer) => { logText += chunk.toString(); });
   connection = await Connection.connect({ address: testTemporalAddress() });
   client = new Client({ connection, namespace: 'default' });

@@ -16,13 +16,18 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-export async function startWorkerProcess(opts: { databaseUrl: string; taskQueue: string; env?: Record<string, string> }): Promise<WorkerProcess> {
+/**
+ * `spc worker` on the test stack: as the restricted role when `appDatabaseUrl` is given, else as the
+ * owner, which the fail-closed start allows only for a development run (SPC_DEV=1).
+ */
+export async function startWorkerProcess(opts: { databaseUrl: string; appDatabaseUrl?: string; taskQueue: string; env?: Record<string, string> }): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [SPC_BIN, 'worker'], {
     env: {
       ...process.env,
       DATABASE_URL: opts.databaseUrl,
       TEMPORAL_ADDRESS: testTemporalAddress(),
       SPC_TASK_QUEUE: opts.taskQueue,
+      ...(opts.appDatabaseUrl ? { SPC_APP_DATABASE_URL: opts.appDatabaseUrl } : { SPC_DEV: '1' }),
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
