@@ -8,6 +8,7 @@ import * as masterDataChecks from './20261201000003_master_data_checks';
 import * as access from './20261201000004_access';
 import * as invoicePayments from './20261201000004_invoice_payments';
 import * as ledgerBalancePerTransaction from './20261201000010_ledger_balance_per_transaction';
+import * as providerIntake from './20261207005001_provider_intake';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000001_schema': schema,
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261201000004_access': access,
   '20261201000004_invoice_payments': invoicePayments,
   '20261201000010_ledger_balance_per_transaction': ledgerBalancePerTransaction,
+  '20261207005001_provider_intake': providerIntake,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
