@@ -9,6 +9,7 @@ import * as access from './20261201000004_access';
 import * as invoicePayments from './20261201000004_invoice_payments';
 import * as ledgerBalancePerTransaction from './20261201000010_ledger_balance_per_transaction';
 import * as ledgerNoTruncate from './20261207001001_ledger_no_truncate';
+import * as providerIntake from './20261207005001_provider_intake';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000001_schema': schema,
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261201000004_invoice_payments': invoicePayments,
   '20261201000010_ledger_balance_per_transaction': ledgerBalancePerTransaction,
   '20261207001001_ledger_no_truncate': ledgerNoTruncate,
+  '20261207005001_provider_intake': providerIntake,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
