@@ -2,6 +2,7 @@
 // duration, and each payment answered by outcome, rejection code and channel. GET /metrics serves
 // them in the Prometheus text format.
 import type { FastifyInstance } from 'fastify';
+import { channelLabelOf } from '../domain/payment-types';
 import { httpDuration, httpRequests, paymentAnswers, PROMETHEUS_CONTENT_TYPE, renderAllMetrics } from '../infra/metrics';
 
 const PAYMENT_ROUTE = '/v1/payments';
@@ -17,7 +18,7 @@ function rejectionCodeOf(payload: unknown): string {
 export function installApiMetrics(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.method === 'POST' && request.routeOptions.url === PAYMENT_ROUTE) {
-      const channel = String((request.body as { channel?: unknown } | undefined)?.channel ?? 'unknown');
+      const channel = channelLabelOf((request.body as { channel?: unknown } | undefined)?.channel);
       // Only business answers count: a 5xx is an SPC fault (see spc_http_requests_total), not a payment outcome.
       if (reply.statusCode === 201) paymentAnswers.inc({ outcome: 'accepted', code: '', channel });
       else if (reply.statusCode >= 400 && reply.statusCode < 500) paymentAnswers.inc({ outcome: 'rejected', code: rejectionCodeOf(payload), channel });

@@ -10,14 +10,10 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from './errors';
-import { DEFAULT_ACCESS_SETTINGS } from '../infra/config';
+import { DEFAULT_ACCESS_SETTINGS, type RateLimitSettings } from '../infra/config';
 
-export interface RateLimitSettings {
-  /** Requests per minute per API key, unless the key has its own limit. */
-  perKeyPerMinute: number;
-  /** Requests per minute per client IP without a valid key. */
-  anonymousPerMinute: number;
-}
+// The setting's type is infra/config.ts's (configuration stands on the ground floor); kept here for importers.
+export type { RateLimitSettings };
 
 /**
  * Generous (30,000 a minute per key, infra/config.ts): `bench -- --http --rate 20` sends 1,200 a

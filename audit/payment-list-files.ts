@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { Money, formatAmount, sum } from '../domain/money';
 import { parseSettlementCsv } from '../domain/settlement-csv';
 import { isValidKzIban } from '../domain/identifiers';
-import type { LedgerBreach, LedgerScope } from './ledger';
+import type { LedgerBreach, LedgerScope } from './ledger-types';
 
 interface LineRow {
   settlement_id: string;

@@ -3,7 +3,8 @@
 // what the application does: read, insert and update, never TRUNCATE or DELETE, only SELECT and
 // INSERT on the ledger and audit tables, and no ownership (so no ALTER TABLE ... DISABLE TRIGGER).
 // The migration leaves the role NOLOGIN; a setup step that knows the password lets it log in.
-import type { Db } from './connection';
+// knex's own type (db/connection.ts's Db is the same): a migration imports this file, and migrations import nothing of the application.
+import type { Knex as Db } from 'knex';
 import { sessionRole } from './queries/session-role';
 
 export const APP_ROLE = 'spc_app';

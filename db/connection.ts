@@ -3,7 +3,10 @@
 import knexFactory, { Knex } from 'knex';
 import { types } from 'pg';
 import { migrationSource } from './migrations';
-import { DEFAULT_ACCESS_SETTINGS } from '../infra/config';
+import { DEFAULT_ACCESS_SETTINGS, type DbTimeouts } from '../infra/config';
+
+// The setting's type is infra/config.ts's (configuration stands on the ground floor); kept here for importers.
+export type { DbTimeouts };
 
 const PG_DATE_OID = 1082;
 types.setTypeParser(PG_DATE_OID, (value: string) => value);
@@ -23,13 +26,6 @@ export const DEFAULT_DB_TIMEOUTS: DbTimeouts = {
   statementTimeoutMs: DEFAULT_ACCESS_SETTINGS.statementTimeoutMs,
   idleInTransactionTimeoutMs: DEFAULT_ACCESS_SETTINGS.idleInTransactionTimeoutMs,
 };
-
-export interface DbTimeouts {
-  /** Postgres cancels a statement running longer (statement_timeout). */
-  statementTimeoutMs: number;
-  /** Postgres ends a session idle inside a transaction this long, releasing its locks (idle_in_transaction_session_timeout). */
-  idleInTransactionTimeoutMs: number;
-}
 
 export type Db = Knex;
 

@@ -5,6 +5,11 @@ import { settlementIdOf } from './identifiers';
 
 export const CHANNELS = ['cash_desk', 'online', 'kiosk', 'register'] as const;
 export type Channel = (typeof CHANNELS)[number];
+/** The channel as a metrics label: a known channel, else 'other', so that a refused request's text
+ * never becomes a label value (a label's values must stay a small, fixed set). */
+export function channelLabelOf(value: unknown): Channel | 'other' {
+  return (CHANNELS as readonly unknown[]).includes(value) ? (value as Channel) : 'other';
+}
 
 export interface PaymentLineRequest {
   service: string;

@@ -5,11 +5,23 @@
 // The rest of the code receives what it needs from the SpcConfig (through deps), or calls one of
 // the readers below as the default of a parameter that tests set. README "Configuration" lists them.
 import path from 'node:path';
-import type { DbTimeouts } from '../db/connection';
-import type { RateLimitSettings } from '../api/rate-limit';
 import { COMPLAINT_DISPOSITIONS, isDisposition, type Disposition } from '../domain/complaint-types';
 import { isValidBin } from '../domain/identifiers';
 import type { PayloadKeyring } from './payload-codec';
+
+export interface DbTimeouts {
+  /** Postgres cancels a statement running longer (statement_timeout). */
+  statementTimeoutMs: number;
+  /** Postgres ends a session idle inside a transaction this long, releasing its locks (idle_in_transaction_session_timeout). */
+  idleInTransactionTimeoutMs: number;
+}
+
+export interface RateLimitSettings {
+  /** Requests per minute per API key, unless the key has its own limit. */
+  perKeyPerMinute: number;
+  /** Requests per minute per client IP without a valid key. */
+  anonymousPerMinute: number;
+}
 
 export interface TemporalConfig {
   /** host:port of a Temporal frontend; unset means "start a local dev server". */

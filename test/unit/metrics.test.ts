@@ -1,5 +1,6 @@
 // The Prometheus text the SPC's processes serve at /metrics (infra/metrics.ts).
 import { MetricsRegistry, registerActivityMetrics, SERIES_PER_METRIC_MAX, STAGE_BUCKETS_SECONDS } from '../../infra/metrics';
+import { channelLabelOf } from '../../domain/payment-types';
 
 describe('MetricsRegistry', () => {
   it('renders counters with sorted, escaped labels in the text exposition format', () => {
@@ -83,5 +84,16 @@ describe('the activity metrics', () => {
     expect(text).toContain('spc_settlement_stage_duration_seconds_bucket{stage="aggregate",le="0.5"} 1\n');
     expect(text).toContain('spc_settlement_stage_duration_seconds_bucket{stage="confirmation",le="86400"} 0\n');
     expect(text).toContain('spc_settlement_stage_duration_seconds_bucket{stage="confirmation",le="259200"} 1\n');
+  });
+});
+
+describe('channelLabelOf', () => {
+  it('keeps a known channel and names anything else other, so label values stay bounded', () => {
+    expect(channelLabelOf('kiosk')).toBe('kiosk');
+    expect(channelLabelOf('cash_desk')).toBe('cash_desk');
+    expect(channelLabelOf('say "hi"')).toBe('other');
+    expect(channelLabelOf('x'.repeat(5000))).toBe('other');
+    expect(channelLabelOf(undefined)).toBe('other');
+    expect(channelLabelOf(42)).toBe('other');
   });
 });
