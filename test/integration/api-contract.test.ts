@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { revokeApiKey, createApiKey } from '../../api/keys';
 import { parseScopes } from '../../api/scopes';
 import { buildApiServer } from '../../api/server';
+import { RETRY_AFTER_SECONDS } from '../../api/errors';
 import { ACCOUNTS, loadCalendar, recentBusinessDay, startApiWorld, waitFor, registerCsv, type ApiWorld } from './api-support';
 import { createAccount } from '../support/fixtures';
 
@@ -38,12 +39,15 @@ describe('service endpoints', () => {
     expect(await w.call('GET', '/readyz', { key: null })).toEqual(expect.objectContaining({ status: 200, body: { status: 'ok', postgres: 'ok', temporal: 'ok' } }));
   });
 
-  it('answers /health with 503 UNAVAILABLE when Temporal cannot be reached', async () => {
+  it('answers /health with 503 UNAVAILABLE and Retry-After when Temporal cannot be reached, naming no error text', async () => {
     const app = buildApiServer({ db: w.h.database.db, client: new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) }), taskQueue: 'none', logger: false });
     try {
       const res = await app.inject({ method: 'GET', url: '/health' });
       expect(res.statusCode).toBe(503);
-      expect(res.json()).toEqual({ code: 'UNAVAILABLE', message: expect.any(String), details: { postgres: 'ok', temporal: expect.stringMatching(/^down: /) } });
+      expect(res.headers['retry-after']).toBe(String(RETRY_AFTER_SECONDS));
+      expect(res.json()).toEqual({ code: 'UNAVAILABLE', message: expect.any(String), details: { postgres: 'ok', temporal: 'degraded' } });
+      // The driver's error text (addresses, hosts) stays in the server's log.
+      expect(res.body).not.toMatch(/down|refused|127\.0\.0\.1/i);
     } finally {
       await app.close();
     }
