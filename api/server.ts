@@ -20,6 +20,7 @@ import { opsRoutes } from './routes/ops';
 import { complaintRoutes } from './routes/complaints';
 import { installApiMetrics } from './metrics';
 import { codecRoutes, uiOrigins } from './routes/codec';
+import { redactText } from '../infra/log';
 
 export type { ApiDeps } from './deps';
 
@@ -34,9 +35,15 @@ export const PARAM_CHARS_MAX = 100;
 
 export const API_VERSION = '1.0.0';
 
+/** fastify's own (pino) request lines: the URL masked like every SpcLogger line (no token, no codec value). */
+const requestSerializers = {
+  req: (req: { method: string; url: string; id?: string }) => ({ method: req.method, url: redactText(req.url), id: req.id }),
+};
+
 function loggerOptions(logger: ApiDeps['logger']): Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> {
-  if (logger === undefined) return { logger: { level: 'warn' } };
-  if (typeof logger === 'boolean') return { logger };
+  if (logger === undefined) return { logger: { level: 'warn', serializers: requestSerializers } };
+  if (typeof logger === 'boolean') return { logger: logger && { serializers: requestSerializers } };
+  // An SpcLogger (infra/log.ts) redacts the request it is handed itself.
   return { loggerInstance: logger };
 }
 
