@@ -35,6 +35,14 @@ export const PARAM_CHARS_MAX = 100;
 
 export const API_VERSION = '1.0.0';
 
+/**
+ * The docs page (Swagger UI) and its assets: scripts only from this server (Swagger UI's index loads
+ * its initializer as a file, no inline script); inline styles stay allowed because the UI sets them
+ * on the elements it renders; the SVG icons are data: URLs.
+ */
+export const DOCS_CSP =
+  "default-src 'self'; script-src 'self'; script-src-attr 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
 /** fastify's own (pino) request lines: the URL masked like every SpcLogger line (no token, no codec value). */
 const requestSerializers = {
   req: (req: { method: string; url: string; id?: string }) => ({ method: req.method, url: redactText(req.url), id: req.id }),
@@ -105,7 +113,7 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
-  app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+  app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true }, staticCSP: DOCS_CSP });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   app.register(healthRoutes, deps);
