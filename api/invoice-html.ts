@@ -1,5 +1,6 @@
 // The invoice image: the consolidated invoice laid out like the SPC's paper one, in Russian, as a
 // self-contained printable HTML page (styles inlined, no scripts). Every value is HTML-escaped.
+import { createHash } from 'node:crypto';
 import type { InvoiceView } from './invoice';
 
 export const SPC_NAME = 'АО «АЛСЕКО» — Единый расчётный центр г. Алматы';
@@ -9,6 +10,21 @@ export const STILL_DUE_NOTE_RU = '«Осталось к оплате» — за 
 export const STILL_DUE_NOTE_EN = 'Still due: net of payments already received in this period.';
 
 const MONTHS_RU = ['январь', 'февраль', 'март', 'апрель', 'май', 'июнь', 'июль', 'август', 'сентябрь', 'октябрь', 'ноябрь', 'декабрь'];
+
+/** The page's one <style> element: the shared invoice stylesheet and the page margin. */
+function invoiceStyleText(css: string): string {
+  return `\nbody { margin: 16px; background: #fff; }\n${css}\n`;
+}
+
+/**
+ * The invoice page's Content-Security-Policy: nothing runs, nothing loads from elsewhere; the one
+ * inline <style> is allowed by its hash (not 'unsafe-inline'), so markup injected through a value
+ * that escaped escaping could neither run script nor restyle the page.
+ */
+export function invoiceCsp(css: string): string {
+  const styleHash = createHash('sha256').update(invoiceStyleText(css), 'utf8').digest('base64');
+  return `default-src 'self'; script-src 'none'; style-src 'sha256-${styleHash}'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`;
+}
 
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
@@ -58,10 +74,7 @@ export function renderInvoiceHtml(invoice: InvoiceView, css: string): string {
 <head>
 <meta charset="utf-8">
 <title>Единый счёт-извещение — лицевой счёт ${e(invoice.account)} — ${e(periodRu(invoice.period))}</title>
-<style>
-body { margin: 16px; background: #fff; }
-${css}
-</style>
+<style>${invoiceStyleText(css)}</style>
 </head>
 <body>
 <div class="invoice" id="invoice">

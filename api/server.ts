@@ -20,6 +20,7 @@ import { opsRoutes } from './routes/ops';
 import { complaintRoutes } from './routes/complaints';
 import { installApiMetrics } from './metrics';
 import { codecRoutes, uiOrigins } from './routes/codec';
+import { redactText } from '../infra/log';
 
 export type { ApiDeps } from './deps';
 
@@ -34,9 +35,23 @@ export const PARAM_CHARS_MAX = 100;
 
 export const API_VERSION = '1.0.0';
 
+/**
+ * The docs page (Swagger UI) and its assets: scripts only from this server (Swagger UI's index loads
+ * its initializer as a file, no inline script); inline styles stay allowed because the UI sets them
+ * on the elements it renders; the SVG icons are data: URLs.
+ */
+export const DOCS_CSP =
+  "default-src 'self'; script-src 'self'; script-src-attr 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/** fastify's own (pino) request lines: the URL masked like every SpcLogger line (no token, no codec value). */
+const requestSerializers = {
+  req: (req: { method: string; url: string; id?: string }) => ({ method: req.method, url: redactText(req.url), id: req.id }),
+};
+
 function loggerOptions(logger: ApiDeps['logger']): Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> {
-  if (logger === undefined) return { logger: { level: 'warn' } };
-  if (typeof logger === 'boolean') return { logger };
+  if (logger === undefined) return { logger: { level: 'warn', serializers: requestSerializers } };
+  if (typeof logger === 'boolean') return { logger: logger && { serializers: requestSerializers } };
+  // An SpcLogger (infra/log.ts) redacts the request it is handed itself.
   return { loggerInstance: logger };
 }
 
@@ -98,7 +113,7 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
-  app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+  app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true }, staticCSP: DOCS_CSP });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   app.register(healthRoutes, deps);

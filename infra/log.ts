@@ -8,6 +8,9 @@
 // names, addresses, readings, whole requests) are replaced, and in free text (messages, errors,
 // URLs) any run of 6-16 digits that is not part of an identifier is masked, because personal
 // accounts are 6-16 digits and a database error or an invoice URL may quote one.
+// Secrets never reach one either: credential headers and fields (authorization, cookie, token) are
+// replaced, and in free text a URL's `token` query parameter and the codec UI's capability path
+// (/codec/ui/<value>) are masked, since fastify logs every request's URL.
 import type { LogLevel as SdkLogLevel, LogMetadata } from '@temporalio/common';
 import { LOG_LEVELS, type LogLevel } from './config';
 
@@ -20,22 +23,31 @@ const PERSONAL_KEYS = new Set([
   'account', 'accounts', 'accountnumber', 'personalaccount', 'payer', 'payername', 'fullname', 'ownername', 'name_of_payer',
   'address', 'payeraddress', 'readings', 'reading', 'meterreadings', 'request', 'requests', 'rows', 'body', 'args', 'input', 'lines', 'phone', 'iin',
 ]);
+/** Field names (lower case) whose values are credentials: request headers and the operator token. */
+const SECRET_KEYS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'token', 'apikey', 'api_key', 'password', 'secret']);
 /** Identifiers that may be all digits (a bank's reference) and must stay searchable. */
 const IDENTIFIER_KEYS = new Set(['workflowid', 'runid', 'bankref', 'bankcode', 'activityid', 'tasktoken', 'reqid', 'registerid', 'settlementid', 'workflowrunid']);
 /** 6-16 digits standing alone: not after a ':' (workflow ids: payment:HSBK:<ref>), a letter, '.', '-' or another digit. */
 const DIGIT_RUN = /(?<![\w:.-])\d{6,16}(?![\w.])/g;
+/** A `token` query parameter (the operator page's sign-in link): its value up to the next & or #. */
+const TOKEN_PARAM = /([?&]token=)[^&#\s"]*/gi;
+/** The codec UI's endpoint is a capability: whoever has its path can decrypt payloads. */
+const CODEC_UI_VALUE = /(\/codec\/ui\/)[^/?#\s"]+/g;
 const DEPTH_MAX = 5;
 const ITEMS_MAX = 50;
 const STRING_CHARS_MAX = 4_000;
 
 export function redactText(text: string): string {
-  return (text.length > STRING_CHARS_MAX ? `${text.slice(0, STRING_CHARS_MAX)}…` : text).replace(DIGIT_RUN, '[digits]');
+  return (text.length > STRING_CHARS_MAX ? `${text.slice(0, STRING_CHARS_MAX)}…` : text)
+    .replace(TOKEN_PARAM, `$1${REDACTED}`)
+    .replace(CODEC_UI_VALUE, `$1${REDACTED}`)
+    .replace(DIGIT_RUN, '[digits]');
 }
 
 /** A copy of value fit for a log line: personal fields replaced, free text masked, bounded in depth and size. */
 export function redact(value: unknown, key = '', depth = 0): unknown {
   const lower = key.toLowerCase();
-  if (PERSONAL_KEYS.has(lower)) return value === undefined ? undefined : REDACTED;
+  if (PERSONAL_KEYS.has(lower) || SECRET_KEYS.has(lower)) return value === undefined ? undefined : REDACTED;
   if (typeof value === 'string') return IDENTIFIER_KEYS.has(lower) ? value.slice(0, 200) : redactText(value);
   if (value === null || typeof value !== 'object') return typeof value === 'bigint' ? String(value) : value;
   if (depth >= DEPTH_MAX) return '[…]';

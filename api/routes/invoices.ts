@@ -3,7 +3,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ApiDeps } from '../deps';
 import { invoiceResponseSchema, loadInvoiceView } from '../invoice';
-import { renderInvoiceHtml } from '../invoice-html';
+import { invoiceCsp, renderInvoiceHtml } from '../invoice-html';
 import { invoiceCssText } from '../static-files';
 import { ACCOUNT_CHARS_MAX, commonErrors, errorResponse } from '../schemas';
 
@@ -44,7 +44,8 @@ export const invoiceRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     },
     async (request, reply) => {
       const invoice = await loadInvoiceView(deps.db, request.params.account);
-      return reply.type('text/html; charset=utf-8').send(renderInvoiceHtml(invoice, invoiceCssText()));
+      const css = invoiceCssText();
+      return reply.type('text/html; charset=utf-8').header('content-security-policy', invoiceCsp(css)).send(renderInvoiceHtml(invoice, css));
     },
   );
 };

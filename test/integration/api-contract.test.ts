@@ -1,9 +1,11 @@
 // The bank API's contract, over real HTTP against a running server, a real worker, Temporal and
 // Postgres: every endpoint, every error code, isolation between two banks, idempotency.
+import { createHash } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { revokeApiKey, createApiKey } from '../../api/keys';
 import { parseScopes } from '../../api/scopes';
 import { buildApiServer } from '../../api/server';
+import { RETRY_AFTER_SECONDS } from '../../api/errors';
 import { ACCOUNTS, loadCalendar, recentBusinessDay, startApiWorld, waitFor, registerCsv, type ApiWorld } from './api-support';
 import { createAccount } from '../support/fixtures';
 
@@ -38,12 +40,15 @@ describe('service endpoints', () => {
     expect(await w.call('GET', '/readyz', { key: null })).toEqual(expect.objectContaining({ status: 200, body: { status: 'ok', postgres: 'ok', temporal: 'ok' } }));
   });
 
-  it('answers /health with 503 UNAVAILABLE when Temporal cannot be reached', async () => {
+  it('answers /health with 503 UNAVAILABLE and Retry-After when Temporal cannot be reached, naming no error text', async () => {
     const app = buildApiServer({ db: w.h.database.db, client: new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) }), taskQueue: 'none', logger: false });
     try {
       const res = await app.inject({ method: 'GET', url: '/health' });
       expect(res.statusCode).toBe(503);
-      expect(res.json()).toEqual({ code: 'UNAVAILABLE', message: expect.any(String), details: { postgres: 'ok', temporal: expect.stringMatching(/^down: /) } });
+      expect(res.headers['retry-after']).toBe(String(RETRY_AFTER_SECONDS));
+      expect(res.json()).toEqual({ code: 'UNAVAILABLE', message: expect.any(String), details: { postgres: 'ok', temporal: 'degraded' } });
+      // The driver's error text (addresses, hosts) stays in the server's log.
+      expect(res.body).not.toMatch(/down|refused|127\.0\.0\.1/i);
     } finally {
       await app.close();
     }
@@ -64,6 +69,12 @@ describe('service endpoints', () => {
     const docs = await w.call('GET', '/docs', { key: null });
     expect(docs.status).toBe(200);
     expect(docs.text).toContain('Swagger UI');
+    // Swagger UI's page and its assets run only scripts served from here.
+    for (const path of ['/docs', '/docs/static/index.html', '/docs/static/swagger-initializer.js']) {
+      const page = await w.call('GET', path, { key: null });
+      expect([path, page.headers.get('content-security-policy')]).toEqual([path, expect.stringMatching(/^default-src 'self'; script-src 'self';/)]);
+    }
+    expect(docs.text).not.toMatch(/<script>|<script\s+(?![^>]*\bsrc=)[^>]*>/i);
   });
 
   it('answers an unknown route with 404 NOT_FOUND', async () => {
@@ -207,6 +218,20 @@ describe('invoices', () => {
     }
     expect(res.text).toContain('4\u00a0500,00');
     expect(res.text).toContain('@media print');
+  });
+
+  it('serves the invoice image under a CSP: no script, and only its own inline style by hash', async () => {
+    const res = await w.call('GET', `/v1/accounts/${ACCOUNTS.main}/invoice.html`);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/^default-src 'self';/);
+    expect(csp).toContain("script-src 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(res.text).not.toMatch(/<script|\sstyle=|\son\w+=/i);
+    // The hash in the header is that of the page's one <style> element, so a browser applies it.
+    const styles = [...res.text.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => m[1] ?? '');
+    expect(styles).toHaveLength(1);
+    const hash = createHash('sha256').update(styles[0] ?? '', 'utf8').digest('base64');
+    expect(csp).toContain(`style-src 'sha256-${hash}'`);
   });
 
   it('answers 404 ACCOUNT_NOT_FOUND and NO_INVOICE', async () => {
