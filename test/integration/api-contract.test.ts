@@ -175,6 +175,24 @@ describe('key scopes, expiry, attribution and rate limit', () => {
 });
 
 describe('invoices', () => {
+  it('answers 429 ACCOUNT_SPREAD_LIMITED to a key reading more distinct accounts than its spread, keeps the ones read readable, and counts keys apart', async () => {
+    const limited = buildApiServer({ db: w.h.database.appDb, client: w.h.client, taskQueue: w.h.taskQueue, logger: false, accountSpread: { accountsPerKeyMax: 2, windowMs: 60_000 } });
+    try {
+      const get = (key: string, account: string, form = 'invoice') => limited.inject({ method: 'GET', url: `/v1/accounts/${account}/${form}`, headers: { authorization: `Bearer ${key}` } });
+      expect((await get(w.keys.HSBK, ACCOUNTS.main)).statusCode).toBe(200);
+      expect((await get(w.keys.HSBK, ACCOUNTS.simple[0])).statusCode).toBe(200);
+      const over = await get(w.keys.HSBK, ACCOUNTS.simple[1], 'invoice.html');
+      expect(over.statusCode).toBe(429);
+      expect(over.json()).toEqual({ code: 'ACCOUNT_SPREAD_LIMITED', message: expect.any(String), details: { accountsMax: 2, windowSeconds: 60, retryAfterSeconds: expect.any(Number) } });
+      expect(Number(over.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(over.body).not.toContain('Сейткали');
+      expect((await get(w.keys.HSBK, ACCOUNTS.main, 'invoice.html')).statusCode).toBe(200);
+      expect((await get(w.keys.CASP, ACCOUNTS.simple[1])).statusCode).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('shows the invoice with amounts due per service and previous readings', async () => {
     const res = await w.call('GET', `/v1/accounts/${ACCOUNTS.main}/invoice`);
     expect(res.status).toBe(200);
