@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../db/connection';
+import type { AccountSpreadSettings } from './account-spread';
 import type { RateLimitSettings } from './rate-limit';
 
 export interface ApiDeps {
@@ -19,6 +20,8 @@ export interface ApiDeps {
   logger?: FastifyBaseLogger | boolean;
   /** Per-key and per-IP request limits of /v1 (default DEFAULT_RATE_LIMITS; SPC_RATE_LIMIT_* in infra/config.ts). */
   rateLimit?: RateLimitSettings;
+  /** Distinct accounts a key may look up invoices of per window (default DEFAULT_ACCOUNT_SPREAD). */
+  accountSpread?: AccountSpreadSettings;
   /** Bound of each Temporal call a request makes (default ENGINE_CALL_TIMEOUT_MS); tests shorten it. */
   engineTimeoutMs?: number;
 }

@@ -19,6 +19,7 @@ export const API_ERROR_CODES = {
   KEY_EXPIRED: 'the API key has expired: ask the SPC for a new one',
   KEY_SCOPE: 'the API key may not do this (it lacks the scope the endpoint needs; see docs/bank-api.md)',
   RATE_LIMITED: 'too many requests with this key (or from this address without one); retry after Retry-After seconds',
+  ACCOUNT_SPREAD_LIMITED: 'this key has looked up too many different accounts in the window (api/account-spread.ts); new accounts again after Retry-After seconds',
   NOT_FOUND: 'no such route or resource',
   BAD_REQUEST: 'the HTTP request itself is malformed (URL encoding, headers, method)',
   METHOD_NOT_ALLOWED: 'the route exists but not with this method',

@@ -9,6 +9,7 @@ import { loadLatestInvoiceLines, type InvoiceLineRow } from '../db/queries/invoi
 import { ACCOUNT_RE } from '../domain/payment-types';
 import { stillDueOf } from '../domain/allocation';
 import { formatAmount, fromDb, sum } from '../domain/money';
+import { payerView } from '../domain/payer-view';
 import { ApiError } from './errors';
 
 export interface InvoiceServiceView {
@@ -29,7 +30,9 @@ export interface InvoiceServiceView {
 
 export interface InvoiceView {
   account: string;
+  /** Surname and initials only («Абенов А. К.»): see domain/payer-view.ts. */
   holder: string;
+  /** Street and house, without the flat. */
   address: string;
   /** Billing month, YYYY-MM. */
   period: string;
@@ -84,8 +87,8 @@ export async function loadInvoiceView(db: Db, account: string): Promise<InvoiceV
   const total = (pick: (s: InvoiceServiceView) => string) => formatAmount(sum(services.map((s) => fromDb(pick(s)))));
   return {
     account: first.account_number,
-    holder: first.holder_name,
-    address: first.address,
+    // Surname and initials, street and house: never the full name or the flat (domain/payer-view.ts).
+    ...payerView(first.holder_name, first.address),
     period: first.period as string,
     dueDate: first.due_date as string,
     issuedAt: (first.issued_at as Date).toISOString(),

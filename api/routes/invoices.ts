@@ -1,6 +1,7 @@
 // Invoice look-up: any authenticated bank may read any account's invoice (the payer brings it to
 // whichever bank they like). JSON for systems, HTML for the invoice image.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { AccountSpreadLimiter } from '../account-spread';
 import type { ApiDeps } from '../deps';
 import { invoiceResponseSchema, loadInvoiceView } from '../invoice';
 import { invoiceCsp, renderInvoiceHtml } from '../invoice-html';
@@ -14,6 +15,13 @@ const accountParams = {
 } as const;
 
 export const invoiceRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  // One limiter for both forms: the JSON and the image of an account are one look-up of its payer.
+  const spread = new AccountSpreadLimiter(deps.accountSpread);
+  const lookUp = (request: FastifyRequest<{ Params: { account: string } }>) => {
+    // requireBank (api/server.ts) has refused requests without a key before a handler runs.
+    spread.check(request.bank!.keyId, request.params.account);
+    return loadInvoiceView(deps.db, request.params.account);
+  };
   app.get<{ Params: { account: string } }>(
     '/accounts/:account/invoice',
     {
@@ -26,7 +34,7 @@ export const invoiceRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         response: { 200: invoiceResponseSchema, 404: errorResponse, ...commonErrors },
       },
     },
-    async (request) => loadInvoiceView(deps.db, request.params.account),
+    async (request) => lookUp(request),
   );
 
   app.get<{ Params: { account: string } }>(
@@ -43,7 +51,7 @@ export const invoiceRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       },
     },
     async (request, reply) => {
-      const invoice = await loadInvoiceView(deps.db, request.params.account);
+      const invoice = await lookUp(request);
       const css = invoiceCssText();
       return reply.type('text/html; charset=utf-8').header('content-security-policy', invoiceCsp(css)).send(renderInvoiceHtml(invoice, css));
     },

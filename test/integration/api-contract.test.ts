@@ -186,12 +186,32 @@ describe('key scopes, expiry, attribution and rate limit', () => {
 });
 
 describe('invoices', () => {
+  it('answers 429 ACCOUNT_SPREAD_LIMITED to a key reading more distinct accounts than its spread, keeps the ones read readable, and counts keys apart', async () => {
+    const limited = buildApiServer({ db: w.h.database.appDb, client: w.h.client, taskQueue: w.h.taskQueue, logger: false, accountSpread: { accountsPerKeyMax: 2, windowMs: 60_000 } });
+    try {
+      const get = (key: string, account: string, form = 'invoice') => limited.inject({ method: 'GET', url: `/v1/accounts/${account}/${form}`, headers: { authorization: `Bearer ${key}` } });
+      expect((await get(w.keys.HSBK, ACCOUNTS.main)).statusCode).toBe(200);
+      expect((await get(w.keys.HSBK, ACCOUNTS.simple[0])).statusCode).toBe(200);
+      const over = await get(w.keys.HSBK, ACCOUNTS.simple[1], 'invoice.html');
+      expect(over.statusCode).toBe(429);
+      expect(over.json()).toEqual({ code: 'ACCOUNT_SPREAD_LIMITED', message: expect.any(String), details: { accountsMax: 2, windowSeconds: 60, retryAfterSeconds: expect.any(Number) } });
+      expect(Number(over.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(over.body).not.toContain('Сейткали');
+      expect((await get(w.keys.HSBK, ACCOUNTS.main, 'invoice.html')).statusCode).toBe(200);
+      expect((await get(w.keys.CASP, ACCOUNTS.simple[1])).statusCode).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('shows the invoice with amounts due per service and previous readings', async () => {
     const res = await w.call('GET', `/v1/accounts/${ACCOUNTS.main}/invoice`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual(
-      expect.objectContaining({ account: ACCOUNTS.main, holder: 'Сейткали Айгерим Нурлановна', address: 'г. Алматы, пр. Абая, д. 10, кв. 5', currency: 'KZT', totalDue: '4500.00' }),
+      expect.objectContaining({ account: ACCOUNTS.main, holder: 'Сейткали А. Н.', address: 'г. Алматы, пр. Абая, д. 10', currency: 'KZT', totalDue: '4500.00' }),
     );
+    // A bank sees the surname, initials, street and house: never the first name, patronymic or flat.
+    for (const secret of ['Айгерим', 'Нурлановна', 'кв.']) expect(res.text).not.toContain(secret);
     expect(res.body.period).toMatch(/^\d{4}-\d{2}$/);
     expect(res.body.services.map((s: { code: string; amountDue: string }) => [s.code, s.amountDue])).toEqual([
       ['ELEC', '3000.00'], ['CWATER', '1000.00'], ['SEWER', '500.00'],
@@ -218,6 +238,8 @@ describe('invoices', () => {
     }
     expect(res.text).toContain('4\u00a0500,00');
     expect(res.text).toContain('@media print');
+    expect(res.text).toContain('Сейткали А. Н.');
+    for (const secret of ['Айгерим', 'Нурлановна', 'кв. 5']) expect(res.text).not.toContain(secret);
   });
 
   it('serves the invoice image under a CSP: no script, and only its own inline style by hash', async () => {
