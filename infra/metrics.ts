@@ -1,7 +1,8 @@
 // The SPC's own Prometheus metrics, in the text exposition format (version 0.0.4), without a metrics
 // library: a handful of counters and histograms is all the processes need. Each process serves them
-// at /metrics (the API on its port, worker and keeper on their probe port); a worker appends the
-// Temporal SDK's own metrics, which the SDK Runtime exports on a loopback port of its own.
+// at /metrics (the API on its port, worker and keeper on their probe port); a process that runs a
+// worker (`spc worker`, `spc up`) appends the Temporal SDK's own metrics, which the SDK Runtime
+// exports on a loopback port of its own.
 
 /** Seconds; from a fast cache hit to a payment that waited for a worker. */
 export const DURATION_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
@@ -165,8 +166,18 @@ export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8
 /** Fetching the SDK's own metrics must not hold a scrape long. */
 const SDK_METRICS_FETCH_TIMEOUT_MS = 2_000;
 
-/** The SPC's metrics, followed by the Temporal SDK's when its exporter runs at sdkMetricsUrl. */
-export async function renderAllMetrics(sdkMetricsUrl?: string): Promise<string> {
+/** Where this process's SDK Runtime exports its metrics, once worker/run.ts installed it with an exporter. */
+let processSdkMetricsUrl: string | undefined;
+/**
+ * Called by worker/run.ts when it installs the Runtime with an exporter: from then on every /metrics
+ * of the process (the API's too, in `spc up`) carries the SDK's series after the SPC's.
+ */
+export function setSdkMetricsUrl(url: string): void {
+  processSdkMetricsUrl = url;
+}
+
+/** The SPC's metrics, followed by the Temporal SDK's when its exporter runs at sdkMetricsUrl (default: the process's). */
+export async function renderAllMetrics(sdkMetricsUrl: string | undefined = processSdkMetricsUrl): Promise<string> {
   const own = metrics.render();
   if (!sdkMetricsUrl) return own;
   try {

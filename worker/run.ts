@@ -1,6 +1,7 @@
 // Runs a worker against endpoints that already exist (used by `spc worker` and `spc up`).
 import { DefaultLogger, Runtime as TemporalRuntime, makeTelemetryFilterString, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import { processLogger, writeSdkEntry } from '../infra/log';
+import { setSdkMetricsUrl } from '../infra/metrics';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connection';
 import type { SpcConfig } from '../infra/config';
@@ -34,11 +35,13 @@ const toProcessLog = (entry: { level: LogLevel; message: string; meta?: LogMetad
 /**
  * Installs the SDK Runtime once per process. With sdkMetricsBindAddress (host:port) the SDK exports
  * its own metrics (workflow and activity task latencies, slots, polls, failures) in the Prometheus
- * format there; `spc worker` serves them behind its /metrics.
+ * format there, and every /metrics of the process (infra/metrics.ts) serves them behind the SPC's:
+ * the probe port's of `spc worker`, the API's of `spc up`.
  */
 export function installWorkerRuntime(level: LogLevel = 'ERROR', opts: { sdkMetricsBindAddress?: string } = {}): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
+  if (opts.sdkMetricsBindAddress) setSdkMetricsUrl(`http://${opts.sdkMetricsBindAddress}/metrics`);
   TemporalRuntime.install({
     logger: new BusinessAwareLogger(level, toProcessLog),
     telemetryOptions: {

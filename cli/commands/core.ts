@@ -11,6 +11,7 @@ import { configureProcessLogger } from '../../infra/log';
 import { codecUiEndpoint } from '../../api/routes/codec';
 import { stopWithin, waitForSignal } from '../../infra/process';
 import { startStack } from '../../infra/stack';
+import { freePort } from '../../infra/temporal-server';
 import { seedDemo, seedReferenceData, SAMPLE_ACCOUNTS } from '../../db/seed';
 import { installWorkerRuntime, startWorker } from '../../worker/run';
 import { CliError, Runtime, removeRuntimeFile, writeRuntimeFile } from '../runtime';
@@ -109,7 +110,8 @@ function printWelcome(stack: Stack, services: Services, taskQueue: string, paylo
 async function runUp(base: SpcConfig, opts: { accounts: number; api: boolean }): Promise<void> {
   // Its own progress lines stay prose for the person at the terminal; the API's and the SDK's are JSON (infra/log.ts).
   configureProcessLogger(base.logLevel, 'up');
-  installWorkerRuntime('WARN');
+  // One Prometheus target for the whole machine: the SDK exports on loopback, the API's /metrics appends it.
+  installWorkerRuntime('WARN', opts.api ? { sdkMetricsBindAddress: `127.0.0.1:${await freePort()}` } : {});
   // The token is chosen before the dev server starts, whose UI is given the codec endpoint it guards.
   const cfg: SpcConfig = {
     ...base, operatorToken: base.operatorToken ?? (opts.api ? newOperatorToken() : undefined), temporal: { ...base.temporal, payloadKeys: upPayloadKeys(base) },
