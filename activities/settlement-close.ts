@@ -29,6 +29,8 @@ interface RegisterReconRow {
   /** Accepted rows whose payment is still accepted, and their sum. */
   live_count: number;
   live_total: string;
+  /** Later registers of the same bank and date that repeat one of its references: its newer versions. */
+  newer_ids: string[];
 }
 
 /** Closes the bank-day (inserting its row if no payment ever opened it) and creates the settlement row. */
@@ -62,7 +64,7 @@ async function closeBankDay(db: Db, input: BankDayRef & { writtenBy: WrittenBy }
 async function registersOfDay(db: Db, input: BankDayRef): Promise<RegisterTally[]> {
   const { rows } = await db.raw<{ rows: RegisterReconRow[] }>(
     `WITH regs AS (
-       SELECT r.id, r.declared_count, r.declared_total, r.status, r.business_date = ?::date AS own_day
+       SELECT r.id, r.bank_code, r.business_date, r.created_at, r.declared_count, r.declared_total, r.status, r.business_date = ?::date AS own_day
          FROM registers r
         WHERE r.bank_code = ?
           AND (r.business_date = ?::date
@@ -73,18 +75,24 @@ async function registersOfDay(db: Db, input: BankDayRef): Promise<RegisterTally[
                                      AND (d.closed_at IS NULL OR d.closed_at > r.created_at))))
      )
      SELECT regs.id, regs.declared_count, regs.declared_total, regs.status, regs.own_day,
+            ARRAY(SELECT r2.id FROM registers r2
+                   WHERE r2.bank_code = regs.bank_code AND r2.business_date = regs.business_date
+                     AND (r2.created_at, r2.id) > (regs.created_at, regs.id)
+                     AND EXISTS (SELECT 1 FROM register_rows a JOIN register_rows b ON b.bank_ref = a.bank_ref
+                                  WHERE a.register_id = regs.id AND b.register_id = r2.id)
+                   ORDER BY r2.id) AS newer_ids,
             count(rr.line_no) FILTER (WHERE p.status = 'accepted')::int AS live_count,
             COALESCE(sum(p.amount) FILTER (WHERE p.status = 'accepted'), 0) AS live_total
        FROM regs
        LEFT JOIN register_rows rr ON rr.register_id = regs.id AND rr.status = 'accepted'
        LEFT JOIN payments p ON p.bank_code = ? AND p.bank_ref = rr.bank_ref
-      GROUP BY regs.id, regs.declared_count, regs.declared_total, regs.status, regs.own_day
+      GROUP BY regs.id, regs.bank_code, regs.business_date, regs.created_at, regs.declared_count, regs.declared_total, regs.status, regs.own_day
       ORDER BY regs.id`,
     [input.businessDate, input.bankCode, input.businessDate, input.businessDate, input.businessDate, input.bankCode],
   );
   return rows.map((r) => ({
     id: String(r.id), declaredCount: Number(r.declared_count), declaredTotal: String(r.declared_total), status: r.status, ownDay: r.own_day,
-    liveCount: r.live_count, liveTotal: String(r.live_total),
+    liveCount: r.live_count, liveTotal: String(r.live_total), newerIds: r.newer_ids.map(String),
   }));
 }
 

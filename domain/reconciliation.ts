@@ -19,6 +19,20 @@ export interface RegisterTally {
   ownDay: boolean;
   liveCount: number;
   liveTotal: string;
+  /** Later registers of the same bank and date that repeat one of its references (its newer versions). */
+  newerIds: string[];
+}
+
+/**
+ * A register re-sent with changes (a new file repeating one of its references, same bank and date)
+ * replaces it in the declared figures: declaring both would count the day twice. Only a newer
+ * version reconciled in the same settlement replaces it, so a day never loses its declaration to
+ * a version that another settlement accounts for. Registers sharing no reference are parts of the
+ * day (a day split over several files) and all count.
+ */
+export function counted(registers: RegisterTally[]): RegisterTally[] {
+  const ids = new Set(registers.map((r) => r.id));
+  return registers.filter((r) => !r.newerIds.some((id) => ids.has(id)));
 }
 
 function ownDayDiscrepancies(ownDay: RegisterTally[], accepted: { count: number; total: string }): Discrepancy[] {
@@ -51,17 +65,19 @@ function lateRegisterDiscrepancies(r: RegisterTally): Discrepancy[] {
 
 /** The differences between the registers and the accepted payments, before any row is listed. */
 export function registerDiscrepancies(registers: RegisterTally[], accepted: { count: number; total: string }): Discrepancy[] {
+  const current = counted(registers);
   return [
-    ...ownDayDiscrepancies(registers.filter((r) => r.ownDay), accepted),
-    ...registers.filter((r) => !r.ownDay).flatMap(lateRegisterDiscrepancies),
+    ...ownDayDiscrepancies(current.filter((r) => r.ownDay), accepted),
+    ...current.filter((r) => !r.ownDay).flatMap(lateRegisterDiscrepancies),
     ...registers
       .filter((r) => r.status !== 'done')
       .map((r): Discrepancy => ({ kind: 'register_processing', registerId: r.id, message: `register ${r.id} is still being processed: some of its rows are not posted yet` })),
   ];
 }
 
-/** What the bank declared over all the registers reconciled in the day. */
-export function declaredOf(registers: RegisterTally[]): { registerIds: string[]; declaredCount: number; declaredTotal: string } {
+/** What the bank declared over the registers reconciled in the day, each replaced version left out. */
+export function declaredOf(all: RegisterTally[]): { registerIds: string[]; declaredCount: number; declaredTotal: string } {
+  const registers = counted(all);
   return {
     registerIds: registers.map((r) => r.id),
     declaredCount: registers.reduce((n, r) => n + r.declaredCount, 0),

@@ -86,3 +86,30 @@ it('reconciles a register that arrives after its day closed in the settlement of
   // Its payment is the late register's to account for, not the next day's own registers'.
   expect(result.discrepancies.filter((d) => d.kind === 'payment_count')).toEqual([]);
 });
+
+it('counts a register re-sent with one row changed once, as its newer version, not twice', async () => {
+  const calendar = await loadCalendar(w.h.database.db);
+  // Slot 2: a day of its own in this file (today and slot 4 are the other tests').
+  const day = recentBusinessDay(calendar, 2);
+  const rows = [
+    { ref: ref('v'), account: ACCOUNTS.simple[0] as string, amount: '1596.00' },
+    { ref: ref('v'), account: ACCOUNTS.simple[1] as string, amount: '1596.00' },
+  ];
+  const first = await upload(registerCsv(day, rows));
+  await waitDone(first.id);
+  const changed = [rows[0] as (typeof rows)[number], { ...(rows[1] as (typeof rows)[number]), amount: '1500.00' }];
+  const second = await upload(registerCsv(day, changed));
+  expect(second.id).not.toBe(first.id);
+  await waitDone(second.id);
+
+  const result = await reconcileDay(day);
+  // One register's declaration (the newer one), not the sum of both (4 rows, 6288.00).
+  expect(result.register).toEqual({ registerIds: [second.id], declaredCount: 2, declaredTotal: '3096.00' });
+  // What was posted is the first version (the changed row conflicts with its reference): the difference shows.
+  expect(result.accepted).toEqual({ count: 2, total: '3192.00' });
+  expect(result.discrepancies).toEqual(expect.arrayContaining([
+    { kind: 'payment_total', declared: '3096.00', posted: '3192.00', difference: '96.00' },
+    expect.objectContaining({ kind: 'register_row_rejected', registerId: second.id, bankRef: rows[1]?.ref, code: 'REFERENCE_CONFLICT' }),
+  ]));
+  expect(result.discrepancies.filter((d) => d.kind === 'payment_count')).toEqual([]);
+});
