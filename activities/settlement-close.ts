@@ -8,7 +8,8 @@
 import type { ActivityDeps } from './deps';
 import { postReversal } from './payment';
 import { formatAmount, fromDb } from '../domain/money';
-import { declaredOf, registerDiscrepancies, type RegisterTally } from '../domain/reconciliation';
+import { declaredOf, ownRegisterDates, registerDiscrepancies, type RegisterTally } from '../domain/reconciliation';
+import type { CalendarOverrides } from '../domain/calendar';
 import type { Db } from '../db/connection';
 import { isoSeconds, refusal } from './settlement-support';
 import type { BankDayRef, CloseResult, Discrepancy, ExcludeResult, ReconcileResult, SettlementStatus, WrittenBy } from '../domain/settlement-types';
@@ -58,16 +59,17 @@ async function closeBankDay(db: Db, input: BankDayRef & { writtenBy: WrittenBy }
 }
 
 /**
- * The registers reconciled in this bank-day, with their live figures: the day's own, and the late
- * registers of earlier days whose first open bank-day on arrival is this one.
+ * The registers reconciled in this bank-day, with their live figures: the day's own (those dated on
+ * it or on the non-business days right before it, ownDates), and the late registers of earlier days
+ * whose first open bank-day on arrival is this one.
  */
-async function registersOfDay(db: Db, input: BankDayRef): Promise<RegisterTally[]> {
+async function registersOfDay(db: Db, input: BankDayRef, ownDates: string[]): Promise<RegisterTally[]> {
   const { rows } = await db.raw<{ rows: RegisterReconRow[] }>(
     `WITH regs AS (
-       SELECT r.id, r.bank_code, r.business_date, r.created_at, r.declared_count, r.declared_total, r.status, r.business_date = ?::date AS own_day
+       SELECT r.id, r.bank_code, r.business_date, r.created_at, r.declared_count, r.declared_total, r.status, r.business_date = ANY(?::date[]) AS own_day
          FROM registers r
         WHERE r.bank_code = ?
-          AND (r.business_date = ?::date
+          AND (r.business_date = ANY(?::date[])
                OR (r.business_date < ?::date
                    AND EXISTS (SELECT 1 FROM bank_days own WHERE own.bank_code = r.bank_code AND own.business_date = r.business_date AND own.closed_at < r.created_at)
                    AND ?::date = (SELECT min(d.business_date) FROM bank_days d
@@ -88,7 +90,7 @@ async function registersOfDay(db: Db, input: BankDayRef): Promise<RegisterTally[
        LEFT JOIN payments p ON p.bank_code = ? AND p.bank_ref = rr.bank_ref
       GROUP BY regs.id, regs.bank_code, regs.business_date, regs.created_at, regs.declared_count, regs.declared_total, regs.status, regs.own_day
       ORDER BY regs.id`,
-    [input.businessDate, input.bankCode, input.businessDate, input.businessDate, input.businessDate, input.bankCode],
+    [ownDates, input.bankCode, ownDates, input.businessDate, input.businessDate, input.bankCode],
   );
   return rows.map((r) => ({
     id: String(r.id), declaredCount: Number(r.declared_count), declaredTotal: String(r.declared_total), status: r.status, ownDay: r.own_day,
@@ -141,8 +143,8 @@ async function withdrawnRows(db: Db, bankCode: string, registerIds: string[]): P
  * A late register (stored after its own day had closed: the paper piles come the next morning) is
  * reconciled in the settlement of the first bank-day that was open when it arrived.
  */
-async function reconcileBankDay(db: Db, input: BankDayRef): Promise<ReconcileResult> {
-  const registers = await registersOfDay(db, input);
+async function reconcileBankDay(db: Db, input: BankDayRef, cal: CalendarOverrides): Promise<ReconcileResult> {
+  const registers = await registersOfDay(db, input, ownRegisterDates(input.businessDate, cal));
   if (registers.length === 0) {
     // Nothing declared, nothing to compare: no pass over the day's payments.
     await db('settlements').where({ id: input.settlementId }).update({ discrepancies: JSON.stringify([]) });
@@ -218,7 +220,7 @@ export function createSettlementCloseActivities(deps: ActivityDeps) {
   const { db } = deps;
   return {
     closeBankDay: (input: BankDayRef & { writtenBy: WrittenBy }) => closeBankDay(db, input),
-    reconcileBankDay: (input: BankDayRef) => reconcileBankDay(db, input),
+    reconcileBankDay: async (input: BankDayRef) => reconcileBankDay(db, input, await deps.reference.calendar()),
     excludePayments: (input: BankDayRef & { refs: string[]; writtenBy: WrittenBy }) => excludePayments(db, input),
   };
 }

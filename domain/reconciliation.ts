@@ -6,6 +6,7 @@
 // late registers of earlier days). A late register (stored after its own day had closed) is
 // compared on its own, against the payments it produced or linked wherever they landed. A register
 // still being processed is a discrepancy too: some of its rows are not posted yet.
+import { addDays, isBusinessDay, type CalendarOverrides } from './calendar';
 import { formatAmount, fromDb, ZERO } from './money';
 import type { Discrepancy } from './settlement-types';
 
@@ -61,6 +62,20 @@ function lateRegisterDiscrepancies(r: RegisterTally): Discrepancy[] {
     out.push({ kind: 'register_total', registerId: r.id, declared: formatAmount(declaredTotal), posted: formatAmount(liveTotal), difference: formatAmount(liveTotal.minus(declaredTotal)) });
   }
   return out;
+}
+
+/** Longest run of non-business days looked back over (New Year and Nauryz together are under two weeks). */
+const NON_BUSINESS_RUN_DAYS_MAX = 31;
+
+/**
+ * The business dates whose registers are the day's own: the day itself and the non-business days
+ * right before it. No settlement runs on a weekend or holiday, and the payments of a register dated
+ * on one land on the next business day, so that day's settlement reconciles it.
+ */
+export function ownRegisterDates(businessDate: string, cal: CalendarOverrides): string[] {
+  const dates = [businessDate];
+  for (let d = addDays(businessDate, -1); dates.length <= NON_BUSINESS_RUN_DAYS_MAX && !isBusinessDay(d, cal); d = addDays(d, -1)) dates.push(d);
+  return dates;
 }
 
 /** The differences between the registers and the accepted payments, before any row is listed. */

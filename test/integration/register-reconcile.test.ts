@@ -5,7 +5,7 @@
 import { ACCOUNTS, loadCalendar, recentBusinessDay, registerCsv, startApiWorld, waitFor, type ApiWorld } from './api-support';
 import { createSettlementCloseActivities } from '../../activities/settlement-close';
 import { makeDeps } from '../../activities/deps';
-import { nextBusinessDay, toAlmaty } from '../../domain/calendar';
+import { addDays, isBusinessDay, nextBusinessDay, toAlmaty } from '../../domain/calendar';
 import { settlementIdOf } from '../../domain/identifiers';
 
 jest.setTimeout(300_000);
@@ -112,4 +112,33 @@ it('counts a register re-sent with one row changed once, as its newer version, n
     expect.objectContaining({ kind: 'register_row_rejected', registerId: second.id, bankRef: rows[1]?.ref, code: 'REFERENCE_CONFLICT' }),
   ]));
   expect(result.discrepancies.filter((d) => d.kind === 'payment_count')).toEqual([]);
+});
+
+it('reconciles a register dated on a weekend or holiday in the settlement of the next business day', async () => {
+  const calendar = await loadCalendar(w.h.database.db);
+  // The latest non-business day before today, within the ten days a register may look back.
+  let off = addDays(toAlmaty(new Date()).date, -1);
+  while (isBusinessDay(off, calendar)) off = addDays(off, -1);
+  const next = nextBusinessDay(off, calendar);
+  // CASP: a bank of its own, so no other test's register or payment is in its days.
+  const rows = [
+    { ref: ref('sat'), account: ACCOUNTS.simple[3] as string, amount: '1596.00' },
+    { ref: ref('sat'), account: '7100099999', amount: '100.00' },
+  ];
+  const res = await w.call('POST', '/v1/registers', { body: registerCsv(off, rows), contentType: 'text/csv', key: w.keys.CASP });
+  expect(res.status).toBe(202);
+  await waitFor(`register ${res.body.id} done`, async () => {
+    const r = await w.call('GET', `/v1/registers/${encodeURIComponent(res.body.id)}`, { key: w.keys.CASP });
+    return r.body.status === 'done' ? r.body : undefined;
+  });
+  const landed = await w.h.database.db('payments').where({ bank_code: 'CASP', bank_ref: rows[0]?.ref }).first('business_date');
+  expect(landed.business_date).toBe(next);
+
+  const result = await reconcile({ settlementId: settlementIdOf('CASP', next), bankCode: 'CASP', businessDate: next });
+  expect(result.register).toEqual({ registerIds: [res.body.id], declaredCount: 2, declaredTotal: '1696.00' });
+  expect(result.accepted).toEqual({ count: 1, total: '1596.00' });
+  expect(result.discrepancies).toEqual(expect.arrayContaining([
+    { kind: 'payment_count', declared: '2', posted: '1', difference: '-1' },
+    expect.objectContaining({ kind: 'register_row_rejected', registerId: res.body.id, bankRef: rows[1]?.ref, code: 'ACCOUNT_NOT_FOUND' }),
+  ]));
 });

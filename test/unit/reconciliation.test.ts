@@ -1,5 +1,5 @@
 // The reconciliation rule (domain/reconciliation.ts): registers against the accepted payments.
-import { declaredOf, registerDiscrepancies, type RegisterTally } from '../../domain/reconciliation';
+import { declaredOf, ownRegisterDates, registerDiscrepancies, type RegisterTally } from '../../domain/reconciliation';
 
 const own = (id: string, declaredCount: number, declaredTotal: string, status = 'done'): RegisterTally => ({
   id, declaredCount, declaredTotal, status, ownDay: true, liveCount: 0, liveTotal: '0.00', newerIds: [],
@@ -42,5 +42,21 @@ describe('declaredOf', () => {
   it('keeps a register whose newer version another settlement reconciles', () => {
     const v1 = { ...own('HSBK:v1', 2, '200.00'), newerIds: ['HSBK:late'] };
     expect(declaredOf([v1])).toEqual({ registerIds: ['HSBK:v1'], declaredCount: 2, declaredTotal: '200.00' });
+  });
+});
+
+describe('ownRegisterDates', () => {
+  const cal = { holidays: new Set(['2026-12-16']), workdays: new Set<string>() };
+  it('is the day alone after a business day', () => {
+    expect(ownRegisterDates('2026-12-09', cal)).toEqual(['2026-12-09']);
+  });
+  it('takes the weekend into Monday', () => {
+    expect(ownRegisterDates('2026-12-07', cal)).toEqual(['2026-12-07', '2026-12-06', '2026-12-05']);
+  });
+  it('takes a holiday into the next business day', () => {
+    expect(ownRegisterDates('2026-12-17', cal)).toEqual(['2026-12-17', '2026-12-16']);
+  });
+  it('leaves a transferred working Saturday to its own settlement', () => {
+    expect(ownRegisterDates('2026-12-07', { ...cal, workdays: new Set(['2026-12-05']) })).toEqual(['2026-12-07', '2026-12-06']);
   });
 });
