@@ -8,7 +8,8 @@
 import type { ActivityDeps } from './deps';
 import { postReversal } from './payment';
 import { formatAmount, fromDb } from '../domain/money';
-import { declaredOf, registerDiscrepancies, type RegisterTally } from '../domain/reconciliation';
+import { declaredOf, ownRegisterDates, registerDiscrepancies, type RegisterTally } from '../domain/reconciliation';
+import type { CalendarOverrides } from '../domain/calendar';
 import type { Db } from '../db/connection';
 import { isoSeconds, refusal } from './settlement-support';
 import type { BankDayRef, CloseResult, Discrepancy, ExcludeResult, ReconcileResult, SettlementStatus, WrittenBy } from '../domain/settlement-types';
@@ -29,6 +30,8 @@ interface RegisterReconRow {
   /** Accepted rows whose payment is still accepted, and their sum. */
   live_count: number;
   live_total: string;
+  /** Later registers of the same bank and date that repeat one of its references: its newer versions. */
+  newer_ids: string[];
 }
 
 /** Closes the bank-day (inserting its row if no payment ever opened it) and creates the settlement row. */
@@ -56,16 +59,17 @@ async function closeBankDay(db: Db, input: BankDayRef & { writtenBy: WrittenBy }
 }
 
 /**
- * The registers reconciled in this bank-day, with their live figures: the day's own, and the late
- * registers of earlier days whose first open bank-day on arrival is this one.
+ * The registers reconciled in this bank-day, with their live figures: the day's own (those dated on
+ * it or on the non-business days right before it, ownDates), and the late registers of earlier days
+ * whose first open bank-day on arrival is this one.
  */
-async function registersOfDay(db: Db, input: BankDayRef): Promise<RegisterTally[]> {
+async function registersOfDay(db: Db, input: BankDayRef, ownDates: string[]): Promise<RegisterTally[]> {
   const { rows } = await db.raw<{ rows: RegisterReconRow[] }>(
     `WITH regs AS (
-       SELECT r.id, r.declared_count, r.declared_total, r.status, r.business_date = ?::date AS own_day
+       SELECT r.id, r.bank_code, r.business_date, r.created_at, r.declared_count, r.declared_total, r.status, r.business_date = ANY(?::date[]) AS own_day
          FROM registers r
         WHERE r.bank_code = ?
-          AND (r.business_date = ?::date
+          AND (r.business_date = ANY(?::date[])
                OR (r.business_date < ?::date
                    AND EXISTS (SELECT 1 FROM bank_days own WHERE own.bank_code = r.bank_code AND own.business_date = r.business_date AND own.closed_at < r.created_at)
                    AND ?::date = (SELECT min(d.business_date) FROM bank_days d
@@ -73,18 +77,24 @@ async function registersOfDay(db: Db, input: BankDayRef): Promise<RegisterTally[
                                      AND (d.closed_at IS NULL OR d.closed_at > r.created_at))))
      )
      SELECT regs.id, regs.declared_count, regs.declared_total, regs.status, regs.own_day,
+            ARRAY(SELECT r2.id FROM registers r2
+                   WHERE r2.bank_code = regs.bank_code AND r2.business_date = regs.business_date
+                     AND (r2.created_at, r2.id) > (regs.created_at, regs.id)
+                     AND EXISTS (SELECT 1 FROM register_rows a JOIN register_rows b ON b.bank_ref = a.bank_ref
+                                  WHERE a.register_id = regs.id AND b.register_id = r2.id)
+                   ORDER BY r2.id) AS newer_ids,
             count(rr.line_no) FILTER (WHERE p.status = 'accepted')::int AS live_count,
             COALESCE(sum(p.amount) FILTER (WHERE p.status = 'accepted'), 0) AS live_total
        FROM regs
        LEFT JOIN register_rows rr ON rr.register_id = regs.id AND rr.status = 'accepted'
        LEFT JOIN payments p ON p.bank_code = ? AND p.bank_ref = rr.bank_ref
-      GROUP BY regs.id, regs.declared_count, regs.declared_total, regs.status, regs.own_day
+      GROUP BY regs.id, regs.bank_code, regs.business_date, regs.created_at, regs.declared_count, regs.declared_total, regs.status, regs.own_day
       ORDER BY regs.id`,
-    [input.businessDate, input.bankCode, input.businessDate, input.businessDate, input.businessDate, input.bankCode],
+    [ownDates, input.bankCode, ownDates, input.businessDate, input.businessDate, input.bankCode],
   );
   return rows.map((r) => ({
     id: String(r.id), declaredCount: Number(r.declared_count), declaredTotal: String(r.declared_total), status: r.status, ownDay: r.own_day,
-    liveCount: r.live_count, liveTotal: String(r.live_total),
+    liveCount: r.live_count, liveTotal: String(r.live_total), newerIds: r.newer_ids.map(String),
   }));
 }
 
@@ -133,8 +143,8 @@ async function withdrawnRows(db: Db, bankCode: string, registerIds: string[]): P
  * A late register (stored after its own day had closed: the paper piles come the next morning) is
  * reconciled in the settlement of the first bank-day that was open when it arrived.
  */
-async function reconcileBankDay(db: Db, input: BankDayRef): Promise<ReconcileResult> {
-  const registers = await registersOfDay(db, input);
+async function reconcileBankDay(db: Db, input: BankDayRef, cal: CalendarOverrides): Promise<ReconcileResult> {
+  const registers = await registersOfDay(db, input, ownRegisterDates(input.businessDate, cal));
   if (registers.length === 0) {
     // Nothing declared, nothing to compare: no pass over the day's payments.
     await db('settlements').where({ id: input.settlementId }).update({ discrepancies: JSON.stringify([]) });
@@ -210,7 +220,7 @@ export function createSettlementCloseActivities(deps: ActivityDeps) {
   const { db } = deps;
   return {
     closeBankDay: (input: BankDayRef & { writtenBy: WrittenBy }) => closeBankDay(db, input),
-    reconcileBankDay: (input: BankDayRef) => reconcileBankDay(db, input),
+    reconcileBankDay: async (input: BankDayRef) => reconcileBankDay(db, input, await deps.reference.calendar()),
     excludePayments: (input: BankDayRef & { refs: string[]; writtenBy: WrittenBy }) => excludePayments(db, input),
   };
 }

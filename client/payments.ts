@@ -4,6 +4,7 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import type { Knex } from 'knex';
 import {
   cancellationWorkflowId, paymentWorkflowId, type CancelResult, type PaymentAccepted, type PaymentRequest, type RejectionCode,
+  isReservedBankRef, REJECTION_CODES,
 } from '../domain/payment-types';
 import { referenceConflictMessage } from '../domain/cancellation';
 import { requestHash } from '../domain/request-hash';
@@ -61,6 +62,10 @@ const isBusinessAnswer = (err: unknown) => rejectionOf(err) !== undefined || err
  * content answers the first result; with other content, REFERENCE_CONFLICT.
  */
 export async function submitPayment(ctx: PaymentClientContext, request: PaymentRequest, opts: { receivedAt?: Date } = {}): Promise<SubmitOutcome> {
+  // Refused before any workflow starts: nothing is written for a reference of the SPC's own form.
+  if (typeof request.bankRef === 'string' && isReservedBankRef(request.bankRef)) {
+    return { ok: false, code: 'BANK_REF_RESERVED', message: `bankRef ${request.bankRef}: ${REJECTION_CODES.BANK_REF_RESERVED}` };
+  }
   const workflowId = paymentWorkflowId(request.bankCode, request.bankRef);
   const hash = requestHash(request);
   const receivedAt = (opts.receivedAt ?? new Date()).toISOString();

@@ -100,6 +100,7 @@ export const REJECTION_CODES = {
   PAYMENT_EXCLUDED: 'the payment with this reference was excluded at reconciliation',
   PAYMENT_CORRECTED: 'the payment with this reference was corrected by the SPC (moved, re-split or refunded)',
   PAID_AT_TOO_OLD: 'paidAt is further in the past than the SPC accepts: check the clock of the device that took the money',
+  BANK_REF_RESERVED: 'references ending in /K and digits are the SPC\'s own (replacement payments of corrections): choose another reference',
 } as const;
 export type RejectionCode = keyof typeof REJECTION_CODES;
 
@@ -111,6 +112,16 @@ export function isRejectionCode(value: unknown): value is RejectionCode {
 export const PAYMENT_LINES_MAX = 32;
 export const PAYMENT_READINGS_MAX = 32;
 export const BANK_REF_RE = /^[A-Za-z0-9._\-/]{1,64}$/;
+/**
+ * The form of the replacement payments corrections post ('<bankRef>/K<seq>', activities/correction.ts
+ * replacementRef). A bank's own reference of this form could collide with one, and a register row
+ * with it would then be linked to the replacement instead of posted: banks may never send one.
+ */
+export const REPLACEMENT_REF_RE = /\/K\d+$/;
+
+export function isReservedBankRef(bankRef: string): boolean {
+  return REPLACEMENT_REF_RE.test(bankRef);
+}
 export const ACCOUNT_RE = /^\d{6,16}$/;
 export const SERVICE_CODE_RE = /^[A-Z][A-Z0-9_]{0,31}$/;
 

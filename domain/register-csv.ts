@@ -13,7 +13,9 @@ import { AMOUNT_MAX, toTiyn } from '../domain/money';
 import { almatyToUtc } from '../domain/calendar';
 import { ECHOED_VALUE_CHARS_MAX, truncateForMessage } from '../domain/echo';
 import { canonicalInstant, isRealDate, parseIsoInstant } from '../domain/instant';
-import { ACCOUNT_RE, BANK_REF_RE, PAYMENT_LINES_MAX, PAYMENT_READINGS_MAX, SERVICE_CODE_RE } from '../domain/payment-types';
+import {
+  ACCOUNT_RE, BANK_REF_RE, isReservedBankRef, PAYMENT_LINES_MAX, PAYMENT_READINGS_MAX, REJECTION_CODES, SERVICE_CODE_RE,
+} from '../domain/payment-types';
 
 export const REGISTER_ROWS_MAX = 100_000;
 /** Errors listed in one answer: enough to fix a file, not a second copy of it. */
@@ -49,12 +51,18 @@ export interface RegisterRow {
 export interface LineError {
   line: number;
   message: string;
+  /** Set where a stable code names the problem (BANK_REF_RESERVED). */
+  code?: string;
 }
 
 export type ParsedRegister = { ok: true; header: RegisterHeader; rows: RegisterRow[] } | { ok: false; errors: LineError[]; errorCount: number };
 
 /** Thrown inside the parser for one bad value; collected per line. */
-class FieldError extends Error {}
+class FieldError extends Error {
+  constructor(message: string, readonly code?: string) {
+    super(message);
+  }
+}
 
 // Amounts are checked and summed as integer tiyn (bigint): exact like decimal.js, and a 100,000-row
 // file is parsed in a fraction of the time. Same grammar and limit as parseAmount (domain/money.ts)
@@ -204,6 +212,7 @@ function parseRow(line: string, lineNo: number, columns: ReadonlyMap<string, num
   };
   const bankRef = get('bank_ref');
   if (!BANK_REF_RE.test(bankRef)) throw new FieldError(`bank_ref ${truncateForMessage(bankRef)} must be 1-64 of A-Z a-z 0-9 . _ - /`);
+  if (isReservedBankRef(bankRef)) throw new FieldError(`bank_ref ${bankRef} (BANK_REF_RESERVED): ${REJECTION_CODES.BANK_REF_RESERVED}`, 'BANK_REF_RESERVED');
   const account = get('account');
   if (!ACCOUNT_RE.test(account)) throw new FieldError(`account ${truncateForMessage(account)} is not a personal account number (6-16 digits)`);
   const row: RegisterRow = { lineNo, bankRef, account, amount: amountField(get('amount'), 'amount', true) };
@@ -238,9 +247,9 @@ function parseRow(line: string, lineNo: number, columns: ReadonlyMap<string, num
 export function parseRegisterCsv(text: string): ParsedRegister {
   const errors: LineError[] = [];
   let errorCount = 0;
-  const fail = (line: number, message: string) => {
+  const fail = (line: number, message: string, code?: string) => {
     errorCount++;
-    if (errors.length < REGISTER_ERRORS_LISTED_MAX) errors.push({ line, message });
+    if (errors.length < REGISTER_ERRORS_LISTED_MAX) errors.push(code === undefined ? { line, message } : { line, message, code });
   };
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   // Trailing empty lines (or a spreadsheet's rows of separators) are what editors leave; an empty
@@ -284,7 +293,7 @@ export function parseRegisterCsv(text: string): ParsedRegister {
       rows.push(row);
     } catch (err) {
       if (!(err instanceof FieldError)) throw err;
-      fail(lineNo, err.message);
+      fail(lineNo, err.message, err.code);
     }
   }
 

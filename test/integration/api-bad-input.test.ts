@@ -253,6 +253,36 @@ describe('broken register files', () => {
   });
 });
 
+describe('references of the SPC\'s own replacement form', () => {
+  const counts = async () => ({
+    payments: await w.h.database.db('payments').count({ n: '*' }).first(),
+    registers: await w.h.database.db('registers').count({ n: '*' }).first(),
+    rows: await w.h.database.db('register_rows').count({ n: '*' }).first(),
+  });
+
+  it('refuses a payment whose bankRef ends in /K and digits with 422 BANK_REF_RESERVED, writing nothing', async () => {
+    const before = await counts();
+    const bankRef = `${ref('b')}/K7`;
+    const res = await pay({ ...valid(), bankRef });
+    expectError(res, 422, 'BANK_REF_RESERVED');
+    expect(await counts()).toEqual(before);
+    expect(await w.h.database.db('payments').where({ bank_ref: bankRef }).first()).toBeUndefined();
+    // A reference that merely contains /K is the bank's to use.
+    const ok = await pay({ ...valid(), bankRef: `${ref('b')}/K7x` });
+    expect(ok.status).toBe(201);
+  });
+
+  it('refuses a register with such a row as a whole, naming the line and the code, writing nothing', async () => {
+    const before = await counts();
+    const csv = `#register;business_date=${yesterday()};count=2;total=200.00\nbank_ref;account;amount\n` +
+      `${ref('csv')};${ACCOUNTS.simple[0]};100.00\n${ref('csv')}/K12;${ACCOUNTS.simple[0]};100.00`;
+    const res = await raw(csv, 'text/csv', '/v1/registers');
+    expectError(res, 400, 'MALFORMED_REGISTER');
+    expect(res.body.details.errors).toEqual([{ line: 4, message: expect.stringContaining('BANK_REF_RESERVED'), code: 'BANK_REF_RESERVED' }]);
+    expect(await counts()).toEqual(before);
+  });
+});
+
 describe('hostile complaints and free text', () => {
   let paidRef: string;
   const complaints = () => w.h.database.db('complaints').count({ n: '*' }).first();
