@@ -121,7 +121,7 @@ export class ApiKeyAuthenticator {
   }
 }
 
-const BEARER_RE = /^Bearer ([^\s]{1,200})$/i;
+export const BEARER_RE = /^Bearer ([^\s]{1,200})$/i;
 
 /** onRequest: the bank of the request's key, if any; refuses nothing (requireBank does). */
 export function identifyBankHook(authenticator: ApiKeyAuthenticator) {

@@ -18,6 +18,7 @@ export const API_ERROR_CODES = {
   UNAUTHORIZED: 'missing, unknown or revoked API key',
   KEY_EXPIRED: 'the API key has expired: ask the SPC for a new one',
   KEY_SCOPE: 'the API key may not do this (it lacks the scope the endpoint needs; see docs/bank-api.md)',
+  PROVIDER_KEY_REQUIRED: 'a /v1/provider route takes a provider API key (spcp_…), never a bank key (docs/provider-api.md)',
   RATE_LIMITED: 'too many requests with this key (or from this address without one); retry after Retry-After seconds',
   ACCOUNT_SPREAD_LIMITED: 'this key has looked up too many different accounts in the window (api/account-spread.ts); new accounts again after Retry-After seconds',
   NOT_FOUND: 'no such route or resource',

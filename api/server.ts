@@ -21,6 +21,7 @@ import { complaintRoutes } from './routes/complaints';
 import { installApiMetrics } from './metrics';
 import { codecRoutes, uiOrigins } from './routes/codec';
 import { redactText } from '../infra/log';
+import { PROVIDER_KEY_SECURITY, providerApi } from './routes/provider';
 
 export type { ApiDeps } from './deps';
 
@@ -82,6 +83,7 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
   installApiMetrics(app);
   for (const schema of sharedSchemas) app.addSchema(schema);
   app.decorateRequest('bank', null);
+  app.decorateRequest('provider', null);
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     // Bank answers carry payers' names and addresses: no shared cache may keep them.
@@ -100,7 +102,7 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
           'Authenticate with `Authorization: Bearer <API key>` (issued by the SPC: `spc bank key create --bank <CODE>`). ' +
           'Amounts are decimal strings with two fraction digits. Errors are `{code, message, details?}`.',
       },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'Bank API key' } } },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'Bank API key' }, providerKey: PROVIDER_KEY_SECURITY } },
       tags: [
         { name: 'invoices', description: 'Look up what a personal account owes' },
         { name: 'payments', description: 'Submit, inspect and cancel payments' },
@@ -108,6 +110,7 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
         { name: 'settlements', description: 'The daily settlement: payment lists and transfer confirmation' },
         { name: 'complaints', description: 'Complaints about payments: raise and follow them' },
         { name: 'bank', description: 'The authenticated bank' },
+        { name: 'provider', description: 'The provider API: providers authenticate with provider keys (docs/provider-api.md)' },
         { name: 'service', description: 'Health' },
       ],
     },
@@ -136,6 +139,9 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
     },
     { prefix: '/v1' },
   );
+
+  // The provider API: a sibling of the bank routes, so that neither kind of key passes the other's hook.
+  app.register(async (scope) => scope.register(providerApi, deps), { prefix: '/v1/provider' });
 
   // Operator page (api/routes/ops.ts, behind deps.operatorToken).
   app.register(opsRoutes, deps);

@@ -15,6 +15,7 @@ import { registerBankCommands } from './commands/bank';
 import { registerCorrectionCommands } from './commands/correction';
 import { registerComplaintCommands } from './commands/complaint';
 import { registerProcessCommands } from './commands/processes';
+import { registerProviderCommands } from './commands/provider';
 
 const program = new Command('spc')
   .description('Settlement engine of a utility-payment Single Processing Center (payments, daily per-bank settlement, payment lists)')
@@ -34,6 +35,7 @@ registerScheduleCommands(program, runtime);
 registerBankCommands(program, runtime);
 registerCorrectionCommands(program, runtime);
 registerComplaintCommands(program, runtime);
+registerProviderCommands(program, runtime);
 
 async function main(): Promise<number> {
   try {
