@@ -4,7 +4,8 @@
 // throws to let its activity's retry policy try again. A push that may not go at all (plain http://
 // to another machine, no signing secret) is refused before any attempt: the caller records the
 // refusal where operators see it and does not retry, since retrying cannot fix it.
-import { webhookSignatureHeader, webhookUrlProblem, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from '../domain/webhook-signature';
+import { webhookSignatureHeader, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from '../domain/webhook-signature';
+import { webhookUrlProblem } from '../domain/webhook-url';
 
 /** One HTTP attempt may take this long; the activities' start-to-close timeout is above it. */
 export const WEBHOOK_REQUEST_TIMEOUT_MS = 20_000;

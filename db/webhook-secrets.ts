@@ -1,22 +1,26 @@
 // A bank's webhook: its URL (banks.webhook_url) and the shared secret its pushes are signed with
-// (bank_webhook_secrets; rules in domain/webhook-signature.ts). The receiver needs the secret
-// itself to check a signature, so it is stored as it is, not hashed: in a table of its own that the
+// (bank_webhook_secrets; signing in domain/webhook-signature.ts, where a URL may point in
+// domain/webhook-url.ts). The receiver needs the secret itself to check a signature, so it is
+// stored as it is, not hashed: in a table of its own that the
 // application's role may only read (db/app-role.ts), never in a workflow's input or history, never
 // in a log. It is shown once, by the CLI that creates it. Rotation: a new secret signs from now on,
 // the previous one keeps signing beside it for WEBHOOK_SECRET_GRACE_MS, so the bank switches its
 // verifier without losing a push.
 import { randomBytes } from 'node:crypto';
 import type { Db } from './connection';
-import { webhookUrlProblem } from '../domain/webhook-signature';
+import { webhookUrlRefusal, type WebhookUrlRefusalCode } from '../domain/webhook-url';
 
 export const WEBHOOK_SECRET_PREFIX = 'spcwh_';
 export const WEBHOOK_SECRET_BYTES = 32;
 /** After a rotation the previous secret signs too, this long. */
 export const WEBHOOK_SECRET_GRACE_MS = 24 * 60 * 60_000;
 
-/** Thrown when a webhook URL breaks the rule of domain/webhook-signature.ts, or the bank is unknown. */
+/** Thrown when a webhook URL breaks the rule of domain/webhook-url.ts, or the bank is unknown. */
 export class WebhookSettingError extends Error {
   override name = 'WebhookSettingError';
+  constructor(message: string, readonly code: WebhookUrlRefusalCode | 'BANK_NOT_FOUND') {
+    super(message);
+  }
 }
 
 function generateSecret(): string {
@@ -24,7 +28,7 @@ function generateSecret(): string {
 }
 
 async function assertBank(db: Db, bankCode: string): Promise<void> {
-  if (!(await db('banks').where({ code: bankCode }).first('code'))) throw new WebhookSettingError(`bank ${JSON.stringify(bankCode)} is not registered at the SPC: see \`spc bank list\``);
+  if (!(await db('banks').where({ code: bankCode }).first('code'))) throw new WebhookSettingError(`bank ${JSON.stringify(bankCode)} is not registered at the SPC: see \`spc bank list\``, 'BANK_NOT_FOUND');
 }
 
 /** The secrets a push is signed with now: the current one first, then any still in their grace period. */
@@ -61,8 +65,8 @@ export async function setBankWebhook(db: Db, bankCode: string, url: string | nul
     await db('banks').where({ code: bankCode }).update({ webhook_url: null });
     return { url: null };
   }
-  const problem = webhookUrlProblem(url);
-  if (problem) throw new WebhookSettingError(`webhook URL refused: ${problem}`);
+  const refusal = webhookUrlRefusal(url);
+  if (refusal) throw new WebhookSettingError(`webhook URL refused (${refusal.code}): ${refusal.reason}`, refusal.code);
   const normalised = new URL(url).href;
   await db('banks').where({ code: bankCode }).update({ webhook_url: normalised });
   const current = await db('bank_webhook_secrets').where({ bank_code: bankCode }).whereNull('retired_at').first('id');

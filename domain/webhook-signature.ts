@@ -7,8 +7,7 @@
 // receiver that checks any entry against the secret it holds keeps working through a rotation. A
 // receiver refuses timestamps more than WEBHOOK_TOLERANCE_SECONDS away from its clock (replays).
 //
-// URL rule: https://, or plain http:// only to a loopback address (127.0.0.0/8, ::1, localhost),
-// where the push never leaves the machine. The same rule is a CHECK constraint on banks.webhook_url.
+// Where a webhook may point is domain/webhook-url.ts.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const WEBHOOK_TIMESTAMP_HEADER = 'x-spc-timestamp';
@@ -38,21 +37,4 @@ export function verifyWebhookSignature(opts: { secret: string; timestamp: string
     if (scheme !== WEBHOOK_SIGNATURE_SCHEME || !hex || !/^[0-9a-f]{64}$/.test(hex)) return false;
     return timingSafeEqual(Buffer.from(hex, 'hex'), expected);
   });
-}
-
-const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
-const IPV4_LOOPBACK_RE = /^127(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-
-/** Why a webhook URL may not be used, or null when it may. */
-export function webhookUrlProblem(raw: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return 'it is not a URL';
-  }
-  if (url.protocol === 'https:') return url.hostname ? null : 'it names no host';
-  if (url.protocol !== 'http:') return `scheme ${url.protocol} is not https:`;
-  if (LOOPBACK_HOSTS.has(url.hostname) || IPV4_LOOPBACK_RE.test(url.hostname)) return null;
-  return `plain http:// to ${url.hostname} would send payment lists unencrypted: use https:// (http:// is allowed to loopback addresses only)`;
 }

@@ -18,7 +18,7 @@ export function registerWebhookCommands(bank: Command, rt: Runtime): void {
 
   webhook
     .command('set')
-    .description('set the webhook URL (https://, or http:// to a loopback address); a bank without a signing secret gets one, printed once')
+    .description('set the webhook URL (https://, or http:// to a loopback address; never a private, link-local or metadata IP); a bank without a signing secret gets one, printed once')
     .requiredOption('--bank <code>', 'bank code, e.g. HSBK')
     .requiredOption('--url <url>', 'where the SPC POSTs, e.g. https://spc-hooks.bank.kz/lists')
     .option('--operator <name>', 'who does this (or SPC_OPERATOR)')

@@ -94,6 +94,7 @@ describe('webhooks in the database', () => {
 
   it('sets a URL with a secret shown once, refuses an insecure one, and signs with both secrets during a rotation', async () => {
     await expect(setBankWebhook(database.db, 'KCJB', 'http://bank.example/x')).rejects.toBeInstanceOf(WebhookSettingError);
+    await expect(setBankWebhook(database.db, 'KCJB', 'https://[fd00::5]/x')).rejects.toMatchObject({ code: 'WEBHOOK_URL_PRIVATE_ADDRESS' });
     await expect(setBankWebhook(database.db, 'NOPE', 'https://bank.example/x')).rejects.toBeInstanceOf(WebhookSettingError);
     const first = await setBankWebhook(database.db, 'KCJB', 'https://bank.example/spc');
     expect(first).toEqual({ url: 'https://bank.example/spc', secret: expect.stringMatching(/^spcwh_[A-Za-z0-9_-]{43}$/) });
@@ -122,6 +123,10 @@ describe('the operator CLI', () => {
 
     const insecure = await runSpc(['bank', 'webhook', 'set', '--bank', 'IRTY', '--url', 'http://hooks.forte.example/spc'], env);
     expect(insecure).toMatchObject({ code: 1, stderr: expect.stringContaining('unencrypted') });
+    const metadata = await runSpc(['bank', 'webhook', 'set', '--bank', 'IRTY', '--url', 'https://169.254.169.254/latest/meta-data/'], env);
+    expect(metadata).toMatchObject({ code: 1, stdout: '', stderr: expect.stringContaining('webhook URL refused (WEBHOOK_URL_PRIVATE_ADDRESS)') });
+    expect(await database.db('banks').where({ code: 'IRTY' }).first('webhook_url')).toEqual({ webhook_url: null });
+    expect(await signingSecrets(database.db, 'IRTY')).toEqual([]);
     const set = await runSpc(['bank', 'webhook', 'set', '--bank', 'IRTY', '--url', 'https://hooks.forte.example/spc'], env);
     expect(set.code).toBe(0);
     const secret = set.stdout.trim();
@@ -131,6 +136,7 @@ describe('the operator CLI', () => {
     expect(audit.map((a) => [a.operator, a.action, a.outcome])).toEqual([
       ['aigerim', 'bank.key.create', 'ok'],
       ['aigerim', 'bank.webhook.set', expect.stringContaining('refused: ')],
+      ['aigerim', 'bank.webhook.set', expect.stringContaining('refused: webhook URL refused (WEBHOOK_URL_PRIVATE_ADDRESS)')],
       ['aigerim', 'bank.webhook.set', 'ok'],
     ]);
     expect(JSON.stringify(audit)).not.toContain(secret);

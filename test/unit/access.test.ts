@@ -1,7 +1,8 @@
 // Pure rules of access: key scopes and their presets, the webhook signature a bank verifies, and
 // which webhook URLs a push may go to.
 import { ALL_API_SCOPES, SCOPE_PRESETS, UnknownScopeError, parseScopes } from '../../api/scopes';
-import { verifyWebhookSignature, webhookSignature, webhookSignatureHeader, webhookUrlProblem } from '../../domain/webhook-signature';
+import { verifyWebhookSignature, webhookSignature, webhookSignatureHeader } from '../../domain/webhook-signature';
+import { webhookUrlProblem } from '../../domain/webhook-url';
 import { isDeadlineError } from '../../client/deadline';
 
 describe('API key scopes', () => {
@@ -57,7 +58,7 @@ describe('webhook URLs', () => {
       expect([ok, webhookUrlProblem(ok)]).toEqual([ok, null]);
     }
     expect(webhookUrlProblem('http://bank.example/hooks')).toMatch(/unencrypted/);
-    expect(webhookUrlProblem('http://10.0.0.7/hooks')).toMatch(/unencrypted/);
+    expect(webhookUrlProblem('http://10.0.0.7/hooks')).toMatch(/private 10\.0\.0\.0\/8/);
     expect(webhookUrlProblem('http://localhost.evil.example/')).toMatch(/unencrypted/);
     expect(webhookUrlProblem('ftp://bank.example/x')).toMatch(/scheme ftp:/);
     expect(webhookUrlProblem('not a url')).toBe('it is not a URL');
