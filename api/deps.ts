@@ -20,6 +20,8 @@ export interface ApiDeps {
   logger?: FastifyBaseLogger | boolean;
   /** Per-key and per-IP request limits of /v1 (default DEFAULT_RATE_LIMITS; SPC_RATE_LIMIT_* in infra/config.ts). */
   rateLimit?: RateLimitSettings;
+  /** Requests a minute per client IP on /ops and /codec (api/rate-limit.ts's default when absent). */
+  operatorRateLimitPerMinute?: number;
   /** Distinct accounts a key may look up invoices of per window (default DEFAULT_ACCOUNT_SPREAD). */
   accountSpread?: AccountSpreadSettings;
   /** Bound of each Temporal call a request makes (default ENGINE_CALL_TIMEOUT_MS); tests shorten it. */

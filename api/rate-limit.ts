@@ -56,3 +56,25 @@ export async function installRateLimit(v1: FastifyInstance, settings: RateLimitS
     },
   });
 }
+
+/**
+ * Per client IP on the operator routes (/ops, /codec): a tab of /ops polls every few seconds and the
+ * Temporal UI decodes a history page in a few requests, so 300 a minute is far above an operator's
+ * use while it keeps a guesser of the operator token or the codec's UI value slow.
+ */
+export const OPERATOR_RATE_LIMIT_PER_IP_PER_MINUTE = 300;
+
+/** Registers a per-IP limit on `scope` (await it: the routes registered after it in the scope are limited). */
+export async function installOperatorRateLimit(scope: FastifyInstance, perIpPerMinute = OPERATOR_RATE_LIMIT_PER_IP_PER_MINUTE): Promise<void> {
+  await scope.register(rateLimit, {
+    global: true,
+    timeWindow: RATE_LIMIT_WINDOW_MS,
+    cache: RATE_LIMIT_COUNTERS_MAX,
+    keyGenerator: (request) => `ip:${request.ip}`,
+    max: perIpPerMinute,
+    errorResponseBuilder: (_request, context) => {
+      const retryAfterSeconds = Math.max(1, Math.ceil(context.ttl / 1000));
+      return new ApiError(429, 'RATE_LIMITED', `more than ${context.max} operator requests a minute from this address: retry after ${retryAfterSeconds} s`, { limitPerMinute: context.max, retryAfterSeconds });
+    },
+  });
+}

@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { ApiKeyAuthenticator, assertRouteHasScope, identifyBankHook, requireBankHook } from './auth';
-import { DEFAULT_RATE_LIMITS, installRateLimit } from './rate-limit';
+import { DEFAULT_RATE_LIMITS, installOperatorRateLimit, installRateLimit } from './rate-limit';
 import type { ApiDeps } from './deps';
 import { clientErrorBody, frameworkErrorHandler, installErrorHandlers } from './errors';
 import { sharedSchemas } from './schemas';
@@ -143,10 +143,14 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
   // The provider API: a sibling of the bank routes, so that neither kind of key passes the other's hook.
   app.register(async (scope) => scope.register(providerApi, deps), { prefix: '/v1/provider' });
 
-  // Operator page (api/routes/ops.ts, behind deps.operatorToken).
-  app.register(opsRoutes, deps);
-  // Temporal's remote codec (api/routes/codec.ts), behind the same operator token; the UI calls it cross-origin.
-  app.register(codecRoutes, { operatorToken: deps.operatorToken, payloadCodec: deps.payloadCodec, corsOrigins: uiOrigins(deps.temporalUiUrl) });
+  // The operator routes share a per-IP rate limit (api/rate-limit.ts), in a scope of their own.
+  app.register(async (operatorScope) => {
+    await installOperatorRateLimit(operatorScope, deps.operatorRateLimitPerMinute);
+    // Operator page (api/routes/ops.ts, behind deps.operatorToken).
+    operatorScope.register(opsRoutes, deps);
+    // Temporal's remote codec (api/routes/codec.ts), behind the same operator token; the UI calls it cross-origin.
+    operatorScope.register(codecRoutes, { operatorToken: deps.operatorToken, payloadCodec: deps.payloadCodec, corsOrigins: uiOrigins(deps.temporalUiUrl) });
+  });
 
   return app;
 }
