@@ -239,6 +239,19 @@ function connectionOf(address: string, namespace: string, certs: ClusterCertific
   };
 }
 
+/** Starts after a lost port race before giving up; each start picks new ports. */
+export const CLUSTER_START_ATTEMPTS_MAX = 3;
+const PORT_RACE_RE = /bind: address already in use/;
+
+function logSizeBytes(logFile: string): number {
+  return fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
+}
+/** Whether the log, from fromBytes on (what this start wrote), says a port was taken. */
+function lostPortRace(logFile: string, fromBytes: number): boolean {
+  if (!fs.existsSync(logFile)) return false;
+  return PORT_RACE_RE.test(fs.readFileSync(logFile).subarray(fromBytes).toString('utf8'));
+}
+
 /** Builds (once), sets up and starts a Temporal server with mTLS; resolves when the namespace is usable. */
 export async function startTemporalCluster(opts: ClusterOptions): Promise<RunningCluster> {
   const dbs = clusterDatabases(opts.name);
@@ -253,24 +266,32 @@ export async function startTemporalCluster(opts: ClusterOptions): Promise<Runnin
   await setupClusterSchema(binaries, pg, dbs, opts.log);
   opts.log(`Temporal schema ready in ${dbs.default} and ${dbs.visibility} (${Date.now() - schemaStartedAt} ms)`);
   const certs = await ensureClusterCertificates(path.join(dir, 'certs'));
-  const address = `127.0.0.1:${await writeServerConfig(dir, pg, dbs, certs, opts.port)}`;
-  const connection = connectionOf(address, opts.namespace, certs);
 
   const startedAt = Date.now();
-  const server = spawnServer(binaries, dir, files, opts.log);
-  try {
-    const target: TemporalTarget = { ...connection.temporal, namespace: opts.namespace, taskQueue: 'spc' };
-    await Promise.race([prepareNamespace(server, target, opts, files.logFile), server.spawnFailed]);
-  } catch (err) {
-    await server.stop();
-    if (err instanceof TemporalClusterError) throw err;
-    throw new TemporalClusterError(`${(err as Error).message}; the server log ${files.logFile} ends with:\n${readTail(files.logFile)}`, files.logFile);
+  for (let attempt = 1; ; attempt++) {
+    const logStartBytes = logSizeBytes(files.logFile);
+    const address = `127.0.0.1:${await writeServerConfig(dir, pg, dbs, certs, opts.port)}`;
+    const connection = connectionOf(address, opts.namespace, certs);
+    const server = spawnServer(binaries, dir, files, opts.log);
+    try {
+      const target: TemporalTarget = { ...connection.temporal, namespace: opts.namespace, taskQueue: 'spc' };
+      await Promise.race([prepareNamespace(server, target, opts, files.logFile), server.spawnFailed]);
+    } catch (err) {
+      await server.stop();
+      // Another listener took a port between our check and the server's bind: new ports, new start.
+      if (attempt < CLUSTER_START_ATTEMPTS_MAX && lostPortRace(files.logFile, logStartBytes)) {
+        opts.log(`Temporal server start ${attempt}: a port was taken before the server bound it; starting again on new ports`);
+        continue;
+      }
+      if (err instanceof TemporalClusterError) throw err;
+      throw new TemporalClusterError(`${(err as Error).message}; the server log ${files.logFile} ends with:\n${readTail(files.logFile)}`, files.logFile);
+    }
+    opts.log(
+      `Temporal server ${TEMPORAL_SERVER_VERSION} pid ${server.child.pid} serving ${address} with mTLS (${CLUSTER_HISTORY_SHARDS} shards, ` +
+        `Postgres ${pg.host}:${pg.port}) after ${Date.now() - startedAt} ms; log ${files.logFile}`,
+    );
+    return { address, namespace: opts.namespace, pid: server.child.pid, logFile: files.logFile, certs, databases: dbs, ...connection, stop: server.stop };
   }
-  opts.log(
-    `Temporal server ${TEMPORAL_SERVER_VERSION} pid ${server.child.pid} serving ${address} with mTLS (${CLUSTER_HISTORY_SHARDS} shards, ` +
-      `Postgres ${pg.host}:${pg.port}) after ${Date.now() - startedAt} ms; log ${files.logFile}`,
-  );
-  return { address, namespace: opts.namespace, pid: server.child.pid, logFile: files.logFile, certs, databases: dbs, ...connection, stop: server.stop };
 }
 
 /**

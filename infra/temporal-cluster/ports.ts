@@ -1,16 +1,21 @@
 // Free ports for the server's services (gRPC, HTTP, membership).
 import net from 'node:net';
-import { freePort } from '../temporal-server';
 import { TemporalClusterError } from './errors';
 import type { ClusterPorts } from './server-config';
 
 /**
- * The server stores each service's membership port in a Postgres smallint (cluster_membership), so
- * a port above 32767 (where the OS hands out ephemeral ports) makes it exit at start. Membership
- * ports are therefore picked at random in this range and checked free.
+ * Every port is picked at random below the kernel's ephemeral range (32768-60999 on Linux) and checked
+ * free. Two reasons:
+ * - the server stores each service's membership port in a Postgres smallint (cluster_membership), so
+ *   a port above 32767 makes it exit at start;
+ * - a port the OS handed out as "free" from the ephemeral range can be taken again, between our check
+ *   and the server's bind, by any outgoing connection (the server's own dozens of Postgres
+ *   connections among them): CI once lost a run to "bind: address already in use" on the HTTP port.
+ * Outgoing connections never take a port below the ephemeral range, so a port checked free there
+ * stays free unless another listener takes it; startTemporalCluster retries with new ports then.
  */
-const MEMBERSHIP_PORT_RANGE = { min: 20_000, max: 32_767 } as const;
-const MEMBERSHIP_PORT_TRIES_MAX = 100;
+export const CLUSTER_PORT_RANGE = { min: 20_000, max: 32_767 } as const;
+const PORT_TRIES_MAX = 200;
 
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -21,29 +26,29 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-async function freeMembershipPort(taken: Set<number>): Promise<number> {
-  for (let i = 0; i < MEMBERSHIP_PORT_TRIES_MAX; i++) {
-    const port = MEMBERSHIP_PORT_RANGE.min + Math.floor(Math.random() * (MEMBERSHIP_PORT_RANGE.max - MEMBERSHIP_PORT_RANGE.min + 1));
+async function freeClusterPort(taken: Set<number>): Promise<number> {
+  for (let i = 0; i < PORT_TRIES_MAX; i++) {
+    const port = CLUSTER_PORT_RANGE.min + Math.floor(Math.random() * (CLUSTER_PORT_RANGE.max - CLUSTER_PORT_RANGE.min + 1));
     if (!taken.has(port) && (await portFree(port))) {
       taken.add(port);
       return port;
     }
   }
-  throw new TemporalClusterError(`no free port for cluster membership between ${MEMBERSHIP_PORT_RANGE.min} and ${MEMBERSHIP_PORT_RANGE.max}`);
+  throw new TemporalClusterError(`no free port for the Temporal cluster between ${CLUSTER_PORT_RANGE.min} and ${CLUSTER_PORT_RANGE.max}`);
 }
 
 export async function freePorts(frontend?: number): Promise<ClusterPorts> {
-  const next = () => freePort();
-  const taken = new Set<number>();
+  const taken = new Set<number>(frontend ? [frontend] : []);
+  const next = () => freeClusterPort(taken);
   return {
     frontend: frontend || (await next()),
     frontendHttp: await next(),
-    frontendMembership: await freeMembershipPort(taken),
+    frontendMembership: await next(),
     history: await next(),
-    historyMembership: await freeMembershipPort(taken),
+    historyMembership: await next(),
     matching: await next(),
-    matchingMembership: await freeMembershipPort(taken),
+    matchingMembership: await next(),
     worker: await next(),
-    workerMembership: await freeMembershipPort(taken),
+    workerMembership: await next(),
   };
 }
