@@ -1,5 +1,6 @@
 // The configuration the real Temporal server is started with (infra/temporal-cluster.ts).
 import { clusterConfigYaml, clusterDatabases, clusterDynamicConfigYaml, CLUSTER_HISTORY_SHARDS, postgresEndpointOf } from '../../infra/temporal-cluster';
+import { CLUSTER_PORT_RANGE, freePorts } from '../../infra/temporal-cluster/ports';
 
 const certs = { caFile: '/s/certs/ca.pem', certFile: '/s/certs/node.pem', keyFile: '/s/certs/node.key' };
 const ports = { frontend: 7233, frontendHttp: 7243, frontendMembership: 6933, history: 7234, historyMembership: 6934, matching: 7235, matchingMembership: 6935, worker: 7239, workerMembership: 6939 };
@@ -49,5 +50,20 @@ describe('cluster names and Postgres endpoints', () => {
   it('reads host, port, user and password from a postgres URL', () => {
     expect(postgresEndpointOf('postgres://spc:s%40cret@db.local:6543/spc')).toEqual({ host: 'db.local', port: 6543, user: 'spc', password: 's@cret' });
     expect(postgresEndpointOf('postgres://postgres@127.0.0.1/postgres')).toEqual({ host: '127.0.0.1', port: 5432, user: 'postgres', password: '' });
+  });
+});
+
+describe('freePorts', () => {
+  it('picks nine distinct ports below the ephemeral range, keeping a given frontend port', async () => {
+    const picked = await freePorts(7233);
+    const values = Object.values(picked);
+    expect(picked.frontend).toBe(7233);
+    expect(new Set(values).size).toBe(9);
+    for (const port of values.slice(1)) {
+      expect(port).toBeGreaterThanOrEqual(CLUSTER_PORT_RANGE.min);
+      expect(port).toBeLessThanOrEqual(CLUSTER_PORT_RANGE.max);
+    }
+    // Outgoing connections take their local port from the kernel's ephemeral range, which starts at 32768.
+    expect(CLUSTER_PORT_RANGE.max).toBeLessThan(32_768);
   });
 });
