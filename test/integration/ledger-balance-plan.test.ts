@@ -5,19 +5,10 @@
 // first version read the whole ledger for every single payment after a register had posted.
 import type { Knex } from 'knex';
 import { seedReferenceData } from '../../db/seed/reference';
-import { createTestDatabase, type TestDatabase } from '../support/env';
+import { withTestDatabase } from '../support/env';
 import { rowsReadInTransaction } from '../support/rows-read';
 
-let database: TestDatabase;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedReferenceData(database.db);
-});
-
-afterAll(async () => {
-  await database?.drop();
-});
+const database = withTestDatabase((d) => seedReferenceData(d.db));
 
 /** Balanced transfer transactions of one tiyn each, written by one statement as the posting code does. */
 async function postTransfers(trx: Knex.Transaction, from: number, count: number): Promise<void> {

@@ -5,18 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { binCheckDigit, isValidBin, isValidKzIban, makeKzIban } from '../../domain/identifiers';
 import { seedReferenceData } from '../../db/seed/reference';
-import { createTestDatabase, type TestDatabase } from '../support/env';
+import { withTestDatabase } from '../support/env';
 
-let database: TestDatabase;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedReferenceData(database.db);
-});
-
-afterAll(async () => {
-  await database?.drop();
-});
+const database = withTestDatabase((d) => seedReferenceData(d.db));
 
 function randomIban(): string {
   const code = String(100 + (randomBytes(1)[0] as number)).slice(0, 3);

@@ -5,18 +5,9 @@
 import { createHash } from 'node:crypto';
 import { createProviderKey, ProviderKeyError, resolveProviderKey, revokeProviderKey } from '../../db/provider-keys';
 import { seedReferenceData } from '../../db/seed/reference';
-import { createTestDatabase, type TestDatabase } from '../support/env';
+import { withTestDatabase } from '../support/env';
 
-let database: TestDatabase;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  await seedReferenceData(database.db);
-});
-
-afterAll(async () => {
-  await database?.drop();
-});
+const database = withTestDatabase((d) => seedReferenceData(d.db));
 
 async function someProviders(): Promise<[string, string]> {
   const rows = await database.db('providers').orderBy('id').limit(2).pluck('id');

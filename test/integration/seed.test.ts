@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '../support/env';
+import { createTestDatabase, withTestDatabase, type TestDatabase } from '../support/env';
 import { createAccount, createWorld } from '../support/fixtures';
 import { seedDemo, seedReferenceData, DemoAlreadySeededError, BANKS, PROVIDERS, SERVICES, SAMPLE_ACCOUNTS } from '../../db/seed';
 
@@ -17,14 +17,7 @@ async function digest(db: TestDatabase['db']): Promise<string> {
 }
 
 describe('seeding', () => {
-  let world: TestDatabase;
-
-  beforeAll(async () => {
-    world = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await world?.drop();
-  });
+  const world = withTestDatabase();
 
   test('refuses demo data before the reference data exists, saying what to run', async () => {
     await expect(seedDemo(world.db, { accounts: 10, period: PERIOD })).rejects.toThrow(/run seedReferenceData first/);
@@ -87,15 +80,7 @@ describe('seeding', () => {
 });
 
 describe('fixtures', () => {
-  let world: TestDatabase;
-
-  beforeAll(async () => {
-    world = await createTestDatabase();
-    await createWorld(world.db);
-  });
-  afterAll(async () => {
-    await world?.drop();
-  });
+  const world = withTestDatabase((d) => createWorld(d.db));
 
   test('createAccount builds the account, meters for metered services, the invoice and its lines', async () => {
     const { invoiceId } = await createAccount(world.db, {

@@ -70,6 +70,33 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+/**
+ * A test database for the enclosing describe (or file): made and prepared in beforeAll, dropped in
+ * afterAll. The handle reads through to it, so `database.db` works in every test and hook after the
+ * prepare step; touched outside them it says so instead of handing out undefined.
+ */
+export function withTestDatabase(prepare?: (database: TestDatabase) => Promise<unknown>): TestDatabase {
+  let current: TestDatabase | undefined;
+  const get = (): TestDatabase => {
+    if (!current) throw new Error('withTestDatabase: the database exists only inside tests and hooks, after its beforeAll');
+    return current;
+  };
+  beforeAll(async () => {
+    current = await createTestDatabase();
+    await prepare?.(current);
+  });
+  afterAll(async () => {
+    await current?.drop();
+  });
+  return {
+    get db() { return get().db; },
+    get url() { return get().url; },
+    get appDb() { return get().appDb; },
+    get appUrl() { return get().appUrl; },
+    drop: () => get().drop(),
+  };
+}
+
 export function testTemporalAddress(): string {
   return requiredEnv('TEMPORAL_ADDRESS');
 }
