@@ -13,32 +13,10 @@ import { recordKeyAction } from '../key-actions';
 import type { ApiDeps } from '../deps';
 import { ApiError, settlementError, truncateForMessage } from '../errors';
 import type { Db } from '../../db/connection';
+import { findBankSettlement, listBankSettlements, settlementFile, settlementFileSummaries, settlementLinesOf, type SettlementRow } from '../../db/queries/settlements';
 import { businessDateOfQuery, businessDateQuery, commonErrors, CONFIRM_LINES_MAX, emptyBodyAsObject, errorResponse, SETTLEMENT_ID_DESCRIPTION, TRANSFER_REF_CHARS_MAX } from '../schemas';
 
-export const SETTLEMENT_LIST_MAX = 100;
 const TRANSFER_REF_PATTERN = '^[A-Za-z0-9._:/-]{1,64}$';
-
-interface SettlementRow {
-  id: string;
-  bank_code: string;
-  business_date: string;
-  status: string;
-  payment_count: number;
-  payments_total: string;
-  reversal_count: number;
-  reversals_total: string;
-  net_total: string;
-  discrepancies: unknown[];
-  excluded_refs: string[];
-  execution_date: string | null;
-  confirm_due_date: string | null;
-  msg_id: string | null;
-  created_at: Date;
-  aggregated_at: Date | null;
-  delivered_at: Date | null;
-  confirmed_at: Date | null;
-  settled_at: Date | null;
-}
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -66,11 +44,6 @@ function summaryOf(s: SettlementRow) {
   };
 }
 
-const SETTLEMENT_COLUMNS = [
-  'id', 'bank_code', 'business_date', 'status', 'payment_count', 'payments_total', 'reversal_count', 'reversals_total', 'net_total', 'discrepancies',
-  'excluded_refs', 'execution_date', 'confirm_due_date', 'msg_id', 'created_at', 'aggregated_at', 'delivered_at', 'confirmed_at', 'settled_at',
-];
-
 function parseSettlementId(id: string, bankCode: string): { id: string; businessDate: string } {
   const parsed = parseSettlementIdText(id);
   if (!parsed || parsed.bankCode !== bankCode) throw new ApiError(404, 'SETTLEMENT_NOT_FOUND', `no settlement ${truncateForMessage(id)} of bank ${bankCode}`);
@@ -78,19 +51,15 @@ function parseSettlementId(id: string, bankCode: string): { id: string; business
 }
 
 async function loadSettlement(db: Db, id: string, bankCode: string): Promise<SettlementRow> {
-  const row = (await db('settlements').where({ id, bank_code: bankCode }).first(SETTLEMENT_COLUMNS)) as SettlementRow | undefined;
+  const row = await findBankSettlement(db, id, bankCode);
   if (!row) throw new ApiError(404, 'SETTLEMENT_NOT_FOUND', `no settlement ${id} of bank ${bankCode}`);
   return row;
 }
 
 async function settlementDetail(db: Db, row: SettlementRow) {
   const [lines, files] = await Promise.all([
-    db('settlement_lines as l')
-      .join('providers as p', 'p.id', 'l.provider_id')
-      .where({ 'l.settlement_id': row.id })
-      .orderBy('l.line_no')
-      .select('l.line_no', 'l.provider_id', 'p.name', 'p.bin', 'p.iban', 'p.bic', 'p.knp', 'l.amount', 'l.payment_count', 'l.end_to_end_id', 'l.transfer_ref', 'l.confirmed_at', 'l.adjustment_amount', 'l.adjustment_refs'),
-    db('settlement_files').where({ settlement_id: row.id }).orderBy('format').select('format', 'sha256', db.raw('octet_length(content)::int AS bytes')),
+    settlementLinesOf(db, row.id),
+    settlementFileSummaries(db, row.id),
   ]);
   const base = `/v1/settlements/${encodeURIComponent(row.id)}`;
   return {
@@ -180,7 +149,7 @@ const idParams = {
 } as const;
 
 async function sendFile(db: Db, reply: FastifyReply, settlement: SettlementRow, format: 'pain001' | 'csv'): Promise<FastifyReply> {
-  const file = await db('settlement_files').where({ settlement_id: settlement.id, format }).first('content', 'sha256');
+  const file = await settlementFile(db, settlement.id, format);
   if (!file) {
     throw new ApiError(409, 'LIST_NOT_READY', `settlement ${settlement.id} is ${settlement.status}: its payment list is produced after the day is closed and reconciled; try again later`);
   }
@@ -210,10 +179,8 @@ function registerReadRoutes(app: App, deps: ApiDeps): void {
     },
     async (request) => {
       const bank = bankOf(request);
-      const query = deps.db('settlements').where({ bank_code: bank.code }).orderBy('business_date', 'desc').limit(SETTLEMENT_LIST_MAX).select(SETTLEMENT_COLUMNS);
-      const date = businessDateOfQuery(request.query.date);
-      if (date) query.andWhere({ business_date: date });
-      return { items: ((await query) as SettlementRow[]).map(summaryOf) };
+      const rows = await listBankSettlements(deps.db, bank.code, businessDateOfQuery(request.query.date));
+      return { items: rows.map(summaryOf) };
     },
   );
 

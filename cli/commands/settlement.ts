@@ -10,6 +10,7 @@ import { isBankCode, settlementIdOf } from '../../domain/identifiers';
 import { isRealDate } from '../../domain/instant';
 import { toAlmaty } from '../../domain/calendar';
 import { findUnsettledBankDays } from '../../db/queries/unsettled';
+import { findSettlementRecord, settlementFile, settlementFileSummaries, settlementWebhookDelivery, type SettlementFileFormat } from '../../db/queries/settlements';
 import { audited } from '../operator-action';
 import { CliError, Runtime } from '../runtime';
 import { printSettlementSummary } from '../settlement-summary';
@@ -83,17 +84,17 @@ function registerShow(settlement: Command, rt: Runtime): void {
       const db = await rt.db();
       const state = await getSettlementState(ctx, bank, date);
       const id = settlementIdOf(bank, date);
-      const row = await db('settlements').where({ id }).first();
+      const row = await findSettlementRecord(db, id);
       if (!state && !row) throw new CliError(`no settlement of ${bank} for ${date}: start it with spc settle --bank ${bank} --date ${date}`);
-      const files = await db('settlement_files').where({ settlement_id: id }).orderBy('format').select('format', 'sha256', db.raw('octet_length(content)::int AS bytes'), 'created_at');
-      const webhook = await db('webhook_deliveries').where({ settlement_id: id }).first();
+      const files = await settlementFileSummaries(db, id);
+      const webhook = await settlementWebhookDelivery(db, id);
       const link = rt.workflowUrl(settlementWorkflowId(bank, date));
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ state, record: row ?? null, files, webhook: webhook ?? null, temporalUi: link ?? null }, null, 2)}\n`);
         return;
       }
       if (state) printSettlementSummary(state, link);
-      else process.stdout.write(`${id}  ${row.status}  (no workflow found; from the database)\n  net ${row.net_total} KZT\n`);
+      else if (row) process.stdout.write(`${id}  ${row.status}  (no workflow found; from the database)\n  net ${row.net_total} KZT\n`);
       if (row?.alert) process.stdout.write(`  ALERT    ${row.alert}\n`);
       if (webhook) {
         process.stdout.write(`  webhook  ${webhook.url}: ${webhook.attempts} attempt(s), ${webhook.delivered_at ? `delivered ${new Date(webhook.delivered_at).toISOString()}` : `last ${webhook.last_status ?? ''} ${webhook.last_error ?? ''}`}\n`);
@@ -112,7 +113,7 @@ function registerFile(settlement: Command, rt: Runtime): void {
       const { bank, date } = bankDay(bankArg, dateArg);
       if (!['pain001', 'csv'].includes(opts.format)) throw new CliError('--format must be pain001 or csv');
       const db = await rt.db();
-      const file = await db('settlement_files').where({ settlement_id: settlementIdOf(bank, date), format: opts.format }).first('content', 'sha256');
+      const file = await settlementFile(db, settlementIdOf(bank, date), opts.format as SettlementFileFormat);
       if (!file) throw new CliError(`settlement ${bank}:${date} has no ${opts.format} file (yet): see spc settlement show ${bank} ${date}`);
       if (opts.out) {
         fs.writeFileSync(opts.out, file.content);
