@@ -3,6 +3,7 @@
 // edit (a new holiday, a changed cut-off) takes effect within REFERENCE_TTL_MS.
 import type { Db } from '../db/connection';
 import type { CalendarOverrides } from '../domain/calendar';
+import { loadCalendarOverrides } from '../db/queries/calendar';
 
 export const REFERENCE_TTL_MS = 10_000;
 
@@ -29,17 +30,14 @@ export class ReferenceCache {
   constructor(private readonly db: Db, private readonly ttlMs = REFERENCE_TTL_MS) {}
 
   private async load(): Promise<Snapshot> {
-    const [banks, days] = await Promise.all([
+    const [banks, calendar] = await Promise.all([
       this.db<BankRow>('banks').select('code', 'name', 'bic', 'bin', 'settlement_iban', 'cutoff_local', 'webhook_url', 'confirm_business_days'),
-      this.db('calendar_days').select('day', 'kind'),
+      loadCalendarOverrides(this.db),
     ]);
     return {
       loadedAtMs: Date.now(),
       banks: new Map(banks.map((b) => [b.code, b])),
-      calendar: {
-        holidays: new Set(days.filter((d) => d.kind === 'holiday').map((d) => d.day as string)),
-        workdays: new Set(days.filter((d) => d.kind === 'workday').map((d) => d.day as string)),
-      },
+      calendar,
     };
   }
 

@@ -17,6 +17,7 @@ import { PAID_AT_PAST_DAYS_MAX } from '../../domain/payment-validation';
 import type { Channel, PaymentRequest } from '../../domain/payment-types';
 import { recordOperatorAction, requireOperator } from '../../db/operator-audit';
 import type { Db } from '../../db/connection';
+import { loadCalendarOverrides } from '../../db/queries/calendar';
 import { CliError, type Runtime } from '../runtime';
 
 /** Accounts the demo looks at to find payable ones (the first by number: the same every run). */
@@ -68,11 +69,6 @@ interface DemoReport {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function loadCalendar(db: Db): Promise<CalendarOverrides> {
-  const days = (await db('calendar_days').select('day', 'kind')) as Array<{ day: string; kind: string }>;
-  return { holidays: new Set(days.filter((d) => d.kind === 'holiday').map((d) => d.day)), workdays: new Set(days.filter((d) => d.kind === 'workday').map((d) => d.day)) };
-}
 
 /**
  * The day to simulate: today while every bank's cut-off is comfortably ahead, else the latest
@@ -228,7 +224,7 @@ async function startDemo(rt: Runtime, opts: DemoOptions): Promise<DemoRun> {
   const accounts = await loadAccounts(db);
   if (accounts.length === 0) throw new CliError('no payable demo accounts: run `spc seed --accounts 1000` first');
   const closed = new Set(((await db('bank_days').whereNotNull('closed_at').distinct('business_date')) as Array<{ business_date: string }>).map((r) => r.business_date));
-  const date = opts.date ?? chooseDemoDate(now, banks, await loadCalendar(db), closed);
+  const date = opts.date ?? chooseDemoDate(now, banks, await loadCalendarOverrides(db), closed);
   // The SPC refuses payments dated more than PAID_AT_PAST_DAYS_MAX days before receipt.
   const earliest = addDays(today, -PAID_AT_PAST_DAYS_MAX);
   if (opts.date && (!isRealDate(opts.date) || opts.date > today || opts.date < earliest)) {

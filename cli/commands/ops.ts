@@ -9,11 +9,11 @@ import {
   temporalChecks, EXECUTION_STATUSES, WORKFLOW_KINDS, type ExecutionStatusName, type HistorySource, type LedgerReport, type ReplayOutcome,
   type WorkflowFilter, type WorkflowKind,
 } from '../../audit';
-import { assertDate } from '../../audit/query';
-import { isWeekend, toAlmaty } from '../../domain/calendar';
+import { toAlmaty } from '../../domain/calendar';
 import { BANK_CODE, BUSINESS_DATE, PAYMENT_STATUS, SETTLEMENT_STATUS } from '../../domain/search-attributes';
-import { recordOperatorAction, requireOperator } from '../../db/operator-audit';
-import type { Db } from '../../db/connection';
+import { requireOperator } from '../../db/operator-audit';
+import { addCalendarDay, CalendarEditRefused } from '../../db/calendar';
+import { calendarDaysOfYear } from '../../db/queries/calendar';
 import { findUnsettledBankDays } from '../../db/queries/unsettled';
 import { REFERENCE_TTL_MS } from '../../activities/reference-cache';
 import { installWorkerRuntime } from '../../worker/run';
@@ -23,7 +23,6 @@ import { CliError, printRows, type Runtime } from '../runtime';
 /** Rows `workflows list` prints unless --limit says otherwise; visibility pages through the rest. */
 export const WORKFLOWS_LIST_DEFAULT_LIMIT = 50;
 export const WORKFLOWS_LIST_LIMIT_MAX = 10_000;
-const CALENDAR_NAME_CHARS_MAX = 100;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -85,42 +84,6 @@ export function workflowRow(w: WorkflowExecutionInfo, ui?: (id: string, run: str
 // ---------------------------------------------------------------------------------------------
 // Calendar
 
-export interface CalendarEdit {
-  date: string;
-  kind: 'holiday' | 'workday';
-  name: string;
-  operator: string;
-}
-
-/**
- * Adds (or renames) a calendar override in one transaction with its audit record. Refused when it
- * would move payments already posted: a business date that has bank-days cannot become a holiday.
- */
-export async function addCalendarDay(db: Db, edit: CalendarEdit): Promise<{ previous: { kind: string; name: string } | null }> {
-  const action = `calendar.add-${edit.kind}`;
-  const refuse = async (reason: string): Promise<never> => {
-    await recordOperatorAction(db, { operator: edit.operator, action, args: { date: edit.date, name: edit.name }, outcome: `refused: ${reason}` });
-    throw new CliError(reason);
-  };
-  assertDate(edit.date, '<date>');
-  const name = edit.name.trim();
-  if (!name || name.length > CALENDAR_NAME_CHARS_MAX) return refuse(`--name must be 1-${CALENDAR_NAME_CHARS_MAX} characters, e.g. "Курбан айт"`);
-  if (edit.kind === 'workday' && !isWeekend(edit.date)) {
-    const holiday = await db('calendar_days').where({ day: edit.date, kind: 'holiday' }).first('name');
-    if (!holiday) return refuse(`${edit.date} is a weekday and not a holiday: it is a working day already`);
-  }
-  if (edit.kind === 'holiday') {
-    const used = await db('bank_days').where({ business_date: edit.date }).count<{ n: string }[]>({ n: '*' }).first();
-    if (Number(used?.n ?? 0) > 0) return refuse(`payments are already posted to business date ${edit.date} (${used?.n} bank-day(s)): it cannot become a holiday now`);
-  }
-  return db.transaction(async (trx) => {
-    const previous = (await trx('calendar_days').where({ day: edit.date }).forUpdate().first('kind', 'name')) ?? null;
-    await trx('calendar_days').insert({ day: edit.date, kind: edit.kind, name }).onConflict('day').merge(['kind', 'name']);
-    await recordOperatorAction(trx, { operator: edit.operator, action, args: { date: edit.date, name, previous } });
-    return { previous };
-  });
-}
-
 function registerCalendarCommands(program: Command, rt: Runtime): void {
   const calendar = program
     .command('calendar')
@@ -134,8 +97,7 @@ function registerCalendarCommands(program: Command, rt: Runtime): void {
     .action(async (opts: { year?: string; json?: boolean }) => {
       const year = opts.year ?? toAlmaty(new Date()).date.slice(0, 4);
       if (!/^\d{4}$/.test(year)) throw new CliError(`--year must be four digits, got ${year}`);
-      const db = await rt.db();
-      const days = (await db('calendar_days').whereBetween('day', [`${year}-01-01`, `${year}-12-31`]).orderBy('day').select('day', 'kind', 'name')) as Array<{ day: string; kind: string; name: string }>;
+      const days = await calendarDaysOfYear(await rt.db(), year);
       const weekday = (d: string) => new Date(`${d}T00:00:00Z`).toLocaleDateString('en-GB', { weekday: 'short', timeZone: 'UTC' });
       printRows(days.map((d) => ({ date: d.day, weekday: weekday(d.day), kind: d.kind, name: d.name })), Boolean(opts.json), ['date', 'weekday', 'kind', 'name']);
     });
@@ -150,7 +112,9 @@ function registerCalendarCommands(program: Command, rt: Runtime): void {
       .option('--operator <name>', 'who does this (default: $SPC_OPERATOR); recorded in operator_audit')
       .action(async (date: string, opts: { name: string; operator?: string }) => {
         const operator = requireOperator(`calendar add-${kind}`, opts.operator);
-        const { previous } = await addCalendarDay(await rt.db(), { date, kind, name: opts.name, operator });
+        const { previous } = await addCalendarDay(await rt.db(), { date, kind, name: opts.name, operator }).catch((err: unknown) => {
+          throw err instanceof CalendarEditRefused ? new CliError(err.message) : err;
+        });
         const was = previous ? ` (was ${previous.kind} "${previous.name}")` : '';
         process.stdout.write(`${date} is now a ${kind}: ${opts.name.trim()}${was}. Recorded as ${operator}'s action; workers see it within ${REFERENCE_TTL_MS / 1000} s.\n`);
       });

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { startApiServer, type RunningApiServer } from '../../api/server';
 import { createApiKey } from '../../api/keys';
 import { addDays, isBusinessDay, toAlmaty, type CalendarOverrides } from '../../domain/calendar';
+import { loadCalendarOverrides } from '../../db/queries/calendar';
 import { startHarness, type Harness } from '../support/harness';
 export { waitFor } from '../support/wait';
 import { createAccount, createWorld } from '../support/fixtures';
@@ -98,13 +99,8 @@ export async function startApiWorld(prefix: string): Promise<ApiWorld> {
   }
 }
 
-export async function loadCalendar(db: Harness['database']['db']): Promise<CalendarOverrides> {
-  const days = await db('calendar_days').select('day', 'kind');
-  return {
-    holidays: new Set(days.filter((d) => d.kind === 'holiday').map((d) => d.day as string)),
-    workdays: new Set(days.filter((d) => d.kind === 'workday').map((d) => d.day as string)),
-  };
-}
+/** The calendar's overrides, as the workers read them. */
+export const loadCalendar = loadCalendarOverrides;
 
 /**
  * Which of the last five business days each test file settles or posts into. Settlement workflow
