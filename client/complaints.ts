@@ -14,6 +14,7 @@ import { assignComplaintUpdate, closeComplaintUpdate, complaintWorkflow, resolve
 import { ComplaintActionError, applicationFailureOf, errorName } from './errors';
 import { EngineUnavailableError, withinEngineTimeout } from './deadline';
 import type { CorrectionClientContext } from './corrections';
+import { isBankCode } from '../domain/identifiers';
 
 export type { ComplaintView } from '../domain/complaint-view';
 
@@ -37,7 +38,7 @@ export type RaiseRequest = Omit<ComplaintInput, 'complaintId'>;
 /** Raises a complaint (or finds the one already raised for this payment and disposition). */
 export async function raiseComplaint(ctx: ComplaintClientContext, req: RaiseRequest): Promise<{ complaint: ComplaintView; created: boolean }> {
   const bad = (m: string) => new ComplaintActionError('INVALID_REQUEST', m);
-  if (!/^[A-Z]{4}$/.test(req.bankCode)) throw bad('bank code must be 4 capital letters such as HSBK');
+  if (!isBankCode(req.bankCode)) throw bad('bank code must be 4 capital letters such as HSBK');
   if (typeof req.bankRef !== 'string' || !BANK_REF_RE.test(req.bankRef)) throw bad('bankRef must be 1-64 letters, digits or . _ - /');
   if (!isDisposition(req.disposition)) throw bad(`disposition ${JSON.stringify(req.disposition)} is not one of the documented codes (docs/complaints.md)`);
   const textProblem = freeTextProblem(req.text, 'text', COMPLAINT_TEXT_CHARS_MAX);

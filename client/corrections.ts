@@ -13,6 +13,7 @@ import { BANK_REF_RE } from '../domain/payment-types';
 import { correctionStateQuery, correctionWorkflow, decideCorrectionUpdate } from '../workflows/correction';
 import { CorrectionActionError, applicationFailureOf, errorName } from './errors';
 import { withinEngineTimeout } from './deadline';
+import { isBankCode } from '../domain/identifiers';
 
 export type { CorrectionState, CorrectionKind, CorrectionTarget } from '../domain/correction-types';
 
@@ -46,7 +47,7 @@ export interface ProposeRequest {
 
 function checkProposal(req: ProposeRequest): void {
   const bad = (m: string) => new CorrectionActionError('INVALID_REQUEST', m);
-  if (!/^[A-Z]{4}$/.test(req.bankCode)) throw bad(`bank code must be 4 capital letters such as HSBK, got ${JSON.stringify(req.bankCode)}`);
+  if (!isBankCode(req.bankCode)) throw bad(`bank code must be 4 capital letters such as HSBK, got ${JSON.stringify(req.bankCode)}`);
   if (!BANK_REF_RE.test(req.bankRef)) throw bad('bankRef must be 1-64 letters, digits or . _ - /');
   if (!CORRECTION_KINDS.includes(req.kind)) throw bad(`kind must be one of ${CORRECTION_KINDS.join(', ')}`);
   if (!OPERATOR_NAME_RE.test(req.operator)) throw bad('operator must be 1-64 letters, digits or . _ @ -');
