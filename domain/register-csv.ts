@@ -13,6 +13,7 @@ import { AMOUNT_MAX, toTiyn } from '../domain/money';
 import { almatyToUtc } from '../domain/calendar';
 import { ECHOED_VALUE_CHARS_MAX, truncateForMessage } from '../domain/echo';
 import { canonicalInstant, isRealDate, parseIsoInstant } from '../domain/instant';
+import { formatTiyn } from './tiyn';
 import {
   ACCOUNT_RE, BANK_REF_RE, isReservedBankRef, PAYMENT_LINES_MAX, PAYMENT_READINGS_MAX, REJECTION_CODES, SERVICE_CODE_RE,
 } from '../domain/payment-types';
@@ -88,10 +89,6 @@ export function spreadsheetDecimal(text: string): string {
   // One comma and no point is a decimal comma; a comma beside a point is ambiguous (1.500,00), kept.
   if (!value.includes('.') && (value.match(/,/g) ?? []).length === 1) value = value.replace(',', '.');
   return value;
-}
-
-function formatTiyn(tiyn: bigint): string {
-  return `${tiyn / 100n}.${String(tiyn % 100n).padStart(2, '0')}`;
 }
 
 function amountTiyn(text: string, what: string, positive: boolean, maxTiyn = AMOUNT_MAX_TIYN): bigint {

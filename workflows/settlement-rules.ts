@@ -8,6 +8,7 @@ import type {
 } from '../domain/settlement-types';
 import { BANK_REF_RE } from '../domain/payment-types';
 import { settlementIdOf } from '../domain/identifiers';
+import { sumTiynText } from '../domain/tiyn';
 
 export interface ResolveArgs {
   decision: DiscrepancyDecision;
@@ -73,15 +74,9 @@ export function applyLines(state: SettlementState, lines: SettlementLineState[])
 
 export const allConfirmed = (state: SettlementState): boolean => state.lines.every((l) => l.confirmedAt !== null);
 
+/** Exact, and no decimal library in the workflow bundle (domain/tiyn.ts). */
 export function sumAmounts(amounts: string[]): string {
-  // Integer tiyn in a bigint: exact, and no decimal library in the workflow bundle.
-  let tiyn = 0n;
-  for (const a of amounts) {
-    const [whole, frac = ''] = a.split('.');
-    tiyn += BigInt(whole ?? '0') * 100n + BigInt((frac + '00').slice(0, 2));
-  }
-  const s = tiyn.toString().padStart(3, '0');
-  return `${s.slice(0, -2)}.${s.slice(-2)}`;
+  return sumTiynText(amounts);
 }
 
 export function validateDecision(state: SettlementState, deciding: boolean, args: ResolveArgs): void {

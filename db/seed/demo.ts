@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import { toAlmaty } from '../../domain/calendar';
 import { createRng, deriveSeed, SEED_MAX, type Rng } from './random';
 import { SERVICES } from './reference';
+import { formatTiyn } from '../../domain/tiyn';
 
 /** Upper bound on one seed run: ten times the accounts of Almaty's SPC is a typo, not a demo. */
 export const DEMO_ACCOUNTS_MAX = 5_000_000;
@@ -384,11 +385,7 @@ export function lastPossibleAccountNumber(count: number): number {
 // ---------------------------------------------------------------------------------------------
 // Formatting
 
-export function formatTiyn(tiyn: bigint): string {
-  const negative = tiyn < 0n;
-  const abs = negative ? -tiyn : tiyn;
-  return `${negative ? '-' : ''}${abs / 100n}.${String(abs % 100n).padStart(2, '0')}`;
-}
+export { formatTiyn };
 
 export function formatMilli(milli: bigint): string {
   if (milli < 0n) throw new Error(`invariant: negative meter reading ${milli}`);
