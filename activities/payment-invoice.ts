@@ -8,6 +8,7 @@ import { splitProportionally, assertSharesSum, stillDueOf, NothingToSplitError, 
 import { PaymentRejection, ValidPaymentRequest } from '../domain/payment-validation';
 import type { Allocation } from '../domain/payment-types';
 import { loadLatestInvoiceLines, type InvoiceLineRow } from '../db/queries/invoices';
+import { meterFloor } from '../domain/meter-reading';
 
 export type { InvoiceLineRow };
 
@@ -88,10 +89,7 @@ export function checkReadings(valid: ValidPaymentRequest, lines: InvoiceLineRow[
     const line = byService.get(r.service);
     if (!line) throw new PaymentRejection('UNKNOWN_SERVICE', `service ${r.service} is not on the invoice of account ${valid.account}`, { service: r.service });
     if (!line.meter_id) throw new PaymentRejection('INVALID_READING', `service ${r.service} has no meter on account ${valid.account}`, { service: r.service });
-    const candidates = [line.previous_reading, line.last_reading].filter((v): v is string => v !== null).map((v) => new Money(v));
-    const inBatch = batchFloors?.get(line.meter_id);
-    if (inBatch) candidates.push(inBatch);
-    const previous = candidates.reduce((a, b) => (b.gt(a) ? b : a), new Money(0));
+    const previous = meterFloor([line.previous_reading, line.last_reading, batchFloors?.get(line.meter_id)]);
     if (r.value.lt(previous)) {
       throw new PaymentRejection('READING_BELOW_PREVIOUS', `meter reading ${r.value.toString()} for ${r.service} is below the previous reading ${previous.toString()}`, {
         service: r.service,

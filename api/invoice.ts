@@ -11,6 +11,7 @@ import { stillDueOf } from '../domain/allocation';
 import { formatAmount, fromDb, sum } from '../domain/money';
 import { payerView } from '../domain/payer-view';
 import { ApiError } from './errors';
+import { meterFloor } from '../domain/meter-reading';
 
 export interface InvoiceServiceView {
   code: string;
@@ -49,12 +50,6 @@ export interface InvoiceView {
 }
 
 /** Readings are NUMERIC(14,3): shown with three fraction digits, like the meter's display. */
-function readingText(values: Array<string | null>): string {
-  const present = values.filter((v): v is string => v !== null).map((v) => fromDb(v));
-  const max = present.reduce((a, b) => (b.gt(a) ? b : a), fromDb('0'));
-  return max.toFixed(3);
-}
-
 function serviceView(r: InvoiceLineRow): InvoiceServiceView {
   const amountDue = fromDb(r.amount_due);
   const paid = fromDb(r.paid);
@@ -68,7 +63,7 @@ function serviceView(r: InvoiceLineRow): InvoiceServiceView {
     amountDue: formatAmount(amountDue),
     paid: formatAmount(paid),
     stillDue: formatAmount(stillDueOf(amountDue, paid)),
-    meter: r.serial_no ? { serialNo: r.serial_no, unit: r.unit, previousReading: readingText([r.previous_reading, r.last_reading]) } : null,
+    meter: r.serial_no ? { serialNo: r.serial_no, unit: r.unit, previousReading: meterFloor([r.previous_reading, r.last_reading]).toFixed(3) } : null,
   };
 }
 

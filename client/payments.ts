@@ -14,6 +14,7 @@ import { cancelPaymentUpdate, paymentStateQuery, paymentWorkflow, submitPaymentU
 import { cancellationWorkflow } from '../workflows/cancellation';
 import { errorName, rejectionOf } from './errors';
 import { beforeDeadline, EngineUnavailableError, withinEngineTimeout } from './deadline';
+import { cancelReasonOf } from '../domain/free-text';
 
 export { EngineUnavailableError } from './deadline';
 
@@ -149,7 +150,7 @@ export async function cancelPayment(ctx: PaymentClientContext, bankCode: string,
     ctx.client.workflow.execute(cancellationWorkflow, {
       workflowId,
       taskQueue: ctx.taskQueue,
-      args: [{ bankCode, bankRef, reason: String(reason).slice(0, 200) }],
+      args: [{ bankCode, bankRef, reason: cancelReasonOf(reason) }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       // A refused cancellation failed: asking again runs again. A done one answers its result.
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',

@@ -41,3 +41,11 @@ const CONTROL_CHAR_GLOBAL_RE = new RegExp(`[${CONTROL_CHARS_SOURCE}]`, 'g');
 export function printableText(text: string): string {
   return text.replace(CONTROL_CHAR_GLOBAL_RE, (ch) => `\\u{${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}}`);
 }
+
+/** A cancellation's reason is kept to this many characters (the payment workflow's state and history). */
+export const CANCEL_REASON_CHARS_MAX = 200;
+
+/** The reason as kept: text, cut to CANCEL_REASON_CHARS_MAX. */
+export function cancelReasonOf(reason: unknown): string {
+  return String(reason ?? '').slice(0, CANCEL_REASON_CHARS_MAX);
+}

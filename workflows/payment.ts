@@ -20,6 +20,7 @@ import type { CancelResult, PaymentAccepted, PaymentRequest, PaymentState, Rejec
 import { BUSINESS_DATE, PAYMENT_STATUS, REJECTION_CODE } from '../domain/search-attributes';
 import { nothingToCancelMessage, referenceConflictMessage } from '../domain/cancellation';
 import { retryPolicy } from './retry';
+import { cancelReasonOf } from '../domain/free-text';
 
 export interface PaymentWorkflowInput {
   request: PaymentRequest;
@@ -107,7 +108,7 @@ export async function paymentWorkflow(input: PaymentWorkflowInput): Promise<Paym
       throw rejection('BANK_DAY_CLOSED', `the cut-off of bank-day ${state.accepted?.businessDate} has passed: payment ${input.request.bankRef} can no longer be cancelled`);
     }
     // Concurrent cancellations share one activity run.
-    cancelling ??= cancel(String(reason ?? '').slice(0, 200));
+    cancelling ??= cancel(cancelReasonOf(reason));
     return cancelling;
   });
 
