@@ -74,7 +74,10 @@ async function closeBankDay(db: Db, input: BankDayRef & { writtenBy: WrittenBy }
 /**
  * The registers reconciled in this bank-day, with their live figures: the day's own (those dated on
  * it or on the non-business days right before it, ownDates), and the late registers of earlier days
- * whose first open bank-day on arrival is this one.
+ * whose first open bank-day on arrival is this one. A register is late when the bank-day that settles
+ * its date had closed before it arrived: its own day, or for a weekend or holiday (which has no
+ * bank-day of its own) the first bank-day after it. So a Saturday register that comes after Monday
+ * closed is reconciled on Tuesday, the day it arrives in, instead of by nobody.
  */
 async function registersOfDay(db: Db, input: BankDayRef, ownDates: string[]): Promise<RegisterTally[]> {
   const { rows } = await db.raw<{ rows: RegisterReconRow[] }>(
@@ -84,7 +87,10 @@ async function registersOfDay(db: Db, input: BankDayRef, ownDates: string[]): Pr
         WHERE r.bank_code = ?
           AND (r.business_date = ANY(?::date[])
                OR (r.business_date < ?::date
-                   AND EXISTS (SELECT 1 FROM bank_days own WHERE own.bank_code = r.bank_code AND own.business_date = r.business_date AND own.closed_at < r.created_at)
+                   AND EXISTS (SELECT 1 FROM bank_days own
+                                WHERE own.bank_code = r.bank_code AND own.closed_at < r.created_at
+                                  AND own.business_date = (SELECT min(s.business_date) FROM bank_days s
+                                                            WHERE s.bank_code = r.bank_code AND s.business_date >= r.business_date))
                    AND ?::date = (SELECT min(d.business_date) FROM bank_days d
                                    WHERE d.bank_code = r.bank_code AND d.business_date > r.business_date
                                      AND (d.closed_at IS NULL OR d.closed_at > r.created_at))))

@@ -8,7 +8,7 @@ import { ACCOUNTS, loadCalendar, recentBusinessDay, registerCsv, startApiWorld, 
 import { createSettlementCloseActivities } from '../../activities/settlement-close';
 import { makeDeps } from '../../activities/deps';
 import { decideCorrection, proposeCorrection, type CorrectionClientContext } from '../../client/corrections';
-import { nextBusinessDay } from '../../domain/calendar';
+import { addDays, isBusinessDay, nextBusinessDay, toAlmaty } from '../../domain/calendar';
 import { settlementIdOf } from '../../domain/identifiers';
 
 jest.setTimeout(300_000);
@@ -113,6 +113,39 @@ it('still shows a row whose payment was refunded before the close as withdrawn',
     { kind: 'payment_count', declared: '1', posted: '0', difference: '-1' },
     expect.objectContaining({ kind: 'register_row_withdrawn', registerId, bankRef: rows[0]?.ref, code: 'corrected' }),
   ]));
+});
+
+it('reconciles a weekend register that arrives after the next business day closed in the day it arrives in, not nowhere', async () => {
+  const db = w.h.database.db;
+  const calendar = await loadCalendar(db);
+  const today = toAlmaty(new Date()).date;
+  // A non-business day within the register's ten days back whose next two business days are past.
+  let off: string | undefined;
+  for (let d = addDays(today, -9); d < today && !off; d = addDays(d, 1)) {
+    if (!isBusinessDay(d, calendar) && nextBusinessDay(nextBusinessDay(d, calendar), calendar) < today) off = d;
+  }
+  if (!off) throw new Error(`no weekend or holiday in the ten days before ${today} with two business days after it`);
+  const settlesIt = nextBusinessDay(off, calendar);
+  const arrivesIn = nextBusinessDay(settlesIt, calendar);
+  // CASP: a bank of its own in this file. Its settling day closed before the register came.
+  await db('bank_days').insert({ bank_code: 'CASP', business_date: settlesIt, closed_at: new Date(Date.now() - 60_000) }).onConflict(['bank_code', 'business_date']).merge();
+  const rows = [{ ref: ref('sat'), account: ACCOUNTS.simple[3] as string, amount: '1596.00' }, { ref: ref('sat'), account: '7100099999', amount: '100.00' }];
+  const res = await w.call('POST', '/v1/registers', { body: registerCsv(off, rows), contentType: 'text/csv', key: w.keys.CASP });
+  expect(res.status).toBe(202);
+  await waitFor(`register ${res.body.id} done`, async () => {
+    const r = await w.call('GET', `/v1/registers/${encodeURIComponent(res.body.id)}`, { key: w.keys.CASP });
+    return r.body.status === 'done' ? r.body : undefined;
+  });
+  expect((await db('payments').where({ bank_code: 'CASP', bank_ref: rows[0]?.ref }).first('business_date')).business_date).toBe(arrivesIn);
+
+  const result = await reconcile({ settlementId: settlementIdOf('CASP', arrivesIn), bankCode: 'CASP', businessDate: arrivesIn });
+  expect(result.register).toEqual({ registerIds: [res.body.id], declaredCount: 2, declaredTotal: new Decimal('1596.00').plus('100.00').toFixed(2) });
+  expect(result.discrepancies).toEqual(expect.arrayContaining([
+    { kind: 'register_count', registerId: res.body.id, declared: '2', posted: '1', difference: '-1' },
+    { kind: 'register_total', registerId: res.body.id, declared: '1696.00', posted: '1596.00', difference: '-100.00' },
+  ]));
+  // Its payment is the late register's, not the arrival day's own.
+  expect(result.accepted).toEqual({ count: 0, total: '0.00' });
 });
 
 const reconcileDay = (date: string) => reconcile({ settlementId: settlementIdOf('HSBK', date), bankCode: 'HSBK', businessDate: date });
