@@ -67,7 +67,7 @@ export const complaintRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
       const bank = bankOf(request);
       // A refusal is a ComplaintActionError: api/errors.ts answers it with its code's status.
       try {
-        const { complaint, created } = await raiseComplaint(ctx, { bankCode: bank.code, bankRef: request.body.bankRef, disposition: request.body.disposition, text: request.body.text, raisedBy: `bank:${bank.code}` });
+        const { complaint, created } = await raiseComplaint(ctx, { bankCode: bank.code, bankRef: request.body.bankRef, disposition: request.body.disposition, text: request.body.text, raisedBy: `bank:${bank.code}` }, { notPostedPerDayMax: deps.notPostedComplaintsPerDayMax });
         await recordKeyAction(deps.db, bank, 'complaint.raise', complaint.id, created ? 'ok' : 'repeat');
         return reply.code(created ? 201 : 200).send(complaint);
       } catch (err) {
