@@ -60,7 +60,7 @@ export const complaintRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
             text: { type: 'string', minLength: 1, maxLength: COMPLAINT_TEXT_CHARS_MAX, pattern: FREE_TEXT_PATTERN, description: 'Plain text in any language; line breaks allowed, other control characters not' },
           },
         },
-        response: { 200: complaintSchema, 201: complaintSchema, 404: errorResponse, 422: errorResponse, ...commonErrors },
+        response: { 200: complaintSchema, 201: complaintSchema, 404: errorResponse, 422: errorResponse, 429: errorResponse, ...commonErrors },
       },
     },
     async (request, reply) => {
