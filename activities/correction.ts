@@ -12,9 +12,9 @@ import type { ActivityDeps } from './deps';
 import type { WrittenBy } from './payment-posting';
 import { postReplacement, reversePayment, splitFor } from './correction-posting';
 import { recordOperatorAction } from '../db/operator-audit';
-import { providerDeltas, sameSplit } from '../domain/correction';
+import { providerDeltas, sameAllocations, sameSplit } from '../domain/correction';
 import {
-  CORRECTIONS_PER_PAYMENT_MAX, correctionRef, isCorrectionErrorCode, type AppliedCorrection, type CorrectionErrorCode, type CorrectionInput,
+  CORRECTIONS_APPLIED_PER_PAYMENT_MAX, CORRECTIONS_PER_PAYMENT_MAX, correctionRef, isCorrectionErrorCode, type AppliedCorrection, type CorrectionErrorCode, type CorrectionInput,
   type CorrectionPreview, type CorrectionRefusal,
 } from '../domain/correction-types';
 import { toAlmaty } from '../domain/calendar';
@@ -73,9 +73,11 @@ async function loadHead(trx: Knex.Transaction, bankCode: string, bankRef: string
   const original = await trx('payments').where({ bank_code: bankCode, bank_ref: bankRef }).first('id');
   if (!original) throw new CorrectionRefused('PAYMENT_NOT_FOUND', `no payment ${bankRef} of bank ${bankCode}: check the bank reference`);
   const last = await trx('corrections').where({ bank_code: bankCode, bank_ref: bankRef, status: 'applied' }).orderBy('n', 'desc')
-    .first('kind', 'replacement_payment_id', 'new_allocations', 'account_from', 'account_to');
+    .first('kind', 'payment_id', 'replacement_payment_id', 'new_allocations', 'account_from', 'account_to');
   if (last?.kind === 'refund') throw new CorrectionRefused('PAYMENT_NOT_CORRECTABLE', `payment ${bankRef} was refunded: there is nothing left to correct`);
-  const headId = last?.replacement_payment_id ?? original.id;
+  // A reposted correction's replacement stands for the payment now; an adjusted one left the payment
+  // it corrected standing (the money moved through adjustments), so the chain goes on from there.
+  const headId = last ? (last.replacement_payment_id ?? last.payment_id) : original.id;
   const payment: PaymentRow | undefined = await trx('payments').where({ id: headId }).forUpdate()
     .first('id', 'bank_ref', 'account_number', 'amount', 'status', 'business_date', 'paid_at', 'channel');
   if (!payment) throw new Error(`invariant: payment ${headId} vanished`);
@@ -115,7 +117,11 @@ async function refusable<T>(db: Knex, work: (trx: Knex.Transaction) => Promise<T
 /** Refuses a proposal for a payment corrected too often, or with another correction waiting for a decision. */
 async function checkProposable(trx: Knex.Transaction, input: ProposeInput): Promise<void> {
   const count = await trx('corrections').where({ bank_code: input.bankCode, bank_ref: input.bankRef }).count<{ n: string }[]>({ n: '*' });
-  if (Number(count[0]?.n ?? 0) >= CORRECTIONS_PER_PAYMENT_MAX) throw new CorrectionRefused('INVALID_REQUEST', `payment ${input.bankRef} has ${CORRECTIONS_PER_PAYMENT_MAX} corrections already`);
+  if (Number(count[0]?.n ?? 0) >= CORRECTIONS_PER_PAYMENT_MAX) throw new CorrectionRefused('CORRECTION_LIMIT', `payment ${input.bankRef} has ${CORRECTIONS_PER_PAYMENT_MAX} corrections already`);
+  const applied = await trx('corrections').where({ bank_code: input.bankCode, bank_ref: input.bankRef, status: 'applied' }).count<{ n: string }[]>({ n: '*' });
+  if (Number(applied[0]?.n ?? 0) >= CORRECTIONS_APPLIED_PER_PAYMENT_MAX) {
+    throw new CorrectionRefused('CORRECTION_LIMIT', `payment ${input.bankRef} was corrected ${CORRECTIONS_APPLIED_PER_PAYMENT_MAX} times already: a chain this long needs a person to untangle it, not another correction`);
+  }
   const pendingOther = await trx('corrections').where({ bank_code: input.bankCode, bank_ref: input.bankRef, status: 'proposed' }).whereNot({ id: input.correctionId }).first('id');
   if (pendingOther) throw new CorrectionRefused('INVALID_REQUEST', `correction ${pendingOther.id} of payment ${input.bankRef} waits for a decision: decide it first`);
 }
@@ -184,7 +190,28 @@ interface RepostRow {
   bank_ref: string;
   seq: string | number;
   account_to: string | null;
-  target_lines: CorrectionInput['target']['lines'] | null;
+  /** The split stored with the proposal: what the approver saw, and what is applied. */
+  new_allocations: Allocation[];
+}
+
+/** The proposal's view of the payment, as stored with it. */
+interface ProposalRow {
+  id: string;
+  payment_id: string | number;
+  amount: string;
+  account_from: string;
+  old_allocations: Allocation[];
+}
+
+/**
+ * The approver decides on the preview: the payment as it stood then and the split proposed for it.
+ * If the payment moved since (another replacement, another split, another account), that decision is
+ * about something that no longer exists, so the apply refuses instead of applying it elsewhere.
+ */
+function checkUnchanged(c: ProposalRow, head: Head): void {
+  const moved = String(c.payment_id) !== String(head.payment.id) || c.account_from !== head.account
+    || !fromDb(c.amount).eq(fromDb(head.payment.amount)) || !sameAllocations(c.old_allocations, head.allocations);
+  if (moved) throw new CorrectionRefused('CORRECTION_STALE', `payment ${head.payment.bank_ref} changed since correction ${c.id} was proposed: reject it and propose again on what stands now`);
 }
 
 /**
@@ -203,11 +230,17 @@ async function repostInOpenDay(
   if (c.kind === 'refund') return { allocations: [], replacementId: null };
   const bank = await deps.reference.bank(c.bank_code);
   if (!bank) throw new Error(`bank ${c.bank_code} vanished from the reference data`);
+  // The replacement carries the stored split as its per-service amounts; if the invoice no longer
+  // takes it as it is (a new month dropped a service, a service changed provider), it is stale.
+  const stale = (why: string) => new CorrectionRefused('CORRECTION_STALE', `the split approved for ${c.bank_ref} no longer fits the invoice (${why}): reject the correction and propose again`);
   const accepted = await postReplacement(trx, {
     bank, calendar: await deps.reference.calendar(), bankCode: c.bank_code, bankRef: replacementRef(c.bank_ref, String(c.seq)),
     channel: head.payment.channel, account: c.account_to ?? head.account, amount: formatAmount(fromDb(head.payment.amount)),
-    lines: c.target_lines ?? undefined, paidAt: head.payment.paid_at.toISOString(), writtenBy: at.writtenBy,
-  }, at.now);
+    lines: c.new_allocations.map((a) => ({ service: a.service, amount: a.amount })), paidAt: head.payment.paid_at.toISOString(), writtenBy: at.writtenBy,
+  }, at.now).catch((err: unknown) => {
+    throw err instanceof PaymentRejection ? stale(`${err.code}: ${err.message}`) : err;
+  });
+  if (!sameAllocations(accepted.allocations, c.new_allocations)) throw stale('a service is with another provider now');
   // The replacement belongs to the same day: the day is open and locked FOR SHARE by the caller.
   if (accepted.businessDate !== head.payment.business_date) throw new Error(`invariant: replacement landed on ${accepted.businessDate}, not ${head.payment.business_date}`);
   const replacement = await trx('payments').where({ bank_code: c.bank_code, bank_ref: accepted.bankRef }).first('id');
@@ -225,9 +258,8 @@ async function applyCorrection(deps: ActivityDeps, input: { correctionId: string
     if (!c) throw new CorrectionRefused('CORRECTION_NOT_FOUND', `no correction ${input.correctionId}`);
     if (c.status === 'applied') return { ok: true as const, applied: await appliedOf(trx, c) };
     if (c.status !== 'proposed') throw new CorrectionRefused('NOT_AWAITING_DECISION', `correction ${input.correctionId} is ${c.status}`);
-    const target = { account: c.account_to ?? undefined, lines: c.target_lines ?? undefined };
-    const spec: CorrectionInput = { correctionId: c.id, bankCode: c.bank_code, bankRef: c.bank_ref, n: c.n, kind: c.kind, target, reason: c.reason, proposedBy: c.proposed_by };
     const head = await loadHead(trx, c.bank_code, c.bank_ref);
+    checkUnchanged(c, head);
     const now = deps.clock();
     const day = await trx.raw('SELECT closed_at FROM bank_days WHERE bank_code = ? AND business_date = ? FOR SHARE', [c.bank_code, head.payment.business_date]);
     const open = !day.rows[0]?.closed_at;
@@ -236,7 +268,8 @@ async function applyCorrection(deps: ActivityDeps, input: { correctionId: string
     if (open) {
       ({ allocations: newAllocations, replacementId } = await repostInOpenDay(deps, trx, c, head, { now, writtenBy: input.writtenBy }));
     } else {
-      newAllocations = (await newSplit(trx, spec, head, now)).allocations;
+      // Exactly the split the approver saw: recomputing it could give another if the invoice moved.
+      newAllocations = c.new_allocations as Allocation[];
       await postAdjustments(trx, c, head, newAllocations, toAlmaty(now).date, input.writtenBy);
     }
     await trx('corrections').where({ id: c.id }).update({

@@ -34,6 +34,19 @@ interface RegisterReconRow {
   newer_ids: string[];
 }
 
+/**
+ * Joins a register row (rr, with the bank code as parameter) to the payment that stands for it now,
+ * as p: the replacement of the latest correction reposted before a close (a chain of corrections
+ * is followed to its end, since every correction names the original reference), else the row's own
+ * payment. A row whose payment was moved or resplit in the open day is present with its amount (the
+ * replacement carries the same amount); a refunded or cancelled one is not.
+ */
+const CURRENT_PAYMENT_OF_ROW = `LEFT JOIN payments o ON o.bank_code = ? AND o.bank_ref = rr.bank_ref
+       LEFT JOIN LATERAL (SELECT c.replacement_payment_id FROM corrections c
+                           WHERE c.bank_code = o.bank_code AND c.bank_ref = o.bank_ref AND c.status = 'applied' AND c.replacement_payment_id IS NOT NULL
+                           ORDER BY c.n DESC LIMIT 1) rc ON true
+       LEFT JOIN payments p ON p.id = COALESCE(rc.replacement_payment_id, o.id)`;
+
 /** Closes the bank-day (inserting its row if no payment ever opened it) and creates the settlement row. */
 async function closeBankDay(db: Db, input: BankDayRef & { writtenBy: WrittenBy }): Promise<CloseResult> {
   const bank = await db('banks').where({ code: input.bankCode }).first('code');
@@ -61,7 +74,10 @@ async function closeBankDay(db: Db, input: BankDayRef & { writtenBy: WrittenBy }
 /**
  * The registers reconciled in this bank-day, with their live figures: the day's own (those dated on
  * it or on the non-business days right before it, ownDates), and the late registers of earlier days
- * whose first open bank-day on arrival is this one.
+ * whose first open bank-day on arrival is this one. A register is late when the bank-day that settles
+ * its date had closed before it arrived: its own day, or for a weekend or holiday (which has no
+ * bank-day of its own) the first bank-day after it. So a Saturday register that comes after Monday
+ * closed is reconciled on Tuesday, the day it arrives in, instead of by nobody.
  */
 async function registersOfDay(db: Db, input: BankDayRef, ownDates: string[]): Promise<RegisterTally[]> {
   const { rows } = await db.raw<{ rows: RegisterReconRow[] }>(
@@ -71,7 +87,10 @@ async function registersOfDay(db: Db, input: BankDayRef, ownDates: string[]): Pr
         WHERE r.bank_code = ?
           AND (r.business_date = ANY(?::date[])
                OR (r.business_date < ?::date
-                   AND EXISTS (SELECT 1 FROM bank_days own WHERE own.bank_code = r.bank_code AND own.business_date = r.business_date AND own.closed_at < r.created_at)
+                   AND EXISTS (SELECT 1 FROM bank_days own
+                                WHERE own.bank_code = r.bank_code AND own.closed_at < r.created_at
+                                  AND own.business_date = (SELECT min(s.business_date) FROM bank_days s
+                                                            WHERE s.bank_code = r.bank_code AND s.business_date >= r.business_date))
                    AND ?::date = (SELECT min(d.business_date) FROM bank_days d
                                    WHERE d.bank_code = r.bank_code AND d.business_date > r.business_date
                                      AND (d.closed_at IS NULL OR d.closed_at > r.created_at))))
@@ -87,7 +106,7 @@ async function registersOfDay(db: Db, input: BankDayRef, ownDates: string[]): Pr
             COALESCE(sum(p.amount) FILTER (WHERE p.status = 'accepted'), 0) AS live_total
        FROM regs
        LEFT JOIN register_rows rr ON rr.register_id = regs.id AND rr.status = 'accepted'
-       LEFT JOIN payments p ON p.bank_code = ? AND p.bank_ref = rr.bank_ref
+       ${CURRENT_PAYMENT_OF_ROW}
       GROUP BY regs.id, regs.bank_code, regs.business_date, regs.created_at, regs.declared_count, regs.declared_total, regs.status, regs.own_day
       ORDER BY regs.id`,
     [ownDates, input.bankCode, ownDates, input.businessDate, input.businessDate, input.bankCode],
@@ -98,13 +117,19 @@ async function registersOfDay(db: Db, input: BankDayRef, ownDates: string[]): Pr
   }));
 }
 
-/** The day's accepted payments, less those that late registers of earlier days produced (theirs to account for). */
+/**
+ * The day's accepted payments, less those that late registers of earlier days produced (theirs to
+ * account for). A replacement payment of a correction before the close comes from the register of
+ * the payment it replaces (corrections.bank_ref is always the original's reference).
+ */
 async function acceptedOfDay(db: Db, input: BankDayRef, late: RegisterTally[]): Promise<{ count: number; total: string }> {
   const posted = await db.raw<{ rows: Array<{ n: number; total: string }> }>(
     `SELECT count(*)::int AS n, COALESCE(sum(p.amount), 0) AS total FROM payments p
       WHERE p.bank_code = ? AND p.business_date = ? AND p.status = 'accepted'
-        AND (p.register_id IS NULL OR NOT (p.register_id = ANY(?::text[])))`,
-    [input.bankCode, input.businessDate, late.map((r) => r.id)],
+        AND (cardinality(?::text[]) = 0 OR COALESCE(p.register_id, (SELECT o.register_id FROM corrections c
+                                       JOIN payments o ON o.bank_code = c.bank_code AND o.bank_ref = c.bank_ref
+                                      WHERE c.replacement_payment_id = p.id), '') <> ALL(?::text[]))`,
+    [input.bankCode, input.businessDate, late.map((r) => r.id), late.map((r) => r.id)],
   );
   return { count: posted.rows[0]?.n ?? 0, total: formatAmount(fromDb(posted.rows[0]?.total)) };
 }
@@ -124,7 +149,7 @@ async function rejectedRows(db: Db, registerIds: string[]): Promise<Discrepancy[
 async function withdrawnRows(db: Db, bankCode: string, registerIds: string[]): Promise<Discrepancy[]> {
   const withdrawn = await db.raw<{ rows: Array<{ register_id: string; bank_ref: string; status: string | null }> }>(
     `SELECT rr.register_id, rr.bank_ref, p.status FROM register_rows rr
-       LEFT JOIN payments p ON p.bank_code = ? AND p.bank_ref = rr.bank_ref
+       ${CURRENT_PAYMENT_OF_ROW}
       WHERE rr.register_id = ANY(?::text[]) AND rr.status = 'accepted' AND p.status IS DISTINCT FROM 'accepted'
       ORDER BY rr.register_id, rr.line_no LIMIT ?`,
     [bankCode, registerIds, REJECTED_ROWS_LISTED_MAX],

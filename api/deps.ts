@@ -24,6 +24,8 @@ export interface ApiDeps {
   operatorRateLimitPerMinute?: number;
   /** Distinct accounts a key may look up invoices of per window (default DEFAULT_ACCOUNT_SPREAD). */
   accountSpread?: AccountSpreadSettings;
+  /** PAYMENT_NOT_POSTED complaints a bank may raise per Almaty day (default NOT_POSTED_COMPLAINTS_PER_DAY_DEFAULT). */
+  notPostedComplaintsPerDayMax?: number;
   /** Bound of each Temporal call a request makes (default ENGINE_CALL_TIMEOUT_MS); tests shorten it. */
   engineTimeoutMs?: number;
 }

@@ -6,6 +6,7 @@ export type { Manifest, ManifestEntry, RunRef, ExportOptions } from './export';
 export { replayHistories, historiesFromDir, historiesFromTemporal, historyType, bundleWorkflows, ReplaySourceError } from './replay';
 export type { HistorySource, ReplayOutcome, ReplaySummary, ReplayVerdict, ReplayOptions } from './replay';
 export { auditLedger, LEDGER_CHECKS, BREACHES_PER_CHECK_MAX } from './ledger';
+export { STUCK_AFTER_HOURS_DEFAULT } from './ledger-counted-once';
 export type { LedgerBreach, LedgerReport, LedgerScope, LedgerCheckName } from './ledger';
 export { temporalChecks } from './workflow-records';
 export { archiveBankDay, bankDayArchiveDir, ArchiveError } from './archive';

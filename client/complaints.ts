@@ -3,13 +3,14 @@
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { Db } from '../db/connection';
 import {
-  COMPLAINT_TEXT_CHARS_MAX, complaintId, complaintWorkflowId, isComplaintErrorCode, isDisposition, type ComplaintInput,
+  COMPLAINT_TEXT_CHARS_MAX, NOT_POSTED_COMPLAINTS_PER_DAY_DEFAULT, complaintId, complaintWorkflowId, isComplaintErrorCode, isDisposition, type ComplaintInput,
   type ComplaintState,
 } from '../domain/complaint-types';
 import { complaintView, type ComplaintView } from '../domain/complaint-view';
 import { freeTextProblem } from '../domain/free-text';
 import { BANK_CODE } from '../domain/search-attributes';
 import { BANK_REF_RE } from '../domain/payment-types';
+import { toAlmaty } from '../domain/calendar';
 import { assignComplaintUpdate, closeComplaintUpdate, complaintWorkflow, resolveComplaintUpdate } from '../workflows/complaint';
 import { ComplaintActionError, applicationFailureOf, errorName } from './errors';
 import { EngineUnavailableError, withinEngineTimeout } from './deadline';
@@ -35,8 +36,26 @@ export const COMPLAINTS_LISTED_MAX = 200;
 /** raisedBy: 'bank:<CODE>' through the API, the operator's name from the CLI. */
 export type RaiseRequest = Omit<ComplaintInput, 'complaintId'>;
 
+export interface RaiseLimits {
+  /** PAYMENT_NOT_POSTED complaints per bank and Almaty day (default NOT_POSTED_COMPLAINTS_PER_DAY_DEFAULT). */
+  notPostedPerDayMax?: number;
+}
+
+/**
+ * Refuses a new PAYMENT_NOT_POSTED complaint past the bank's quota for the day. Counted before the
+ * workflow starts, so two requests racing at the quota may both pass: a bound on floods, not an
+ * exact count.
+ */
+async function checkNotPostedQuota(ctx: ComplaintClientContext, bankCode: string, max: number, now: Date): Promise<void> {
+  const dayStart = new Date(`${toAlmaty(now).date}T00:00:00+05:00`);
+  const raised = await ctx.db('complaints').where({ bank_code: bankCode, disposition: 'PAYMENT_NOT_POSTED' }).andWhere('created_at', '>=', dayStart).count<{ n: string }[]>({ n: '*' });
+  if (Number(raised[0]?.n ?? 0) >= max) {
+    throw new ComplaintActionError('COMPLAINT_LIMIT', `bank ${bankCode} raised ${max} PAYMENT_NOT_POSTED complaints today (Almaty time), the most one bank may: raise more tomorrow, or call the back office`);
+  }
+}
+
 /** Raises a complaint (or finds the one already raised for this payment and disposition). */
-export async function raiseComplaint(ctx: ComplaintClientContext, req: RaiseRequest): Promise<{ complaint: ComplaintView; created: boolean }> {
+export async function raiseComplaint(ctx: ComplaintClientContext, req: RaiseRequest, limits: RaiseLimits = {}): Promise<{ complaint: ComplaintView; created: boolean }> {
   const bad = (m: string) => new ComplaintActionError('INVALID_REQUEST', m);
   if (!isBankCode(req.bankCode)) throw bad('bank code must be 4 capital letters such as HSBK');
   if (typeof req.bankRef !== 'string' || !BANK_REF_RE.test(req.bankRef)) throw bad('bankRef must be 1-64 letters, digits or . _ - /');
@@ -52,6 +71,7 @@ export async function raiseComplaint(ctx: ComplaintClientContext, req: RaiseRequ
   const id = complaintId(req.bankCode, req.bankRef, req.disposition);
   const existing = await ctx.db('complaints').where({ id }).first();
   if (existing) return { complaint: complaintView(existing), created: false };
+  if (req.disposition === 'PAYMENT_NOT_POSTED') await checkNotPostedQuota(ctx, req.bankCode, limits.notPostedPerDayMax ?? NOT_POSTED_COMPLAINTS_PER_DAY_DEFAULT, new Date());
   let created = true;
   try {
     await withinEngineTimeout(ctx.client, 'complaint', () => ctx.client.workflow.start(complaintWorkflow, {

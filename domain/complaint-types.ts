@@ -25,6 +25,12 @@ export function isDisposition(value: unknown): value is Disposition {
 export type ComplaintStatus = 'open' | 'assigned' | 'resolved' | 'closed' | 'escalated';
 
 export const COMPLAINT_TEXT_CHARS_MAX = 2000;
+/**
+ * PAYMENT_NOT_POSTED complaints one bank may raise per Almaty calendar day (SPC_NOT_POSTED_COMPLAINTS_PER_DAY_MAX).
+ * They name no payment the SPC holds, so nothing else bounds them: without a cap a bank (or a
+ * stolen key) could fill the back office's queue. 200 is far above a bad day at a large bank.
+ */
+export const NOT_POSTED_COMPLAINTS_PER_DAY_DEFAULT = 200;
 /** A resolved complaint closes by itself after this long unless someone closes it earlier. */
 export const DEFAULT_CLOSE_AFTER_MS = 7 * 24 * 60 * 60_000;
 
@@ -35,6 +41,7 @@ export const COMPLAINT_ERROR_CODES = {
   COMPLAINT_NOT_FOUND: { status: 404, message: 'no complaint with this id for this bank' },
   INVALID_TRANSITION: { status: 409, message: 'the complaint is not in a state that allows this step' },
   CORRECTION_NOT_FOUND: { status: 409, message: 'the correction named as the resolution does not exist or is not applied' },
+  COMPLAINT_LIMIT: { status: 429, message: 'the bank raised as many PAYMENT_NOT_POSTED complaints today as one bank may: raise more tomorrow, or call the back office' },
 } as const;
 export type ComplaintErrorCode = keyof typeof COMPLAINT_ERROR_CODES;
 

@@ -20,6 +20,8 @@ export const CORRECTION_ERROR_CODES = {
   SELF_APPROVAL: { status: 403, message: 'four eyes: the operator who proposed a correction cannot approve it' },
   NOT_AWAITING_DECISION: { status: 409, message: 'the correction was already approved or rejected' },
   CORRECTION_NOT_FOUND: { status: 404, message: 'no correction with this id' },
+  CORRECTION_STALE: { status: 409, message: 'the payment or its invoice changed since the correction was proposed: propose it again' },
+  CORRECTION_LIMIT: { status: 409, message: 'the payment has as many corrections as one payment may have' },
   ACCOUNT_NOT_FOUND: { status: 422, message: 'the target personal account is not in the SPC database' },
   NO_INVOICE: { status: 422, message: 'the target personal account has no invoice' },
   UNKNOWN_SERVICE: { status: 422, message: 'a service of the new split is not on the invoice' },
@@ -37,6 +39,12 @@ export function isCorrectionErrorCode(value: unknown): value is CorrectionErrorC
 export const CORRECTION_REASON_CHARS_MAX = 500;
 /** Corrections of one payment: a payment corrected more often than this needs a person, not a form. */
 export const CORRECTIONS_PER_PAYMENT_MAX = 20;
+/**
+ * Applied corrections of one payment, a chain each on what the previous left (before the close and
+ * after it alike). Ten is far more than an honest payment needs; past it, the back office untangles
+ * the payment by hand.
+ */
+export const CORRECTIONS_APPLIED_PER_PAYMENT_MAX = 10;
 /** Operator names, as everywhere else (db/operator-audit.ts). */
 export const OPERATOR_NAME_RE = /^[\p{L}\p{N}._@-]{1,64}$/u;
 /** The proposer of corrections that the SPC itself finds (a duplicate-payment complaint's twin). */
@@ -91,7 +99,7 @@ export interface CorrectionPreview {
   accountFrom: string;
   accountTo: string | null;
   oldAllocations: Allocation[];
-  /** What the new split would be if applied now (the apply recomputes it in its own transaction). */
+  /** The proposed split, stored with the proposal: the apply posts exactly this split, or refuses with CORRECTION_STALE. */
   newAllocations: Allocation[];
 }
 

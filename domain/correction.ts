@@ -37,6 +37,12 @@ export function sameSplit(a: readonly Allocation[], b: readonly Allocation[]): b
   return key(a) === key(b);
 }
 
+/** Two allocations are the same when every service goes to the same provider with the same amount. */
+export function sameAllocations(a: readonly Allocation[], b: readonly Allocation[]): boolean {
+  const key = (xs: readonly Allocation[]) => [...xs].map((x) => `${x.service}/${x.provider}=${formatAmount(new Money(x.amount))}`).sort().join(',');
+  return key(a) === key(b);
+}
+
 export interface DayLine {
   providerId: string;
   amount: string;

@@ -5,7 +5,7 @@
 // The rest of the code receives what it needs from the SpcConfig (through deps), or calls one of
 // the readers below as the default of a parameter that tests set. README "Configuration" lists them.
 import path from 'node:path';
-import { COMPLAINT_DISPOSITIONS, isDisposition, type Disposition } from '../domain/complaint-types';
+import { COMPLAINT_DISPOSITIONS, NOT_POSTED_COMPLAINTS_PER_DAY_DEFAULT, isDisposition, type Disposition } from '../domain/complaint-types';
 import { isValidBin } from '../domain/identifiers';
 import type { PayloadKeyring } from './payload-codec';
 
@@ -89,6 +89,8 @@ export interface SpcConfig {
   settlement: SettlementConfig;
   /** Complaint deadlines in business days per disposition (SPC_COMPLAINT_DEADLINES over the defaults). */
   complaintDeadlines: Record<Disposition, number>;
+  /** SPC_NOT_POSTED_COMPLAINTS_PER_DAY_MAX: PAYMENT_NOT_POSTED complaints per bank and day (default 200). */
+  notPostedComplaintsPerDayMax: number;
   /** SPC_OPERATOR: the operator name CLI actions use without --operator. */
   operator?: string;
   /**
@@ -314,6 +316,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpcConfig {
     ...accessFromEnv(env),
     settlement: settlementConfigFromEnv(env),
     complaintDeadlines: complaintDeadlinesFromEnv(env),
+    notPostedComplaintsPerDayMax: wholeNumberFromEnv(env, 'SPC_NOT_POSTED_COMPLAINTS_PER_DAY_MAX', NOT_POSTED_COMPLAINTS_PER_DAY_DEFAULT, 'complaints', 1),
     operator: operatorFromEnv(env),
     devRun: devRunFromEnv(env),
     executableDirs: (env.PATH ?? '').split(path.delimiter).filter(Boolean),

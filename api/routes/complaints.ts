@@ -60,14 +60,14 @@ export const complaintRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
             text: { type: 'string', minLength: 1, maxLength: COMPLAINT_TEXT_CHARS_MAX, pattern: FREE_TEXT_PATTERN, description: 'Plain text in any language; line breaks allowed, other control characters not' },
           },
         },
-        response: { 200: complaintSchema, 201: complaintSchema, 404: errorResponse, 422: errorResponse, ...commonErrors },
+        response: { 200: complaintSchema, 201: complaintSchema, 404: errorResponse, 422: errorResponse, 429: errorResponse, ...commonErrors },
       },
     },
     async (request, reply) => {
       const bank = bankOf(request);
       // A refusal is a ComplaintActionError: api/errors.ts answers it with its code's status.
       try {
-        const { complaint, created } = await raiseComplaint(ctx, { bankCode: bank.code, bankRef: request.body.bankRef, disposition: request.body.disposition, text: request.body.text, raisedBy: `bank:${bank.code}` });
+        const { complaint, created } = await raiseComplaint(ctx, { bankCode: bank.code, bankRef: request.body.bankRef, disposition: request.body.disposition, text: request.body.text, raisedBy: `bank:${bank.code}` }, { notPostedPerDayMax: deps.notPostedComplaintsPerDayMax });
         await recordKeyAction(deps.db, bank, 'complaint.raise', complaint.id, created ? 'ok' : 'repeat');
         return reply.code(created ? 201 : 200).send(complaint);
       } catch (err) {

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import {
   archiveBankDay, auditLedger, buildVisibilityQuery, bundleWorkflows, exportHistories, historiesFromDir, historiesFromTemporal, kindOfType, replayHistories,
-  temporalChecks, EXECUTION_STATUSES, WORKFLOW_KINDS, type ExecutionStatusName, type HistorySource, type LedgerReport, type ReplayOutcome,
+  temporalChecks, EXECUTION_STATUSES, STUCK_AFTER_HOURS_DEFAULT, WORKFLOW_KINDS, type ExecutionStatusName, type HistorySource, type LedgerReport, type ReplayOutcome,
   type WorkflowFilter, type WorkflowKind,
 } from '../../audit';
 import { toAlmaty } from '../../domain/calendar';
@@ -23,6 +23,9 @@ import { CliError, printRows, type Runtime } from '../runtime';
 /** Rows `workflows list` prints unless --limit says otherwise; visibility pages through the rest. */
 export const WORKFLOWS_LIST_DEFAULT_LIMIT = 50;
 export const WORKFLOWS_LIST_LIMIT_MAX = 10_000;
+
+/** bank_day_stuck's age threshold from the command line: up to 30 days (a longer one would hide every stuck day). */
+const STUCK_AFTER_HOURS_MAX = 720;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -278,11 +281,13 @@ function registerAuditCommands(program: Command, rt: Runtime): void {
     .option('--date <yyyy-mm-dd>', 'one business date (default: all)')
     .option('--bank <code>', 'one bank (default: all)')
     .option('--temporal', 'also check that payment rows and payment workflows point at each other in Temporal')
+    .option('--stuck-after-hours <hours>', `bank_day_stuck: hours a settlement may stay in closing or discrepancy (1-${STUCK_AFTER_HOURS_MAX}, default ${STUCK_AFTER_HOURS_DEFAULT})`)
     .option('--json', 'print the report as JSON')
-    .action(async (opts: { date?: string; bank?: string; temporal?: boolean; json?: boolean }) => {
+    .action(async (opts: { date?: string; bank?: string; temporal?: boolean; stuckAfterHours?: string; json?: boolean }) => {
+      const stuckAfterHours = opts.stuckAfterHours === undefined ? undefined : positiveInt(opts.stuckAfterHours, '--stuck-after-hours', STUCK_AFTER_HOURS_MAX);
       const db = await rt.db();
       const temporal = opts.temporal ? temporalChecks((await rt.temporal()).client) : undefined;
-      const report = await auditLedger(db, { date: opts.date, bank: opts.bank }, { temporalChecks: temporal });
+      const report = await auditLedger(db, { date: opts.date, bank: opts.bank }, { temporalChecks: temporal, stuckAfterHours });
       if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else printLedgerReport(report);
       if (!report.ok) process.exitCode = 1;

@@ -15,6 +15,8 @@ describe('refusal tables', () => {
     });
     expect(statusOf(COMPLAINT_ERROR_CODES)).toEqual({
       INVALID_REQUEST: 422, PAYMENT_NOT_FOUND: 404, COMPLAINT_NOT_FOUND: 404, INVALID_TRANSITION: 409, CORRECTION_NOT_FOUND: 409,
+      // Added with the PAYMENT_NOT_POSTED quota (issue 16): a new code, no existing status changed.
+      COMPLAINT_LIMIT: 429,
     });
   });
 
