@@ -12,8 +12,8 @@
 //   hex forms (https://2852039166/) into dotted quads.
 // - Loopback stays allowed on purpose: the tests and `spc up` receive their pushes on a local port,
 //   and a process on the worker's own machine is already inside the trust boundary.
-// - Not covered: a host NAME that resolves to a private address (DNS rebinding). That needs a check
-//   of the resolved address at connect time, not of the URL.
+// - A host NAME that resolves to a private address (DNS rebinding) is not visible in the URL: the
+//   push checks the resolved address with internalNetworkOf at connect time (activities/webhook-post.ts).
 import { BlockList, isIP } from 'node:net';
 
 export type WebhookUrlRefusalCode = 'WEBHOOK_URL_INVALID' | 'WEBHOOK_URL_INSECURE' | 'WEBHOOK_URL_PRIVATE_ADDRESS';
