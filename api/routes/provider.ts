@@ -4,6 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ApiDeps } from '../deps';
 import { findProviderProfile } from '../../db/queries/providers';
 import { readingsRoute } from './provider-readings';
+import { providerChargeRoutes } from './provider-charges';
 import { ProviderKeyAuthenticator, assertRouteHasProviderScope, providerOf, requireProviderHook } from '../provider-auth';
 import { commonErrors, errorResponse } from '../schemas';
 import { ALL_PROVIDER_SCOPES } from '../../db/provider-keys';
@@ -55,6 +56,7 @@ export const providerRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
     },
   );
   readingsRoute(app, deps);
+  await app.register(providerChargeRoutes, deps);
 };
 
 /** The OpenAPI security scheme of the provider routes. */
