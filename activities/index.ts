@@ -5,6 +5,7 @@ import { createSettlementActivities } from './settlement';
 import { createRegisterActivities } from './register';
 import { createCorrectionActivities } from './correction';
 import { createComplaintActivities } from './complaint';
+import { createChargeUploadActivities } from './charge-upload';
 import { complaintDeadlinesFromEnv, settlementConfigFromEnv, type SpcConfig } from '../infra/config';
 
 /** The configuration activities take: from the worker's SpcConfig; read from the environment when absent (tests). */
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps, config?: ActivityConfig) {
     ...createSettlementActivities(deps, config?.settlement ?? settlementConfigFromEnv()),
     ...createRegisterActivities(deps),
     ...createCorrectionActivities(deps),
+    ...createChargeUploadActivities(deps),
     ...createComplaintActivities(deps, config?.complaintDeadlines ?? complaintDeadlinesFromEnv()),
   };
 }

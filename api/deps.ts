@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../db/connection';
 import type { AccountSpreadSettings } from './account-spread';
 import type { RateLimitSettings } from './rate-limit';
+import type { ReadingsWindowDays } from '../domain/billing-period';
 
 export interface ApiDeps {
   db: Db;
@@ -26,6 +27,8 @@ export interface ApiDeps {
   accountSpread?: AccountSpreadSettings;
   /** PAYMENT_NOT_POSTED complaints a bank may raise per Almaty day (default NOT_POSTED_COMPLAINTS_PER_DAY_DEFAULT). */
   notPostedComplaintsPerDayMax?: number;
+  /** Default readings window days of a billing period (default READINGS_WINDOW_DAYS_DEFAULT; SPC_READINGS_* in infra/config.ts). */
+  readingsWindowDays?: ReadingsWindowDays;
   /** Bound of each Temporal call a request makes (default ENGINE_CALL_TIMEOUT_MS); tests shorten it. */
   engineTimeoutMs?: number;
 }

@@ -66,7 +66,7 @@ export async function startServices(opts: {
     const operatorToken = opts.cfg.operatorToken ?? newOperatorToken();
     const server = await startApiServer({
       db: opts.db, client: opts.client, taskQueue: opts.cfg.temporal.taskQueue, operatorToken, temporalUiUrl: opts.temporalUiUrl,
-      host: opts.cfg.httpHost, port: opts.cfg.httpPort, rateLimit: opts.cfg.rateLimit, payloadCodec: opts.payloadCodec,
+      host: opts.cfg.httpHost, port: opts.cfg.httpPort, rateLimit: opts.cfg.rateLimit, readingsWindowDays: opts.cfg.readingsWindow, payloadCodec: opts.payloadCodec,
       notPostedComplaintsPerDayMax: opts.cfg.notPostedComplaintsPerDayMax,
       // pino's shape (infra/log.ts); fastify's type names every pino member.
       logger: processLogger().child({ component: 'http' }, { level: httpLogLevel(opts.cfg.logLevel) }) as unknown as FastifyBaseLogger,

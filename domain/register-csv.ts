@@ -9,6 +9,7 @@
 // Only the ambiguous is refused: two decimal separators (1.500,00), an unclosed quote, a quote in
 // the middle of a field, a non-empty field beyond the header's columns.
 import { createHash } from 'node:crypto';
+import { CsvFieldError, splitCsvLine } from './csv-dialect';
 import { AMOUNT_MAX, toTiyn } from '../domain/money';
 import { almatyToUtc } from '../domain/calendar';
 import { ECHOED_VALUE_CHARS_MAX, truncateForMessage } from '../domain/echo';
@@ -21,7 +22,7 @@ import {
 export const REGISTER_ROWS_MAX = 100_000;
 /** Errors listed in one answer: enough to fix a file, not a second copy of it. */
 export const REGISTER_ERRORS_LISTED_MAX = 50;
-export const REGISTER_SEPARATOR = ';';
+export const REGISTER_SEPARATOR = ';' as const;
 export const REGISTER_MAGIC = '#register';
 export const REGISTER_COLUMNS_REQUIRED = ['bank_ref', 'account', 'amount'] as const;
 export const REGISTER_COLUMNS_OPTIONAL = ['lines', 'readings', 'paid_at', 'pile_no'] as const;
@@ -29,7 +30,6 @@ const KNOWN_COLUMNS = new Set<string>([...REGISTER_COLUMNS_REQUIRED, ...REGISTER
 
 const COUNT_RE = /^(0|[1-9]\d{0,8})$/;
 const READING_RE = /^\d{1,11}(\.\d{1,3})?$/;
-const QUOTE = '"';
 const PILE_RE = /^[A-Za-z0-9._\-/]{1,32}$/;
 
 export interface RegisterHeader {
@@ -58,12 +58,8 @@ export interface LineError {
 
 export type ParsedRegister = { ok: true; header: RegisterHeader; rows: RegisterRow[] } | { ok: false; errors: LineError[]; errorCount: number };
 
-/** Thrown inside the parser for one bad value; collected per line. */
-class FieldError extends Error {
-  constructor(message: string, readonly code?: string) {
-    super(message);
-  }
-}
+/** Thrown inside the parser for one bad value; collected per line (the dialect's own error, so the splitter's count too). */
+const FieldError = CsvFieldError;
 
 // Amounts are checked and summed as integer tiyn (bigint): exact like decimal.js, and a 100,000-row
 // file is parsed in a fraction of the time. Same grammar and limit as parseAmount (domain/money.ts)
@@ -105,45 +101,9 @@ function amountField(value: string, what: string, positive: boolean, maxTiyn = A
   return formatTiyn(amountTiyn(value, what, positive, maxTiyn));
 }
 
-/**
- * The fields of one line, `;`-separated, with RFC 4180 quoting as spreadsheets write it: a field
- * may be in double quotes (then it may hold `;`, and `""` is a quote). Trailing empty fields are
- * what a spreadsheet pads a short line with; they are dropped here.
- */
+/** The fields of one register line: the shared dialect (domain/csv-dialect.ts), always `;`. */
 export function splitRegisterLine(line: string): string[] {
-  const fields: string[] = [];
-  let i = 0;
-  for (;;) {
-    if (line[i] === QUOTE) {
-      let value = '';
-      let j = i + 1;
-      for (;;) {
-        const close = line.indexOf(QUOTE, j);
-        if (close < 0) throw new FieldError('a quoted field is not closed on its line (a line break inside a field is not allowed)');
-        value += line.slice(j, close);
-        if (line[close + 1] === QUOTE) {
-          value += QUOTE;
-          j = close + 2;
-          continue;
-        }
-        i = close + 1;
-        break;
-      }
-      if (i < line.length && line[i] !== REGISTER_SEPARATOR) throw new FieldError(`text after the closing quote of field ${fields.length + 1}: quote the whole field`);
-      fields.push(value);
-    } else {
-      const end = line.indexOf(REGISTER_SEPARATOR, i);
-      const value = end < 0 ? line.slice(i) : line.slice(i, end);
-      if (value.includes(QUOTE)) throw new FieldError(`field ${fields.length + 1} has a quote inside it: quote the whole field or remove the quote`);
-      fields.push(value);
-      i = end < 0 ? line.length : end;
-    }
-    if (i >= line.length) break;
-    i++; // the separator
-    if (i === line.length) fields.push('');
-  }
-  while (fields.length > 1 && (fields[fields.length - 1] as string).trim() === '') fields.pop();
-  return fields;
+  return splitCsvLine(line, REGISTER_SEPARATOR);
 }
 
 /** A line of separators and blanks only: a spreadsheet's empty row. */

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { COMPLAINT_DISPOSITIONS, NOT_POSTED_COMPLAINTS_PER_DAY_DEFAULT, isDisposition, type Disposition } from '../domain/complaint-types';
 import { isValidBin } from '../domain/identifiers';
 import type { PayloadKeyring } from './payload-codec';
+import { assertWindowDays, READINGS_WINDOW_DAYS_DEFAULT, type ReadingsWindowDays } from '../domain/billing-period';
 
 export interface DbTimeouts {
   /** Postgres cancels a statement running longer (statement_timeout). */
@@ -87,6 +88,8 @@ export interface SpcConfig {
   /** Request limits of the bank API (api/rate-limit.ts). */
   rateLimit: RateLimitSettings;
   settlement: SettlementConfig;
+  /** Default readings window of a billing period (SPC_READINGS_FROM_DAY, SPC_READINGS_TO_DAY; default the 20th–25th). */
+  readingsWindow: ReadingsWindowDays;
   /** Complaint deadlines in business days per disposition (SPC_COMPLAINT_DEADLINES over the defaults). */
   complaintDeadlines: Record<Disposition, number>;
   /** SPC_NOT_POSTED_COMPLAINTS_PER_DAY_MAX: PAYMENT_NOT_POSTED complaints per bank and day (default 200). */
@@ -170,6 +173,18 @@ function accessFromEnv(env: NodeJS.ProcessEnv): Pick<SpcConfig, 'appDatabaseUrl'
       anonymousPerMinute: wholeNumberFromEnv(env, 'SPC_RATE_LIMIT_ANONYMOUS_PER_MINUTE', d.rateLimitAnonymousPerMinute, 'requests per minute', 1),
     },
   };
+}
+
+/** SPC_READINGS_FROM_DAY and SPC_READINGS_TO_DAY: the days of the month a period's readings window spans unless the period sets its own. */
+export function readingsWindowFromEnv(env: NodeJS.ProcessEnv = process.env): ReadingsWindowDays {
+  const d = READINGS_WINDOW_DAYS_DEFAULT;
+  const days = { fromDay: wholeNumberFromEnv(env, 'SPC_READINGS_FROM_DAY', d.fromDay, 'days', 1), toDay: wholeNumberFromEnv(env, 'SPC_READINGS_TO_DAY', d.toDay, 'days', 1) };
+  try {
+    assertWindowDays(days);
+  } catch (err) {
+    throw new Error(`SPC_READINGS_FROM_DAY/SPC_READINGS_TO_DAY: ${(err as Error).message}.`);
+  }
+  return days;
 }
 
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -315,6 +330,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpcConfig {
     process: { healthPort: portFromEnv(env, 'SPC_HEALTH_PORT'), healthHost: env.SPC_HEALTH_HOST || '127.0.0.1', shutdownGraceMs: graceFromEnv(env) },
     ...accessFromEnv(env),
     settlement: settlementConfigFromEnv(env),
+    readingsWindow: readingsWindowFromEnv(env),
     complaintDeadlines: complaintDeadlinesFromEnv(env),
     notPostedComplaintsPerDayMax: wholeNumberFromEnv(env, 'SPC_NOT_POSTED_COMPLAINTS_PER_DAY_MAX', NOT_POSTED_COMPLAINTS_PER_DAY_DEFAULT, 'complaints', 1),
     operator: operatorFromEnv(env),

@@ -3,7 +3,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ApiDeps } from '../deps';
 import { findProviderProfile } from '../../db/queries/providers';
-import { findProviderReadings } from '../../db/queries/provider-readings';
+import { readingsRoute } from './provider-readings';
+import { providerChargeRoutes } from './provider-charges';
 import { ProviderKeyAuthenticator, assertRouteHasProviderScope, providerOf, requireProviderHook } from '../provider-auth';
 import { commonErrors, errorResponse } from '../schemas';
 import { ALL_PROVIDER_SCOPES } from '../../db/provider-keys';
@@ -55,62 +56,8 @@ export const providerRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
     },
   );
   readingsRoute(app, deps);
+  await app.register(providerChargeRoutes, deps);
 };
-
-const readingSchema = {
-  type: 'object',
-  required: ['account', 'service', 'meterSerial', 'previous', 'current', 'channel', 'readAt', 'bankCode'],
-  properties: {
-    account: { type: 'string', example: '7100000001' },
-    service: { type: 'string', example: 'CWATER' },
-    meterSerial: { type: 'string' },
-    previous: { type: 'string', description: 'decimal, three fraction digits', example: '200.000' },
-    current: { type: 'string', description: 'decimal, three fraction digits', example: '215.500' },
-    channel: { type: 'string', enum: ['cash_desk', 'online', 'kiosk', 'register'] },
-    readAt: { type: 'string', format: 'date-time' },
-    bankCode: { type: 'string', description: 'the bank that sent the reading with a payment', example: 'HSBK' },
-  },
-} as const;
-
-/** GET /v1/provider/readings?period=YYYY-MM (scope readings). */
-function readingsRoute(app: Parameters<FastifyPluginAsync<ApiDeps>>[0], deps: ApiDeps): void {
-  app.get<{ Querystring: { period: string } }>(
-    '/readings',
-    {
-      config: { providerScope: 'readings' },
-      schema: {
-        tags: ['provider'],
-        summary: 'The period\'s meter readings of the provider\'s metered services, per account and meter',
-        security: [{ providerKey: [] }],
-        querystring: {
-          type: 'object',
-          required: ['period'],
-          additionalProperties: false,
-          properties: { period: { type: 'string', pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', description: 'the billing period, YYYY-MM', example: '2026-12' } },
-        },
-        response: {
-          200: {
-            type: 'object',
-            required: ['providerId', 'period', 'readings', 'truncated'],
-            properties: {
-              providerId: { type: 'string' },
-              period: { type: 'string' },
-              readings: { type: 'array', items: readingSchema },
-              truncated: { type: 'boolean', description: 'true when there were more readings than one answer holds' },
-            },
-          },
-          403: errorResponse,
-          ...commonErrors,
-        },
-      },
-    },
-    async (request) => {
-      const { providerId } = providerOf(request);
-      const { readings, truncated } = await findProviderReadings(deps.db, providerId, request.query.period);
-      return { providerId, period: request.query.period, readings: readings.map((r) => ({ ...r, readAt: r.readAt.toISOString() })), truncated };
-    },
-  );
-}
 
 /** The OpenAPI security scheme of the provider routes. */
 export const PROVIDER_KEY_SECURITY = { type: 'http', scheme: 'bearer', description: 'Provider API key (spcp_…, `spc provider key create`), for /v1/provider routes only' } as const;

@@ -117,6 +117,17 @@ function registerDayBench(program: Command): void {
   );
 }
 
+function registerMonthBench(program: Command): void {
+  benchCommand<{ accounts: string } & EngineOpts>(
+    program, 'bench-month', 'benchmark, the upload half of the month: every account × 8 services as charge lines, one CSV per provider through the provider API, until every line is answered; last line is JSON',
+    [['--accounts <n>', 'demo accounts charged', '50000']],
+    async (opts) => {
+      const { runMonthUploadBench } = require('../../bench/month-upload') as typeof import('../../bench/month-upload');
+      return runMonthUploadBench({ accounts: positive(opts.accounts, '--accounts'), engine: engineOf(opts.engine) });
+    },
+  );
+}
+
 function registerSettlementBench(program: Command): void {
   program
     .command('bench-settlement')
@@ -136,4 +147,5 @@ export function registerBenchCommands(program: Command): void {
   registerRegisterAndCutoffBench(program);
   registerDayBench(program);
   registerSettlementBench(program);
+  registerMonthBench(program);
 }

@@ -11,6 +11,7 @@ import * as ledgerBalancePerTransaction from './20261201000010_ledger_balance_pe
 import * as ledgerNoTruncate from './20261207001001_ledger_no_truncate';
 import * as providerIntake from './20261207005001_provider_intake';
 import * as correctionsReplacementIndex from './20261208003001_corrections_replacement_index';
+import * as chargeUploadRows from './20261208004001_charge_upload_rows';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000001_schema': schema,
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261207001001_ledger_no_truncate': ledgerNoTruncate,
   '20261207005001_provider_intake': providerIntake,
   '20261208003001_corrections_replacement_index': correctionsReplacementIndex,
+  '20261208004001_charge_upload_rows': chargeUploadRows,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
