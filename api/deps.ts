@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../db/connection';
 import type { AccountSpreadSettings } from './account-spread';
 import type { RateLimitSettings } from './rate-limit';
+import type { CodecAuditEntry, CodecUiCapability } from './routes/codec';
 
 export interface ApiDeps {
   db: Db;
@@ -16,6 +17,12 @@ export interface ApiDeps {
   temporalUiUrl?: string;
   /** The installation's payload codec, served to operators at /codec (api/routes/codec.ts); unset: payloads are not encrypted. */
   payloadCodec?: PayloadCodec;
+  /** The capability this process gave the Temporal Web UI for /codec/ui (api/routes/codec.ts); unset: /codec/ui refuses. */
+  codecUiCapability?: CodecUiCapability;
+  /** Where each decode's audit line goes (default: the request logger at info). */
+  codecAudit?: (entry: CodecAuditEntry) => void;
+  /** Payloads /codec decodes a minute (default CODEC_DECODES_PER_MINUTE_MAX); tests lower it. */
+  codecDecodesPerMinuteMax?: number;
   /** A pino-compatible logger, or true for fastify's default; default: warnings and errors to stderr. */
   logger?: FastifyBaseLogger | boolean;
   /** Per-key and per-IP request limits of /v1 (default DEFAULT_RATE_LIMITS; SPC_RATE_LIMIT_* in infra/config.ts). */

@@ -8,7 +8,7 @@ import { connectTemporal, payloadCodecOf } from '../../infra/temporal-connection
 import { TEMPORAL_ENGINES, type SpcConfig, type TemporalEngine } from '../../infra/config';
 import { ensureDataDirPayloadKeys } from '../../infra/payload-keys';
 import { configureProcessLogger } from '../../infra/log';
-import { codecUiEndpoint } from '../../api/routes/codec';
+import { codecUiEndpoint, newCodecUiCapability, type CodecUiCapability } from '../../api/routes/codec';
 import { stopWithin, waitForSignal } from '../../infra/process';
 import { startStack } from '../../infra/stack';
 import { freePort } from '../../infra/temporal-server';
@@ -42,11 +42,15 @@ function upPayloadKeys(cfg: SpcConfig): SpcConfig['temporal']['payloadKeys'] {
   return keyring;
 }
 
-/** The API's codec endpoint for the dev server's UI, when the API runs on a known port with a token. */
-function uiCodecEndpointOf(cfg: SpcConfig, api: boolean): string | undefined {
+/**
+ * The API's codec endpoint for the dev server's UI, when the API runs on a known port with a token:
+ * a capability new at this start and valid for a bounded window (api/routes/codec.ts).
+ */
+function uiCodecOf(cfg: SpcConfig, api: boolean): { endpoint: string; capability: CodecUiCapability } | undefined {
   if (!api || !cfg.operatorToken || !cfg.temporal.payloadKeys || cfg.httpPort === 0) return undefined;
   const host = cfg.httpHost === '0.0.0.0' || cfg.httpHost === '::' ? '127.0.0.1' : cfg.httpHost;
-  return codecUiEndpoint(cfg.publicBaseUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${cfg.httpPort}`, cfg.operatorToken);
+  const capability = newCodecUiCapability();
+  return { capability, endpoint: codecUiEndpoint(cfg.publicBaseUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${cfg.httpPort}`, capability) };
 }
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
@@ -146,7 +150,8 @@ async function runUp(base: SpcConfig, opts: { accounts: number; api: boolean }):
   const cfg: SpcConfig = {
     ...base, operatorToken: base.operatorToken ?? (opts.api ? newOperatorToken() : undefined), temporal: { ...base.temporal, payloadKeys: upPayloadKeys(base) },
   };
-  const stack = await startStack(cfg, log, { uiCodecEndpoint: uiCodecEndpointOf(cfg, opts.api) });
+  const uiCodec = uiCodecOf(cfg, opts.api);
+  const stack = await startStack(cfg, log, { uiCodecEndpoint: uiCodec?.endpoint });
   const db = createDb(stack.databaseUrl);
   const appPools: Db[] = [];
   let services: Services | undefined;
@@ -159,7 +164,7 @@ async function runUp(base: SpcConfig, opts: { accounts: number; api: boolean }):
     const { apiDb, workerDb } = await openAppPools(cfg, stack, urls, appPools);
     worker = await startWorker(cfg, { temporal: target, db: workerDb, client: temporal.client });
     services = await startServices({
-      cfg, db: apiDb, client: temporal.client, api: opts.api, temporalUiUrl: stack.uiUrl, log, payloadCodec: payloadCodecOf(target),
+      cfg, db: apiDb, client: temporal.client, api: opts.api, temporalUiUrl: stack.uiUrl, log, payloadCodec: payloadCodecOf(target), codecUiCapability: uiCodec?.capability,
     });
     writeRuntimeFile(cfg, {
       databaseUrl: stack.databaseUrl,
