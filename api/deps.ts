@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../db/connection';
 import type { AccountSpreadSettings } from './account-spread';
 import type { RateLimitSettings } from './rate-limit';
+import type { RegisterParser } from './register-parser';
 import type { CodecAuditEntry, CodecUiCapability } from './routes/codec';
 
 export interface ApiDeps {
@@ -31,6 +32,8 @@ export interface ApiDeps {
   operatorRateLimitPerMinute?: number;
   /** Distinct accounts a key may look up invoices of per window (default DEFAULT_ACCOUNT_SPREAD). */
   accountSpread?: AccountSpreadSettings;
+  /** Parses uploaded registers, big ones off the event loop (default: one of its own, closed with the server); tests observe it. */
+  registerParser?: RegisterParser;
   /** Bound of each Temporal call a request makes (default ENGINE_CALL_TIMEOUT_MS); tests shorten it. */
   engineTimeoutMs?: number;
 }
