@@ -6,6 +6,8 @@ import type { Db } from '../db/connection';
 import type { AccountSpreadSettings } from './account-spread';
 import type { RateLimitSettings } from './rate-limit';
 import type { ReadingsWindowDays } from '../domain/billing-period';
+import type { RegisterParser } from './register-parser';
+import type { CodecAuditEntry, CodecUiCapability } from './routes/codec';
 
 export interface ApiDeps {
   db: Db;
@@ -17,6 +19,12 @@ export interface ApiDeps {
   temporalUiUrl?: string;
   /** The installation's payload codec, served to operators at /codec (api/routes/codec.ts); unset: payloads are not encrypted. */
   payloadCodec?: PayloadCodec;
+  /** The capability this process gave the Temporal Web UI for /codec/ui (api/routes/codec.ts); unset: /codec/ui refuses. */
+  codecUiCapability?: CodecUiCapability;
+  /** Where each decode's audit line goes (default: the request logger at info). */
+  codecAudit?: (entry: CodecAuditEntry) => void;
+  /** Payloads /codec decodes a minute (default CODEC_DECODES_PER_MINUTE_MAX); tests lower it. */
+  codecDecodesPerMinuteMax?: number;
   /** A pino-compatible logger, or true for fastify's default; default: warnings and errors to stderr. */
   logger?: FastifyBaseLogger | boolean;
   /** Per-key and per-IP request limits of /v1 (default DEFAULT_RATE_LIMITS; SPC_RATE_LIMIT_* in infra/config.ts). */
@@ -29,6 +37,8 @@ export interface ApiDeps {
   notPostedComplaintsPerDayMax?: number;
   /** Default readings window days of a billing period (default READINGS_WINDOW_DAYS_DEFAULT; SPC_READINGS_* in infra/config.ts). */
   readingsWindowDays?: ReadingsWindowDays;
+  /** Parses uploaded registers, big ones off the event loop (default: one of its own, closed with the server); tests observe it. */
+  registerParser?: RegisterParser;
   /** Bound of each Temporal call a request makes (default ENGINE_CALL_TIMEOUT_MS); tests shorten it. */
   engineTimeoutMs?: number;
 }

@@ -19,7 +19,7 @@ import { settlementRoutes } from './routes/settlements';
 import { opsRoutes } from './routes/ops';
 import { complaintRoutes } from './routes/complaints';
 import { installApiMetrics } from './metrics';
-import { codecRoutes, uiOrigins } from './routes/codec';
+import { codecRoutes, uiOrigins, type CodecRouteOptions } from './routes/codec';
 import { redactText } from '../infra/log';
 import { PROVIDER_KEY_SECURITY, providerApi } from './routes/provider';
 
@@ -149,7 +149,7 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
     // Operator page (api/routes/ops.ts, behind deps.operatorToken).
     operatorScope.register(opsRoutes, deps);
     // Temporal's remote codec (api/routes/codec.ts), behind the same operator token; the UI calls it cross-origin.
-    operatorScope.register(codecRoutes, { operatorToken: deps.operatorToken, payloadCodec: deps.payloadCodec, corsOrigins: uiOrigins(deps.temporalUiUrl) });
+    operatorScope.register(codecRoutes, codecOptionsOf(deps));
   });
 
   return app;
@@ -160,6 +160,14 @@ export interface RunningApiServer {
   /** Base URL, e.g. http://127.0.0.1:3000 */
   url: string;
   close(): Promise<void>;
+}
+
+/** The codec routes' options from the server's deps (api/routes/codec.ts). */
+function codecOptionsOf(deps: ApiDeps): CodecRouteOptions {
+  return {
+    operatorToken: deps.operatorToken, payloadCodec: deps.payloadCodec, corsOrigins: uiOrigins(deps.temporalUiUrl),
+    uiCapability: deps.codecUiCapability, audit: deps.codecAudit, decodesPerMinuteMax: deps.codecDecodesPerMinuteMax,
+  };
 }
 
 /** Builds the server and listens on host:port (port 0: any free port; the URL says which). */

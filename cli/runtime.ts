@@ -20,8 +20,11 @@ export class CliError extends Error {
 
 export interface RuntimeEndpoints {
   databaseUrl: string;
-  /** The application role's URL (db/app-role.ts), when `spc up` set one up. */
+  /** The application role's URL (db/app-role.ts), when `spc up` set one up: the fallback of the two below. */
   appDatabaseUrl?: string;
+  /** The API's role (spc_api) and the worker's (spc_worker), when set or set up by `spc up`. */
+  apiDatabaseUrl?: string;
+  workerDatabaseUrl?: string;
   temporalAddress: string;
   namespace: string;
   uiUrl?: string;
@@ -71,6 +74,8 @@ export class Runtime {
       databaseUrl,
       // The environment's app URL; the runtime file's only with the database it belongs to.
       appDatabaseUrl: this.config.appDatabaseUrl ?? (this.config.databaseUrl ? undefined : file.appDatabaseUrl),
+      apiDatabaseUrl: this.config.apiDatabaseUrl ?? (this.config.databaseUrl ? undefined : file.apiDatabaseUrl),
+      workerDatabaseUrl: this.config.workerDatabaseUrl ?? (this.config.databaseUrl ? undefined : file.workerDatabaseUrl),
       temporalAddress: this.config.temporal.address ?? file.temporalAddress ?? 'localhost:7233',
       namespace: this.config.temporal.namespace,
       uiUrl: this.config.temporal.uiUrl ?? file.uiUrl,
@@ -103,14 +108,16 @@ export class Runtime {
   }
 
   /**
-   * The pool of `spc api`, `spc worker` and `spc keeper`: the application's role with the session
-   * bounds. A role that owns the data (no SPC_APP_DATABASE_URL, or one naming the owner) is refused
+   * The pool of `spc api` (`role` 'api': SPC_API_DATABASE_URL), `spc worker` and `spc keeper`
+   * ('worker': SPC_WORKER_DATABASE_URL), either falling back to SPC_APP_DATABASE_URL, with the
+   * session bounds. A role that owns the data (no such URL, or one naming the owner) is refused
    * unless SPC_DEV=1 (db/app-role.ts, refuseOwnerSessions); then `warn` says so once.
    */
-  async appDb(warn: (message: string) => void = () => undefined, process = 'this process'): Promise<Db> {
+  async appDb(warn: (message: string) => void = () => undefined, process = 'this process', role: 'api' | 'worker' = 'worker'): Promise<Db> {
     if (!this.appDbPool) {
       const ep = this.endpoints();
-      const pool = createAppDb(ep.appDatabaseUrl ?? ep.databaseUrl, this.config.dbTimeouts);
+      const own = role === 'api' ? ep.apiDatabaseUrl : ep.workerDatabaseUrl;
+      const pool = createAppDb(own ?? ep.appDatabaseUrl ?? ep.databaseUrl, this.config.dbTimeouts);
       try {
         const warning = await refuseOwnerSessions(pool, process, this.config.devRun);
         if (warning) warn(warning);

@@ -6,6 +6,7 @@ import type { SpcConfig } from '../infra/config';
 import { startScheduleSync, type ScheduleSync } from '../infra/schedules';
 import { randomBytes } from 'node:crypto';
 import { startApiServer } from '../api/server';
+import type { CodecUiCapability } from '../api/routes/codec';
 import type { PayloadCodec } from '@temporalio/common';
 import type { FastifyBaseLogger } from 'fastify';
 import { processLogger, type LogLevel } from '../infra/log';
@@ -46,6 +47,8 @@ export async function startServices(opts: {
   log: (m: string) => void;
   /** The installation's payload codec, served at the API's /codec. */
   payloadCodec?: PayloadCodec;
+  /** The capability `spc up` gave the dev server's UI for /codec/ui (api/routes/codec.ts). */
+  codecUiCapability?: CodecUiCapability;
 }): Promise<Services> {
   const stops: Array<() => Promise<void>> = [];
   let scheduleSync: ScheduleSync | undefined;
@@ -64,10 +67,13 @@ export async function startServices(opts: {
     // Without a configured token the operator page gets one for this run only, printed once below,
     // so that a newcomer's /ops works while nothing guessable protects it.
     const operatorToken = opts.cfg.operatorToken ?? newOperatorToken();
+    const codecAuditLog = processLogger().child({ component: 'codec' });
     const server = await startApiServer({
       db: opts.db, client: opts.client, taskQueue: opts.cfg.temporal.taskQueue, operatorToken, temporalUiUrl: opts.temporalUiUrl,
       host: opts.cfg.httpHost, port: opts.cfg.httpPort, rateLimit: opts.cfg.rateLimit, readingsWindowDays: opts.cfg.readingsWindow, payloadCodec: opts.payloadCodec,
       notPostedComplaintsPerDayMax: opts.cfg.notPostedComplaintsPerDayMax,
+      // An audit line per decode at info, whatever the HTTP log's level (which is warn by default).
+      codecUiCapability: opts.codecUiCapability, codecAudit: (entry) => codecAuditLog.info(entry, 'codec decode'),
       // pino's shape (infra/log.ts); fastify's type names every pino member.
       logger: processLogger().child({ component: 'http' }, { level: httpLogLevel(opts.cfg.logLevel) }) as unknown as FastifyBaseLogger,
     }).catch(async (err: NodeJS.ErrnoException) => {

@@ -1,27 +1,43 @@
-// The application's Postgres role. Migrations run as the database's owner; the API and the workers
-// connect as APP_ROLE, which the access migration (20261201000004) creates when missing and grants
-// what the application does: read, insert and update, never TRUNCATE or DELETE, only SELECT and
-// INSERT on the ledger and audit tables, and no ownership (so no ALTER TABLE ... DISABLE TRIGGER).
-// The migration leaves the role NOLOGIN; a setup step that knows the password lets it log in.
+// The application's Postgres roles. Migrations run as the database's owner; the API, the workers
+// and the keeper connect as one of these, which the migrations create when missing and grant only
+// what each process does (20261201000004_access for spc_app, 20261208002001_app_roles for the rest):
+// - spc_api (SPC_API_DATABASE_URL): reads everything; appends what a bank's request records (its
+//   key's actions, an uploaded register and its rows). No UPDATE anywhere.
+// - spc_worker (SPC_WORKER_DATABASE_URL; the keeper too): reads everything; writes the state the
+//   activities write (payments, ledger appends, settlements, registers' progress, webhook deliveries).
+// - spc_app (SPC_APP_DATABASE_URL): the one role of before, the fallback of both URLs.
+// None of them owns anything (so no ALTER TABLE ... DISABLE TRIGGER), has TRUNCATE or DELETE, or may
+// write master data (banks, providers, services, the calendar), keys or webhook secrets: those are
+// the operators' (the CLI, as the owner, audited in operator_audit). The migrations leave the roles
+// NOLOGIN; a setup step that knows the password lets them log in.
 // knex's own type (db/connection.ts's Db is the same): a migration imports this file, and migrations import nothing of the application.
 import type { Knex as Db } from 'knex';
 import { sessionRole } from './queries/session-role';
 
 export const APP_ROLE = 'spc_app';
+export const API_ROLE = 'spc_api';
+export const WORKER_ROLE = 'spc_worker';
+export const APPLICATION_ROLES = [APP_ROLE, API_ROLE, WORKER_ROLE] as const;
+export type ApplicationRole = (typeof APPLICATION_ROLES)[number];
 /** Passwords set here are generated (base64url); anything else is refused rather than quoted. */
 const PASSWORD_RE = /^[A-Za-z0-9_-]{16,128}$/;
 
+function assertApplicationRole(role: string): asserts role is ApplicationRole {
+  if (!(APPLICATION_ROLES as readonly string[]).includes(role)) throw new Error(`invariant: ${role} is not an application role`);
+}
+
 /**
- * Creates APP_ROLE (NOLOGIN) unless it exists. Roles are cluster-wide, so parallel migrations of
+ * Creates `role` (NOLOGIN) unless it exists. Roles are cluster-wide, so parallel migrations of
  * several databases (test files, several installations on one cluster) may race: the loser's
  * duplicate error is swallowed. Needs CREATEROLE; where the owner has none, the DBA creates the role.
  */
-export async function createAppRoleIfMissing(owner: Pick<Db, 'raw'>): Promise<void> {
+export async function createAppRoleIfMissing(owner: Pick<Db, 'raw'>, role: ApplicationRole = APP_ROLE): Promise<void> {
+  assertApplicationRole(role);
   await owner.raw(`
     DO $$
     BEGIN
-      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${APP_ROLE}') THEN
-        CREATE ROLE ${APP_ROLE} NOLOGIN;
+      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN
+        CREATE ROLE ${role} NOLOGIN;
       END IF;
     EXCEPTION WHEN duplicate_object OR unique_violation THEN
       NULL;
@@ -30,22 +46,23 @@ export async function createAppRoleIfMissing(owner: Pick<Db, 'raw'>): Promise<vo
 }
 
 /**
- * Lets APP_ROLE log in with `password` (run as a role with CREATEROLE, after the migrations). Used
+ * Lets `role` log in with `password` (run as a role with CREATEROLE, after the migrations). Used
  * by `spc up` for its embedded Postgres and by the test harness; elsewhere the DBA does it.
  * Idempotent; the password never reaches a log (it is not a bind parameter, and Postgres logs no
  * utility statements by default).
  */
-export async function enableAppRoleLogin(owner: Db, password: string): Promise<void> {
+export async function enableAppRoleLogin(owner: Db, password: string, role: ApplicationRole = APP_ROLE): Promise<void> {
+  assertApplicationRole(role);
   if (!PASSWORD_RE.test(password)) throw new Error('refusing an app role password that is not 16-128 base64url characters');
-  const role = await owner.raw<{ rows: Array<{ rolcanlogin: boolean }> }>('SELECT rolcanlogin FROM pg_roles WHERE rolname = ?', [APP_ROLE]);
-  if (role.rows.length === 0) throw new Error(`role ${APP_ROLE} does not exist: run the migrations first (spc migrate)`);
-  await owner.raw(`ALTER ROLE ${APP_ROLE} LOGIN PASSWORD '${password}'`);
+  const found = await owner.raw<{ rows: Array<{ rolcanlogin: boolean }> }>('SELECT rolcanlogin FROM pg_roles WHERE rolname = ?', [role]);
+  if (found.rows.length === 0) throw new Error(`role ${role} does not exist: run the migrations first (spc migrate)`);
+  await owner.raw(`ALTER ROLE ${role} LOGIN PASSWORD '${password}'`);
 }
 
-/** The URL of `ownerUrl`'s database as APP_ROLE with `password`. */
-export function appRoleUrl(ownerUrl: string, password: string): string {
+/** The URL of `ownerUrl`'s database as `role` with `password`. */
+export function appRoleUrl(ownerUrl: string, password: string, role: ApplicationRole = APP_ROLE): string {
   const url = new URL(ownerUrl);
-  url.username = APP_ROLE;
+  url.username = role;
   url.password = password;
   return url.toString();
 }
@@ -68,5 +85,5 @@ export async function refuseOwnerSessions(db: Db, process: string, devRun: boole
   if (!why) return undefined;
   const text = `${process} connects to Postgres as ${role.user}, ${why}`;
   if (devRun) return `${text}: allowed because SPC_DEV=1 (a development run)`;
-  throw new OwnerSessionRefused(`${text}: refusing to start. Set SPC_APP_DATABASE_URL to the restricted role (see "Running in production"), or SPC_DEV=1 for a development run`);
+  throw new OwnerSessionRefused(`${text}: refusing to start. Set SPC_API_DATABASE_URL / SPC_WORKER_DATABASE_URL (or SPC_APP_DATABASE_URL for both) to a restricted role (see "Running in production"), or SPC_DEV=1 for a development run`);
 }

@@ -83,6 +83,10 @@ export interface SpcConfig {
    * role `spc up` sets up on its embedded Postgres, else DATABASE_URL (the owner; a warning says so).
    */
   appDatabaseUrl?: string;
+  /** SPC_API_DATABASE_URL: the API's own role (spc_api, db/app-role.ts); unset: appDatabaseUrl. */
+  apiDatabaseUrl?: string;
+  /** SPC_WORKER_DATABASE_URL: the worker's (and the keeper's) own role (spc_worker); unset: appDatabaseUrl. */
+  workerDatabaseUrl?: string;
   /** Session bounds of the API's and workers' pool (db/connection.ts). */
   dbTimeouts: DbTimeouts;
   /** Request limits of the bank API (api/rate-limit.ts). */
@@ -160,10 +164,13 @@ function graceFromEnv(env: NodeJS.ProcessEnv): number {
   return wholeNumberFromEnv(env, 'SPC_SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS, 'milliseconds');
 }
 
-function accessFromEnv(env: NodeJS.ProcessEnv): Pick<SpcConfig, 'appDatabaseUrl' | 'dbTimeouts' | 'rateLimit'> {
+function accessFromEnv(env: NodeJS.ProcessEnv): Pick<SpcConfig, 'appDatabaseUrl' | 'apiDatabaseUrl' | 'workerDatabaseUrl' | 'dbTimeouts' | 'rateLimit'> {
   const d = DEFAULT_ACCESS_SETTINGS;
+  const appDatabaseUrl = env.SPC_APP_DATABASE_URL || undefined;
   return {
-    appDatabaseUrl: env.SPC_APP_DATABASE_URL || undefined,
+    appDatabaseUrl,
+    apiDatabaseUrl: env.SPC_API_DATABASE_URL || appDatabaseUrl,
+    workerDatabaseUrl: env.SPC_WORKER_DATABASE_URL || appDatabaseUrl,
     dbTimeouts: {
       statementTimeoutMs: wholeNumberFromEnv(env, 'SPC_DB_STATEMENT_TIMEOUT_MS', d.statementTimeoutMs, 'milliseconds', 1),
       idleInTransactionTimeoutMs: wholeNumberFromEnv(env, 'SPC_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', d.idleInTransactionTimeoutMs, 'milliseconds', 1),

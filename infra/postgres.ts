@@ -14,6 +14,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Client } from 'pg';
 import type { SpcConfig } from './config';
+import { openPrivateLog } from './private-log';
 
 export const EMBEDDED_PG_USER = 'postgres';
 export const SPC_DATABASE_NAME = 'spc';
@@ -201,7 +202,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   assertReachableByPostgresUser(opts.pgDir);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
-  const logStream = fs.createWriteStream(opts.logFile, { flags: 'a' });
+  const logStream = fs.createWriteStream(opts.logFile, { fd: openPrivateLog(opts.logFile) });
   logStream.write(`\n--- ${new Date().toISOString()} embedded Postgres on port ${opts.port}, data ${opts.pgDir}\n`);
   const pg = new EmbeddedPostgres({
     databaseDir: opts.pgDir,

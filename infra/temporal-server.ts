@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Connection, isGrpcServiceError } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { msNumberToTs } from '@temporalio/common/lib/time';
+import { logStartLine, openPrivateLog } from './private-log';
 
 /** Every custom search attribute the SPC writes; all are Keyword (exact match, sortable). */
 export const SPC_SEARCH_ATTRIBUTES = ['BankCode', 'BusinessDate', 'PaymentStatus', 'SettlementStatus', 'Channel', 'RejectionCode', 'RegisterId'] as const;
@@ -203,8 +204,8 @@ export async function startDevServer(opts: DevServerOptions): Promise<RunningDev
   if (opts.dbFile) fs.mkdirSync(path.dirname(opts.dbFile), { recursive: true });
 
   const args = devServerArgs({ dbFile: opts.dbFile, port, uiPort, namespace: opts.namespace, uiCodecEndpoint: opts.uiCodecEndpoint });
-  const logFd = fs.openSync(logFile, 'a');
-  fs.writeSync(logFd, `\n--- ${new Date().toISOString()} ${opts.binary} ${args.join(' ')}\n`);
+  const logFd = openPrivateLog(logFile);
+  logStartLine(logFd, opts.binary, args);
   const startedAt = Date.now();
   // Output goes to a file, not a pipe: the server must not depend on this process reading its output.
   const child = spawn(opts.binary, args, { stdio: ['ignore', logFd, logFd] });

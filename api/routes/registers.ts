@@ -3,24 +3,17 @@
 // workflow submits every row as a payment; GET shows progress and per-row results, page by page.
 import type { FastifyPluginAsync } from 'fastify';
 import { getRegister, listRegisters, submitRegister, REGISTER_PAGE_ROWS_MAX } from '../../client/registers';
-import { addDays, toAlmaty } from '../../domain/calendar';
 import { bankOf } from '../auth';
 import { recordKeyAction } from '../key-actions';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
-import { parseIsoInstant } from '../../domain/instant';
 import { BANK_CODE_PATTERN } from '../../domain/identifiers';
-import { PAID_AT_PAST_DAYS_MAX, paidAtProblem } from '../../domain/payment-validation';
-import { parseRegisterCsv, registerContentSha256, REGISTER_ERRORS_LISTED_MAX, type LineError, type RegisterHeader, type RegisterRow } from '../../domain/register-csv';
+import { RegisterParser, RegisterParserBusy } from '../register-parser';
 import { businessDateOfQuery, businessDateQuery, commonErrors, errorResponse, paginationQuery } from '../schemas';
 
 /** Largest register file accepted (a 100,000-row register is about 10 MiB). */
 export const REGISTER_BODY_BYTES_MAX = 20 * 1024 * 1024;
-/**
- * A register whose business date is older than this is refused: its rows' receipt is the upload,
- * and the SPC takes no payment dated more than PAID_AT_PAST_DAYS_MAX days before receipt.
- */
-export const REGISTER_PAST_DAYS_MAX = PAID_AT_PAST_DAYS_MAX;
+export { REGISTER_PAST_DAYS_MAX } from '../register-upload';
 
 /** Register id `<BANK>:<16 hex>` as clients send it (or with a dash, for clients that mangle colons). */
 const REGISTER_ID_RE = new RegExp(`^(${BANK_CODE_PATTERN})[:-]([0-9a-f]{16})$`);
@@ -69,34 +62,6 @@ const registerViewSchema = {
   },
 } as const;
 
-function decodeUtf8(body: Buffer): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(body);
-  } catch {
-    throw new ApiError(400, 'MALFORMED_REGISTER', 'the register is not valid UTF-8 text: save it as UTF-8', { errors: [{ line: 1, message: 'not UTF-8' }], errorCount: 1 });
-  }
-}
-
-/** The paidAt rule of domain/payment-validation.ts applied to the register at its upload: its date and every row's paid_at. */
-function registerAgeErrors(header: RegisterHeader, rows: readonly RegisterRow[], receivedAt: Date): { errors: LineError[]; errorCount: number } {
-  const today = toAlmaty(receivedAt).date;
-  const date = header.businessDate;
-  if (date > today) return { errors: [{ line: 1, message: `business_date ${date} is in the future (today is ${today} in Almaty)` }], errorCount: 1 };
-  if (date < addDays(today, -REGISTER_PAST_DAYS_MAX)) {
-    return { errors: [{ line: 1, message: `business_date ${date} is more than ${REGISTER_PAST_DAYS_MAX} days ago (PAID_AT_TOO_OLD): the SPC takes no payment that old` }], errorCount: 1 };
-  }
-  const errors: LineError[] = [];
-  let errorCount = 0;
-  for (const row of rows) {
-    const paidAt = row.paidAt === undefined ? null : parseIsoInstant(row.paidAt);
-    const problem = paidAt === null ? null : paidAtProblem(paidAt, receivedAt);
-    if (!problem) continue;
-    errorCount++;
-    if (errors.length < REGISTER_ERRORS_LISTED_MAX) errors.push({ line: row.lineNo, message: `paid_at: ${problem.message} (${problem.code})` });
-  }
-  return { errors, errorCount };
-}
-
 function parseRegisterId(id: string, bankCode: string): string {
   const match = REGISTER_ID_RE.exec(id);
   if (!match || match[1] !== bankCode) throw new ApiError(404, 'REGISTER_NOT_FOUND', `no register ${id} of bank ${bankCode}`);
@@ -105,7 +70,7 @@ function parseRegisterId(id: string, bankCode: string): string {
 
 type App = Parameters<FastifyPluginAsync<ApiDeps>>[0];
 
-function registerUploadRoute(app: App, deps: ApiDeps): void {
+function registerUploadRoute(app: App, deps: ApiDeps, parser: RegisterParser): void {
   app.post(
     '/registers',
     {
@@ -129,23 +94,13 @@ function registerUploadRoute(app: App, deps: ApiDeps): void {
       if (!Buffer.isBuffer(request.body)) {
         throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the register file as the request body with Content-Type: text/csv');
       }
-      const parsed = parseRegisterCsv(decodeUtf8(request.body));
-      if (!parsed.ok) {
-        const first = parsed.errors[0];
-        throw new ApiError(
-          400,
-          'MALFORMED_REGISTER',
-          `the register has ${parsed.errorCount} error(s) and was not accepted; nothing was posted. First: line ${first?.line}: ${first?.message}`,
-          { errors: parsed.errors, errorCount: parsed.errorCount },
-        );
-      }
-      const age = registerAgeErrors(parsed.header, parsed.rows, new Date());
-      if (age.errorCount > 0) {
-        const first = age.errors[0];
-        throw new ApiError(400, 'MALFORMED_REGISTER', `line ${first?.line}: ${first?.message}; nothing was posted`, age);
-      }
-      // The content's hash, not the bytes': the same register re-sent with a BOM or CRLF is the same register.
-      const sha256 = registerContentSha256(parsed.header, parsed.rows);
+      // Off the event loop when big (api/register-parser.ts): other requests go on being answered meanwhile.
+      const parsed = await parser.parse(request.body, new Date()).catch((err: Error) => {
+        if (err instanceof RegisterParserBusy) throw new ApiError(503, 'REGISTERS_BUSY', 'the SPC is parsing other large registers right now: retry the upload in a few seconds');
+        throw err;
+      });
+      if (!parsed.ok) throw new ApiError(400, 'MALFORMED_REGISTER', parsed.message, parsed.details);
+      const sha256 = parsed.sha256;
       const { register, created } = await submitRegister(deps, bank.code, sha256, parsed.header, parsed.rows);
       await recordKeyAction(deps.db, bank, 'register.upload', register.id, created ? 'ok' : 'repeat');
       return reply.code(202).header('location', `/v1/registers/${encodeURIComponent(register.id)}`).send(register);
@@ -205,6 +160,8 @@ export const registerRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
   app.removeContentTypeParser('application/json');
   // Read as bytes: decoded strictly as UTF-8 below, then identified by the hash of its content.
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'buffer', bodyLimit: REGISTER_BODY_BYTES_MAX }, (_request, body, done) => done(null, body));
-  registerUploadRoute(app, deps);
+  const parser = deps.registerParser ?? new RegisterParser();
+  if (!deps.registerParser) app.addHook('onClose', async () => parser.close());
+  registerUploadRoute(app, deps, parser);
   registerReadRoutes(app, deps);
 };

@@ -2,13 +2,13 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { migrateLatest, createAppDb, createDb, type Db } from '../../db/connection';
-import { appRoleUrl, enableAppRoleLogin, refuseOwnerSessions } from '../../db/app-role';
+import { API_ROLE, APP_ROLE, WORKER_ROLE, appRoleUrl, enableAppRoleLogin, refuseOwnerSessions, type ApplicationRole } from '../../db/app-role';
 import { readOrCreatePassword } from '../../infra/postgres';
 import { connectTemporal, payloadCodecOf } from '../../infra/temporal-connection';
 import { TEMPORAL_ENGINES, type SpcConfig, type TemporalEngine } from '../../infra/config';
 import { ensureDataDirPayloadKeys } from '../../infra/payload-keys';
 import { configureProcessLogger } from '../../infra/log';
-import { codecUiEndpoint } from '../../api/routes/codec';
+import { codecUiEndpoint, newCodecUiCapability, type CodecUiCapability } from '../../api/routes/codec';
 import { stopWithin, waitForSignal } from '../../infra/process';
 import { startStack } from '../../infra/stack';
 import { freePort } from '../../infra/temporal-server';
@@ -42,27 +42,61 @@ function upPayloadKeys(cfg: SpcConfig): SpcConfig['temporal']['payloadKeys'] {
   return keyring;
 }
 
-/** The API's codec endpoint for the dev server's UI, when the API runs on a known port with a token. */
-function uiCodecEndpointOf(cfg: SpcConfig, api: boolean): string | undefined {
+/**
+ * The API's codec endpoint for the dev server's UI, when the API runs on a known port with a token:
+ * a capability new at this start and valid for a bounded window (api/routes/codec.ts).
+ */
+function uiCodecOf(cfg: SpcConfig, api: boolean): { endpoint: string; capability: CodecUiCapability } | undefined {
   if (!api || !cfg.operatorToken || !cfg.temporal.payloadKeys || cfg.httpPort === 0) return undefined;
   const host = cfg.httpHost === '0.0.0.0' || cfg.httpHost === '::' ? '127.0.0.1' : cfg.httpHost;
-  return codecUiEndpoint(cfg.publicBaseUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${cfg.httpPort}`, cfg.operatorToken);
+  const capability = newCodecUiCapability();
+  return { capability, endpoint: codecUiEndpoint(cfg.publicBaseUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${cfg.httpPort}`, capability) };
 }
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
 
+/** The URLs of the application's roles (db/app-role.ts) `spc up` connects its API and its worker with. */
+interface AppUrls {
+  app: string;
+  api: string;
+  worker: string;
+}
+
 /**
- * The URL the worker and the API of `spc up` connect with: the application's role (db/app-role.ts).
- * On the embedded Postgres `spc up` owns the cluster, so it lets the role log in with a password
- * kept beside the owner's (.data/pg-app-password); elsewhere SPC_APP_DATABASE_URL, else the owner.
+ * On the embedded Postgres `spc up` owns the cluster, so it lets each role log in with a password
+ * kept beside the owner's (.data/pg-<role>-password); elsewhere SPC_API_DATABASE_URL and
+ * SPC_WORKER_DATABASE_URL, each else SPC_APP_DATABASE_URL, else the owner (refused unless SPC_DEV=1).
  */
-async function appDatabaseUrlFor(cfg: SpcConfig, stack: Stack, owner: Db): Promise<string> {
-  if (cfg.appDatabaseUrl) return cfg.appDatabaseUrl;
-  // Without an app URL on a Postgres of its own, the owner's: refused below unless SPC_DEV=1.
-  if (!stack.startedPostgres) return stack.databaseUrl;
-  const password = readOrCreatePassword(path.join(cfg.dataDir, 'pg-app-password'));
-  await enableAppRoleLogin(owner, password);
-  return appRoleUrl(stack.databaseUrl, password);
+async function appDatabaseUrlsFor(cfg: SpcConfig, stack: Stack, owner: Db): Promise<AppUrls> {
+  if (!stack.startedPostgres) {
+    const app = cfg.appDatabaseUrl ?? stack.databaseUrl;
+    return { app, api: cfg.apiDatabaseUrl ?? app, worker: cfg.workerDatabaseUrl ?? app };
+  }
+  const urlOf = async (role: ApplicationRole, file: string): Promise<string> => {
+    const password = readOrCreatePassword(path.join(cfg.dataDir, file));
+    await enableAppRoleLogin(owner, password, role);
+    return appRoleUrl(stack.databaseUrl, password, role);
+  };
+  const app = cfg.appDatabaseUrl ?? (await urlOf(APP_ROLE, 'pg-app-password'));
+  return {
+    app,
+    api: cfg.apiDatabaseUrl ?? (cfg.appDatabaseUrl ? app : await urlOf(API_ROLE, 'pg-api-password')),
+    worker: cfg.workerDatabaseUrl ?? (cfg.appDatabaseUrl ? app : await urlOf(WORKER_ROLE, 'pg-worker-password')),
+  };
+}
+
+/** The API's and the worker's pools, each refused when it would own the data (outside a development run). */
+async function openAppPools(cfg: SpcConfig, stack: Stack, urls: AppUrls, pools: Db[]): Promise<{ apiDb: Db; workerDb: Db }> {
+  const apiDb = createAppDb(urls.api, cfg.dbTimeouts);
+  pools.push(apiDb);
+  const workerDb = createAppDb(urls.worker, cfg.dbTimeouts);
+  pools.push(workerDb);
+  // Its own embedded Postgres is a development run by definition; a Postgres of DATABASE_URL is one only with SPC_DEV=1.
+  for (const [db, who] of [[apiDb, 'spc up (its API)'], [workerDb, 'spc up (its worker)']] as const) {
+    const ownerWarning = await refuseOwnerSessions(db, who, cfg.devRun || stack.startedPostgres);
+    if (ownerWarning) log(ownerWarning);
+  }
+  return { apiDb, workerDb };
 }
 
 /** Migrations, reference data, and demo accounts when the database has none. */
@@ -116,25 +150,27 @@ async function runUp(base: SpcConfig, opts: { accounts: number; api: boolean }):
   const cfg: SpcConfig = {
     ...base, operatorToken: base.operatorToken ?? (opts.api ? newOperatorToken() : undefined), temporal: { ...base.temporal, payloadKeys: upPayloadKeys(base) },
   };
-  const stack = await startStack(cfg, log, { uiCodecEndpoint: uiCodecEndpointOf(cfg, opts.api) });
+  const uiCodec = uiCodecOf(cfg, opts.api);
+  const stack = await startStack(cfg, log, { uiCodecEndpoint: uiCodec?.endpoint });
   const db = createDb(stack.databaseUrl);
-  let appDb: Db | undefined;
+  const appPools: Db[] = [];
   let services: Services | undefined;
   let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
   const target = { ...cfg.temporal, address: stack.temporalAddress, tls: stack.temporalTls ?? cfg.temporal.tls };
   const temporal = await connectTemporal(target);
   try {
     await prepareDatabase(db, opts.accounts);
-    const appDatabaseUrl = await appDatabaseUrlFor(cfg, stack, db);
-    appDb = createAppDb(appDatabaseUrl, cfg.dbTimeouts);
-    // Its own embedded Postgres is a development run by definition; a Postgres of DATABASE_URL is one only with SPC_DEV=1.
-    const ownerWarning = await refuseOwnerSessions(appDb, 'spc up', cfg.devRun || stack.startedPostgres);
-    if (ownerWarning) log(ownerWarning);
-    worker = await startWorker(cfg, { temporal: target, db: appDb, client: temporal.client });
-    services = await startServices({ cfg, db: appDb, client: temporal.client, api: opts.api, temporalUiUrl: stack.uiUrl, log, payloadCodec: payloadCodecOf(target) });
+    const urls = await appDatabaseUrlsFor(cfg, stack, db);
+    const { apiDb, workerDb } = await openAppPools(cfg, stack, urls, appPools);
+    worker = await startWorker(cfg, { temporal: target, db: workerDb, client: temporal.client });
+    services = await startServices({
+      cfg, db: apiDb, client: temporal.client, api: opts.api, temporalUiUrl: stack.uiUrl, log, payloadCodec: payloadCodecOf(target), codecUiCapability: uiCodec?.capability,
+    });
     writeRuntimeFile(cfg, {
       databaseUrl: stack.databaseUrl,
-      appDatabaseUrl,
+      appDatabaseUrl: urls.app,
+      apiDatabaseUrl: urls.api,
+      workerDatabaseUrl: urls.worker,
       temporalAddress: stack.temporalAddress,
       namespace: stack.namespace,
       uiUrl: stack.uiUrl,
@@ -152,7 +188,7 @@ async function runUp(base: SpcConfig, opts: { accounts: number; api: boolean }):
       await worker?.stop().catch((err: Error) => log(`stopping worker: ${err.message}`));
     }, log);
     await temporal.connection.close().catch(() => undefined);
-    await appDb?.destroy();
+    for (const pool of appPools) await pool.destroy();
     await db.destroy();
     await stack.stop();
   }

@@ -80,7 +80,7 @@ export function registerProcessCommands(program: Command, rt: Runtime): void {
       const sdkMetricsAddress = port === undefined ? undefined : `127.0.0.1:${await freePort()}`;
       installWorkerRuntime(sdkLevelOf(rt.config.logLevel), { sdkMetricsBindAddress: sdkMetricsAddress });
       warnIfUnencrypted(rt);
-      const db = await rt.appDb(log, 'spc worker');
+      const db = await rt.appDb(log, 'spc worker', 'worker');
       const { client } = await rt.temporal();
       const target = rt.temporalTarget();
       const worker = await startWorker(rt.config, { temporal: target, db, client });
@@ -107,7 +107,7 @@ export function registerProcessCommands(program: Command, rt: Runtime): void {
       const port = opts.port === undefined ? rt.config.httpPort : portFromEnv({ port: opts.port }, 'port');
       if (port === undefined) throw new CliError(`--port ${opts.port} is not a port (0-65535)`);
       const cfg = { ...rt.config, httpPort: port, httpHost: opts.host ?? rt.config.httpHost };
-      const db = await rt.appDb(log, 'spc api');
+      const db = await rt.appDb(log, 'spc api', 'api');
       const { client } = await rt.temporal();
       const services = await startServices({
         cfg, db, client, api: true, schedules: false, temporalUiUrl: rt.endpoints().uiUrl, log, payloadCodec: payloadCodecOf({ payloadKeys: rt.payloadKeys() }),
@@ -124,7 +124,7 @@ export function registerProcessCommands(program: Command, rt: Runtime): void {
     .action(async (opts: { healthPort?: string }) => {
       configureProcessLogger(rt.config.logLevel, 'keeper');
       const port = healthPortOf(opts.healthPort, rt);
-      const db = await rt.appDb(log, 'spc keeper');
+      const db = await rt.appDb(log, 'spc keeper', 'worker');
       const { client } = await rt.temporal();
       const services = await startServices({ cfg: rt.config, db, client, api: false, schedules: true, log });
       const sync = services.scheduleSync;

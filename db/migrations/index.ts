@@ -12,6 +12,7 @@ import * as ledgerNoTruncate from './20261207001001_ledger_no_truncate';
 import * as providerIntake from './20261207005001_provider_intake';
 import * as correctionsReplacementIndex from './20261208003001_corrections_replacement_index';
 import * as chargeUploadRows from './20261208004001_charge_upload_rows';
+import * as appRoles from './20261208002001_app_roles';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000001_schema': schema,
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261207005001_provider_intake': providerIntake,
   '20261208003001_corrections_replacement_index': correctionsReplacementIndex,
   '20261208004001_charge_upload_rows': chargeUploadRows,
+  '20261208002001_app_roles': appRoles,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -20,6 +20,7 @@ import { ensureTemporalServerBinaries, TEMPORAL_SERVER_VERSION, type ClusterBina
 import { CLUSTER_TLS_SERVER_NAME, ensureClusterCertificates, type ClusterCertificates } from './certs';
 import { readTail, TemporalClusterError } from './errors';
 import { freePorts } from './ports';
+import { logStartLine, openPrivateLog } from '../private-log';
 import { CLUSTER_HISTORY_SHARDS, clusterConfigYaml, clusterDynamicConfigYaml } from './server-config';
 import { clusterDatabases, dropClusterDatabases, postgresEndpointOf, setupClusterSchema, type ClusterDatabases, type PostgresEndpoint } from './schema';
 
@@ -153,8 +154,8 @@ interface ServerProcess {
 /** Starts the server binary on the generated configuration, its output into logFile. */
 function spawnServer(binaries: ClusterBinaries, dir: string, files: { logFile: string; pidFile: string }, log: (m: string) => void): ServerProcess {
   const args = ['--root', dir, '--config', 'config', '--env', 'spc', '--allow-no-auth', 'start'];
-  const logFd = fs.openSync(files.logFile, 'a');
-  fs.writeSync(logFd, `\n--- ${new Date().toISOString()} ${binaries.server} ${args.join(' ')}\n`);
+  const logFd = openPrivateLog(files.logFile);
+  logStartLine(logFd, binaries.server, args);
   // Output goes to a file, not a pipe: the server must not depend on this process reading it.
   const child = spawn(binaries.server, args, { stdio: ['ignore', logFd, logFd], cwd: dir });
   fs.closeSync(logFd);

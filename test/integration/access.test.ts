@@ -60,6 +60,65 @@ describe('the application role', () => {
   });
 });
 
+describe('who gets paid is not the application\'s to change (issue 16, item 7)', () => {
+  const roles = () => [['spc_app', database.appDb], ['spc_api', database.apiDb], ['spc_worker', database.workerDb]] as const;
+
+  it('gives the API and the worker roles of their own, owning nothing', async () => {
+    expect((await database.apiDb.raw('SELECT current_user AS u')).rows[0].u).toBe('spc_api');
+    expect((await database.workerDb.raw('SELECT current_user AS u')).rows[0].u).toBe('spc_worker');
+    for (const [name, db] of roles()) expect([name, await refuseOwnerSessions(db, name, false)]).toEqual([name, undefined]);
+  });
+
+  it('refuses every application role a write to master data: IBANs, BICs, settlement accounts, webhook URLs, services, the calendar', async () => {
+    const { id: PROVIDER, iban } = (await database.db('providers').orderBy('id').first('id', 'iban')) as { id: string; iban: string };
+    for (const [name, db] of roles()) {
+      const attempts: Array<[string, () => Promise<unknown>]> = [
+        ['provider IBAN', () => db.raw("UPDATE providers SET iban = 'KZ000000000000000000' WHERE id = ?", [PROVIDER])],
+        ['provider BIC', () => db.raw("UPDATE providers SET bic = bic WHERE id = ?", [PROVIDER])],
+        ['new provider', () => db('providers').insert({ id: 'EVIL', name: 'x', bin: '000000000000', iban, bic: 'HSBKKZKX', knp: '856', kbe: '17' })],
+        ['settlement IBAN', () => db.raw("UPDATE banks SET settlement_iban = settlement_iban WHERE code = 'HSBK'")],
+        ['webhook URL', () => db.raw("UPDATE banks SET webhook_url = 'https://evil.example/' WHERE code = 'HSBK'")],
+        ['service provider', () => db.raw("UPDATE services SET provider_id = provider_id")],
+        ['calendar', () => db('calendar_days').insert({ day: '2099-01-01', kind: 'workday', name: 'x' })],
+        ['a key', () => db.raw('UPDATE bank_api_keys SET revoked_at = NULL')],
+        ['a webhook secret', () => db('bank_webhook_secrets').insert({ bank_code: 'HSBK', secret: `spcwh_${'a'.repeat(43)}` })],
+      ];
+      for (const [what, attempt] of attempts) await expect(attempt().then(() => `${name} changed ${what}`)).rejects.toThrow(/permission denied/);
+    }
+    expect((await database.db('providers').where({ id: PROVIDER }).first('iban')).iban).toBe(iban);
+    // The owner (the CLI) still can: the operators' path, audited by cli/operator-action.ts.
+    await database.db.raw("UPDATE banks SET cutoff_local = cutoff_local WHERE code = 'HSBK'");
+  });
+
+  it('gives the API no UPDATE at all and only its appends, and the worker what the activities write', async () => {
+    await expect(database.apiDb.raw("UPDATE payments SET status = 'cancelled'")).rejects.toThrow(/permission denied/);
+    await expect(database.apiDb.raw("UPDATE registers SET status = 'done'")).rejects.toThrow(/permission denied/);
+    await expect(database.apiDb.raw("UPDATE settlements SET status = 'settled'")).rejects.toThrow(/permission denied/);
+    await expect(database.apiDb('bank_days').insert({ bank_code: 'HSBK', business_date: '2026-02-02' })).rejects.toThrow(/permission denied/);
+    await expect(database.apiDb('operator_audit').insert({ operator: 'x', action: 'x', args: '{}' })).rejects.toThrow(/permission denied/);
+    await expect(database.apiDb.raw('DELETE FROM register_rows')).rejects.toThrow(/permission denied/);
+    await expect(database.workerDb.raw("UPDATE ledger_postings SET debit = debit")).rejects.toThrow(/permission denied/);
+    await expect(database.workerDb('api_key_actions').insert({ key_id: 1, bank_code: 'HSBK', action: 'payment.submit', subject: 'x', outcome: 'ok' })).rejects.toThrow(/permission denied/);
+    await expect(database.workerDb.raw('TRUNCATE payments CASCADE')).rejects.toThrow(/permission denied/);
+    await database.workerDb('bank_days').insert({ bank_code: 'HSBK', business_date: '2026-02-02' });
+    await database.workerDb('bank_days').where({ bank_code: 'HSBK', business_date: '2026-02-02' }).update({ closed_at: new Date() });
+  });
+
+  it('keeps an issued payment list as it was issued: no role updates, deletes or truncates it, the owner neither', async () => {
+    const id = 'HSBK:2026-02-03';
+    await database.db('settlements').insert({ id, bank_code: 'HSBK', business_date: '2026-02-03', status: 'delivered', workflow_id: 'access-test' });
+    await database.workerDb('settlement_files').insert({ settlement_id: id, format: 'csv', content: Buffer.from('TOTAL;0.00\n'), sha256: 'a'.repeat(64) });
+    for (const [, db] of roles()) {
+      await expect(db.raw("UPDATE settlement_files SET content = 'x'::bytea")).rejects.toThrow(/permission denied/);
+      await expect(db.raw('DELETE FROM settlement_files')).rejects.toThrow(/permission denied/);
+    }
+    await expect(database.db.raw("UPDATE settlement_files SET content = 'x'::bytea WHERE settlement_id = ?", [id])).rejects.toThrow(/settlement_files is immutable/);
+    await expect(database.db.raw('DELETE FROM settlement_files WHERE settlement_id = ?', [id])).rejects.toThrow(/settlement_files is immutable/);
+    await expect(database.db.raw('TRUNCATE settlement_files')).rejects.toThrow(/settlement_files is immutable/);
+    expect(await database.db('settlement_files').where({ settlement_id: id }).first('sha256')).toEqual({ sha256: 'a'.repeat(64) });
+  });
+});
+
 describe('the production start fails closed', () => {
   const ownerEnv = () => ({ DATABASE_URL: database.url, SPC_APP_DATABASE_URL: undefined, SPC_DEV: undefined, TEMPORAL_ADDRESS: '127.0.0.1:1', PORT: '0' });
 

@@ -63,8 +63,8 @@ export async function startApiWorld(prefix: string): Promise<ApiWorld> {
   try {
     await createApiAccounts(h);
     const keys = { HSBK: (await createApiKey(h.database.db, 'HSBK', 'test')).key, CASP: (await createApiKey(h.database.db, 'CASP', 'test')).key };
-    // The API connects as the application's role, as in production (db/app-role.ts).
-    const server = await startApiServer({ db: h.database.appDb, client: h.client, taskQueue: h.taskQueue, host: '127.0.0.1', port: 0, logger: false });
+    // The API connects as its own role, spc_api, as in production (db/app-role.ts).
+    const server = await startApiServer({ db: h.database.apiDb, client: h.client, taskQueue: h.taskQueue, host: '127.0.0.1', port: 0, logger: false });
     const call: ApiWorld['call'] = async (method, path, opts = {}) => {
       const headers: Record<string, string> = { ...(opts.headers ?? {}) };
       const key = opts.key === undefined ? keys.HSBK : opts.key;

@@ -42,6 +42,8 @@ async function auditAfter(corrupt: (trx: Knex.Transaction) => Promise<unknown>, 
   }
 }
 
+/** Issued payment lists refuse changes (20261208002001_app_roles); a tampering test first drops that guard, inside its rolled-back transaction. */
+const UNLOCK_SETTLEMENT_FILES = 'ALTER TABLE settlement_files DISABLE TRIGGER settlement_files_immutable';
 const checksBroken = (r: LedgerReport) => r.checks.filter((c) => c.breaches > 0).map((c) => c.name).sort();
 
 beforeAll(async () => {
@@ -90,7 +92,10 @@ describe('the ledger audit', () => {
   });
 
   it('finds a delivered settlement without its payment lists', async () => {
-    const report = await auditAfter((trx) => trx('settlement_files').where({ settlement_id: `HSBK:${date}` }).del());
+    const report = await auditAfter(async (trx) => {
+      await trx.raw(UNLOCK_SETTLEMENT_FILES);
+      await trx('settlement_files').where({ settlement_id: `HSBK:${date}` }).del();
+    });
     expect(checksBroken(report)).toEqual(['settlement_files']);
     expect(report.breaches.map((b) => b.keys)).toEqual([{ settlement_id: `HSBK:${date}`, format: 'csv' }, { settlement_id: `HSBK:${date}`, format: 'pain001' }]);
   });
@@ -101,6 +106,7 @@ describe('the ledger audit', () => {
       const xml = (file.content as Buffer).toString('utf8');
       const pmtInf = xml.indexOf('<PmtInf>');
       const changed = xml.slice(0, pmtInf) + xml.slice(pmtInf).replace(/<CtrlSum>[^<]*<\/CtrlSum>/, '<CtrlSum>1.00</CtrlSum>');
+      await trx.raw(UNLOCK_SETTLEMENT_FILES);
       await trx('settlement_files').where({ settlement_id: `HSBK:${date}`, format: 'pain001' }).update({ content: Buffer.from(changed), sha256: createHash('sha256').update(changed).digest('hex') });
     });
     expect(checksBroken(report)).toEqual(['payment_list_files']);
@@ -192,10 +198,10 @@ describe('the ledger audit', () => {
   });
 
   it('finds a payment list whose bytes were changed after it was stored', async () => {
-    const report = await auditAfter((trx) => trx.raw(
+    const report = await auditAfter(async (trx) => trx.raw(UNLOCK_SETTLEMENT_FILES).then(() => trx.raw(
       `UPDATE settlement_files SET content = convert_to(replace(convert_from(content, 'UTF8'), '1300.00', '1399.00'), 'UTF8') WHERE settlement_id = ? AND format = 'csv'`,
       [`HSBK:${date}`],
-    ));
+    )));
     expect(checksBroken(report)).toEqual(['payment_list_files']);
     expect(report.breaches.map((b) => b.detail)).toEqual(expect.arrayContaining([expect.stringMatching(/^content SHA-256 [0-9a-f]{64} differs from the recorded [0-9a-f]{64}$/)]));
   });

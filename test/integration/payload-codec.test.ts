@@ -6,7 +6,7 @@ import type { History } from '@temporalio/common/lib/proto-utils';
 import { submitPayment } from '../../client/payments';
 import { paymentWorkflowId } from '../../domain/payment-types';
 import { buildApiServer } from '../../api/server';
-import { codecUiEndpoint } from '../../api/routes/codec';
+import { CODEC_UI_VALIDITY_MS, codecUiEndpoint, newCodecUiCapability, type CodecAuditEntry, type CodecUiCapability } from '../../api/routes/codec';
 import path from 'node:path';
 import { historiesFromDir, replayHistories } from '../../audit';
 import { generatePayloadKey, ENCRYPTED_ENCODING, type PayloadKeyring } from '../../infra/payload-codec';
@@ -109,9 +109,12 @@ describe('payload encryption', () => {
 
   describe('the codec endpoint', () => {
     const uiOrigin = 'http://127.0.0.1:8233';
-    const app = () => buildApiServer({
+    const capability = newCodecUiCapability();
+    const audit: CodecAuditEntry[] = [];
+    const app = (opts: { ui?: CodecUiCapability; decodesPerMinuteMax?: number } = {}) => buildApiServer({
       db: h.database.db, client: h.client, taskQueue: h.taskQueue, operatorToken: TOKEN, payloadCodec: payloadCodecOf({ payloadKeys: keyring }),
-      temporalUiUrl: uiOrigin, logger: false,
+      temporalUiUrl: uiOrigin, logger: false, codecUiCapability: opts.ui ?? capability, codecAudit: (e) => void audit.push(e),
+      codecDecodesPerMinuteMax: opts.decodesPerMinuteMax,
     });
 
     it('decodes the history\'s payloads for a caller with the operator token, and the account is in them', async () => {
@@ -132,7 +135,7 @@ describe('payload encryption', () => {
       expect([none.statusCode, none.json().code, wrong.statusCode]).toEqual([401, 'UNAUTHORIZED', 401]);
       expect(none.body).not.toContain(WORLD.account);
 
-      const uiPath = new URL(codecUiEndpoint('http://127.0.0.1:3000', TOKEN)).pathname;
+      const uiPath = new URL(codecUiEndpoint('http://127.0.0.1:3000', capability)).pathname;
       const preflight = await server.inject({ method: 'OPTIONS', url: `${uiPath}/decode`, headers: { origin: uiOrigin, 'access-control-request-method': 'POST' } });
       expect([preflight.statusCode, preflight.headers['access-control-allow-origin']]).toEqual([204, uiOrigin]);
       expect(String(preflight.headers['access-control-allow-headers'])).toContain('x-namespace');
@@ -140,6 +143,43 @@ describe('payload encryption', () => {
       expect([fromUi.statusCode, fromUi.headers['access-control-allow-origin']]).toEqual([200, uiOrigin]);
       const guessed = await server.inject({ method: 'POST', url: '/codec/ui/guessed/decode', headers: { origin: uiOrigin }, payload: body });
       expect(guessed.statusCode).toBe(401);
+      await server.close();
+    });
+
+    it('rotates the UI\'s capability: another start\'s value and an expired one are refused, and every decode leaves an audit line', async () => {
+      audit.splice(0);
+      const body = { payloads: jsonPayloadsOf(history).slice(0, 2) };
+      const current = app();
+      const ok = await current.inject({ method: 'POST', url: `/codec/ui/${capability.value}/decode`, headers: { origin: uiOrigin, 'x-namespace': 'default' }, payload: body });
+      expect(ok.statusCode).toBe(200);
+      // The value of the previous start (another capability) no longer opens anything.
+      const previous = newCodecUiCapability();
+      const old = await current.inject({ method: 'POST', url: `/codec/ui/${previous.value}/decode`, payload: body });
+      expect([old.statusCode, old.json().code]).toEqual([401, 'UNAUTHORIZED']);
+      await current.close();
+      // A capability past its window is refused although it is this process's own.
+      const stale = newCodecUiCapability(new Date(Date.now() - CODEC_UI_VALIDITY_MS - 1000));
+      const expiredApp = app({ ui: stale });
+      const expired = await expiredApp.inject({ method: 'POST', url: `/codec/ui/${stale.value}/decode`, payload: body });
+      expect([expired.statusCode, expired.json().code]).toEqual([401, 'CODEC_UI_EXPIRED']);
+      expect(expired.body).not.toContain(WORLD.account);
+      await expiredApp.close();
+      // Only the successful decode is audited: by the UI, two payloads, no payload or capability in the line.
+      expect(audit).toEqual([{ event: 'codec.decode', via: 'ui', payloads: 2, ip: '127.0.0.1', namespace: 'default' }]);
+      expect(JSON.stringify(audit)).not.toContain(capability.value);
+    });
+
+    it('bounds the payloads decoded a minute: past the budget 429 with Retry-After, and no decode', async () => {
+      audit.splice(0);
+      const server = app({ decodesPerMinuteMax: 3 });
+      const headers = { authorization: `Bearer ${TOKEN}` };
+      const two = { payloads: jsonPayloadsOf(history).slice(0, 2) };
+      expect((await server.inject({ method: 'POST', url: '/codec/decode', headers, payload: two })).statusCode).toBe(200);
+      const over = await server.inject({ method: 'POST', url: '/codec/decode', headers, payload: two });
+      expect([over.statusCode, over.json().code]).toEqual([429, 'RATE_LIMITED']);
+      expect(Number(over.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(over.body).not.toContain(WORLD.account);
+      expect(audit.map((a) => [a.via, a.payloads])).toEqual([['token', 2]]);
       await server.close();
     });
 

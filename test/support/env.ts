@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { createAppDb, createDb, dropDatabase, ensureDatabase, migrateLatest, withDatabase } from '../../db/connection';
-import { appRoleUrl } from '../../db/app-role';
+import { API_ROLE, WORKER_ROLE, appRoleUrl } from '../../db/app-role';
 
 export const TEST_NAMESPACE = 'default';
 /** Test databases are named spc_t_<hex>, so a leftover one is easy to find and drop. */
@@ -20,6 +20,11 @@ export interface TestDatabase {
    */
   appDb: Knex;
   appUrl: string;
+  /** The API's own role (spc_api): what the test API server connects as. */
+  apiDb: Knex;
+  /** The worker's own role (spc_worker): what the test workers connect as. */
+  workerDb: Knex;
+  workerUrl: string;
   /** Closes the pool and drops the database (WITH (FORCE): stray connections are cut). */
   drop(): Promise<void>;
 }
@@ -54,16 +59,24 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
   const appUrl = appRoleUrl(url, testAppRolePassword());
   const appDb = createAppDb(appUrl);
+  const apiDb = createAppDb(appRoleUrl(url, testAppRolePassword(), API_ROLE));
+  const workerUrl = appRoleUrl(url, testAppRolePassword(), WORKER_ROLE);
+  const workerDb = createAppDb(workerUrl);
   let dropped = false;
   return {
     db,
     url,
     appDb,
     appUrl,
+    apiDb,
+    workerDb,
+    workerUrl,
     drop: async () => {
       if (dropped) return;
       dropped = true;
       await appDb.destroy();
+      await apiDb.destroy();
+      await workerDb.destroy();
       await db.destroy();
       await dropDatabase(adminUrl, name);
     },
@@ -93,6 +106,9 @@ export function withTestDatabase(prepare?: (database: TestDatabase) => Promise<u
     get url() { return get().url; },
     get appDb() { return get().appDb; },
     get appUrl() { return get().appUrl; },
+    get apiDb() { return get().apiDb; },
+    get workerDb() { return get().workerDb; },
+    get workerUrl() { return get().workerUrl; },
     drop: () => get().drop(),
   };
 }

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createDb } from '../../db/connection';
-import { createAppRoleIfMissing, enableAppRoleLogin } from '../../db/app-role';
+import { APPLICATION_ROLES, createAppRoleIfMissing, enableAppRoleLogin } from '../../db/app-role';
 import { loadConfig } from '../../infra/config';
 import { checkPostgres, startTemporaryPostgres } from '../../infra/postgres';
 import { findTemporalCli, TemporalCliNotFoundError } from '../../infra/temporal-binary';
@@ -92,7 +92,7 @@ async function reachablePostgres(): Promise<string | undefined> {
 const APP_ROLE_ATTEMPTS_MAX = 3;
 
 /**
- * The app role (db/app-role.ts) is cluster-wide: created here once per run, with a password of
+ * The app roles (db/app-role.ts: spc_app, spc_api, spc_worker) are cluster-wide: created here once per run, with a password of
  * this run, before any test database migrates (each migration then grants on its own database).
  */
 async function prepareAppRole(adminDbUrl: string): Promise<string> {
@@ -101,8 +101,10 @@ async function prepareAppRole(adminDbUrl: string): Promise<string> {
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        await createAppRoleIfMissing(admin);
-        await enableAppRoleLogin(admin, password);
+        for (const role of APPLICATION_ROLES) {
+          await createAppRoleIfMissing(admin, role);
+          await enableAppRoleLogin(admin, password, role);
+        }
         return password;
       } catch (err) {
         if (attempt >= APP_ROLE_ATTEMPTS_MAX) throw err;

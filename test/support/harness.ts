@@ -35,14 +35,15 @@ export async function startHarness(prefix: string, opts: { clock?: () => Date; p
     database,
     client,
     taskQueue,
-    ctx: { client, taskQueue, db: database.appDb },
+    // The client side (registers, payments) is what the API does: its role, spc_api.
+    ctx: { client, taskQueue, db: database.apiDb },
     get worker() {
       if (!running) throw new Error('worker is stopped');
       return running.worker;
     },
     startWorker: async () => {
-      // The worker connects as the application's role, as in production (db/app-role.ts).
-      const worker = await createWorker({ connection: native, namespace: 'default', taskQueue, db: database.appDb, client, clock: opts.clock, dataConverter });
+      // The worker connects as its own role, spc_worker, as in production (db/app-role.ts).
+      const worker = await createWorker({ connection: native, namespace: 'default', taskQueue, db: database.workerDb, client, clock: opts.clock, dataConverter });
       running = { worker, done: worker.run() };
     },
     stopWorker: async () => {

@@ -87,6 +87,9 @@ describe('access settings', () => {
     expect([cfg.appDatabaseUrl, cfg.dbTimeouts, cfg.rateLimit]).toEqual([
       'postgres://spc_app@db/spc', { statementTimeoutMs: 30_000, idleInTransactionTimeoutMs: 10_000 }, { perKeyPerMinute: 120, anonymousPerMinute: 10 },
     ]);
+    expect([cfg.apiDatabaseUrl, cfg.workerDatabaseUrl]).toEqual(['postgres://spc_app@db/spc', 'postgres://spc_app@db/spc']);
+    const own = loadConfig({ SPC_APP_DATABASE_URL: 'postgres://spc_app@db/spc', SPC_API_DATABASE_URL: 'postgres://spc_api@db/spc', SPC_WORKER_DATABASE_URL: 'postgres://spc_worker@db/spc' });
+    expect([own.apiDatabaseUrl, own.workerDatabaseUrl]).toEqual(['postgres://spc_api@db/spc', 'postgres://spc_worker@db/spc']);
     expect(() => loadConfig({ SPC_RATE_LIMIT_PER_MINUTE: '0' })).toThrow(/SPC_RATE_LIMIT_PER_MINUTE=0 must be a whole number of requests per minute \(at least 1\)/);
     expect(() => loadConfig({ SPC_DB_STATEMENT_TIMEOUT_MS: '1.5' })).toThrow(/SPC_DB_STATEMENT_TIMEOUT_MS=1.5/);
   });

@@ -1,0 +1,42 @@
+// The child processes' log files (issue 16, item 9): owner-only, also when an earlier start left a
+// world-readable one, and the start line that quotes the dev server's command never holds the Web
+// UI's codec capability. The residual: the capability is still on that command line (devServerArgs).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { codecUiEndpoint, newCodecUiCapability } from '../../api/routes/codec';
+import { logStartLine, openPrivateLog } from '../../infra/private-log';
+import { devServerArgs } from '../../infra/temporal-server';
+
+let dir: string;
+beforeEach(() => void (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spc-private-log-'))));
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('private logs', () => {
+  it('creates the log owner-only and narrows one left world-readable', () => {
+    const fresh = path.join(dir, 'temporal.log');
+    fs.closeSync(openPrivateLog(fresh));
+    expect(fs.statSync(fresh).mode & 0o777).toBe(0o600);
+    const old = path.join(dir, 'postgres.log');
+    fs.writeFileSync(old, 'from an earlier start\n', { mode: 0o644 });
+    fs.chmodSync(old, 0o644);
+    const fd = openPrivateLog(old);
+    fs.writeSync(fd, 'appended\n');
+    fs.closeSync(fd);
+    expect(fs.statSync(old).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(old, 'utf8')).toBe('from an earlier start\nappended\n');
+  });
+
+  it('writes the dev server\'s command line without the codec capability', () => {
+    const capability = newCodecUiCapability();
+    const args = devServerArgs({ port: 7233, uiPort: 8233, namespace: 'default', uiCodecEndpoint: codecUiEndpoint('http://127.0.0.1:3000', capability) });
+    expect(args.join(' ')).toContain(capability.value);
+    const file = path.join(dir, 'temporal.log');
+    const fd = openPrivateLog(file);
+    logStartLine(fd, 'temporal', args);
+    fs.closeSync(fd);
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text).toContain('--ui-codec-endpoint http://127.0.0.1:3000/codec/ui/[redacted]');
+    expect(text).not.toContain(capability.value);
+  });
+});
