@@ -30,16 +30,21 @@ export interface StoredUpload {
   created: boolean;
 }
 
-/** The period row, opened when the rule allows; throws ChargeUploadRefusal when it is not open. */
+/**
+ * The period row, opened when the rule allows; throws ChargeUploadRefusal when it is not open. A plain
+ * read, not FOR SHARE (which would need UPDATE on billing_periods for the API's role): a close that
+ * starts after this read is caught where it matters, by the upload workflow, which judges every line
+ * under the period row's share lock and refuses the upload once the period is no longer open.
+ */
 async function lockOpenPeriod(trx: Knex.Transaction, period: string, currentPeriod: string): Promise<void> {
   const key = periodStart(period);
-  let row = await trx('billing_periods').where({ period: key }).forShare().first('state');
+  let row = await trx('billing_periods').where({ period: key }).first('state');
   if (!row) {
     if (period < addMonths(currentPeriod, -PERIOD_OPENED_BY_UPLOAD_MONTHS_BACK_MAX) || period > addMonths(currentPeriod, 1)) {
       throw new ChargeUploadRefusal('PERIOD_NOT_OPEN', `period ${period} is not open for charges: uploads open a period from ${addMonths(currentPeriod, -PERIOD_OPENED_BY_UPLOAD_MONTHS_BACK_MAX)} to ${addMonths(currentPeriod, 1)}; an operator opens others`);
     }
     await trx('billing_periods').insert({ period: key }).onConflict('period').ignore();
-    row = await trx('billing_periods').where({ period: key }).forShare().first('state');
+    row = await trx('billing_periods').where({ period: key }).first('state');
   }
   if (row?.state !== 'open') throw new ChargeUploadRefusal('PERIOD_CLOSED', `period ${period} is ${row?.state ?? 'gone'}: it takes no more charges; send them with the next period as recalculation lines`);
 }

@@ -13,6 +13,7 @@ import * as providerIntake from './20261207005001_provider_intake';
 import * as correctionsReplacementIndex from './20261208003001_corrections_replacement_index';
 import * as chargeUploadRows from './20261208004001_charge_upload_rows';
 import * as appRoles from './20261208002001_app_roles';
+import * as apiWrites from './20261208009001_api_writes';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000001_schema': schema,
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261208003001_corrections_replacement_index': correctionsReplacementIndex,
   '20261208004001_charge_upload_rows': chargeUploadRows,
   '20261208002001_app_roles': appRoles,
+  '20261208009001_api_writes': apiWrites,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
