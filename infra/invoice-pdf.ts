@@ -32,7 +32,12 @@ export interface PrintInvoice {
   period: string;
   /** YYYY-MM-DD */
   dueDate: string;
+  /** The invoice's total as issued (sum of the lines' amount due). */
   totalDue: string;
+  /** What the period's standing payments put on it. */
+  totalPaid: string;
+  /** What is still to pay: the QR's amount. */
+  totalStillDue: string;
   lines: PrintInvoiceLine[];
   qr: PaymentQrFields;
 }
@@ -59,7 +64,11 @@ export async function drawInvoicePage(doc: PDFKit.PDFDocument, inv: PrintInvoice
     doc.text(`${line.providerName}, БИН ${line.providerBin}, ${line.providerIban}`, 40, y + 10, { width: 300 });
     y += 26;
   }
-  doc.fontSize(11).text(`Итого к оплате / Барлығы төлеуге: ${inv.totalDue} KZT`, 40, y + 6);
+  doc.fontSize(9)
+    .text(`Начислено к оплате / Төлеуге есептелді: ${inv.totalDue} KZT`, 40, y + 6)
+    .text(`Оплачено / Төленді: ${inv.totalPaid} KZT`, 40, y + 20);
+  doc.fontSize(11).text(`Итого к оплате / Барлығы төлеуге: ${inv.totalStillDue} KZT`, 40, y + 36);
+  doc.fontSize(7).text('Текущие показания впишите в рамку / Ағымдағы көрсеткіштерді жақтауға жазыңыз. QR: ГОСТ Р 56042 ST00012.', 40, y + 56, { width: 500 });
   const png = await QRCode.toBuffer(paymentQrText(inv.qr), { errorCorrectionLevel: 'M', margin: 1, width: 160 });
   doc.image(png, 420, 30, { width: 120 });
 }
