@@ -6,6 +6,7 @@ import { createRegisterActivities } from './register';
 import { createCorrectionActivities } from './correction';
 import { createComplaintActivities } from './complaint';
 import { createPrintRunActivities } from './print-run';
+import { createMailDeliveryActivities } from './mail-delivery';
 import { complaintDeadlinesFromEnv, householdConfigFromEnv, settlementConfigFromEnv, type SpcConfig } from '../infra/config';
 
 /** The configuration activities take: from the worker's SpcConfig; read from the environment when absent (tests). */
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps, config?: ActivityConfig) {
     ...createCorrectionActivities(deps),
     ...createComplaintActivities(deps, config?.complaintDeadlines ?? complaintDeadlinesFromEnv()),
     ...createPrintRunActivities(deps, { printDir: households.printDir, requisites }),
+    ...createMailDeliveryActivities(deps, { households, requisites }),
   };
 }
 

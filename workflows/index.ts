@@ -7,3 +7,4 @@ export { registerWorkflow } from './register';
 export { correctionWorkflow } from './correction';
 export { complaintWorkflow } from './complaint';
 export { printRunWorkflow } from './print-run';
+export { mailDeliveryWorkflow } from './mail-delivery';
