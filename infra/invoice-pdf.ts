@@ -43,7 +43,35 @@ export interface PrintInvoice {
 }
 
 const HEAD = ['Услуга / Қызмет', 'Сальдо / Қалдық', 'Начислено / Есептелді', 'Оплачено / Төленді', 'К оплате / Төлеуге', 'Пред. / Алдыңғы', 'Текущ. / Ағымдағы'];
+/** QR mask 2 (vertical stripes): fixed, so the code is drawn without the library's 8-mask search. */
+const QR_MASK_PATTERN = 2;
 const COLUMN_X = [40, 190, 255, 330, 400, 465, 515];
+
+/**
+ * The QR drawn as vector squares, one filled path, from the code's matrix: no PNG to encode and
+ * decode per page (that cost more than the rest of the page). The text goes in as one byte-mode
+ * segment (UTF-8, which ST00012's "2" announces) and the mask is fixed: the library's search for
+ * the best segmentation and mask took most of its time, and any mask gives a valid code.
+ */
+function drawQr(doc: PDFKit.PDFDocument, text: string, x: number, y: number, sizePt: number): void {
+  const qr = QRCode.create([{ data: Buffer.from(text, 'utf8'), mode: 'byte' }], { errorCorrectionLevel: 'M', maskPattern: QR_MASK_PATTERN });
+  const n = qr.modules.size;
+  // The standard's quiet zone: four modules of white around the code.
+  const quiet = 4;
+  const cell = sizePt / (n + 2 * quiet);
+  for (let row = 0; row < n; row++) {
+    let run = -1;
+    for (let col = 0; col <= n; col++) {
+      const dark = col < n && qr.modules.get(row, col) === 1;
+      if (dark && run < 0) run = col;
+      if (!dark && run >= 0) {
+        doc.rect(x + (quiet + run) * cell, y + (quiet + row) * cell, (col - run) * cell, cell);
+        run = -1;
+      }
+    }
+  }
+  doc.fill('black');
+}
 
 /** Renders one invoice's page onto an open document. */
 export async function drawInvoicePage(doc: PDFKit.PDFDocument, inv: PrintInvoice): Promise<void> {
@@ -69,8 +97,7 @@ export async function drawInvoicePage(doc: PDFKit.PDFDocument, inv: PrintInvoice
     .text(`Оплачено / Төленді: ${inv.totalPaid} KZT`, 40, y + 20);
   doc.fontSize(11).text(`Итого к оплате / Барлығы төлеуге: ${inv.totalStillDue} KZT`, 40, y + 36);
   doc.fontSize(7).text('Текущие показания впишите в рамку / Ағымдағы көрсеткіштерді жақтауға жазыңыз. QR: ГОСТ Р 56042 ST00012.', 40, y + 56, { width: 500 });
-  const png = await QRCode.toBuffer(paymentQrText(inv.qr), { errorCorrectionLevel: 'M', margin: 1, width: 160 });
-  doc.image(png, 420, 30, { width: 120 });
+  drawQr(doc, paymentQrText(inv.qr), 420, 30, 120);
 }
 
 /** A PDF of several invoices, one page each, as one buffer. */
