@@ -6,19 +6,26 @@ import { createRegisterActivities } from './register';
 import { createCorrectionActivities } from './correction';
 import { createComplaintActivities } from './complaint';
 import { createChargeUploadActivities } from './charge-upload';
-import { complaintDeadlinesFromEnv, settlementConfigFromEnv, type SpcConfig } from '../infra/config';
+import { createPrintRunActivities } from './print-run';
+import { createMailDeliveryActivities } from './mail-delivery';
+import { complaintDeadlinesFromEnv, householdConfigFromEnv, settlementConfigFromEnv, type SpcConfig } from '../infra/config';
 
 /** The configuration activities take: from the worker's SpcConfig; read from the environment when absent (tests). */
-export type ActivityConfig = Pick<SpcConfig, 'settlement' | 'complaintDeadlines'>;
+export type ActivityConfig = Pick<SpcConfig, 'settlement' | 'complaintDeadlines'> & Partial<Pick<SpcConfig, 'households'>>;
 
 export function createActivities(deps: ActivityDeps, config?: ActivityConfig) {
+  const settlement = config?.settlement ?? settlementConfigFromEnv();
+  const households = config?.households ?? householdConfigFromEnv();
+  const requisites = { spcName: settlement.spcName, spcBin: settlement.spcBin, spcIban: households.spcIban, spcBic: households.spcBic, spcBankName: households.spcBankName };
   return {
     ...createPaymentActivities(deps),
-    ...createSettlementActivities(deps, config?.settlement ?? settlementConfigFromEnv()),
+    ...createSettlementActivities(deps, settlement),
     ...createRegisterActivities(deps),
     ...createCorrectionActivities(deps),
     ...createChargeUploadActivities(deps),
     ...createComplaintActivities(deps, config?.complaintDeadlines ?? complaintDeadlinesFromEnv()),
+    ...createPrintRunActivities(deps, { printDir: households.printDir, requisites }),
+    ...createMailDeliveryActivities(deps, { households, requisites }),
   };
 }
 

@@ -18,6 +18,7 @@ import { registerRoutes } from './routes/registers';
 import { settlementRoutes } from './routes/settlements';
 import { opsRoutes } from './routes/ops';
 import { complaintRoutes } from './routes/complaints';
+import { mailRoutes } from './routes/mail';
 import { installApiMetrics } from './metrics';
 import { codecRoutes, uiOrigins, type CodecRouteOptions } from './routes/codec';
 import { redactText } from '../infra/log';
@@ -120,7 +121,8 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   app.register(healthRoutes, deps);
-  app.register(cashierRoutes, deps);
+  // The cashier page, and the links in households' mail (api/routes/mail.ts).
+  app.register(cashierRoutes, deps).register(mailRoutes, deps);
 
   const authenticator = new ApiKeyAuthenticator(deps.db, { lookupsPerSourcePerMinute: (deps.rateLimit ?? DEFAULT_RATE_LIMITS).anonymousPerMinute });
   app.register(

@@ -16,6 +16,8 @@ import { registerCorrectionCommands } from './commands/correction';
 import { registerComplaintCommands } from './commands/complaint';
 import { registerProcessCommands } from './commands/processes';
 import { registerProviderCommands } from './commands/provider';
+import { registerPrintCommands } from './commands/print';
+import { registerMailCommands } from './commands/mail';
 
 const program = new Command('spc')
   .description('Settlement engine of a utility-payment Single Processing Center (payments, daily per-bank settlement, payment lists)')
@@ -36,6 +38,8 @@ registerBankCommands(program, runtime);
 registerCorrectionCommands(program, runtime);
 registerComplaintCommands(program, runtime);
 registerProviderCommands(program, runtime);
+registerPrintCommands(program, runtime);
+registerMailCommands(program, runtime);
 
 async function main(): Promise<number> {
   try {

@@ -57,6 +57,51 @@ export interface SettlementConfig {
   spcBin: string;
 }
 
+/**
+ * Households' paper and e-mail invoices (issue 20). The SPC's own bank requisites go into the
+ * payment QR (ST00012) and onto the paper; the defaults are valid placeholders, not ALSECO's real
+ * account: production sets SPC_IBAN, SPC_BIC and SPC_BANK_NAME.
+ */
+export interface HouseholdConfig {
+  /** SPC_PRINT_DIR: where print runs write their PDFs and manifests (default <dataDir>/print). */
+  printDir: string;
+  spcIban: string;
+  spcBic: string;
+  spcBankName: string;
+  /** SPC_SMTP_URL: the relay (smtp://host:port); unset: `spc up` starts a local one and points here at it. */
+  smtpUrl?: string;
+  /** SPC_MAIL_FROM: the invoices' From address. */
+  mailFrom: string;
+  /** SPC_MAIL_RATE_PER_S: mails a delivery run sends per second at most. */
+  mailRatePerSecond: number;
+  /** Base of the confirmation and unsubscribe links (SPC_PUBLIC_URL, else the API's local address). */
+  publicUrl: string;
+}
+
+export const DEFAULT_SPC_IBAN = 'KZ31601A000000000001';
+export const DEFAULT_SPC_BIC = 'HSBKKZKX';
+export const DEFAULT_SPC_BANK_NAME = 'АО «Народный Банк Казахстана»';
+export const MAIL_RATE_PER_S_DEFAULT = 200;
+/** Above this a relay would throttle or block us; a run is long, not a flood. */
+const MAIL_RATE_PER_S_MAX = 5_000;
+
+export function householdConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HouseholdConfig {
+  const spcIban = (env.SPC_IBAN ?? DEFAULT_SPC_IBAN).trim();
+  if (!/^KZ[0-9]{5}[0-9A-Z]{13}$/.test(spcIban)) throw new SettlementConfigError(`SPC_IBAN ${JSON.stringify(spcIban)} is not a KZ IBAN (KZ, 18 more characters)`);
+  const spcBic = (env.SPC_BIC ?? DEFAULT_SPC_BIC).trim();
+  if (!/^[A-Z]{4}KZ[A-Z0-9]{2}([A-Z0-9]{3})?$/.test(spcBic)) throw new SettlementConfigError(`SPC_BIC ${JSON.stringify(spcBic)} is not a Kazakh BIC`);
+  const rate = wholeNumberFromEnv(env, 'SPC_MAIL_RATE_PER_S', MAIL_RATE_PER_S_DEFAULT, 'mails per second', 1);
+  if (rate > MAIL_RATE_PER_S_MAX) throw new Error(`SPC_MAIL_RATE_PER_S=${rate} is above ${MAIL_RATE_PER_S_MAX}`);
+  return {
+    printDir: path.resolve(env.SPC_PRINT_DIR ?? path.join(dataDirFromEnv(env), 'print')),
+    spcIban, spcBic, spcBankName: (env.SPC_BANK_NAME ?? DEFAULT_SPC_BANK_NAME).trim(),
+    smtpUrl: env.SPC_SMTP_URL || undefined,
+    mailFrom: env.SPC_MAIL_FROM || 'invoices@spc.local',
+    mailRatePerSecond: rate,
+    publicUrl: (env.SPC_PUBLIC_URL || `http://${env.HOST ?? '127.0.0.1'}:${env.PORT ?? 3000}`).replace(/\/$/, ''),
+  };
+}
+
 export interface SpcConfig {
   projectRoot: string;
   dataDir: string;
@@ -94,6 +139,7 @@ export interface SpcConfig {
   settlement: SettlementConfig;
   /** Default readings window of a billing period (SPC_READINGS_FROM_DAY, SPC_READINGS_TO_DAY; default the 20th–25th). */
   readingsWindow: ReadingsWindowDays;
+  households: HouseholdConfig;
   /** Complaint deadlines in business days per disposition (SPC_COMPLAINT_DEADLINES over the defaults). */
   complaintDeadlines: Record<Disposition, number>;
   /** SPC_NOT_POSTED_COMPLAINTS_PER_DAY_MAX: PAYMENT_NOT_POSTED complaints per bank and day (default 200). */
@@ -338,6 +384,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpcConfig {
     ...accessFromEnv(env),
     settlement: settlementConfigFromEnv(env),
     readingsWindow: readingsWindowFromEnv(env),
+    households: householdConfigFromEnv(env),
     complaintDeadlines: complaintDeadlinesFromEnv(env),
     notPostedComplaintsPerDayMax: wholeNumberFromEnv(env, 'SPC_NOT_POSTED_COMPLAINTS_PER_DAY_MAX', NOT_POSTED_COMPLAINTS_PER_DAY_DEFAULT, 'complaints', 1),
     operator: operatorFromEnv(env),

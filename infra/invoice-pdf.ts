@@ -32,13 +32,46 @@ export interface PrintInvoice {
   period: string;
   /** YYYY-MM-DD */
   dueDate: string;
+  /** The invoice's total as issued (sum of the lines' amount due). */
   totalDue: string;
+  /** What the period's standing payments put on it. */
+  totalPaid: string;
+  /** What is still to pay: the QR's amount. */
+  totalStillDue: string;
   lines: PrintInvoiceLine[];
   qr: PaymentQrFields;
 }
 
 const HEAD = ['Услуга / Қызмет', 'Сальдо / Қалдық', 'Начислено / Есептелді', 'Оплачено / Төленді', 'К оплате / Төлеуге', 'Пред. / Алдыңғы', 'Текущ. / Ағымдағы'];
+/** QR mask 2 (vertical stripes): fixed, so the code is drawn without the library's 8-mask search. */
+const QR_MASK_PATTERN = 2;
 const COLUMN_X = [40, 190, 255, 330, 400, 465, 515];
+
+/**
+ * The QR drawn as vector squares, one filled path, from the code's matrix: no PNG to encode and
+ * decode per page (that cost more than the rest of the page). The text goes in as one byte-mode
+ * segment (UTF-8, which ST00012's "2" announces) and the mask is fixed: the library's search for
+ * the best segmentation and mask took most of its time, and any mask gives a valid code.
+ */
+function drawQr(doc: PDFKit.PDFDocument, text: string, x: number, y: number, sizePt: number): void {
+  const qr = QRCode.create([{ data: Buffer.from(text, 'utf8'), mode: 'byte' }], { errorCorrectionLevel: 'M', maskPattern: QR_MASK_PATTERN });
+  const n = qr.modules.size;
+  // The standard's quiet zone: four modules of white around the code.
+  const quiet = 4;
+  const cell = sizePt / (n + 2 * quiet);
+  for (let row = 0; row < n; row++) {
+    let run = -1;
+    for (let col = 0; col <= n; col++) {
+      const dark = col < n && qr.modules.get(row, col) === 1;
+      if (dark && run < 0) run = col;
+      if (!dark && run >= 0) {
+        doc.rect(x + (quiet + run) * cell, y + (quiet + row) * cell, (col - run) * cell, cell);
+        run = -1;
+      }
+    }
+  }
+  doc.fill('black');
+}
 
 /** Renders one invoice's page onto an open document. */
 export async function drawInvoicePage(doc: PDFKit.PDFDocument, inv: PrintInvoice): Promise<void> {
@@ -59,9 +92,12 @@ export async function drawInvoicePage(doc: PDFKit.PDFDocument, inv: PrintInvoice
     doc.text(`${line.providerName}, БИН ${line.providerBin}, ${line.providerIban}`, 40, y + 10, { width: 300 });
     y += 26;
   }
-  doc.fontSize(11).text(`Итого к оплате / Барлығы төлеуге: ${inv.totalDue} KZT`, 40, y + 6);
-  const png = await QRCode.toBuffer(paymentQrText(inv.qr), { errorCorrectionLevel: 'M', margin: 1, width: 160 });
-  doc.image(png, 420, 30, { width: 120 });
+  doc.fontSize(9)
+    .text(`Начислено к оплате / Төлеуге есептелді: ${inv.totalDue} KZT`, 40, y + 6)
+    .text(`Оплачено / Төленді: ${inv.totalPaid} KZT`, 40, y + 20);
+  doc.fontSize(11).text(`Итого к оплате / Барлығы төлеуге: ${inv.totalStillDue} KZT`, 40, y + 36);
+  doc.fontSize(7).text('Текущие показания впишите в рамку / Ағымдағы көрсеткіштерді жақтауға жазыңыз. QR: ГОСТ Р 56042 ST00012.', 40, y + 56, { width: 500 });
+  drawQr(doc, paymentQrText(inv.qr), 420, 30, 120);
 }
 
 /** A PDF of several invoices, one page each, as one buffer. */

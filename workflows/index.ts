@@ -7,3 +7,5 @@ export { registerWorkflow } from './register';
 export { correctionWorkflow } from './correction';
 export { complaintWorkflow } from './complaint';
 export { chargeUploadWorkflow } from './charge-upload';
+export { printRunWorkflow } from './print-run';
+export { mailDeliveryWorkflow } from './mail-delivery';

@@ -33,6 +33,17 @@ function benchCommand<O>(program: Command, name: string, description: string, op
 
 type EngineOpts = { engine: string };
 
+function registerPrintBench(program: Command): void {
+  program
+    .command('bench-print')
+    .description('a period\'s print run of N demo invoices through the real stack; last line is JSON')
+    .option('--invoices <n>', 'demo invoices to seed and print', '100000')
+    .action(async (opts: { invoices: string }) => {
+      const { runPrintBench } = require('../../bench/print') as typeof import('../../bench/print');
+      process.stdout.write(`${JSON.stringify(await runPrintBench({ invoices: positive(opts.invoices, '--invoices') }))}\n`);
+    });
+}
+
 function registerEngineBench(program: Command): void {
   benchCommand<{ payments: string; concurrency: string; accounts: string; warmup: string; workers: string; http?: boolean } & EngineOpts>(
     program, 'bench', 'measure payments/s and latency through the real stack against a no-op ceiling workflow; last line is JSON',
@@ -144,6 +155,7 @@ function registerSettlementBench(program: Command): void {
 
 export function registerBenchCommands(program: Command): void {
   registerEngineBench(program);
+  registerPrintBench(program);
   registerRegisterAndCutoffBench(program);
   registerDayBench(program);
   registerSettlementBench(program);

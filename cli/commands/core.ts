@@ -11,6 +11,7 @@ import { configureProcessLogger } from '../../infra/log';
 import { codecUiEndpoint, newCodecUiCapability, type CodecUiCapability } from '../../api/routes/codec';
 import { stopWithin, waitForSignal } from '../../infra/process';
 import { startStack } from '../../infra/stack';
+import { startLocalMailServer } from '../../infra/mail-server';
 import { freePort } from '../../infra/temporal-server';
 import { seedDemo, seedReferenceData, SAMPLE_ACCOUNTS } from '../../db/seed';
 import { installWorkerRuntime, startWorker } from '../../worker/run';
@@ -150,8 +151,17 @@ async function runUp(base: SpcConfig, opts: { accounts: number; api: boolean }):
   const cfg: SpcConfig = {
     ...base, operatorToken: base.operatorToken ?? (opts.api ? newOperatorToken() : undefined), temporal: { ...base.temporal, payloadKeys: upPayloadKeys(base) },
   };
+  // No relay configured: a local SMTP server whose mail lands as .eml files in .data/mail.
+  const localMail = base.households.smtpUrl ? undefined : await startLocalMailServer(path.join(cfg.dataDir, 'mail'));
+  if (localMail) {
+    cfg.households = { ...cfg.households, smtpUrl: localMail.url };
+    log(`mail: local SMTP server ${localMail.url}, received mail in ${localMail.dir}`);
+  }
   const uiCodec = uiCodecOf(cfg, opts.api);
-  const stack = await startStack(cfg, log, { uiCodecEndpoint: uiCodec?.endpoint });
+  const stack = await startStack(cfg, log, { uiCodecEndpoint: uiCodec?.endpoint }).catch(async (err: unknown) => {
+    await localMail?.stop();
+    throw err;
+  });
   const db = createDb(stack.databaseUrl);
   const appPools: Db[] = [];
   let services: Services | undefined;
@@ -191,6 +201,7 @@ async function runUp(base: SpcConfig, opts: { accounts: number; api: boolean }):
     for (const pool of appPools) await pool.destroy();
     await db.destroy();
     await stack.stop();
+    await localMail?.stop();
   }
 }
 

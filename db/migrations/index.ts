@@ -14,6 +14,7 @@ import * as correctionsReplacementIndex from './20261208003001_corrections_repla
 import * as chargeUploadRows from './20261208004001_charge_upload_rows';
 import * as appRoles from './20261208002001_app_roles';
 import * as apiWrites from './20261208009001_api_writes';
+import * as householdsPrintMail from './20261208007001_households_print_mail';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000001_schema': schema,
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261208004001_charge_upload_rows': chargeUploadRows,
   '20261208002001_app_roles': appRoles,
   '20261208009001_api_writes': apiWrites,
+  '20261208007001_households_print_mail': householdsPrintMail,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -26,9 +26,12 @@ export interface InvoiceLineRow {
   issued_at: Date | null;
   service_code: string | null;
   service_name: string | null;
+  service_name_kk: string | null;
   unit: string | null;
   provider_id: string | null;
   provider_name: string | null;
+  provider_bin: string | null;
+  provider_iban: string | null;
   opening_balance: string | null;
   charged: string | null;
   amount_due: string | null;
@@ -45,13 +48,16 @@ export interface InvoiceLineRow {
  * The query, for one account (`one`: a single payment, a look-up) or for a list (`many`: a batch).
  * The same text but for how the accounts are matched; see loadLatestInvoiceLines for why two.
  */
-export function latestInvoicesSql(shape: 'one' | 'many'): string {
+export function latestInvoicesSql(shape: 'one' | 'many' | 'period'): string {
   const account = shape === 'one' ? '= ?::text' : '= ANY(?::text[])';
+  // 'period': a list's invoices of one billing month (the paper and e-mail invoices of a period),
+  // whatever was issued after it; the same columns and the same "paid" as the latest invoice's.
+  const ofPeriod = shape === 'period' ? 'AND period = ?::date ' : '';
   return `
 WITH inv AS MATERIALIZED (
   SELECT a.number AS account_number, a.holder_name, a.address, i.id AS invoice_id, i.period, i.due_date, i.issued_at
     FROM personal_accounts a
-    LEFT JOIN LATERAL (SELECT id, period, due_date, issued_at FROM invoices WHERE account_number = a.number ORDER BY period DESC LIMIT 1) i ON true
+    LEFT JOIN LATERAL (SELECT id, period, due_date, issued_at FROM invoices WHERE account_number = a.number ${ofPeriod}ORDER BY period DESC LIMIT 1) i ON true
    WHERE a.number ${account}
 ), adjusted AS MATERIALIZED (
   -- The latest after-close correction of each payment touching these accounts (see the header).
@@ -82,7 +88,8 @@ WITH inv AS MATERIALIZED (
   SELECT invoice_id, service_code, sum(amount) AS amount FROM received GROUP BY invoice_id, service_code
 )
 SELECT inv.account_number, inv.holder_name, inv.address, inv.invoice_id, to_char(inv.period, 'YYYY-MM') AS period, inv.due_date, inv.issued_at,
-       l.service_code, s.name_ru AS service_name, s.unit, s.provider_id, p.name AS provider_name,
+       l.service_code, s.name_ru AS service_name, s.name_kk AS service_name_kk, s.unit, s.provider_id, p.name AS provider_name,
+       p.bin AS provider_bin, p.iban AS provider_iban,
        l.opening_balance, l.charged, l.amount_due, COALESCE(paid.amount, 0) AS paid,
        l.meter_id, m.serial_no, l.previous_reading,
        (SELECT max(r.value) FROM meter_readings r JOIN payments rp ON rp.id = r.payment_id
@@ -105,9 +112,9 @@ SELECT inv.account_number, inv.holder_name, inv.address, inv.invoice_id, to_char
  * unknown number of accounts, so a batch is planned for its own (a few ms per 1,000 accounts). The
  * names carry the text's hash: a changed query is a new statement, never a clash on a connection.
  */
-export const LATEST_INVOICES_STATEMENTS = { one: statementOf('one'), many: statementOf('many') } as const;
+export const LATEST_INVOICES_STATEMENTS = { one: statementOf('one'), many: statementOf('many'), period: statementOf('period') } as const;
 
-function statementOf(shape: 'one' | 'many'): { name: string; sql: string } {
+function statementOf(shape: 'one' | 'many' | 'period'): { name: string; sql: string } {
   const sql = latestInvoicesSql(shape);
   return { name: `spc_latest_invoices_${createHash('sha256').update(sql).digest('hex').slice(0, 16)}`, sql };
 }
@@ -124,6 +131,24 @@ export async function loadLatestInvoiceLines(db: Knex | Knex.Transaction, accoun
     ? [LATEST_INVOICES_STATEMENTS.one, accounts[0] as string]
     : [LATEST_INVOICES_STATEMENTS.many, [...accounts]];
   const { rows } = await db.raw<{ rows: InvoiceLineRow[] }>(statement.sql, [account, account, account]).options({ name: statement.name });
+  for (const row of rows) {
+    const lines = byAccount.get(row.account_number);
+    if (lines) lines.push(row);
+    else byAccount.set(row.account_number, [row]);
+  }
+  return byAccount;
+}
+
+/**
+ * The lines of each account's invoice of `period` (YYYY-MM), in invoice order: the print run's and
+ * the mail delivery's read, the same query as the latest invoice's (so the paper shows what the
+ * cashier page shows). An account without an invoice of that period has a first row without `invoice_id`.
+ */
+export async function loadPeriodInvoiceLines(db: Knex | Knex.Transaction, accounts: readonly string[], period: string): Promise<Map<string, InvoiceLineRow[]>> {
+  const byAccount = new Map<string, InvoiceLineRow[]>();
+  if (accounts.length === 0) return byAccount;
+  const list = [...accounts];
+  const { rows } = await db.raw<{ rows: InvoiceLineRow[] }>(LATEST_INVOICES_STATEMENTS.period.sql, [`${period}-01`, list, list, list]).options({ name: LATEST_INVOICES_STATEMENTS.period.name });
   for (const row of rows) {
     const lines = byAccount.get(row.account_number);
     if (lines) lines.push(row);

@@ -5,7 +5,7 @@ import { renderInvoicesPdf, type PrintInvoice } from '../../infra/invoice-pdf';
 const qr = { name: 'АО «ALSECO»', personalAcc: 'KZ12345678901234567890', bankName: 'Halyk', bic: 'HSBKKZKX', payeeInn: '981140000038', persAcc: '1000001', period: '2026-12', amount: '12345.60', purpose: 'Коммунальные услуги' };
 const invoice: PrintInvoice = {
   accountNumber: '1000001', holderName: 'Әсел Қайратқызы', address: 'Алмалинский р-н, ул. Абая, д. 1, кв. 2',
-  period: '2026-12', dueDate: '2026-12-25', totalDue: '12345.60', qr,
+  period: '2026-12', dueDate: '2026-12-25', totalDue: '12345.60', totalPaid: '0.00', totalStillDue: '12345.60', qr,
   lines: [{ serviceRu: 'Электроэнергия', serviceKk: 'Электр энергиясы (әғқңөұүһі)', providerName: 'АЖК', providerBin: '000000000000', providerIban: 'KZ00', unit: 'кВт·ч', openingBalance: '100.00', charged: '12245.60', received: '0.00', stillDue: '12345.60', previousReading: '1234.500' }],
 };
 

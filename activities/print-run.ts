@@ -1,0 +1,146 @@
+// Activities of the print run (workflows/print-run.ts): start the run, render its files a batch at
+// a time, write the manifest. A file is the next `invoicesPerFile` invoices of the period in print
+// order (db/queries/print-runs.ts), one A4 page each (infra/invoice-pdf.ts, deterministic), written
+// to a temporary name and renamed, so a crash never leaves half a file under its real name; its
+// size, sums and SHA-256 go to print_run_files. Re-rendering a file gives the same bytes, so a
+// retried batch (resuming from its last heartbeat) or a re-run of the period overwrites files with
+// identical ones.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import type { ActivityDeps } from './deps';
+import { loadPeriodInvoiceLines } from '../db/queries/invoices';
+import { loadPrintPage, periodInvoiceTotals } from '../db/queries/print-runs';
+import { formatAmount, fromDb, sum } from '../domain/money';
+import type { PrintCursorState, PrintManifest, PrintManifestFile, PrintRunInput, PrintRunSummary } from '../domain/print-run-types';
+import { renderInvoicesPdf } from '../infra/invoice-pdf';
+import { printInvoiceOf, type Requisites } from './invoice-print-view';
+
+/** Files one batch activity writes before it returns to the workflow: a few tens of seconds of work. */
+export const PRINT_FILES_PER_BATCH = 10;
+
+export interface PrintActivityConfig {
+  printDir: string;
+  requisites: Requisites;
+}
+
+export interface RenderedPrintFile extends PrintManifestFile {
+  content: Buffer;
+  last: { key: string; account: string };
+}
+
+export function printFileName(period: string, fileNo: number): string {
+  return `invoices-${period}-${String(fileNo).padStart(5, '0')}.pdf`;
+}
+
+/** Renders the next file after `cursor`; undefined when the period has no more invoices. */
+export async function renderPrintFile(deps: Pick<ActivityDeps, 'db'>, requisites: Requisites, period: string, invoicesPerFile: number, cursor: PrintCursorState): Promise<RenderedPrintFile | undefined> {
+  const page = await loadPrintPage(deps.db, period, cursor.after, invoicesPerFile);
+  const lastRow = page[page.length - 1];
+  if (!lastRow) return undefined;
+  const byAccount = await loadPeriodInvoiceLines(deps.db, page.map((r) => r.account_number), period);
+  const invoices = page.map((r) => printInvoiceOf(byAccount.get(r.account_number) ?? [], requisites));
+  const content = await renderInvoicesPdf(invoices, period);
+  return {
+    name: printFileName(period, cursor.fileNo),
+    invoices: invoices.length,
+    totalDue: formatAmount(sum(invoices.map((i) => fromDb(i.totalDue)))),
+    totalStillDue: formatAmount(sum(invoices.map((i) => fromDb(i.totalStillDue)))),
+    bytes: content.length,
+    sha256: createHash('sha256').update(content).digest('hex'),
+    firstAccount: page[0]?.account_number as string,
+    lastAccount: lastRow.account_number,
+    content,
+    last: { key: lastRow.print_key, account: lastRow.account_number },
+  };
+}
+
+async function writeAtomically(file: string, content: Buffer | string): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  await fs.writeFile(tmp, content);
+  await fs.rename(tmp, file);
+}
+
+function runOfActivity(): { workflowId: string; runId: string } {
+  const info = Context.current().info.workflowExecution;
+  if (!info) throw new Error('invariant: a print-run activity runs inside a workflow');
+  return { workflowId: info.workflowId, runId: info.runId };
+}
+
+export function createPrintRunActivities(deps: ActivityDeps, config: PrintActivityConfig) {
+  const dirOf = (period: string) => path.join(config.printDir, period);
+
+  async function startPrintRun(input: PrintRunInput): Promise<{ invoices: number; files: number }> {
+    const { invoices } = await periodInvoiceTotals(deps.db, input.period);
+    const files = Math.ceil(invoices / input.invoicesPerFile);
+    const { workflowId, runId } = runOfActivity();
+    await fs.mkdir(dirOf(input.period), { recursive: true });
+    const row = {
+      period: `${input.period}-01`, state: 'running', invoices_per_file: input.invoicesPerFile, invoices_total: invoices, files_total: files,
+      files_done: 0, invoices_done: 0, directory: dirOf(input.period), workflow_id: workflowId, run_id: runId, started_at: deps.clock(), finished_at: null,
+    };
+    await deps.db('print_runs').insert(row).onConflict('period').merge();
+    return { invoices, files };
+  }
+
+  /** Writes up to PRINT_FILES_PER_BATCH files from `cursor`, heartbeating after each; a retry resumes from the last heartbeat. */
+  async function renderPrintBatch(input: PrintRunInput & { cursor: PrintCursorState }): Promise<PrintCursorState & { done: boolean }> {
+    const ctx = Context.current();
+    let cursor: PrintCursorState = (ctx.info.heartbeatDetails as PrintCursorState | undefined) ?? input.cursor;
+    const { runId } = runOfActivity();
+    for (let i = 0; i < PRINT_FILES_PER_BATCH; i++) {
+      const file = await renderPrintFile(deps, config.requisites, input.period, input.invoicesPerFile, cursor);
+      if (!file) return { ...cursor, done: true };
+      await writeAtomically(path.join(dirOf(input.period), file.name), file.content);
+      await deps.db.transaction(async (trx) => {
+        await trx('print_run_files').insert({
+          period: `${input.period}-01`, file_no: cursor.fileNo, name: file.name, invoices: file.invoices, total_due: file.totalDue, total_still_due: file.totalStillDue, bytes: file.bytes,
+          sha256: file.sha256, first_account: file.firstAccount, last_account: file.lastAccount, written_at: deps.clock(), run_id: runId,
+        }).onConflict(['period', 'file_no']).merge();
+        await trx('print_runs').where({ period: `${input.period}-01`, run_id: runId })
+          .update({ files_done: cursor.fileNo, invoices_done: trx.raw('(SELECT COALESCE(sum(invoices), 0) FROM print_run_files WHERE period = ?::date AND run_id = ? AND file_no <= ?)', [`${input.period}-01`, runId, cursor.fileNo]) });
+      });
+      cursor = { fileNo: cursor.fileNo + 1, after: file.last };
+      ctx.heartbeat(cursor);
+    }
+    return { ...cursor, done: false };
+  }
+
+  async function finishPrintRun(input: PrintRunInput & { files: number }): Promise<PrintRunSummary> {
+    const { runId } = runOfActivity();
+    const rows = await deps.db('print_run_files').where({ period: `${input.period}-01`, run_id: runId }).where('file_no', '<=', input.files).orderBy('file_no');
+    if (rows.length !== input.files) throw new Error(`invariant: print run ${input.period} wrote ${rows.length} files of ${input.files}`);
+    const manifest = await manifestOf(input, rows.map((f) => ({
+      name: f.name, invoices: f.invoices, totalDue: f.total_due, totalStillDue: f.total_still_due, bytes: Number(f.bytes), sha256: f.sha256, firstAccount: f.first_account, lastAccount: f.last_account,
+    })));
+    const text = `${JSON.stringify(manifest, null, 2)}\n`;
+    const manifestPath = path.join(dirOf(input.period), `manifest-${input.period}.json`);
+    await writeAtomically(manifestPath, text);
+    await deps.db('print_runs').where({ period: `${input.period}-01`, run_id: runId }).update({ state: 'done', finished_at: deps.clock() });
+    return { period: input.period, invoices: manifest.invoices, files: manifest.files, totalDue: manifest.totalDue, manifestPath, manifestSha256: createHash('sha256').update(text).digest('hex') };
+  }
+
+  /** The manifest; every file on disk is hashed again, and the counts are checked against the period's invoices. */
+  async function manifestOf(input: PrintRunInput, files: PrintManifestFile[]): Promise<PrintManifest> {
+    for (const f of files) {
+      const bytes = await fs.readFile(path.join(dirOf(input.period), f.name));
+      if (createHash('sha256').update(bytes).digest('hex') !== f.sha256) throw new Error(`invariant: ${f.name} on disk is not the file the run wrote`);
+    }
+    const totals = await periodInvoiceTotals(deps.db, input.period);
+    const invoices = files.reduce((n, f) => n + f.invoices, 0);
+    const totalDue = sum(files.map((f) => fromDb(f.totalDue)));
+    if (invoices !== totals.invoices || !totalDue.eq(fromDb(totals.totalDue))) {
+      throw new Error(`invariant: print run ${input.period} printed ${invoices} invoices for ${formatAmount(totalDue)}, the period has ${totals.invoices} for ${totals.totalDue}`);
+    }
+    return {
+      period: input.period, invoicesPerFile: input.invoicesPerFile, invoices, files: files.length, totalDue: formatAmount(totalDue),
+      totalStillDue: formatAmount(sum(files.map((f) => fromDb(f.totalStillDue)))), bytes: files.reduce((n, f) => n + f.bytes, 0),
+      fileList: files,
+    };
+  }
+
+  return { startPrintRun, renderPrintBatch, finishPrintRun };
+}
+
+export type PrintRunActivities = ReturnType<typeof createPrintRunActivities>;

@@ -1,0 +1,90 @@
+// E-mail subscriptions of personal accounts (issue 20 item 2), double opt-in: subscribe() stores the
+// address with the SHA-256 of a fresh confirmation token and mails the link; only confirm(token)
+// makes the address receive invoices. unsubscribe(token) stops them (the link in every invoice
+// mail). The cabinet's form calls subscribe(); the links are GET /mail/confirm and /mail/unsubscribe.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Mailer } from '../infra/mailer';
+
+/** How long a confirmation link works. */
+export const CONFIRM_TOKEN_TTL_MS = 7 * 24 * 60 * 60_000;
+/** A sane address: one @, no spaces or angle brackets, a dot in the domain; RFC 5321's 254 characters at most. */
+const EMAIL_RE = /^[^\s@<>"',;]{1,64}@[^\s@<>"',;]+\.[^\s@<>"',;]{2,}$/;
+const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
+
+export type SubscriptionErrorCode = 'EMAIL_INVALID' | 'ACCOUNT_NOT_FOUND' | 'TOKEN_UNKNOWN' | 'TOKEN_EXPIRED';
+
+/** Thrown when a subscription step is refused; `code` is the machine-readable reason. */
+export class MailSubscriptionError extends Error {
+  override name = 'MailSubscriptionError';
+  constructor(readonly code: SubscriptionErrorCode, message: string) {
+    super(message);
+  }
+}
+
+export interface SubscriptionLinks {
+  publicUrl: string;
+  mailFrom: string;
+}
+
+const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+const newToken = () => randomBytes(32).toString('base64url');
+
+export function normalizeEmail(email: string): string {
+  const e = email.trim().toLowerCase();
+  if (e.length > 254 || !EMAIL_RE.test(e)) throw new MailSubscriptionError('EMAIL_INVALID', 'the e-mail address is not valid: give one like name@example.kz');
+  return e;
+}
+
+/** Stores (or refreshes) the subscription and mails the confirmation link; returns the subscription's id. */
+export async function subscribe(db: Knex, mailer: Mailer, links: SubscriptionLinks, account: string, email: string, now = new Date()): Promise<{ id: string }> {
+  const address = normalizeEmail(email);
+  const exists = await db('personal_accounts').where({ number: account }).first('number');
+  if (!exists) throw new MailSubscriptionError('ACCOUNT_NOT_FOUND', `personal account ${account} is not in the SPC database`);
+  const token = newToken();
+  const [row] = await db('mail_subscriptions')
+    .insert({ account_number: account, email: address, confirm_token_sha256: sha256Hex(token), confirm_expires_at: new Date(now.getTime() + CONFIRM_TOKEN_TTL_MS), unsubscribe_token: newToken() })
+    .onConflict(['account_number', 'email'])
+    .merge(['confirm_token_sha256', 'confirm_expires_at'])
+    .returning<Array<{ id: string }>>('id');
+  if (!row) throw new Error('invariant: subscription upsert returned no row');
+  const url = `${links.publicUrl}/mail/confirm?token=${token}`;
+  const sent = await mailer.send({
+    from: links.mailFrom, to: address, messageId: `<confirm-${sha256Hex(token).slice(0, 24)}@${links.mailFrom.split('@')[1] ?? 'spc.local'}>`,
+    subject: 'Подтвердите подписку на счета / Шоттарға жазылуды растаңыз',
+    text: [
+      `Чтобы получать счета по лицевому счёту ${account} на этот адрес, откройте ссылку:`,
+      `Дербес шот ${account} бойынша шоттарды осы мекенжайға алу үшін сілтемені ашыңыз:`,
+      url, '', 'Если вы не подписывались, ничего не делайте. / Егер жазылмаған болсаңыз, ештеңе жасамаңыз.',
+    ].join('\n'),
+  });
+  if (!sent.ok) throw new Error(`the confirmation mail was not sent (${sent.code ?? 'no reply'}): ${sent.message}`);
+  return { id: String(row.id) };
+}
+
+async function byToken(db: Knex, column: 'confirm_token_sha256' | 'unsubscribe_token', value: string) {
+  return db('mail_subscriptions').where(column, value).first<{ id: string; account_number: string; email: string; confirm_expires_at: Date; confirmed_at: Date | null } | undefined>();
+}
+
+function checkToken(token: string): void {
+  if (!TOKEN_RE.test(token)) throw new MailSubscriptionError('TOKEN_UNKNOWN', 'the link is not complete: open it exactly as it came in the mail');
+}
+
+/** Confirms the address of a confirmation link: invoices go to it from the next delivery run on. */
+export async function confirm(db: Knex, token: string, now = new Date()): Promise<{ account: string }> {
+  checkToken(token);
+  const row = await byToken(db, 'confirm_token_sha256', sha256Hex(token));
+  if (!row) throw new MailSubscriptionError('TOKEN_UNKNOWN', 'this confirmation link is not known (a newer one replaces it): subscribe again');
+  if (row.confirmed_at === null && row.confirm_expires_at.getTime() < now.getTime()) throw new MailSubscriptionError('TOKEN_EXPIRED', 'this confirmation link has expired: subscribe again');
+  await db('mail_subscriptions').where({ id: row.id }).update({ confirmed_at: row.confirmed_at ?? now, unsubscribed_at: null });
+  return { account: row.account_number };
+}
+
+/** Stops invoice mail to the address of an unsubscribe link; repeating it is harmless. */
+export async function unsubscribe(db: Knex, token: string, now = new Date()): Promise<{ account: string }> {
+  checkToken(token);
+  const row = await byToken(db, 'unsubscribe_token', token);
+  if (!row) throw new MailSubscriptionError('TOKEN_UNKNOWN', 'this unsubscribe link is not known');
+  await db('mail_subscriptions').where({ id: row.id }).whereNull('unsubscribed_at').update({ unsubscribed_at: now });
+  return { account: row.account_number };
+}

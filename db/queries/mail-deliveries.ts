@@ -1,0 +1,26 @@
+// Reads of the mail delivery (issue 20 item 2): a period's deliveries by state and its permanent
+// failures per invoice and address, for `spc mail status` and the tests.
+import type { Knex } from 'knex';
+
+export async function mailDeliveryCounts(db: Knex, period: string): Promise<Record<string, number>> {
+  const rows = await db('mail_deliveries').where({ period: `${period}-01` }).groupBy('state').select<Array<{ state: string; n: string }>>('state', db.raw('count(*) AS n'));
+  return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+}
+
+export interface MailFailureRow {
+  invoiceId: string;
+  account: string;
+  email: string;
+  state: 'failed' | 'uncertain';
+  smtpCode: number | null;
+  error: string | null;
+}
+
+/** Failed and uncertain deliveries of the period, at most `limit`, by invoice. */
+export async function mailFailures(db: Knex, period: string, limit: number): Promise<MailFailureRow[]> {
+  const rows = await db('mail_deliveries as d').join('invoices as i', 'i.id', 'd.invoice_id')
+    .where('d.period', `${period}-01`).whereIn('d.state', ['failed', 'uncertain'])
+    .orderBy(['d.invoice_id', 'd.email']).limit(limit)
+    .select('d.invoice_id', 'i.account_number', 'd.email', 'd.state', 'd.smtp_code', 'd.error');
+  return rows.map((r) => ({ invoiceId: String(r.invoice_id), account: r.account_number, email: r.email, state: r.state, smtpCode: r.smtp_code, error: r.error }));
+}
