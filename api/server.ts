@@ -11,6 +11,7 @@ import { clientErrorBody, frameworkErrorHandler, installErrorHandlers } from './
 import { sharedSchemas } from './schemas';
 import { healthRoutes } from './routes/health';
 import { cashierRoutes } from './routes/cashier';
+import { cabinetRoutes } from './routes/cabinet';
 import { bankRoutes } from './routes/bank';
 import { invoiceRoutes } from './routes/invoices';
 import { paymentRoutes } from './routes/payments';
@@ -151,6 +152,9 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
     // Temporal's remote codec (api/routes/codec.ts), behind the same operator token; the UI calls it cross-origin.
     operatorScope.register(codecRoutes, { operatorToken: deps.operatorToken, payloadCodec: deps.payloadCodec, corsOrigins: uiOrigins(deps.temporalUiUrl) });
   });
+
+  // The households' cabinet (api/routes/cabinet.ts): session cookies of its own, its own per-IP limit.
+  app.register(async (cabinetScope) => cabinetScope.register(cabinetRoutes, deps));
 
   return app;
 }
