@@ -2,7 +2,8 @@
 // item 2, first cut): the readings of the provider's metered services only, that came in with
 // payments against the period's invoices and still stand (a cancelled or excluded payment's
 // reading does not count, as on the invoice: db/queries/invoices.ts). Per account and meter:
-// previous, current, the channel and time it came in and the bank that sent it.
+// previous, current, the channel and time it came in and the bank that sent it. Readings households
+// submitted in their cabinet count the same (channel 'cabinet', no bank).
 import type { Knex } from 'knex';
 
 /** One answer holds at most this many readings; `truncated` says when there were more. */
@@ -14,24 +15,37 @@ export interface ProviderReadingRow {
   meterSerial: string;
   previous: string;
   current: string;
+  /** A bank's channel, or 'cabinet' for a household's own reading. */
   channel: string;
   readAt: Date;
-  bankCode: string;
+  /** Null for a household's own reading (channel 'cabinet'). */
+  bankCode: string | null;
+}
+
+interface ReadingSqlRow {
+  account_number: string; service_code: string; serial_no: string; previous_value: string; value: string; channel: string; read_at: Date; bank_code: string | null;
 }
 
 export async function findProviderReadings(
   db: Knex, providerId: string, period: string, limit = PROVIDER_READINGS_MAX,
 ): Promise<{ readings: ProviderReadingRow[]; truncated: boolean }> {
-  const rows = await db('meter_readings as r')
-    .join('meters as m', 'm.id', 'r.meter_id')
-    .join('services as s', 's.code', 'm.service_code')
-    .join('payments as p', 'p.id', 'r.payment_id')
-    .join('invoices as i', 'i.id', 'p.invoice_id')
-    .where({ 's.provider_id': providerId, 's.metered': true, 'p.status': 'accepted' })
-    .where('i.period', `${period}-01`)
-    .orderBy([{ column: 'm.account_number' }, { column: 'm.service_code' }, { column: 'r.read_at' }, { column: 'r.id' }])
-    .limit(limit + 1)
-    .select('m.account_number', 'm.service_code', 'm.serial_no', 'r.previous_value', 'r.value', 'p.channel', 'r.read_at', 'p.bank_code');
+  // The households' own readings (cabinet_readings, issue 20) count like a bank's: channel 'cabinet', no bank.
+  const { rows } = await db.raw<{ rows: ReadingSqlRow[] }>(
+    `SELECT * FROM (
+       SELECT m.account_number, m.service_code, m.serial_no, r.previous_value, r.value, p.channel, r.read_at, p.bank_code, r.id, 0 AS src
+         FROM meter_readings r
+         JOIN meters m ON m.id = r.meter_id JOIN services s ON s.code = m.service_code
+         JOIN payments p ON p.id = r.payment_id JOIN invoices i ON i.id = p.invoice_id
+        WHERE s.provider_id = ? AND s.metered AND p.status = 'accepted' AND i.period = ?::date
+       UNION ALL
+       SELECT m.account_number, m.service_code, m.serial_no, c.previous_value, c.value, 'cabinet', c.read_at, NULL, c.id, 1
+         FROM cabinet_readings c
+         JOIN meters m ON m.id = c.meter_id JOIN services s ON s.code = m.service_code JOIN invoices i ON i.id = c.invoice_id
+        WHERE s.provider_id = ? AND s.metered AND i.period = ?::date) x
+      ORDER BY account_number, service_code, read_at, src, id
+      LIMIT ?`,
+    [providerId, `${period}-01`, providerId, `${period}-01`, limit + 1],
+  );
   return {
     truncated: rows.length > limit,
     readings: rows.slice(0, limit).map((r) => ({
