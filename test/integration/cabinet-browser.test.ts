@@ -140,6 +140,10 @@ describe('the cabinet in a browser', () => {
     expect(row).toEqual({ value: '1600.500', previous_value: '1500.000' });
     const bank = await w.call('POST', '/v1/payments', { json: { bankRef: `CAB-${w.run}-3`, account: A, channel: 'cash_desk', amount: '10.00', lines: [{ service: 'SEWER', amount: '10.00' }], readings: [{ service: 'ELEC', value: '1550.000' }] } });
     expect(bank.body.code).toBe('READING_BELOW_PREVIOUS');
+    // The provider downloads it with the banks' readings of the period.
+    const { findProviderReadings } = await import('../../db/queries/provider-readings');
+    const provider = await findProviderReadings(w.h.database.db, 'ALMATYENERGOSBYT', period);
+    expect(provider.readings.filter((r) => r.account === A)).toEqual([expect.objectContaining({ channel: 'cabinet', bankCode: null, current: '1600.500', previous: '1500.000' })]);
   });
 
   it('refuses a reading below the previous one and an implausible one, with the bank\'s codes', async () => {
