@@ -120,8 +120,8 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
   app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true }, staticCSP: DOCS_CSP });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  app.register(healthRoutes, deps);
-  app.register(cashierRoutes, deps);
+  // Health, the cashier page, the households' cabinet (each a plugin scope: the cabinet's per-IP limit is its own).
+  for (const routes of [healthRoutes, cashierRoutes, cabinetRoutes]) app.register(routes, deps);
 
   const authenticator = new ApiKeyAuthenticator(deps.db, { lookupsPerSourcePerMinute: (deps.rateLimit ?? DEFAULT_RATE_LIMITS).anonymousPerMinute });
   app.register(
@@ -152,9 +152,6 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
     // Temporal's remote codec (api/routes/codec.ts), behind the same operator token; the UI calls it cross-origin.
     operatorScope.register(codecRoutes, { operatorToken: deps.operatorToken, payloadCodec: deps.payloadCodec, corsOrigins: uiOrigins(deps.temporalUiUrl) });
   });
-
-  // The households' cabinet (api/routes/cabinet.ts): session cookies of its own, its own per-IP limit.
-  app.register(async (cabinetScope) => cabinetScope.register(cabinetRoutes, deps));
 
   return app;
 }
