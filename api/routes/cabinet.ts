@@ -49,7 +49,7 @@ const complaintBody = {
 } as const;
 
 export const cabinetRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
-  await installOperatorRateLimit(app, CABINET_REQUESTS_PER_IP_PER_MINUTE);
+  await installOperatorRateLimit(app, CABINET_REQUESTS_PER_IP_PER_MINUTE, 'cabinet');
   const files = loadStaticFiles();
   const ctx = { client: deps.client, taskQueue: deps.taskQueue, db: deps.db };
   app.addHook('onSend', async (_request, reply, payload) => {
