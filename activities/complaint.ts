@@ -39,7 +39,8 @@ export interface StepInput {
   escalated?: boolean;
 }
 
-const isOperator = (by: string) => !by.startsWith('bank:') && by !== 'spc';
+// A bank (bank:<CODE>), a household's cabinet (cabinet:<account>) and the SPC itself are no operators.
+const isOperator = (by: string) => !by.startsWith('bank:') && !by.startsWith('cabinet:') && by !== 'spc';
 
 type OpenInput = ComplaintInput & { writtenBy: WrittenBy };
 

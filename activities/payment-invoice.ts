@@ -8,7 +8,7 @@ import { splitProportionally, assertSharesSum, stillDueOf, NothingToSplitError, 
 import { PaymentRejection, ValidPaymentRequest } from '../domain/payment-validation';
 import type { Allocation } from '../domain/payment-types';
 import { loadLatestInvoiceLines, type InvoiceLineRow } from '../db/queries/invoices';
-import { meterFloor } from '../domain/meter-reading';
+import { readingFloor, readingProblem } from '../domain/meter-reading';
 
 export type { InvoiceLineRow };
 
@@ -79,7 +79,7 @@ export interface ReadingToWrite {
 }
 
 /**
- * Checks each reading against the meter's floor: the invoice's previous reading, the highest
+ * Checks each reading (domain/meter-reading.ts: the floor and the plausibility cap) against the meter's floor: the invoice's previous reading, the highest
  * standing reading in Postgres, and (within one batch) the readings posted earlier in the batch,
  * passed in `batchFloors` and updated by the caller once the payment is accepted.
  */
@@ -89,11 +89,19 @@ export function checkReadings(valid: ValidPaymentRequest, lines: InvoiceLineRow[
     const line = byService.get(r.service);
     if (!line) throw new PaymentRejection('UNKNOWN_SERVICE', `service ${r.service} is not on the invoice of account ${valid.account}`, { service: r.service });
     if (!line.meter_id) throw new PaymentRejection('INVALID_READING', `service ${r.service} has no meter on account ${valid.account}`, { service: r.service });
-    const previous = meterFloor([line.previous_reading, line.last_reading, batchFloors?.get(line.meter_id)]);
-    if (r.value.lt(previous)) {
+    const previous = readingFloor([line.previous_reading, line.last_reading, batchFloors?.get(line.meter_id)]);
+    const problem = readingProblem(r.value, previous, line.unit);
+    if (problem?.code === 'READING_BELOW_PREVIOUS') {
       throw new PaymentRejection('READING_BELOW_PREVIOUS', `meter reading ${r.value.toString()} for ${r.service} is below the previous reading ${previous.toString()}`, {
         service: r.service,
         previous: previous.toString(),
+      });
+    }
+    if (problem?.code === 'READING_IMPLAUSIBLE') {
+      throw new PaymentRejection('READING_IMPLAUSIBLE', `meter reading ${r.value.toString()} for ${r.service} is more than ${problem.cap.toString()} above the previous reading ${previous.toString()}: check for an extra digit`, {
+        service: r.service,
+        previous: previous.toString(),
+        cap: problem.cap.toString(),
       });
     }
     return { meterId: line.meter_id, value: r.value.toFixed(3), previous: previous.toFixed(3) };

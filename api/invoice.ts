@@ -11,7 +11,7 @@ import { stillDueOf } from '../domain/allocation';
 import { formatAmount, fromDb, sum } from '../domain/money';
 import { payerView } from '../domain/payer-view';
 import { ApiError } from './errors';
-import { meterFloor } from '../domain/meter-reading';
+import { readingFloor } from '../domain/meter-reading';
 
 export interface InvoiceServiceView {
   code: string;
@@ -63,7 +63,7 @@ function serviceView(r: InvoiceLineRow): InvoiceServiceView {
     amountDue: formatAmount(amountDue),
     paid: formatAmount(paid),
     stillDue: formatAmount(stillDueOf(amountDue, paid)),
-    meter: r.serial_no ? { serialNo: r.serial_no, unit: r.unit, previousReading: meterFloor([r.previous_reading, r.last_reading]).toFixed(3) } : null,
+    meter: r.serial_no ? { serialNo: r.serial_no, unit: r.unit, previousReading: readingFloor([r.previous_reading, r.last_reading]).toFixed(3) } : null,
   };
 }
 

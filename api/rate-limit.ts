@@ -65,7 +65,7 @@ export async function installRateLimit(v1: FastifyInstance, settings: RateLimitS
 export const OPERATOR_RATE_LIMIT_PER_IP_PER_MINUTE = 300;
 
 /** Registers a per-IP limit on `scope` (await it: the routes registered after it in the scope are limited). */
-export async function installOperatorRateLimit(scope: FastifyInstance, perIpPerMinute = OPERATOR_RATE_LIMIT_PER_IP_PER_MINUTE): Promise<void> {
+export async function installOperatorRateLimit(scope: FastifyInstance, perIpPerMinute = OPERATOR_RATE_LIMIT_PER_IP_PER_MINUTE, what = 'operator'): Promise<void> {
   await scope.register(rateLimit, {
     global: true,
     timeWindow: RATE_LIMIT_WINDOW_MS,
@@ -74,7 +74,7 @@ export async function installOperatorRateLimit(scope: FastifyInstance, perIpPerM
     max: perIpPerMinute,
     errorResponseBuilder: (_request, context) => {
       const retryAfterSeconds = Math.max(1, Math.ceil(context.ttl / 1000));
-      return new ApiError(429, 'RATE_LIMITED', `more than ${context.max} operator requests a minute from this address: retry after ${retryAfterSeconds} s`, { limitPerMinute: context.max, retryAfterSeconds });
+      return new ApiError(429, 'RATE_LIMITED', `more than ${context.max} ${what} requests a minute from this address: retry after ${retryAfterSeconds} s`, { limitPerMinute: context.max, retryAfterSeconds });
     },
   });
 }

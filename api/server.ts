@@ -11,6 +11,7 @@ import { clientErrorBody, frameworkErrorHandler, installErrorHandlers } from './
 import { sharedSchemas } from './schemas';
 import { healthRoutes } from './routes/health';
 import { cashierRoutes } from './routes/cashier';
+import { cabinetRoutes } from './routes/cabinet';
 import { bankRoutes } from './routes/bank';
 import { invoiceRoutes } from './routes/invoices';
 import { paymentRoutes } from './routes/payments';
@@ -120,9 +121,9 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
   app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true }, staticCSP: DOCS_CSP });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  app.register(healthRoutes, deps);
-  // The cashier page, and the links in households' mail (api/routes/mail.ts).
-  app.register(cashierRoutes, deps).register(mailRoutes, deps);
+  // Health, the cashier page, the households' cabinet (each a plugin scope: the cabinet's per-IP limit is its own),
+  // the links in households' mail (api/routes/mail.ts).
+  for (const routes of [healthRoutes, cashierRoutes, cabinetRoutes, mailRoutes]) app.register(routes, deps);
 
   const authenticator = new ApiKeyAuthenticator(deps.db, { lookupsPerSourcePerMinute: (deps.rateLimit ?? DEFAULT_RATE_LIMITS).anonymousPerMinute });
   app.register(

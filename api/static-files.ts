@@ -13,7 +13,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 };
 
 /** Every file the server may send; anything else under /static is 404. */
-export const STATIC_FILES = ['cashier.html', 'cashier.css', 'cashier.js', 'invoice.css'] as const;
+export const STATIC_FILES = ['cashier.html', 'cashier.css', 'cashier.js', 'invoice.css', 'cabinet.html', 'cabinet.css', 'cabinet.js'] as const;
 export type StaticFileName = (typeof STATIC_FILES)[number];
 
 export interface StaticFile {

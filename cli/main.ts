@@ -18,6 +18,7 @@ import { registerProcessCommands } from './commands/processes';
 import { registerProviderCommands } from './commands/provider';
 import { registerPrintCommands } from './commands/print';
 import { registerMailCommands } from './commands/mail';
+import { registerCabinetCommands } from './commands/cabinet';
 
 const program = new Command('spc')
   .description('Settlement engine of a utility-payment Single Processing Center (payments, daily per-bank settlement, payment lists)')
@@ -40,6 +41,7 @@ registerComplaintCommands(program, runtime);
 registerProviderCommands(program, runtime);
 registerPrintCommands(program, runtime);
 registerMailCommands(program, runtime);
+registerCabinetCommands(program, runtime);
 
 async function main(): Promise<number> {
   try {

@@ -1,13 +1,65 @@
-// A meter's floor: the reading a new one may not go below. It is the larger of the invoice's previous
-// reading and the highest reading of a payment that still stands (and, inside one register batch,
-// the readings posted earlier in it). The cashier page shows it as "previous"; posting refuses below it.
+// The rules a meter reading is checked by, wherever it comes from: a bank's payment (a cashier's, a
+// register's row; activities/payment-invoice.ts) or a household's cabinet (api/cabinet-readings.ts).
+// - the floor: a reading is never below the meter's previous one (the invoice's previous reading,
+//   or the highest reading that still stands, from a bank or the cabinet), READING_BELOW_PREVIOUS;
+// - the plausibility cap: one period's consumption above the cap of the service's unit is a typo
+//   (an extra digit, a serial number typed as the reading), READING_IMPLAUSIBLE.
+// The readings window (which days of the month a household may submit) is the cabinet's alone:
+// a bank takes a reading with the payment whenever the payer pays.
 import { Money } from './money';
+import { addDays } from './calendar';
 
-/** The largest of the known readings, 0 when none is known. */
-export function meterFloor(readings: ReadonlyArray<string | Money | null | undefined>): Money {
-  return readings.reduce<Money>((floor, r) => {
-    if (r === null || r === undefined) return floor;
-    const value = new Money(r);
-    return value.gt(floor) ? value : floor;
-  }, new Money(0));
+/**
+ * Largest consumption one period may show, per unit. Generous on purpose: a household of ten with
+ * electric heating uses under 3,000 kWh a month; the cap is there for typos, not for thrift.
+ */
+export const READING_INCREASE_CAP_BY_UNIT: Readonly<Record<string, string>> = { kWh: '20000', m3: '1000', Gcal: '100' };
+/** For a unit not listed above. */
+export const READING_INCREASE_CAP_DEFAULT = '100000';
+
+export type ReadingProblem =
+  | { code: 'READING_BELOW_PREVIOUS'; previous: Money }
+  | { code: 'READING_IMPLAUSIBLE'; previous: Money; cap: Money };
+
+export function readingIncreaseCap(unit: string | null): Money {
+  return new Money((unit !== null && READING_INCREASE_CAP_BY_UNIT[unit]) || READING_INCREASE_CAP_DEFAULT);
+}
+
+/** The meter's floor: the highest of the candidates (null ones skipped), 0 when none. */
+export function readingFloor(candidates: ReadonlyArray<Money | string | null | undefined>): Money {
+  return candidates
+    .filter((v): v is Money | string => v !== null && v !== undefined)
+    .map((v) => new Money(v))
+    .reduce((a, b) => (b.gt(a) ? b : a), new Money(0));
+}
+
+/** Why `value` is not acceptable over `previous` for a meter in `unit`, or null when it is. */
+export function readingProblem(value: Money, previous: Money, unit: string | null): ReadingProblem | null {
+  if (value.lt(previous)) return { code: 'READING_BELOW_PREVIOUS', previous };
+  const cap = readingIncreaseCap(unit);
+  if (value.minus(previous).gt(cap)) return { code: 'READING_IMPLAUSIBLE', previous, cap };
+  return null;
+}
+
+/** Default readings window when the period's row sets none: from the 20th of the period's month to the 5th of the next. */
+export const READINGS_WINDOW_FROM_DAY_DEFAULT = 20;
+export const READINGS_WINDOW_TO_NEXT_MONTH_DAY_DEFAULT = 5;
+
+export interface ReadingsWindow {
+  /** First and last local (Almaty) day a household may submit, inclusive, YYYY-MM-DD. */
+  from: string;
+  to: string;
+}
+
+/** The window of the period (YYYY-MM): billing_periods' own days, or the defaults. */
+export function readingsWindowOf(period: string, set: { from: string | null; to: string | null }): ReadingsWindow {
+  const first = `${period}-01`;
+  const nextFirst = addDays(`${period}-28`, 4).slice(0, 7) + '-01';
+  const from = set.from ?? addDays(first, READINGS_WINDOW_FROM_DAY_DEFAULT - 1);
+  const to = set.to ?? addDays(nextFirst, READINGS_WINDOW_TO_NEXT_MONTH_DAY_DEFAULT - 1);
+  return { from, to };
+}
+
+export function isInReadingsWindow(window: ReadingsWindow, localDate: string): boolean {
+  return localDate >= window.from && localDate <= window.to;
 }

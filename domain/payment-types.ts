@@ -92,6 +92,7 @@ export const REJECTION_CODES = {
   NOTHING_DUE: 'nothing is due on the invoice, so the total cannot be split: give per-service amounts',
   INVALID_READING: 'a meter reading is malformed or for a service without a meter',
   READING_BELOW_PREVIOUS: 'a meter reading is below the previous one',
+  READING_IMPLAUSIBLE: 'a meter reading is more above the previous one than one period can use (domain/meter-reading.ts): a typo',
   REFERENCE_CONFLICT: 'the bank reference was already used with different content',
   PAYMENT_NOT_FOUND: 'no payment with this bank reference',
   BANK_DAY_CLOSED: 'the payment\'s bank-day is closed: it can no longer be cancelled',

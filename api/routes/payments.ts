@@ -127,7 +127,7 @@ function registerSubmitRoute(app: App, deps: ApiDeps, ctx: PaymentContext): void
         summary: 'Submit a payment; repeating the same request returns the first answer',
         description:
           '201: accepted and posted. 422: refused for a business reason (`code`: ACCOUNT_NOT_FOUND, AMOUNT_MISMATCH, INVALID_AMOUNT, ' +
-          'READING_BELOW_PREVIOUS, UNKNOWN_SERVICE, NO_INVOICE, NOTHING_DUE, INVALID_READING, INVALID_REQUEST, PAID_AT_TOO_OLD, BANK_REF_RESERVED for a bankRef ending in /K and digits); a refused reference may be ' +
+          'READING_BELOW_PREVIOUS, READING_IMPLAUSIBLE, UNKNOWN_SERVICE, NO_INVOICE, NOTHING_DUE, INVALID_READING, INVALID_REQUEST, PAID_AT_TOO_OLD, BANK_REF_RESERVED for a bankRef ending in /K and digits); a refused reference may be ' +
           'used again. 409 REFERENCE_CONFLICT: the bankRef was already used for a different payment. 504 TIMEOUT: repeat the same request. ' +
           '503 UNAVAILABLE (with Retry-After): the SPC could not process it now; repeat the same request after Retry-After seconds.',
         security: [{ bearerAuth: [] }],

@@ -16,9 +16,9 @@ const readingSchema = {
     meterSerial: { type: 'string' },
     previous: { type: 'string', description: 'decimal, three fraction digits', example: '200.000' },
     current: { type: 'string', description: 'decimal, three fraction digits', example: '215.500' },
-    channel: { type: 'string', enum: ['cash_desk', 'online', 'kiosk', 'register'] },
+    channel: { type: 'string', enum: ['cash_desk', 'online', 'kiosk', 'register', 'cabinet'], description: 'cabinet: the household submitted it in its personal cabinet' },
     readAt: { type: 'string', format: 'date-time' },
-    bankCode: { type: 'string', description: 'the bank that sent the reading with a payment', example: 'HSBK' },
+    bankCode: { type: 'string', nullable: true, description: 'the bank that sent the reading with a payment; null for a cabinet reading', example: 'HSBK' },
     sentBy: { type: 'string', description: '`bank:<code>`, or `household` for a reading the household sent itself', example: 'bank:HSBK' },
   },
 } as const;

@@ -14,6 +14,7 @@ import { startStack } from '../../infra/stack';
 import { startLocalMailServer } from '../../infra/mail-server';
 import { freePort } from '../../infra/temporal-server';
 import { seedDemo, seedReferenceData, SAMPLE_ACCOUNTS } from '../../db/seed';
+import { DEMO_CODES_FILE, writeDemoAccessCodes } from './cabinet';
 import { installWorkerRuntime, startWorker } from '../../worker/run';
 import { CliError, Runtime, removeRuntimeFile, writeRuntimeFile } from '../runtime';
 import { progressBar } from '../progress';
@@ -101,7 +102,7 @@ async function openAppPools(cfg: SpcConfig, stack: Stack, urls: AppUrls, pools: 
 }
 
 /** Migrations, reference data, and demo accounts when the database has none. */
-async function prepareDatabase(db: ReturnType<typeof createDb>, accounts: number): Promise<void> {
+async function prepareDatabase(db: ReturnType<typeof createDb>, accounts: number, dataDir: string): Promise<void> {
   const applied = await migrateLatest(db);
   log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
   await seedReferenceData(db);
@@ -111,6 +112,8 @@ async function prepareDatabase(db: ReturnType<typeof createDb>, accounts: number
     const bar = progressBar('demo accounts', accounts);
     await seedDemo(db, { accounts, onProgress: (done) => bar.tick(done) });
     bar.done();
+    // A newcomer signs in to /cabinet with these (issue 20 item 3); only this user may read the file.
+    await writeDemoAccessCodes(db, path.join(dataDir, DEMO_CODES_FILE));
   }
 }
 
@@ -124,6 +127,7 @@ function printWelcome(stack: Stack, services: Services, taskQueue: string, paylo
       stack.uiUrl ? `  Temporal UI     ${stack.uiUrl}/namespaces/${encodeURIComponent(stack.namespace)}/workflows` : '',
       services.apiUrl ? `  Bank API        ${services.apiUrl}/docs   (OpenAPI: ${services.apiUrl}/openapi.json)` : '',
       services.apiUrl ? `  Cashier         ${services.apiUrl}/cashier` : '',
+      services.apiUrl ? `  Households      ${services.apiUrl}/cabinet   (demo access codes: .data/${DEMO_CODES_FILE}, or spc cabinet code demo)` : '',
       services.opsUrl ? `  Operators       ${services.opsUrl}` : '',
       `  Temporal        ${stack.temporalAddress} (task queue ${taskQueue})`,
       `  Postgres        ${stack.startedPostgres ? 'embedded, data in .data/pg' : 'DATABASE_URL'}`,
@@ -169,7 +173,7 @@ async function runUp(base: SpcConfig, opts: { accounts: number; api: boolean }):
   const target = { ...cfg.temporal, address: stack.temporalAddress, tls: stack.temporalTls ?? cfg.temporal.tls };
   const temporal = await connectTemporal(target);
   try {
-    await prepareDatabase(db, opts.accounts);
+    await prepareDatabase(db, opts.accounts, cfg.dataDir);
     const urls = await appDatabaseUrlsFor(cfg, stack, db);
     const { apiDb, workerDb } = await openAppPools(cfg, stack, urls, appPools);
     worker = await startWorker(cfg, { temporal: target, db: workerDb, client: temporal.client });

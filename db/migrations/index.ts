@@ -15,6 +15,7 @@ import * as chargeUploadRows from './20261208004001_charge_upload_rows';
 import * as appRoles from './20261208002001_app_roles';
 import * as apiWrites from './20261208009001_api_writes';
 import * as householdsPrintMail from './20261208007001_households_print_mail';
+import * as cabinet from './20261208008001_cabinet';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000001_schema': schema,
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261208002001_app_roles': appRoles,
   '20261208009001_api_writes': apiWrites,
   '20261208007001_households_print_mail': householdsPrintMail,
+  '20261208008001_cabinet': cabinet,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

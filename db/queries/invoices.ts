@@ -40,7 +40,7 @@ export interface InvoiceLineRow {
   meter_id: string | null;
   serial_no: string | null;
   previous_reading: string | null;
-  /** The highest reading of a payment that still stands: a cancelled payment's reading is no floor. */
+  /** The highest reading of a payment that still stands, or of the household's cabinet (never withdrawn): a cancelled payment's reading is no floor. */
   last_reading: string | null;
 }
 
@@ -92,8 +92,9 @@ SELECT inv.account_number, inv.holder_name, inv.address, inv.invoice_id, to_char
        p.bin AS provider_bin, p.iban AS provider_iban,
        l.opening_balance, l.charged, l.amount_due, COALESCE(paid.amount, 0) AS paid,
        l.meter_id, m.serial_no, l.previous_reading,
-       (SELECT max(r.value) FROM meter_readings r JOIN payments rp ON rp.id = r.payment_id
-         WHERE r.meter_id = l.meter_id AND rp.status = 'accepted') AS last_reading
+       GREATEST((SELECT max(r.value) FROM meter_readings r JOIN payments rp ON rp.id = r.payment_id
+                  WHERE r.meter_id = l.meter_id AND rp.status = 'accepted'),
+                (SELECT max(c.value) FROM cabinet_readings c WHERE c.meter_id = l.meter_id)) AS last_reading
   FROM inv
   LEFT JOIN invoice_lines l ON l.invoice_id = inv.invoice_id
   LEFT JOIN services s ON s.code = l.service_code

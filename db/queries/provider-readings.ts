@@ -3,7 +3,8 @@
 // readings range (domain/billing-period.ts: after the previous period's window, through this one's,
 // so a late reading counts for the next period) and still stand (a cancelled or excluded payment's
 // reading does not count, as on the invoice: db/queries/invoices.ts). Per account and meter:
-// previous, current, the channel and time it came in and who sent it.
+// previous, current, the channel and time it came in and who sent it. Readings households submitted
+// in their cabinet (cabinet_readings, issue 20) count the same: channel 'cabinet', no bank.
 import type { Knex } from 'knex';
 import { addMonths, periodStart, readingsRangeOf, readingsWindowOf, type ReadingsWindow, type ReadingsWindowDays } from '../../domain/billing-period';
 
@@ -16,11 +17,17 @@ export interface ProviderReadingRow {
   meterSerial: string;
   previous: string;
   current: string;
+  /** A bank's channel, or 'cabinet' for a household's own reading. */
   channel: string;
   readAt: Date;
-  bankCode: string;
-  /** Who sent it: `bank:<code>` today; readings a household sends itself will say `household`. */
+  /** Null for a household's own reading (channel 'cabinet'). */
+  bankCode: string | null;
+  /** Who sent it: `bank:<code>`, or `household` for a cabinet reading. */
   sentBy: string;
+}
+
+interface ReadingSqlRow {
+  account_number: string; service_code: string; serial_no: string; previous_value: string; value: string; channel: string; read_at: Date; bank_code: string | null;
 }
 
 export interface ProviderReadings {
@@ -44,22 +51,28 @@ export async function findProviderReadings(
 ): Promise<ProviderReadings> {
   const { previous, current } = await windowsOf(db, period, days);
   const range = readingsRangeOf(previous, current);
-  const rows = await db('meter_readings as r')
-    .join('meters as m', 'm.id', 'r.meter_id')
-    .join('services as s', 's.code', 'm.service_code')
-    .join('payments as p', 'p.id', 'r.payment_id')
-    .where({ 's.provider_id': providerId, 's.metered': true, 'p.status': 'accepted' })
-    .where('r.read_at', '>=', range.fromUtc)
-    .where('r.read_at', '<', range.untilUtc)
-    .orderBy([{ column: 'm.account_number' }, { column: 'm.service_code' }, { column: 'r.read_at' }, { column: 'r.id' }])
-    .limit(limit + 1)
-    .select('m.account_number', 'm.service_code', 'm.serial_no', 'r.previous_value', 'r.value', 'p.channel', 'r.read_at', 'p.bank_code');
+  const { rows } = await db.raw<{ rows: ReadingSqlRow[] }>(
+    `SELECT * FROM (
+       SELECT m.account_number, m.service_code, m.serial_no, r.previous_value, r.value, p.channel, r.read_at, p.bank_code, r.id, 0 AS src
+         FROM meter_readings r
+         JOIN meters m ON m.id = r.meter_id JOIN services s ON s.code = m.service_code
+         JOIN payments p ON p.id = r.payment_id
+        WHERE s.provider_id = ? AND s.metered AND p.status = 'accepted' AND r.read_at >= ? AND r.read_at < ?
+       UNION ALL
+       SELECT m.account_number, m.service_code, m.serial_no, c.previous_value, c.value, 'cabinet', c.read_at, NULL, c.id, 1
+         FROM cabinet_readings c
+         JOIN meters m ON m.id = c.meter_id JOIN services s ON s.code = m.service_code
+        WHERE s.provider_id = ? AND s.metered AND c.read_at >= ? AND c.read_at < ?) x
+      ORDER BY account_number, service_code, read_at, src, id
+      LIMIT ?`,
+    [providerId, range.fromUtc, range.untilUtc, providerId, range.fromUtc, range.untilUtc, limit + 1],
+  );
   return {
     window: current,
     truncated: rows.length > limit,
     readings: rows.slice(0, limit).map((r) => ({
       account: r.account_number, service: r.service_code, meterSerial: r.serial_no, previous: r.previous_value, current: r.value,
-      channel: r.channel, readAt: r.read_at, bankCode: r.bank_code, sentBy: `bank:${r.bank_code}`,
+      channel: r.channel, readAt: r.read_at, bankCode: r.bank_code, sentBy: r.bank_code === null ? 'household' : `bank:${r.bank_code}`,
     })),
   };
 }
