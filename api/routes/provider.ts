@@ -7,6 +7,7 @@ import { findProviderReadings } from '../../db/queries/provider-readings';
 import { ProviderKeyAuthenticator, assertRouteHasProviderScope, providerOf, requireProviderHook } from '../provider-auth';
 import { commonErrors, errorResponse } from '../schemas';
 import { ALL_PROVIDER_SCOPES } from '../../db/provider-keys';
+import { providerRegisterRoutes } from './provider-registers';
 
 const serviceSchema = {
   type: 'object',
@@ -55,6 +56,7 @@ export const providerRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
     },
   );
   readingsRoute(app, deps);
+  await app.register(providerRegisterRoutes, deps);
 };
 
 const readingSchema = {
