@@ -8,6 +8,7 @@ import { ProviderKeyAuthenticator, assertRouteHasProviderScope, providerOf, requ
 import { commonErrors, errorResponse } from '../schemas';
 import { ALL_PROVIDER_SCOPES } from '../../db/provider-keys';
 import { providerRegisterRoutes } from './provider-registers';
+import { providerTransferRoutes } from './provider-transfers';
 
 const serviceSchema = {
   type: 'object',
@@ -57,6 +58,7 @@ export const providerRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
   );
   readingsRoute(app, deps);
   await app.register(providerRegisterRoutes, deps);
+  await app.register(providerTransferRoutes, deps);
 };
 
 const readingSchema = {

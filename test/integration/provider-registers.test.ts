@@ -208,4 +208,63 @@ describe('provider registers', () => {
     }
     expect((await call('GET', `/v1/provider/registers/${encodeURIComponent(su.id)}/other.pdf`, keys.SU)).status).toBe(400);
   });
+
+  it('matches the transfers a provider reports to the lists\' lines: matched, short, unknown, awaiting; bad reports write nothing', async () => {
+    const db = h.database.db;
+    const aes = await waitForRegister(keys.AES, day1);
+    const hsbkLine = aes.banks.find((b: { bankCode: string }) => b.bankCode === 'HSBK');
+    const caspLine = aes.banks.find((b: { bankCode: string }) => b.bankCode === 'CASP');
+    const short = formatAmount(new Money(hsbkLine.total).minus('0.01'));
+    const count = async () => (await db('provider_transfers').count<{ n: string }[]>({ n: '*' }))[0]?.n;
+
+    // Bad input first: each refused with a code, nothing written.
+    const bad: Array<[unknown, number, string]> = [
+      [{ transfers: [{ bankCode: 'HSBK', businessDate: day1, amount: '10.001', statementRef: 'S-1' }] }, 400, 'MALFORMED_TRANSFERS'],
+      [{ transfers: [{ bankCode: 'HSBK', businessDate: day1, amount: 10, statementRef: 'S-1' }] }, 400, 'MALFORMED_TRANSFERS'],
+      [{ transfers: [] }, 400, 'MALFORMED_TRANSFERS'],
+      [{ transfers: [{ bankCode: 'HSBK', businessDate: day1, amount: '1.00', statementRef: 'S-1' }, { bankCode: 'HSBK', businessDate: day1, amount: '2.00', statementRef: 'S-1' }] }, 400, 'MALFORMED_TRANSFERS'],
+      [{ transfers: [{ bankCode: 'HSBK', businessDate: day1, amount: '1.00', statementRef: 'S-1' }, { bankCode: 'NONE', businessDate: day1, amount: '2.00', statementRef: 'S-2' }] }, 422, 'UNKNOWN_BANK'],
+    ];
+    for (const [json, status, code] of bad) {
+      const res = await call('POST', '/v1/provider/transfers', keys.AES, json);
+      expect([res.status, res.body.code]).toEqual([status, code]);
+    }
+    expect(await count()).toBe('0');
+    expect((await call('POST', '/v1/provider/transfers', keys.HSBK, { transfers: [] })).status).toBe(401);
+
+    const unknownDay = pastWeekday();
+    const posted = await call('POST', '/v1/provider/transfers', keys.AES, { transfers: [
+      { bankCode: 'HSBK', businessDate: day1, amount: short, statementRef: `ST-${run}-1`, receivedOn: addDays(day1, 1) },
+      { bankCode: 'HSBK', businessDate: unknownDay, amount: '5.00', statementRef: `ST-${run}-2` },
+    ] });
+    expect(posted.status).toBe(200);
+    expect(posted.body.recorded).toBe(2);
+    expect(posted.body.matches).toHaveLength(2);
+    expect(posted.body.matches).toEqual(expect.arrayContaining([
+      expect.objectContaining({ bankCode: 'HSBK', businessDate: day1, expected: hsbkLine.total, received: short, difference: '0.01', status: 'short', endToEndId: hsbkLine.endToEndId }),
+      expect.objectContaining({ bankCode: 'HSBK', businessDate: unknownDay, expected: null, received: '5.00', status: 'unknown' }),
+    ]));
+    // The CSV extract of a bank statement, semicolon separated.
+    const csv = await fetch(`${server.url}/v1/provider/transfers`, {
+      method: 'POST', headers: { authorization: `Bearer ${keys.AES}`, 'content-type': 'text/csv' },
+      body: `bank_code;business_date;amount;statement_ref\nCASP;${day1};${caspLine.total};ST-${run}-3\n`,
+    });
+    expect(csv.status).toBe(200);
+    expect(((await csv.json()) as { matches: unknown[] }).matches).toEqual([expect.objectContaining({ bankCode: 'CASP', status: 'matched', difference: '0.00' })]);
+    // The same report again is the same transfers; the same reference with another amount is refused whole.
+    const again = await call('POST', '/v1/provider/transfers', keys.AES, { transfers: [{ bankCode: 'HSBK', businessDate: day1, amount: short, statementRef: `ST-${run}-1` }] });
+    expect([again.status, again.body.recorded, again.body.repeated]).toEqual([200, 0, 1]);
+    const conflict = await call('POST', '/v1/provider/transfers', keys.AES, { transfers: [
+      { bankCode: 'HSBK', businessDate: day1, amount: '1.00', statementRef: `ST-${run}-9` },
+      { bankCode: 'HSBK', businessDate: day1, amount: '1.00', statementRef: `ST-${run}-1` },
+    ] });
+    expect([conflict.status, conflict.body.code]).toEqual([409, 'STATEMENT_REF_CONFLICT']);
+    expect(await count()).toBe('3');
+
+    const day = await call('GET', `/v1/provider/transfers?date=${day1}`, keys.AES);
+    expect(day.body.matches.map((m: { bankCode: string; status: string }) => [m.bankCode, m.status])).toEqual([['CASP', 'matched'], ['HSBK', 'short']]);
+    // Another provider sees its own lines, nothing reported: awaiting.
+    const su = await call('GET', `/v1/provider/transfers?date=${day1}`, keys.SU);
+    expect(su.body.matches.map((m: { bankCode: string; status: string; bankConfirmedAt: string | null }) => [m.bankCode, m.status, m.bankConfirmedAt !== null])).toEqual([['CASP', 'awaiting', true], ['HSBK', 'awaiting', true]]);
+  });
 });
