@@ -19,6 +19,7 @@ import { startHarness, type Harness } from '../support/harness';
 import { WORLD, createPaymentWorld } from '../support/payment-world';
 import { submitPaymentAsOfPaidAt } from '../support/past-payment';
 import { validateWithXsd } from '../support/xmllint';
+import { auditProviders } from '../../audit/provider';
 import { waitFor } from '../support/wait';
 
 jest.setTimeout(300_000);
@@ -266,5 +267,23 @@ describe('provider registers', () => {
     // Another provider sees its own lines, nothing reported: awaiting.
     const su = await call('GET', `/v1/provider/transfers?date=${day1}`, keys.SU);
     expect(su.body.matches.map((m: { bankCode: string; status: string; bankConfirmedAt: string | null }) => [m.bankCode, m.status, m.bankConfirmedAt !== null])).toEqual([['CASP', 'awaiting', true], ['HSBK', 'awaiting', true]]);
+  });
+
+  it('audits each provider\'s day: register = lists = received + open differences, and names a breach', async () => {
+    const report = await auditProviders(h.database.db, day1);
+    expect(report.breaches).toEqual([]);
+    const aes = report.providers.find((p) => p.providerId === 'AES');
+    expect(aes).toMatchObject({ registerId: `AES:${day1}:v1`, ok: true, openDifferences: '0.01' });
+    expect(aes?.registerTotal).toBe(aes?.listsTotal);
+    expect(formatAmount(new Money(aes?.received ?? 'NaN').plus(aes?.openDifferences ?? 'NaN'))).toBe(aes?.listsTotal);
+    const su = report.providers.find((p) => p.providerId === 'ALMATY_SU');
+    expect(su).toMatchObject({ ok: true, received: '0.00', openDifferences: su?.listsTotal });
+    // A list line changed behind the register's back is a breach the audit names.
+    await h.database.db('settlement_lines').where({ settlement_id: `CASP:${day1}`, provider_id: 'ALMATY_SU' }).increment('amount', 1);
+    const broken = await auditProviders(h.database.db, day1, 'ALMATY_SU');
+    expect(broken.ok).toBe(false);
+    expect(broken.breaches).toEqual([expect.objectContaining({ providerId: 'ALMATY_SU', detail: expect.stringContaining(`register ALMATY_SU:${day1}:v1 totals`) })]);
+    await h.database.db('settlement_lines').where({ settlement_id: `CASP:${day1}`, provider_id: 'ALMATY_SU' }).decrement('amount', 1);
+    expect((await auditProviders(h.database.db, day1)).ok).toBe(true);
   });
 });
