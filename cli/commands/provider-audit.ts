@@ -4,6 +4,7 @@ import { assertDate } from '../../audit/query';
 import { auditProviders, type ProviderAuditReport } from '../../audit/provider';
 import { buildProviderRegistersOf } from '../../activities/provider-register';
 import { CliError, type Runtime } from '../runtime';
+import { TRANSFER_REPORT_WORKING_DAYS_MAX, raiseUnreportedTransferCases } from '../../client/transfer-cases';
 
 function printReport(report: ProviderAuditReport): void {
   process.stdout.write(`provider audit, business date ${report.date}${report.waitingFor.length > 0 ? ` (registers not due yet: ${report.waitingFor.join('; ')})` : ''}\n`);
@@ -52,5 +53,24 @@ export function registerProviderRegisterCommands(provider: Command, rt: Runtime)
       if (result.status === 'waiting') throw new CliError(`the day ${opts.date} is not complete: ${result.waitingFor.join('; ')}`);
       for (const r of result.registers) process.stdout.write(`${r.created ? 'built ' : 'kept  '} ${r.id.padEnd(36)} ${r.total.padStart(14)} KZT  ${r.lines} line(s)\n`);
       process.stdout.write(`${result.registers.length} register(s) of ${opts.date}\n`);
+    });
+}
+
+export function registerTransferCheckCommand(provider: Command, rt: Runtime): void {
+  provider
+    .command('transfers')
+    .description('what providers report received')
+    .command('check')
+    .description('raise a TRANSFER_NOT_RECEIVED complaint for every list line a bank confirmed N working days ago that its provider has not reported received in full')
+    .option('--working-days <n>', 'working days a provider has to report (default $SPC_TRANSFER_REPORT_WORKING_DAYS or 3)')
+    .action(async (opts: { workingDays?: string }) => {
+      const workingDays = opts.workingDays === undefined ? undefined : Number(opts.workingDays);
+      if (workingDays !== undefined && (!Number.isInteger(workingDays) || workingDays < 1 || workingDays > TRANSFER_REPORT_WORKING_DAYS_MAX)) {
+        throw new CliError(`--working-days must be a whole number from 1 to ${TRANSFER_REPORT_WORKING_DAYS_MAX}, got ${String(opts.workingDays)}`);
+      }
+      const t = await rt.temporal();
+      const raised = await raiseUnreportedTransferCases({ client: t.client, taskQueue: t.taskQueue, db: await rt.db() }, { workingDays });
+      for (const c of raised) process.stdout.write(`raised ${c.complaintId}  expected ${c.expected}, received ${c.received}\n`);
+      process.stdout.write(`${raised.length} case(s) raised\n`);
     });
 }

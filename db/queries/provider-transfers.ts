@@ -56,3 +56,49 @@ export async function unknownBankCodes(db: Knex | Knex.Transaction, codes: strin
   const known = new Set((await db('banks').whereIn('code', codes).select('code')).map((r) => r.code as string));
   return [...new Set(codes)].filter((c) => !known.has(c));
 }
+
+/** Most candidate lines one check looks at; the next run takes the rest. */
+export const UNREPORTED_LINES_MAX = 500;
+
+export interface UnreportedLine {
+  bankCode: string;
+  businessDate: string;
+  providerId: string;
+  endToEndId: string;
+  expected: string;
+  received: string;
+  confirmedAt: Date;
+}
+
+/**
+ * List lines a bank confirmed as transferred before `confirmedBefore` that the provider has not
+ * reported received in full, and for which no TRANSFER_NOT_RECEIVED case exists yet.
+ */
+export async function findUnreportedConfirmedLines(db: Knex, confirmedBefore: Date): Promise<UnreportedLine[]> {
+  const { rows } = await db.raw<{ rows: Array<{ bank_code: string; business_date: string; provider_id: string; end_to_end_id: string; amount: string; received: string; confirmed_at: Date }> }>(
+    `SELECT s.bank_code, s.business_date, sl.provider_id, sl.end_to_end_id, sl.amount, sl.confirmed_at,
+            COALESCE((SELECT sum(t.amount) FROM provider_transfers t
+                       WHERE t.provider_id = sl.provider_id AND t.bank_code = s.bank_code AND t.business_date = s.business_date), 0) AS received
+       FROM settlement_lines sl JOIN settlements s ON s.id = sl.settlement_id
+      WHERE sl.confirmed_at IS NOT NULL AND sl.confirmed_at < ? AND sl.amount > 0
+        AND NOT EXISTS (SELECT 1 FROM complaints c
+                         WHERE c.id = s.bank_code || ':' || sl.provider_id || '/' || to_char(s.business_date, 'YYYY-MM-DD') || ':TRANSFER_NOT_RECEIVED')
+      ORDER BY sl.confirmed_at, s.bank_code, sl.provider_id LIMIT ${UNREPORTED_LINES_MAX}`,
+    [confirmedBefore],
+  );
+  return rows
+    .filter((r) => fromDb(r.received).lt(fromDb(r.amount)))
+    .map((r) => ({
+      bankCode: r.bank_code, businessDate: r.business_date, providerId: r.provider_id, endToEndId: r.end_to_end_id,
+      expected: formatAmount(fromDb(r.amount)), received: formatAmount(fromDb(r.received)), confirmedAt: r.confirmed_at,
+    }));
+}
+
+/** The calendar's overrides (holidays, working weekends), for counting working days outside activities. */
+export async function loadCalendarOverrides(db: Knex): Promise<{ holidays: Set<string>; workdays: Set<string> }> {
+  const days = await db('calendar_days').select('day', 'kind');
+  return {
+    holidays: new Set(days.filter((d) => d.kind === 'holiday').map((d) => d.day as string)),
+    workdays: new Set(days.filter((d) => d.kind === 'workday').map((d) => d.day as string)),
+  };
+}

@@ -20,6 +20,8 @@ import { WORLD, createPaymentWorld } from '../support/payment-world';
 import { submitPaymentAsOfPaidAt } from '../support/past-payment';
 import { validateWithXsd } from '../support/xmllint';
 import { auditProviders } from '../../audit/provider';
+import { raiseUnreportedTransferCases } from '../../client/transfer-cases';
+import { listComplaints } from '../../client/complaints';
 import { waitFor } from '../support/wait';
 
 jest.setTimeout(300_000);
@@ -285,5 +287,23 @@ describe('provider registers', () => {
     expect(broken.breaches).toEqual([expect.objectContaining({ providerId: 'ALMATY_SU', detail: expect.stringContaining(`register ALMATY_SU:${day1}:v1 totals`) })]);
     await h.database.db('settlement_lines').where({ settlement_id: `CASP:${day1}`, provider_id: 'ALMATY_SU' }).decrement('amount', 1);
     expect((await auditProviders(h.database.db, day1)).ok).toBe(true);
+  });
+
+  it('raises a TRANSFER_NOT_RECEIVED case for a confirmed line not reported received in full within N working days, once', async () => {
+    const db = h.database.db;
+    // Nothing is due the day the banks confirmed.
+    expect(await raiseUnreportedTransferCases(ctx, { workingDays: 3 })).toEqual([]);
+    const later = new Date(Date.now() + 30 * 24 * 60 * 60_000);
+    const raised = await raiseUnreportedTransferCases(ctx, { workingDays: 3, asOf: later });
+    const ids = raised.map((c) => c.complaintId);
+    // AES's HSBK line arrived short, ALMATY_SU reported nothing; AES's CASP line is matched.
+    expect(ids).toEqual(expect.arrayContaining([`HSBK:AES/${day1}:TRANSFER_NOT_RECEIVED`, `HSBK:ALMATY_SU/${day1}:TRANSFER_NOT_RECEIVED`, `CASP:ALMATY_SU/${day1}:TRANSFER_NOT_RECEIVED`]));
+    expect(ids).not.toContain(`CASP:AES/${day1}:TRANSFER_NOT_RECEIVED`);
+    const listed = await listComplaints(db, { bank: 'HSBK' });
+    expect(listed.find((c) => c.id === `HSBK:AES/${day1}:TRANSFER_NOT_RECEIVED`)).toMatchObject({ disposition: 'TRANSFER_NOT_RECEIVED', status: 'open', raisedBy: 'spc' });
+    expect(await raiseUnreportedTransferCases(ctx, { workingDays: 3, asOf: later })).toEqual([]);
+    // A bank cannot raise this disposition itself.
+    const byBank = await call('POST', '/v1/complaints', keys.HSBK, { bankRef: `AES/${day1}`, disposition: 'TRANSFER_NOT_RECEIVED', text: 'x' });
+    expect([byBank.status, byBank.body.code]).toEqual([400, 'VALIDATION_FAILED']);
   });
 });
