@@ -12,6 +12,7 @@ import { createSettlementWebhookActivities } from './settlement-webhook';
 import type { TriggerInfo } from '../domain/settlement-types';
 import { addDays } from '../domain/calendar';
 import { findUnsettledBankDays } from '../db/queries/unsettled';
+import { createProviderRegisterActivities } from './provider-register';
 
 /**
  * How far back the daily trigger looks for bank-days left unsettled (a holiday declared after
@@ -59,6 +60,7 @@ export function createSettlementActivities(deps: ActivityDeps, config: Settlemen
     ...createSettlementConfirmActivities(deps),
     settlementTriggerInfo,
     unsettledBankDaysOf,
+    ...createProviderRegisterActivities(deps),
   };
 }
 

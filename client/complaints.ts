@@ -64,7 +64,8 @@ export async function raiseComplaint(ctx: ComplaintClientContext, req: RaiseRequ
   if (textProblem) throw bad(textProblem);
   const text = req.text.trim();
   // The SPC has no record of a payment that "was not posted": every other disposition names one.
-  if (req.disposition !== 'PAYMENT_NOT_POSTED') {
+  // TRANSFER_NOT_RECEIVED names a list line (<PROVIDER>/<date>), checked by its raiser (client/transfer-cases.ts).
+  if (req.disposition !== 'PAYMENT_NOT_POSTED' && req.disposition !== 'TRANSFER_NOT_RECEIVED') {
     const payment = await ctx.db('payments').where({ bank_code: req.bankCode, bank_ref: req.bankRef }).first('id');
     if (!payment) throw new ComplaintActionError('PAYMENT_NOT_FOUND', `no payment ${req.bankRef} of ${req.bankCode}: check the reference, or raise PAYMENT_NOT_POSTED`);
   }

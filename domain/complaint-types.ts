@@ -13,9 +13,17 @@ export const COMPLAINT_DISPOSITIONS = {
   PAYMENT_NOT_POSTED: { deadlineBusinessDays: 3, description: 'the payer paid but the payment does not show on the invoice' },
   REFUND_REQUEST: { deadlineBusinessDays: 7, description: 'the payer asks for the money back' },
   OTHER: { deadlineBusinessDays: 10, description: 'anything else; say what in the text' },
+  TRANSFER_NOT_RECEIVED: {
+    deadlineBusinessDays: 5,
+    description: 'the bank confirmed its list line as transferred, the provider has not reported it received (issue 19); raised by the SPC only',
+  },
 } as const;
 export type Disposition = keyof typeof COMPLAINT_DISPOSITIONS;
 export const DISPOSITIONS = Object.keys(COMPLAINT_DISPOSITIONS) as Disposition[];
+/** Raised by the SPC itself (client/transfer-cases.ts), never by a bank through the API. */
+export const SPC_ONLY_DISPOSITIONS: readonly Disposition[] = ['TRANSFER_NOT_RECEIVED'];
+/** What a bank may raise. */
+export const BANK_DISPOSITIONS = DISPOSITIONS.filter((d) => !SPC_ONLY_DISPOSITIONS.includes(d));
 
 export function isDisposition(value: unknown): value is Disposition {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(COMPLAINT_DISPOSITIONS, value);

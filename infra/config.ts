@@ -393,3 +393,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpcConfig {
     logLevel: logLevelFromEnv(env),
   };
 }
+
+/** Working days a provider has to report a confirmed list line received before a case is raised (issue 19). */
+export const TRANSFER_REPORT_WORKING_DAYS_DEFAULT = 3;
+export const TRANSFER_REPORT_WORKING_DAYS_MAX = 30;
+
+export function transferReportWorkingDaysFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.SPC_TRANSFER_REPORT_WORKING_DAYS;
+  if (raw === undefined || raw === '') return TRANSFER_REPORT_WORKING_DAYS_DEFAULT;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > TRANSFER_REPORT_WORKING_DAYS_MAX) {
+    throw new Error(`SPC_TRANSFER_REPORT_WORKING_DAYS must be a whole number from 1 to ${TRANSFER_REPORT_WORKING_DAYS_MAX}, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}

@@ -35,6 +35,8 @@ export const confirmTransfersUpdate = defineUpdate<SettlementState, [TransferCon
 
 /** Confirmation due counted from the list's delivery instead of the business date (issue 9). */
 export const PATCH_CONFIRM_DUE_FROM_DELIVERY = 'confirm-due-from-delivery';
+/** The providers' registers of the day, built once the day's last list is out (issue 19). */
+export const PATCH_PROVIDER_REGISTERS = 'provider-registers';
 
 // The short steps run as local activities: one round trip through the server less each, which is
 // most of the engine's own time in a settlement. All are idempotent, like every activity here.
@@ -183,6 +185,25 @@ async function storeList(run: SettlementRun, aggregated: AggregateResult): Promi
   return { confirmDueDate, confirmDeadlineAt };
 }
 
+/**
+ * 4c. The providers' registers of the day (activities/provider-register.ts): built by whichever
+ * settlement of the date delivers last; the others find the day still waiting. A failure here is
+ * the providers' and the operator's, not the bank's: it is recorded and the settlement goes on.
+ */
+async function buildRegisters(run: SettlementRun): Promise<void> {
+  if (!patched(PATCH_PROVIDER_REGISTERS)) return;
+  const { buildProviderRegisters } = proxyActivities<SettlementActivities>({
+    startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute', retry: { ...retryPolicy, maximumAttempts: 10 },
+  });
+  try {
+    const built = await buildProviderRegisters({ businessDate: run.day.businessDate });
+    if (built.status === 'built') run.record('provider registers', `${built.registers.length} register(s) of ${run.day.businessDate}`);
+  } catch (err) {
+    log.warn('provider registers not built', { businessDate: run.day.businessDate, error: String(err) });
+    run.record('provider registers failed', 'spc provider registers build --date rebuilds them');
+  }
+}
+
 interface WebhookPush {
   scope: CancellationScope | undefined;
   done: Promise<void>;
@@ -246,8 +267,9 @@ export async function settlementWorkflow(input: SettlementWorkflowInput): Promis
   if (aggregated.lines.length > 0) {
     const due = await storeList(run, aggregated);
     webhook = pushWebhook(run, input.options);
+    await buildRegisters(run);
     await awaitConfirmation(run, due);
-  }
+  } else await buildRegisters(run);
 
   await settle(run, aggregated);
   // Once the bank confirmed its transfers, pushing the list again is moot.

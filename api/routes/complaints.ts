@@ -3,7 +3,7 @@
 // sees the same as the CLI and /ops; another bank's complaint is answered 404, as if absent.
 import type { FastifyPluginAsync } from 'fastify';
 import { ComplaintActionError, getComplaint, listComplaints, raiseComplaint } from '../../client/complaints';
-import { COMPLAINT_DISPOSITIONS, COMPLAINT_ID_RE, COMPLAINT_TEXT_CHARS_MAX, DISPOSITIONS, type Disposition } from '../../domain/complaint-types';
+import { BANK_DISPOSITIONS, COMPLAINT_DISPOSITIONS, DISPOSITIONS, COMPLAINT_ID_RE, COMPLAINT_TEXT_CHARS_MAX, type Disposition } from '../../domain/complaint-types';
 import { bankOf } from '../auth';
 import { recordKeyAction } from '../key-actions';
 import type { ApiDeps } from '../deps';
@@ -47,7 +47,7 @@ export const complaintRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
       schema: {
         tags: ['complaints'],
         summary: 'Raise a complaint about a payment',
-        description: `Dispositions: ${DISPOSITIONS.map((d) => `\`${d}\` (${COMPLAINT_DISPOSITIONS[d].description}; ${COMPLAINT_DISPOSITIONS[d].deadlineBusinessDays} business days)`).join(', ')}. `
+        description: `Dispositions: ${BANK_DISPOSITIONS.map((d) => `\`${d}\` (${COMPLAINT_DISPOSITIONS[d].description}; ${COMPLAINT_DISPOSITIONS[d].deadlineBusinessDays} business days)`).join(', ')}. `
           + 'One complaint per payment and disposition: sending it again answers 200 with the complaint already raised.',
         security: [{ bearerAuth: [] }],
         body: {
@@ -56,7 +56,7 @@ export const complaintRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
           required: ['bankRef', 'disposition', 'text'],
           properties: {
             bankRef: bankRefParam,
-            disposition: { type: 'string', enum: DISPOSITIONS },
+            disposition: { type: 'string', enum: BANK_DISPOSITIONS },
             text: { type: 'string', minLength: 1, maxLength: COMPLAINT_TEXT_CHARS_MAX, pattern: FREE_TEXT_PATTERN, description: 'Plain text in any language; line breaks allowed, other control characters not' },
           },
         },

@@ -8,6 +8,8 @@ import { providerChargeRoutes } from './provider-charges';
 import { ProviderKeyAuthenticator, assertRouteHasProviderScope, providerOf, requireProviderHook } from '../provider-auth';
 import { commonErrors, errorResponse } from '../schemas';
 import { ALL_PROVIDER_SCOPES } from '../../db/provider-keys';
+import { providerRegisterRoutes } from './provider-registers';
+import { providerTransferRoutes } from './provider-transfers';
 
 const serviceSchema = {
   type: 'object',
@@ -57,6 +59,8 @@ export const providerRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
   );
   readingsRoute(app, deps);
   await app.register(providerChargeRoutes, deps);
+  await app.register(providerRegisterRoutes, deps);
+  await app.register(providerTransferRoutes, deps);
 };
 
 /** The OpenAPI security scheme of the provider routes. */

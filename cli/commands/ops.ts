@@ -1,6 +1,7 @@
 // Operators' and auditors' commands: workflows list, calendar list|add-holiday|add-workday,
 // audit export|replay|ledger|archive. Calendar edits are operator actions: refused without an
 // operator name and recorded in operator_audit, refusals included.
+import { registerProviderAuditCommand } from './provider-audit';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
@@ -228,6 +229,7 @@ function printLedgerReport(report: LedgerReport): void {
 
 function registerAuditCommands(program: Command, rt: Runtime): void {
   const audit = program.command('audit').description('auditors\' tools: export and replay workflow histories, check the ledger');
+  registerProviderAuditCommand(audit, rt);
 
   selectionOptions(audit.command('export'))
     .description('write each selected workflow\'s history as JSON (as `temporal workflow show --output json`) with manifest.json (SHA-256 per file)')

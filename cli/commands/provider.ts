@@ -1,5 +1,6 @@
 // Provider commands (issue 18 item 1): `spc provider key create|list|revoke`. Creating and revoking
 // are operator actions, audited like `spc bank key …` (the secret is printed once and never audited).
+import { registerProviderRegisterCommands, registerTransferCheckCommand } from './provider-audit';
 import type { Command } from 'commander';
 import { recordOperatorAction, requireOperator } from '../../db/operator-audit';
 import { ALL_PROVIDER_SCOPES, PROVIDER_SCOPES, ProviderKeyError, createProviderKey, revokeProviderKey, type ProviderScope } from '../../db/provider-keys';
@@ -69,6 +70,8 @@ async function revokeKey(rt: Runtime, selector: string, opts: { operator?: strin
 export function registerProviderCommands(program: Command, rt: Runtime): void {
   const provider = program.command('provider').description('providers (electricity, water, heat, …) as users of the provider API');
   const key = provider.command('key').description('provider API keys (Authorization: Bearer spcp_…)');
+  registerProviderRegisterCommands(provider, rt);
+  registerTransferCheckCommand(provider, rt);
 
   key
     .command('create')

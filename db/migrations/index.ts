@@ -16,6 +16,7 @@ import * as appRoles from './20261208002001_app_roles';
 import * as apiWrites from './20261208009001_api_writes';
 import * as householdsPrintMail from './20261208007001_households_print_mail';
 import * as cabinet from './20261208008001_cabinet';
+import * as providerRegisters from './20261208006001_provider_registers';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000001_schema': schema,
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261208009001_api_writes': apiWrites,
   '20261208007001_households_print_mail': householdsPrintMail,
   '20261208008001_cabinet': cabinet,
+  '20261208006001_provider_registers': providerRegisters,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
