@@ -8,6 +8,7 @@ import path from 'node:path';
 import { COMPLAINT_DISPOSITIONS, isDisposition, type Disposition } from '../domain/complaint-types';
 import { isValidBin } from '../domain/identifiers';
 import type { PayloadKeyring } from './payload-codec';
+import { operatorCredentialFromEnv, type OperatorCredential } from './operator-credential';
 
 export interface DbTimeouts {
   /** Postgres cancels a statement running longer (statement_timeout). */
@@ -245,6 +246,11 @@ export function archiveDirFromEnv(env: NodeJS.ProcessEnv = process.env): string 
 /** SPC_OPERATOR, trimmed; unset or blank is undefined. */
 export function operatorFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return env.SPC_OPERATOR?.trim() || undefined;
+}
+
+/** The CLI operator's personal token: SPC_OPERATOR_TOKEN or its file (infra/operator-credential.ts). */
+export function operatorCredential(env: NodeJS.ProcessEnv = process.env): OperatorCredential {
+  return operatorCredentialFromEnv(env, dataDirFromEnv(env));
 }
 
 /** SPC_DEV: 1 or true marks a development run; anything else but unset or 0/false is refused. */

@@ -16,6 +16,8 @@ import { seedDemo, seedReferenceData, SAMPLE_ACCOUNTS } from '../../db/seed';
 import { installWorkerRuntime, startWorker } from '../../worker/run';
 import { CliError, Runtime, removeRuntimeFile, writeRuntimeFile } from '../runtime';
 import { progressBar } from '../progress';
+import { bootstrapOperator } from '../operator-bootstrap';
+import { devTokenFile, writeTokenFile } from '../../infra/operator-credential';
 import { newOperatorToken, startServices, type Services } from '../services';
 
 /** Accounts `spc up` seeds into an empty database: enough to look real, quick to load. */
@@ -125,6 +127,8 @@ async function runUp(base: SpcConfig, opts: { accounts: number; api: boolean }):
   const temporal = await connectTemporal(target);
   try {
     await prepareDatabase(db, opts.accounts);
+    const operatorLine = await bootstrapOperator(db, devTokenFile(cfg.dataDir), writeTokenFile);
+    if (operatorLine) log(operatorLine);
     const appDatabaseUrl = await appDatabaseUrlFor(cfg, stack, db);
     appDb = createAppDb(appDatabaseUrl, cfg.dbTimeouts);
     // Its own embedded Postgres is a development run by definition; a Postgres of DATABASE_URL is one only with SPC_DEV=1.

@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import {
   CorrectionActionError, decideCorrection, getCorrectionState, listCorrections, proposeCorrection, resolveCorrectionId, type CorrectionState,
 } from '../../client/corrections';
-import { recordOperatorAction, requireOperator } from '../../db/operator-audit';
+import { recordOperatorAction } from '../../db/operator-audit';
+import { operatorOf } from '../operator-action';
 import { CORRECTION_KINDS, type CorrectionKind } from '../../domain/correction-types';
 import { CliError, printRows, Runtime } from '../runtime';
 
@@ -56,7 +57,7 @@ function registerPropose(correction: Command, rt: Runtime): void {
     .option('--operator <name>', 'who proposes (or SPC_OPERATOR)')
     .option('--json', 'print JSON')
     .action(async (bank: string, bankRef: string, opts: { kind: string; toAccount?: string; line?: string[]; reason: string; complaint?: string; operator?: string; json?: boolean }) => {
-      const operator = requireOperator('correction propose', opts.operator);
+      const operator = await operatorOf(rt, 'correction propose', opts.operator);
       if (!CORRECTION_KINDS.includes(opts.kind as CorrectionKind)) throw new CliError(`--kind must be one of ${CORRECTION_KINDS.join(', ')}`);
       const ctx = await ctxOf(rt);
       try {
@@ -81,7 +82,7 @@ function registerDecide(correction: Command, rt: Runtime, verb: 'approve' | 'rej
     .option('--operator <name>', `who ${verb}s (or SPC_OPERATOR)`)
     .option('--json', 'print JSON')
     .action(async (idOrRef: string, opts: { note?: string; operator?: string; json?: boolean }) => {
-      const operator = requireOperator(`correction ${verb}`, opts.operator);
+      const operator = await operatorOf(rt, `correction ${verb}`, opts.operator);
       const ctx = await ctxOf(rt);
       const id = await resolveCorrectionId(ctx.db, idOrRef);
       if (!id) throw new CliError(`CORRECTION_NOT_FOUND: no correction ${idOrRef}`);

@@ -12,7 +12,8 @@ import {
 import { assertDate } from '../../audit/query';
 import { isWeekend, toAlmaty } from '../../domain/calendar';
 import { BANK_CODE, BUSINESS_DATE, PAYMENT_STATUS, SETTLEMENT_STATUS } from '../../domain/search-attributes';
-import { recordOperatorAction, requireOperator } from '../../db/operator-audit';
+import { recordOperatorAction } from '../../db/operator-audit';
+import { operatorOf } from '../operator-action';
 import type { Db } from '../../db/connection';
 import { findUnsettledBankDays } from '../../db/queries/unsettled';
 import { REFERENCE_TTL_MS } from '../../activities/reference-cache';
@@ -149,7 +150,7 @@ function registerCalendarCommands(program: Command, rt: Runtime): void {
       .requiredOption('--name <name>', kind === 'holiday' ? 'what the holiday is, e.g. "Курбан айт"' : 'why, e.g. "перенос с 2026-01-05"')
       .option('--operator <name>', 'who does this (default: $SPC_OPERATOR); recorded in operator_audit')
       .action(async (date: string, opts: { name: string; operator?: string }) => {
-        const operator = requireOperator(`calendar add-${kind}`, opts.operator);
+        const operator = await operatorOf(rt, `calendar add-${kind}`, opts.operator);
         const { previous } = await addCalendarDay(await rt.db(), { date, kind, name: opts.name, operator });
         const was = previous ? ` (was ${previous.kind} "${previous.name}")` : '';
         process.stdout.write(`${date} is now a ${kind}: ${opts.name.trim()}${was}. Recorded as ${operator}'s action; workers see it within ${REFERENCE_TTL_MS / 1000} s.\n`);
