@@ -38,13 +38,15 @@ export function isSystemOperator(name: string): boolean {
 export type FourEyesRefusal = 'SELF_APPROVAL' | 'RESERVED_OPERATOR' | 'COMPLAINANT_APPROVAL' | 'ROLE_MAY_NOT_APPROVE';
 
 /**
- * Four eyes between two people: the decider is not the proposer (case-insensitively), not the SPC
- * itself, not the raiser of the complaint the SPC's own proposal answers, and holds a deciding role.
+ * Four eyes between two people: the decider is not the proposer (case-insensitively) nor the SPC
+ * itself; an approver is also not the raiser of the complaint the SPC's own proposal answers, and
+ * holds an approving role (a reject by another operator needs no more: it changes no money).
  */
-export function fourEyesRefusal(d: { decider: string; role?: string; proposer: string; complaintRaisedBy?: string | null }): FourEyesRefusal | undefined {
+export function fourEyesRefusal(d: { decider: string; approve: boolean; role?: string; proposer: string; complaintRaisedBy?: string | null }): FourEyesRefusal | undefined {
   const decider = operatorIdOf(d.decider);
   if (decider === SYSTEM_OPERATOR) return 'RESERVED_OPERATOR';
   if (decider === operatorIdOf(d.proposer)) return 'SELF_APPROVAL';
+  if (!d.approve) return undefined;
   if (isSystemOperator(d.proposer) && d.complaintRaisedBy && decider === operatorIdOf(d.complaintRaisedBy)) return 'COMPLAINANT_APPROVAL';
   if (!isOperatorRole(d.role) || !APPROVING_ROLES.includes(d.role)) return 'ROLE_MAY_NOT_APPROVE';
   return undefined;

@@ -5,9 +5,12 @@ import {
   CorrectionActionError, decideCorrection, getCorrectionState, listCorrections, proposeCorrection, resolveCorrectionId, type CorrectionState,
 } from '../../client/corrections';
 import { recordOperatorAction } from '../../db/operator-audit';
-import { operatorOf } from '../operator-action';
+import { operatorIdentityOf, operatorOf } from '../operator-action';
 import { CORRECTION_KINDS, type CorrectionKind } from '../../domain/correction-types';
 import { CliError, printRows, Runtime } from '../runtime';
+
+/** Refusals the correction workflow records in operator_audit itself (domain/operator-roles.ts fourEyesRefusal). */
+const FOUR_EYES_CODES = new Set<string>(['SELF_APPROVAL', 'RESERVED_OPERATOR', 'COMPLAINANT_APPROVAL', 'ROLE_MAY_NOT_APPROVE']);
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -33,7 +36,7 @@ function printCorrection(s: CorrectionState, link?: string): void {
     out.push(`  before   ${p.oldAllocations.map((a) => `${a.service}/${a.provider} ${a.amount}`).join(', ')}`);
     out.push(`  after    ${p.newAllocations.map((a) => `${a.service}/${a.provider} ${a.amount}`).join(', ') || '(refunded to the payer)'}`);
   }
-  if (s.status === 'proposed') out.push(`  waiting for a second operator (${s.reminders} reminder(s)): spc correction approve ${s.ref} | reject ${s.ref} --operator <not ${s.proposedBy}>`);
+  if (s.status === 'proposed') out.push(`  waiting for a second operator (${s.reminders} reminder(s)): spc correction approve ${s.ref} | reject ${s.ref} (a supervisor or admin other than ${s.proposedBy})`);
   for (const r of s.refusals) out.push(`  refused  ${r.operator} at ${r.at}: ${r.code}`);
   if (s.decision) out.push(`  decision ${s.decision.approve ? 'approved' : 'rejected'} by ${s.decision.operator} at ${s.decision.at}${s.decision.note ? `: ${s.decision.note}` : ''}`);
   const a = s.applied;
@@ -82,18 +85,18 @@ function registerDecide(correction: Command, rt: Runtime, verb: 'approve' | 'rej
     .option('--operator <name>', `who ${verb}s (or SPC_OPERATOR)`)
     .option('--json', 'print JSON')
     .action(async (idOrRef: string, opts: { note?: string; operator?: string; json?: boolean }) => {
-      const operator = await operatorOf(rt, `correction ${verb}`, opts.operator);
+      const { id: operator, role } = await operatorIdentityOf(rt, `correction ${verb}`, opts.operator);
       const ctx = await ctxOf(rt);
       const id = await resolveCorrectionId(ctx.db, idOrRef);
       if (!id) throw new CliError(`CORRECTION_NOT_FOUND: no correction ${idOrRef}`);
       try {
-        const s = await decideCorrection(ctx, id, { operator, approve, note: opts.note });
+        const s = await decideCorrection(ctx, id, { operator, approve, note: opts.note, role });
         if (opts.json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
         else printCorrection(s, rt.workflowUrl(id));
       } catch (err) {
         if (!(err instanceof CorrectionActionError)) throw err;
-        // SELF_APPROVAL is recorded by the workflow itself.
-        if (err.code !== 'SELF_APPROVAL') await recordOperatorAction(ctx.db, { operator, action: `correction.${verb}`, args: { correctionId: id }, outcome: `refused: ${err.code}` });
+        // Four-eyes refusals are recorded by the workflow itself.
+        if (!FOUR_EYES_CODES.has(err.code)) await recordOperatorAction(ctx.db, { operator, action: `correction.${verb}`, args: { correctionId: id }, outcome: `refused: ${err.code}` });
         throw new CliError(`${err.code}: ${err.message}`);
       }
     });

@@ -5,6 +5,8 @@
 import { submitPaymentAsOfPaidAt } from '../support/past-payment';
 import { startHarness, type Harness } from '../support/harness';
 import { createAccount, createWorld } from '../support/fixtures';
+import type { OperatorRole } from '../../domain/operator-roles';
+import { asOperator } from '../support/operators';
 import { auditWeekday, harnessEnv, runSpc, settleDay, uniqueTag } from './audit-helpers';
 import { waitFor } from '../support/wait';
 
@@ -29,9 +31,14 @@ afterAll(async () => {
   await h?.close();
 });
 
+/** Who the test's operators are: daniyar may approve corrections, aigerim may not. */
+const ROLES: Record<string, OperatorRole> = { aigerim: 'operator', daniyar: 'supervisor' };
+const tokens = new Map<string, Record<string, string>>();
+
 async function spc(args: string[], operator?: string) {
-  const r = await runSpc(operator ? [...args, '--operator', operator] : args, env);
-  return r;
+  if (!operator) return runSpc(args, env);
+  if (!tokens.has(operator)) tokens.set(operator, await asOperator(h.database.db, operator, ROLES[operator] ?? 'operator'));
+  return runSpc([...args, '--operator', operator], { ...env, ...tokens.get(operator) });
 }
 
 describe('a wrong-account call handled with the CLI', () => {
