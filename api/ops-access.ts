@@ -1,4 +1,4 @@
-// Who may open the operator page, /ops: the holder of the operator token (SPC_OPERATOR_TOKEN).
+// Who may open the operator page, /ops: the holder of the operator token (SPC_OPS_PAGE_TOKEN).
 // Scripts send `Authorization: Bearer <token>`; a browser opens /ops?token=<token> once, gets an
 // HttpOnly, SameSite=Strict cookie holding a value derived from the token (never the token itself)
 // and is redirected to /ops, so the token leaves the address bar and the history at once. Without a
@@ -67,8 +67,8 @@ function messagePage(title: string, text: string): string {
 /** The answer to a request without access: a page for a browser, {code, message} for a script. */
 export function refuseAccess(reply: FastifyReply, access: Exclude<Access, 'ok'>, wantsHtml: boolean): FastifyReply {
   const [status, code, text] = access === 'closed'
-    ? [503, 'OPS_CLOSED', 'The operator page is closed: set SPC_OPERATOR_TOKEN on the server and restart it.']
-    : [401, 'UNAUTHORIZED', 'Operator token required: open /ops?token=<SPC_OPERATOR_TOKEN> once, or send Authorization: Bearer <token>.'];
+    ? [503, 'OPS_CLOSED', 'The operator page is closed: set SPC_OPS_PAGE_TOKEN on the server and restart it.']
+    : [401, 'UNAUTHORIZED', 'Operator token required: open /ops?token=<SPC_OPS_PAGE_TOKEN> once, or send Authorization: Bearer <token>.'];
   reply.code(status).header('cache-control', 'no-store');
   if (access === 'denied') reply.header('www-authenticate', 'Bearer realm="spc-ops"');
   if (wantsHtml) return reply.type('text/html; charset=utf-8').header('content-security-policy', OPS_CSP).send(messagePage('SPC operators', text));

@@ -75,6 +75,7 @@ export interface SpcConfig {
   httpPort: number;
   httpHost: string;
   publicBaseUrl?: string;
+  /** SPC_OPS_PAGE_TOKEN: the shared token of /ops and /codec (not an operator's personal SPC_OPERATOR_TOKEN). */
   operatorToken?: string;
   engine: TemporalEngine;
   process: ProcessConfig;
@@ -314,7 +315,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpcConfig {
     httpPort: Number(env.PORT ?? 3000),
     httpHost: env.HOST ?? '127.0.0.1',
     publicBaseUrl: env.SPC_PUBLIC_URL || undefined,
-    operatorToken: env.SPC_OPERATOR_TOKEN || undefined,
+    operatorToken: env.SPC_OPS_PAGE_TOKEN || undefined,
     engine: engineFromEnv(env),
     process: { healthPort: portFromEnv(env, 'SPC_HEALTH_PORT'), healthHost: env.SPC_HEALTH_HOST || '127.0.0.1', shutdownGraceMs: graceFromEnv(env) },
     ...accessFromEnv(env),

@@ -3,7 +3,7 @@
 // and `temporal` CLI show the payloads that the SPC encrypts (infra/payload-codec.ts) in clear to
 // operators, and only to them.
 //
-// Access: the operator token. Scripts send `Authorization: Bearer <SPC_OPERATOR_TOKEN>`. The Web UI
+// Access: the operator token. Scripts send `Authorization: Bearer <SPC_OPS_PAGE_TOKEN>`. The Web UI
 // cannot send a header of its own (the dev server's UI sends none), so it is given an endpoint whose
 // path carries a value derived from the token (an HMAC of it, never the token itself):
 // /codec/ui/<value>, whose /encode and /decode answer like the others. `spc up` hands that endpoint
@@ -97,10 +97,10 @@ export const codecRoutes: FastifyPluginAsync<CodecRouteOptions> = async (app, op
   const handle = (op: 'encode' | 'decode') => async (request: FastifyRequest, reply: FastifyReply) => {
     cors(request, reply);
     reply.header('cache-control', 'no-store');
-    if (!token) return reply.code(503).send({ code: 'OPS_CLOSED', message: 'The codec endpoint is closed: set SPC_OPERATOR_TOKEN on the server and restart it.' });
+    if (!token) return reply.code(503).send({ code: 'OPS_CLOSED', message: 'The codec endpoint is closed: set SPC_OPS_PAGE_TOKEN on the server and restart it.' });
     if (!allowed(request)) {
       return reply.code(401).header('www-authenticate', 'Bearer realm="spc-codec"')
-        .send({ code: 'UNAUTHORIZED', message: 'Operator token required: send Authorization: Bearer <SPC_OPERATOR_TOKEN>.' });
+        .send({ code: 'UNAUTHORIZED', message: 'Operator token required: send Authorization: Bearer <SPC_OPS_PAGE_TOKEN>.' });
     }
     if (!opts.payloadCodec) return reply.code(503).send({ code: 'CODEC_OFF', message: 'Payloads are not encrypted on this installation (no SPC_PAYLOAD_KEYS): nothing to encode or decode.' });
     const payloads = (request.body as { payloads: JsonPayload[] }).payloads.map(fromJson);

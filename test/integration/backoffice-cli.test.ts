@@ -69,7 +69,12 @@ describe('a wrong-account call handled with the CLI', () => {
 
     const self = await spc(['correction', 'approve', ref], 'aigerim');
     expect(self.code).toBe(1);
-    expect(self.stderr).toMatch(/^spc: SELF_APPROVAL: aigerim proposed correction .* and cannot decide it/);
+    expect(self.stderr).toMatch(/^spc: SELF_APPROVAL: aigerim may not approve correction .*: another operator must decide it/);
+    // Naming the supervisor by flag does not make aigerim the supervisor: her token says who she is.
+    const byFlag = await runSpc(['correction', 'approve', ref, '--operator', 'daniyar'], { ...env, ...tokens.get('aigerim') });
+    expect(byFlag).toMatchObject({ code: 1, stderr: expect.stringMatching(/^spc: OPERATOR_MISMATCH: --operator daniyar is not you: your token is aigerim's/) });
+    expect(await h.database.db('operator_audit').orderBy('id', 'desc').first('operator', 'action', 'outcome'))
+      .toEqual({ operator: 'aigerim', action: 'correction.approve', outcome: 'refused: OPERATOR_MISMATCH' });
 
     const approved = await spc(['correction', 'approve', ref, '--note', 'checked the receipt'], 'daniyar');
     expect({ code: approved.code, stderr: approved.stderr }).toEqual({ code: 0, stderr: '' });

@@ -93,7 +93,7 @@ describe('access to /ops', () => {
     const page = await context.newPage();
     const bare = await page.goto(`${url}/ops`);
     expect(bare?.status()).toBe(401);
-    expect(await page.textContent('main')).toContain('Operator token required: open /ops?token=<SPC_OPERATOR_TOKEN> once');
+    expect(await page.textContent('main')).toContain('Operator token required: open /ops?token=<SPC_OPS_PAGE_TOKEN> once');
     expect((await page.goto(`${url}/ops?token=wrong`))?.status()).toBe(401);
     expect((await fetch(`${url}/ops/api/overview`)).status).toBe(401);
     expect((await fetch(`${url}/ops/api/overview`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
@@ -101,7 +101,7 @@ describe('access to /ops', () => {
     try {
       const res = await fetch(`${closed.url}/ops/api/overview`, { headers: { authorization: `Bearer ${TOKEN}` } });
       expect({ status: res.status, body: await res.json() }).toEqual({
-        status: 503, body: { code: 'OPS_CLOSED', message: 'The operator page is closed: set SPC_OPERATOR_TOKEN on the server and restart it.' },
+        status: 503, body: { code: 'OPS_CLOSED', message: 'The operator page is closed: set SPC_OPS_PAGE_TOKEN on the server and restart it.' },
       });
     } finally {
       await closed.app.close();
