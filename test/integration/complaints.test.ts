@@ -148,27 +148,6 @@ describe('complaints', () => {
     await recordHistory(w.h.client, 'correction', 'move-tells-complaint', proposed.correctionId);
   });
 
-  it('refuses the SPC\'s refund to the operator who raised the duplicate complaint, and records it', async () => {
-    const account = ACCOUNTS.simple[4];
-    const first = await pay({ account, amount: '321.00', paidAt: `${day}T12:00:00+05:00` });
-    const second = await pay({ account, amount: '321.00', paidAt: `${day}T12:03:00+05:00` });
-    const { complaint } = await raiseComplaint(ctx, { bankCode: 'HSBK', bankRef: first.bankRef, disposition: 'DUPLICATE_PAYMENT', text: 'paid twice', raisedBy: 'gulnara' });
-    const correctionId = `correction:HSBK:${second.bankRef}:1`;
-    const correction = await waitFor('the refund proposal', async () => {
-      const s = await getCorrectionState(ctx, correctionId).catch(() => undefined);
-      return s?.status === 'proposed' ? s : undefined;
-    });
-    expect(correction).toMatchObject({ kind: 'refund', proposedBy: 'spc', complaintId: complaint.id });
-    // Even a supervisor, and whatever the case of the name: the raiser does not approve the refund of their own complaint.
-    await expect(decideCorrection(ctx, correctionId, { operator: 'gulnara', approve: true, role: 'supervisor' })).rejects.toMatchObject({ code: 'COMPLAINANT_APPROVAL' });
-    await expect(decideCorrection(ctx, correctionId, { operator: 'Gulnara', approve: true, role: 'supervisor' })).rejects.toMatchObject({ code: 'COMPLAINANT_APPROVAL' });
-    await expect(decideCorrection(ctx, correctionId, { operator: 'spc', approve: true, role: 'admin' })).rejects.toMatchObject({ code: 'RESERVED_OPERATOR' });
-    const audit = await w.h.database.db('operator_audit').whereRaw("args->>'correctionId' = ?", [correctionId]).orderBy('id').select('operator', 'outcome');
-    expect(audit.map((a) => `${a.operator} ${a.outcome}`)).toEqual(['gulnara refused: COMPLAINANT_APPROVAL', 'Gulnara refused: COMPLAINANT_APPROVAL', 'spc refused: RESERVED_OPERATOR']);
-    const applied = await decideCorrection(ctx, correctionId, { operator: 'bob', approve: true, role: 'supervisor' });
-    expect(applied.status).toBe('applied');
-  });
-
   it('finds the twin of a duplicate payment, proposes its refund, and resolves the complaint when another operator approves it', async () => {
     const account = ACCOUNTS.simple[2];
     const first = await pay({ account, paidAt: `${day}T11:00:00+05:00` });
@@ -224,5 +203,28 @@ describe('complaints', () => {
     } finally {
       await app.close();
     }
+  });
+
+  it('refuses the SPC\'s refund to the operator who raised the duplicate complaint, and records it', async () => {
+    const account = ACCOUNTS.simple[4];
+    const first = await pay({ account, amount: '321.00', paidAt: `${day}T12:00:00+05:00` });
+    const second = await pay({ account, amount: '321.00', paidAt: `${day}T12:03:00+05:00` });
+    const { complaint } = await raiseComplaint(ctx, { bankCode: 'HSBK', bankRef: first.bankRef, disposition: 'DUPLICATE_PAYMENT', text: 'paid twice', raisedBy: 'gulnara' });
+    const correctionId = `correction:HSBK:${second.bankRef}:1`;
+    const correction = await waitFor('the refund proposal', async () => {
+      const s = await getCorrectionState(ctx, correctionId).catch(() => undefined);
+      return s?.status === 'proposed' ? s : undefined;
+    });
+    expect(correction).toMatchObject({ kind: 'refund', proposedBy: 'spc', complaintId: complaint.id });
+    // Even a supervisor, and whatever the case of the name: the raiser does not approve the refund of their own complaint.
+    await expect(decideCorrection(ctx, correctionId, { operator: 'gulnara', approve: true, role: 'supervisor' })).rejects.toMatchObject({ code: 'COMPLAINANT_APPROVAL' });
+    await expect(decideCorrection(ctx, correctionId, { operator: 'Gulnara', approve: true, role: 'supervisor' })).rejects.toMatchObject({ code: 'COMPLAINANT_APPROVAL' });
+    await expect(decideCorrection(ctx, correctionId, { operator: 'spc', approve: true, role: 'admin' })).rejects.toMatchObject({ code: 'RESERVED_OPERATOR' });
+    const audit = await w.h.database.db('operator_audit').whereRaw("args->>'correctionId' = ?", [correctionId]).orderBy('id').select('operator', 'outcome');
+    expect(audit.map((a) => `${a.operator} ${a.outcome}`)).toEqual(['spc ok', 'gulnara refused: COMPLAINANT_APPROVAL', 'Gulnara refused: COMPLAINANT_APPROVAL', 'spc refused: RESERVED_OPERATOR']);
+    const applied = await decideCorrection(ctx, correctionId, { operator: 'bob', approve: true, role: 'supervisor' });
+    expect(applied.status).toBe('applied');
+    await waitFor('resolved by the refund', async () => ((await rowOf(complaint.id))?.status === 'resolved' ? true : undefined));
+    await closeComplaint(ctx, complaint.id, { operator: 'bob' });
   });
 });
