@@ -7,6 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { revokeOperatorToken } from '../../db/operators';
+import { operatorToken } from '../support/operators';
 import { opsRoutes, OPS_COOKIE, type OpsOverview } from '../../api/routes/ops';
 import { submitPayment } from '../../client/payments';
 import { getSettlementState, startSettlement } from '../../client/settlements';
@@ -129,6 +131,13 @@ describe('access to /ops', () => {
       state: 'settled', accepted: { count: 2, total: '1350.00' }, settlement: { status: 'settled', netTotal: '1350.00', lines: 2, confirmedLines: 2, overdue: false },
     });
     expect(overview.overdue).toEqual([expect.objectContaining({ settlementId: `${BANK}:${overdueDay}`, netTotal: '450.00', unconfirmedLines: 2 })]);
+  });
+
+  it('serves it to a script with an operator\'s personal token as Bearer, until the token is revoked', async () => {
+    const personal = await operatorToken(h.database.db, 'aigerim', 'auditor');
+    expect((await fetch(`${url}/ops/api/overview`, { headers: { authorization: `Bearer ${personal}` } })).status).toBe(200);
+    await revokeOperatorToken(h.database.db, personal.slice(0, 13));
+    expect((await fetch(`${url}/ops/api/overview`, { headers: { authorization: `Bearer ${personal}` } })).status).toBe(401);
   });
 });
 
