@@ -1,10 +1,13 @@
-// Who may open the operator page, /ops: the holder of the operator token (SPC_OPERATOR_TOKEN).
+// Who may open the operator page, /ops: the holder of the operator token (SPC_OPS_PAGE_TOKEN), or
+// a script sending an operator's personal token (spco_…) as Bearer.
 // Scripts send `Authorization: Bearer <token>`; a browser opens /ops?token=<token> once, gets an
 // HttpOnly, SameSite=Strict cookie holding a value derived from the token (never the token itself)
 // and is redirected to /ops, so the token leaves the address bar and the history at once. Without a
 // configured token the page is closed.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Db } from '../db/connection';
+import { looksLikeOperatorToken, resolveOperatorToken } from '../db/operators';
 
 export const OPS_COOKIE = 'spc_ops';
 /** How long a browser stays signed in to /ops. */
@@ -45,12 +48,28 @@ export type Access = 'ok' | 'closed' | 'denied';
 
 export function accessOf(request: FastifyRequest, token: string | undefined): Access {
   if (!token) return 'closed';
-  const auth = request.headers.authorization;
-  const bearer = typeof auth === 'string' ? /^Bearer (\S{1,256})$/i.exec(auth)?.[1] : undefined;
+  const bearer = bearerOf(request);
   if (bearer && sameSecret(bearer, token)) return 'ok';
   const cookie = cookieOf(request, OPS_COOKIE);
   if (cookie && sameSecret(cookie, sessionValue(token))) return 'ok';
   return 'denied';
+}
+
+function bearerOf(request: FastifyRequest): string | undefined {
+  const auth = request.headers.authorization;
+  return typeof auth === 'string' ? /^Bearer (\S{1,256})$/i.exec(auth)?.[1] : undefined;
+}
+
+/**
+ * Access by the shared token or its cookie, or by an operator's own token (`Authorization: Bearer
+ * spco_…`, issue 16 item 6): a script of a person, valid while their token and account are.
+ */
+export async function operatorAccessOf(request: FastifyRequest, token: string | undefined, db: Db): Promise<Access> {
+  const shared = accessOf(request, token);
+  if (shared === 'ok') return shared;
+  const bearer = bearerOf(request);
+  if (bearer && looksLikeOperatorToken(bearer) && (await resolveOperatorToken(db, bearer))) return 'ok';
+  return shared;
 }
 
 /** The Set-Cookie value of a fresh session for `token`. */
@@ -67,8 +86,8 @@ function messagePage(title: string, text: string): string {
 /** The answer to a request without access: a page for a browser, {code, message} for a script. */
 export function refuseAccess(reply: FastifyReply, access: Exclude<Access, 'ok'>, wantsHtml: boolean): FastifyReply {
   const [status, code, text] = access === 'closed'
-    ? [503, 'OPS_CLOSED', 'The operator page is closed: set SPC_OPERATOR_TOKEN on the server and restart it.']
-    : [401, 'UNAUTHORIZED', 'Operator token required: open /ops?token=<SPC_OPERATOR_TOKEN> once, or send Authorization: Bearer <token>.'];
+    ? [503, 'OPS_CLOSED', 'The operator page is closed: set SPC_OPS_PAGE_TOKEN on the server and restart it.']
+    : [401, 'UNAUTHORIZED', 'Operator token required: open /ops?token=<SPC_OPS_PAGE_TOKEN> once, or send Authorization: Bearer <token>.'];
   reply.code(status).header('cache-control', 'no-store');
   if (access === 'denied') reply.header('www-authenticate', 'Bearer realm="spc-ops"');
   if (wantsHtml) return reply.type('text/html; charset=utf-8').header('content-security-policy', OPS_CSP).send(messagePage('SPC operators', text));

@@ -19,6 +19,7 @@ import { registerProviderCommands } from './commands/provider';
 import { registerPrintCommands } from './commands/print';
 import { registerMailCommands } from './commands/mail';
 import { registerCabinetCommands } from './commands/cabinet';
+import { registerOperatorCommands } from './commands/operator';
 
 const program = new Command('spc')
   .description('Settlement engine of a utility-payment Single Processing Center (payments, daily per-bank settlement, payment lists)')
@@ -42,6 +43,7 @@ registerProviderCommands(program, runtime);
 registerPrintCommands(program, runtime);
 registerMailCommands(program, runtime);
 registerCabinetCommands(program, runtime);
+registerOperatorCommands(program, runtime);
 
 async function main(): Promise<number> {
   try {

@@ -2,7 +2,8 @@
 // with its outcome, also when it is refused or fails, so the trail shows attempts and not only
 // successes.
 import { ActionError } from '../client/errors';
-import { recordOperatorAction } from '../db/operator-audit';
+import { recordOperatorAction, requireOperator, type RequireOperatorOptions } from '../db/operator-audit';
+import type { OperatorIdentity } from '../db/operators';
 import { CliError, type Runtime } from './runtime';
 
 /** Longest outcome text kept for a failed action (an error message may be long). */
@@ -28,4 +29,14 @@ export async function audited<T>(
     if (err instanceof ActionError) throw new CliError(`${err.code}: ${err.message}`);
     throw err;
   }
+}
+
+/** The authenticated operator of a CLI action (db/operator-audit.ts requireOperator), refused and audited when there is none. */
+export async function operatorIdentityOf(rt: Runtime, action: string, fromFlag?: string, opts: RequireOperatorOptions = {}): Promise<OperatorIdentity> {
+  return requireOperator(await rt.db(), action, fromFlag, { configured: rt.config.operator, ...opts });
+}
+
+/** The authenticated operator's id (the business key operator_audit and the workflows record). */
+export async function operatorOf(rt: Runtime, action: string, fromFlag?: string, opts: RequireOperatorOptions = {}): Promise<string> {
+  return (await operatorIdentityOf(rt, action, fromFlag, opts)).id;
 }

@@ -14,7 +14,7 @@ import { startReadModelGauges } from '../infra/read-model-gauges';
 
 const OPERATOR_TOKEN_BYTES = 18;
 
-/** A token for the operator page of one run, when SPC_OPERATOR_TOKEN is not set. */
+/** A token for the operator page of one run, when SPC_OPS_PAGE_TOKEN is not set. */
 export function newOperatorToken(): string {
   return randomBytes(OPERATOR_TOKEN_BYTES).toString('base64url');
 }

@@ -95,7 +95,7 @@ export async function proposeCorrection(ctx: CorrectionClientContext, req: Propo
 }
 
 /** A second operator approves or rejects; the proposer's own decision is refused with SELF_APPROVAL. */
-export async function decideCorrection(ctx: CorrectionClientContext, correctionId: string, decision: { operator: string; approve: boolean; note?: string }): Promise<CorrectionState> {
+export async function decideCorrection(ctx: CorrectionClientContext, correctionId: string, decision: { operator: string; approve: boolean; note?: string; role?: string }): Promise<CorrectionState> {
   const noteProblem = freeTextProblem(decision.note, 'note', CORRECTION_REASON_CHARS_MAX, false);
   if (noteProblem) throw new CorrectionActionError('INVALID_REQUEST', noteProblem);
   try {

@@ -18,6 +18,9 @@ export const CORRECTION_ERROR_CODES = {
   PAYMENT_NOT_CORRECTABLE: { status: 409, message: 'the payment was cancelled, excluded or refunded: there is nothing left to correct' },
   NOTHING_TO_CORRECT: { status: 422, message: 'the correction would leave the payment as it is' },
   SELF_APPROVAL: { status: 403, message: 'four eyes: the operator who proposed a correction cannot approve it' },
+  RESERVED_OPERATOR: { status: 403, message: 'four eyes: "spc" is the SPC itself and decides nothing' },
+  COMPLAINANT_APPROVAL: { status: 403, message: 'four eyes: the operator who raised the complaint cannot approve the SPC\'s refund for it' },
+  ROLE_MAY_NOT_APPROVE: { status: 403, message: 'four eyes: only a supervisor or an admin approves a correction' },
   NOT_AWAITING_DECISION: { status: 409, message: 'the correction was already approved or rejected' },
   CORRECTION_NOT_FOUND: { status: 404, message: 'no correction with this id' },
   CORRECTION_STALE: { status: 409, message: 'the payment or its invoice changed since the correction was proposed: propose it again' },
@@ -81,6 +84,8 @@ export interface CorrectionInput {
   reason: string;
   proposedBy: string;
   complaintId?: string;
+  /** Who raised the complaint an SPC proposal answers: they may not approve it (four eyes). */
+  complaintRaisedBy?: string;
   options?: CorrectionOptions;
 }
 
@@ -88,6 +93,8 @@ export interface DecideArgs {
   operator: string;
   approve: boolean;
   note?: string;
+  /** The authenticated operator's role (domain/operator-roles.ts); approving needs supervisor or admin. */
+  role?: string;
 }
 
 export interface CorrectionPreview {

@@ -9,6 +9,7 @@ import { COMPLAINT_DISPOSITIONS, NOT_POSTED_COMPLAINTS_PER_DAY_DEFAULT, isDispos
 import { isValidBin } from '../domain/identifiers';
 import type { PayloadKeyring } from './payload-codec';
 import { assertWindowDays, READINGS_WINDOW_DAYS_DEFAULT, type ReadingsWindowDays } from '../domain/billing-period';
+import { operatorCredentialFromEnv, type OperatorCredential } from './operator-credential';
 
 export interface DbTimeouts {
   /** Postgres cancels a statement running longer (statement_timeout). */
@@ -120,6 +121,7 @@ export interface SpcConfig {
   httpPort: number;
   httpHost: string;
   publicBaseUrl?: string;
+  /** SPC_OPS_PAGE_TOKEN: the shared token of /ops and /codec (not an operator's personal SPC_OPERATOR_TOKEN). */
   operatorToken?: string;
   engine: TemporalEngine;
   process: ProcessConfig;
@@ -317,6 +319,11 @@ export function operatorFromEnv(env: NodeJS.ProcessEnv = process.env): string | 
   return env.SPC_OPERATOR?.trim() || undefined;
 }
 
+/** The CLI operator's personal token: SPC_OPERATOR_TOKEN or its file (infra/operator-credential.ts). */
+export function operatorCredential(env: NodeJS.ProcessEnv = process.env): OperatorCredential {
+  return operatorCredentialFromEnv(env, dataDirFromEnv(env));
+}
+
 /** SPC_DEV: 1 or true marks a development run; anything else but unset or 0/false is refused. */
 export function devRunFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   const raw = (env.SPC_DEV ?? '').trim().toLowerCase();
@@ -378,7 +385,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpcConfig {
     httpPort: Number(env.PORT ?? 3000),
     httpHost: env.HOST ?? '127.0.0.1',
     publicBaseUrl: env.SPC_PUBLIC_URL || undefined,
-    operatorToken: env.SPC_OPERATOR_TOKEN || undefined,
+    operatorToken: env.SPC_OPS_PAGE_TOKEN || undefined,
     engine: engineFromEnv(env),
     process: { healthPort: portFromEnv(env, 'SPC_HEALTH_PORT'), healthHost: env.SPC_HEALTH_HOST || '127.0.0.1', shutdownGraceMs: graceFromEnv(env) },
     ...accessFromEnv(env),

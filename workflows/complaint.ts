@@ -10,7 +10,7 @@
 // webhook in the background.
 import {
   ApplicationFailure, type ChildWorkflowHandle, ParentClosePolicy, allHandlersFinished, condition, defineQuery, defineUpdate, proxyActivities, proxyLocalActivities,
-  setHandler, startChild, upsertSearchAttributes, workflowInfo,
+  patched, setHandler, startChild, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { ComplaintActivities, OpenResult, StepInput } from '../activities/complaint';
 import { OPERATOR_NAME_RE, SYSTEM_OPERATOR, correctionWorkflowId, type CorrectionState } from '../domain/correction-types';
@@ -169,6 +169,8 @@ function installHandlers(run: ComplaintRun): void {
 
 type Twin = NonNullable<OpenResult['twin']>;
 
+const REFUND_NAMES_COMPLAINANT_PATCH = 'refund-names-complainant';
+
 /** Starts the refund of the later payment as a correction the SPC proposes; undefined when an operator's is already running. */
 async function startRefundCorrection(input: ComplaintInput, twin: Twin, correctionId: string): Promise<ChildWorkflowHandle<typeof correctionWorkflow> | undefined> {
   try {
@@ -178,6 +180,8 @@ async function startRefundCorrection(input: ComplaintInput, twin: Twin, correcti
         correctionId, bankCode: input.bankCode, bankRef: twin.refundBankRef, n: twin.nextCorrectionN, kind: 'refund', target: {},
         reason: `duplicate of ${twin.refundBankRef === input.bankRef ? twin.twinBankRef : input.bankRef} (complaint ${input.complaintId})`,
         proposedBy: SYSTEM_OPERATOR, complaintId: input.complaintId,
+        // Four eyes: whoever raised the complaint does not approve its refund (issue 16 item 6).
+        ...(patched(REFUND_NAMES_COMPLAINANT_PATCH) ? { complaintRaisedBy: input.raisedBy } : {}),
       }],
       // The correction is the operators' to decide; it outlives a complaint closed meanwhile.
       parentClosePolicy: ParentClosePolicy.ABANDON,

@@ -7,17 +7,20 @@
 //
 // Four eyes: the proposer's own approval is refused with a typed, non-retryable SELF_APPROVAL
 // failure (the update fails, the workflow goes on waiting) and recorded in operator_audit, as is
-// every other step. A refused proposal fails the workflow with its typed code.
+// every other step. Since FOUR_EYES_PATCH the proposer is compared case-insensitively, 'spc'
+// decides nothing, the raiser of a complaint cannot approve the SPC's refund for it, and only a
+// supervisor or an admin approves (domain/operator-roles.ts fourEyesRefusal). A refused proposal fails the workflow with its typed code.
 import {
   ApplicationFailure, allHandlersFinished, condition, defineQuery, defineUpdate, getExternalWorkflowHandle, log, patched, proxyLocalActivities,
   setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
 import type { CorrectionActivities } from '../activities/correction';
 import {
-  CORRECTION_KINDS, OPERATOR_NAME_RE, SYSTEM_OPERATOR, type CorrectionErrorCode, type CorrectionInput, type CorrectionState, type DecideArgs,
+  CORRECTION_ERROR_CODES, CORRECTION_KINDS, OPERATOR_NAME_RE, SYSTEM_OPERATOR, type CorrectionErrorCode, type CorrectionInput, type CorrectionState, type DecideArgs,
 } from '../domain/correction-types';
 import { complaintWorkflowId } from '../domain/complaint-types';
 import { correctionProposedSignal } from './complaint-signals';
+import { fourEyesRefusal } from '../domain/operator-roles';
 import { BANK_CODE } from '../domain/search-attributes';
 import { retryPolicy } from './retry';
 
@@ -26,6 +29,8 @@ export const decideCorrectionUpdate = defineUpdate<CorrectionState, [DecideArgs]
 
 /** A correction nobody decides is flagged again this often. */
 export const DEFAULT_CORRECTION_REMINDER_MS = 4 * 60 * 60_000;
+/** Four eyes between authenticated people (issue 16 item 6): case, 'spc', the complainant, the role. */
+export const FOUR_EYES_PATCH = 'correction-four-eyes-identities';
 const NOTE_CHARS_MAX = 500;
 
 const { proposeCorrection, recordCorrectionStep, rejectCorrection, applyCorrection } = proxyLocalActivities<CorrectionActivities>({
@@ -66,13 +71,16 @@ export async function correctionWorkflow(input: CorrectionInput): Promise<Correc
   setHandler(correctionStateQuery, () => state);
   setHandler(
     decideCorrectionUpdate,
-    async ({ operator, approve, note }) => {
-      if (operator === state.proposedBy) {
+    async ({ operator, approve, note, role }) => {
+      const refusal = patched(FOUR_EYES_PATCH)
+        ? fourEyesRefusal({ decider: operator, approve, role, proposer: state.proposedBy, complaintRaisedBy: input.complaintRaisedBy })
+        : operator === state.proposedBy ? 'SELF_APPROVAL' : undefined;
+      if (refusal) {
         // Four eyes. Thrown from the handler (not the validator) so that the attempt is in the
         // history and in operator_audit; the workflow keeps waiting for another operator.
-        state.refusals.push({ operator, code: 'SELF_APPROVAL', at: now() });
-        await recordCorrectionStep({ correctionId: state.correctionId, operator, action: approve ? 'correction.approve' : 'correction.reject', outcome: 'refused: SELF_APPROVAL' });
-        throw refuse('SELF_APPROVAL', `${operator} proposed correction ${state.correctionId} and cannot decide it: another operator must approve or reject it`);
+        state.refusals.push({ operator, code: refusal, at: now() });
+        await recordCorrectionStep({ correctionId: state.correctionId, operator, action: approve ? 'correction.approve' : 'correction.reject', outcome: `refused: ${refusal}` });
+        throw refuse(refusal, `${operator} may not ${approve ? 'approve' : 'reject'} correction ${state.correctionId} (${CORRECTION_ERROR_CODES[refusal].message}): another operator must decide it`);
       }
       deciding = true;
       try {

@@ -3,7 +3,7 @@
 // and `temporal` CLI show the payloads that the SPC encrypts (infra/payload-codec.ts) in clear to
 // operators, and only to them.
 //
-// Access: the operator token. Scripts send `Authorization: Bearer <SPC_OPERATOR_TOKEN>`. The Web UI
+// Access: the operator token. Scripts send `Authorization: Bearer <SPC_OPS_PAGE_TOKEN>`. The Web UI
 // cannot send a header of its own (the dev server's UI sends none), so it is given an endpoint whose
 // path carries a capability: /codec/ui/<value>, whose /encode and /decode answer like the others.
 // The capability is random, new at every start of `spc up` (which hands it to the dev server's UI)
@@ -144,7 +144,7 @@ export const codecRoutes: FastifyPluginAsync<CodecRouteOptions> = async (app, op
   };
 
   const refusal = (request: FastifyRequest): Refusal | undefined => {
-    const unauthorized: Refusal = { status: 401, code: 'UNAUTHORIZED', message: 'Operator token required: send Authorization: Bearer <SPC_OPERATOR_TOKEN>.' };
+    const unauthorized: Refusal = { status: 401, code: 'UNAUTHORIZED', message: 'Operator token required: send Authorization: Bearer <SPC_OPS_PAGE_TOKEN>.' };
     const path = (request.params as { value?: string }).value;
     if (path !== undefined) {
       const ui = opts.uiCapability;
@@ -169,7 +169,7 @@ export const codecRoutes: FastifyPluginAsync<CodecRouteOptions> = async (app, op
   const handle = (op: 'encode' | 'decode') => async (request: FastifyRequest, reply: FastifyReply) => {
     cors(request, reply);
     reply.header('cache-control', 'no-store');
-    if (!token) return reply.code(503).send({ code: 'OPS_CLOSED', message: 'The codec endpoint is closed: set SPC_OPERATOR_TOKEN on the server and restart it.' });
+    if (!token) return reply.code(503).send({ code: 'OPS_CLOSED', message: 'The codec endpoint is closed: set SPC_OPS_PAGE_TOKEN on the server and restart it.' });
     const refused = refusal(request);
     if (refused) return reply.code(refused.status).header('www-authenticate', 'Bearer realm="spc-codec"').send({ code: refused.code, message: refused.message });
     if (!opts.payloadCodec) return reply.code(503).send({ code: 'CODEC_OFF', message: 'Payloads are not encrypted on this installation (no SPC_PAYLOAD_KEYS): nothing to encode or decode.' });

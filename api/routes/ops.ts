@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ApiDeps } from '../deps';
-import { OPS_CSP, accessOf, refuseAccess, sameSecret, sessionCookie } from '../ops-access';
+import { OPS_CSP, accessOf, operatorAccessOf, refuseAccess, sameSecret, sessionCookie } from '../ops-access';
 import { loadOpsOverview, uiLinks, type OpsOverview } from '../ops-overview';
 
 export { OPS_COOKIE, OPS_SESSION_SECONDS, sessionValue } from '../ops-access';
@@ -61,7 +61,7 @@ export const opsRoutes: FastifyPluginAsync<OpsOptions> = async (app, opts) => {
   }
 
   app.get('/ops/api/overview', { schema: { hide: true } }, async (request, reply) => {
-    const access = accessOf(request, token);
+    const access = await operatorAccessOf(request, token, opts.db);
     if (access !== 'ok') return refuseAccess(reply, access, false);
     const nowMs = Date.now();
     if (!cached || nowMs - cached.atMs > OPS_OVERVIEW_CACHE_MS) {

@@ -3,7 +3,8 @@
 // in operator_audit without the secret; a secret is printed once, alone on stdout, like a key.
 import type { Command } from 'commander';
 import { WEBHOOK_SECRET_GRACE_MS, WebhookSettingError, rotateWebhookSecret, setBankWebhook } from '../../db/webhook-secrets';
-import { recordOperatorAction, requireOperator } from '../../db/operator-audit';
+import { recordOperatorAction } from '../../db/operator-audit';
+import { operatorOf } from '../operator-action';
 import { CliError, type Runtime } from '../runtime';
 
 const GRACE_HOURS = WEBHOOK_SECRET_GRACE_MS / 3_600_000;
@@ -23,7 +24,7 @@ export function registerWebhookCommands(bank: Command, rt: Runtime): void {
     .requiredOption('--url <url>', 'where the SPC POSTs, e.g. https://spc-hooks.bank.kz/lists')
     .option('--operator <name>', 'who does this (or SPC_OPERATOR)')
     .action(async (opts: { bank: string; url: string; operator?: string }) => {
-      const operator = requireOperator('bank webhook set', opts.operator);
+      const operator = await operatorOf(rt, 'bank webhook set', opts.operator);
       const db = await rt.db();
       try {
         const set = await setBankWebhook(db, opts.bank, opts.url);
@@ -43,7 +44,7 @@ export function registerWebhookCommands(bank: Command, rt: Runtime): void {
     .requiredOption('--bank <code>', 'bank code')
     .option('--operator <name>', 'who does this (or SPC_OPERATOR)')
     .action(async (opts: { bank: string; operator?: string }) => {
-      const operator = requireOperator('bank webhook clear', opts.operator);
+      const operator = await operatorOf(rt, 'bank webhook clear', opts.operator);
       const db = await rt.db();
       try {
         await setBankWebhook(db, opts.bank, null);
@@ -61,7 +62,7 @@ export function registerWebhookCommands(bank: Command, rt: Runtime): void {
     .requiredOption('--bank <code>', 'bank code')
     .option('--operator <name>', 'who does this (or SPC_OPERATOR)')
     .action(async (opts: { bank: string; operator?: string }) => {
-      const operator = requireOperator('bank webhook rotate-secret', opts.operator);
+      const operator = await operatorOf(rt, 'bank webhook rotate-secret', opts.operator);
       const db = await rt.db();
       let secret: string;
       try {

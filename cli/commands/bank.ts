@@ -4,7 +4,8 @@
 import type { Command } from 'commander';
 import { ApiKeyNotFoundError, InvalidApiKeyOptionsError, UnknownBankError, createApiKey, listApiKeys, revokeApiKey } from '../../api/keys';
 import { ALL_API_SCOPES, DEFAULT_SCOPE_PRESET, SCOPE_PRESETS, UnknownScopeError, parseScopes } from '../../api/scopes';
-import { recordOperatorAction, requireOperator } from '../../db/operator-audit';
+import { recordOperatorAction } from '../../db/operator-audit';
+import { operatorOf } from '../operator-action';
 import { parseIsoInstant } from '../../domain/instant';
 import { registerWebhookCommands } from './bank-webhook';
 import { CliError, Runtime, printRows } from '../runtime';
@@ -75,7 +76,7 @@ function registerKeyCommands(bank: Command, rt: Runtime): void {
     .option('--rate-limit <perMinute>', 'requests per minute for this key (default: the API\'s SPC_RATE_LIMIT_PER_MINUTE)')
     .option('--operator <name>', 'who does this (or SPC_OPERATOR)')
     .action(async (opts: { bank: string; label?: string; scopes?: string; expires?: string; rateLimit?: string; operator?: string }) => {
-      const operator = requireOperator('bank key create', opts.operator);
+      const operator = await operatorOf(rt, 'bank key create', opts.operator);
       const keyOptions = keyOptionsOf(opts);
       const db = await rt.db();
       try {
@@ -101,7 +102,7 @@ function registerKeyCommands(bank: Command, rt: Runtime): void {
     .description('revoke a key by its prefix or id (see `spc bank key list`); it stops working within seconds')
     .option('--operator <name>', 'who does this (or SPC_OPERATOR)')
     .action(async (selector: string, opts: { operator?: string }) => {
-      const operator = requireOperator('bank key revoke', opts.operator);
+      const operator = await operatorOf(rt, 'bank key revoke', opts.operator);
       const db = await rt.db();
       try {
         const revoked = await revokeApiKey(db, selector);

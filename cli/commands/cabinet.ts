@@ -7,7 +7,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { Db } from '../../db/connection';
 import { AccessCodeError, rotateAccessCode } from '../../db/cabinet';
-import { recordOperatorAction, requireOperator } from '../../db/operator-audit';
+import { recordOperatorAction } from '../../db/operator-audit';
+import { operatorOf } from '../operator-action';
 import { SAMPLE_ACCOUNTS } from '../../db/seed';
 import { ACCOUNT_RE } from '../../domain/payment-types';
 import { CliError, Runtime } from '../runtime';
@@ -15,7 +16,7 @@ import { CliError, Runtime } from '../runtime';
 export const DEMO_CODES_FILE = 'cabinet-demo-codes.txt';
 
 async function rotate(rt: Runtime, opts: { account: string; operator?: string }): Promise<void> {
-  const operator = requireOperator('cabinet code rotate', opts.operator);
+  const operator = await operatorOf(rt, 'cabinet code rotate', opts.operator);
   if (!ACCOUNT_RE.test(opts.account)) throw new CliError(`--account ${opts.account}: a personal account number is 6-16 digits`);
   const db = await rt.db();
   try {
@@ -54,7 +55,7 @@ export async function writeDemoAccessCodes(db: Db, file: string): Promise<number
 }
 
 async function demoCodes(rt: Runtime, opts: { operator?: string; file?: string }): Promise<void> {
-  const operator = requireOperator('cabinet code demo', opts.operator);
+  const operator = await operatorOf(rt, 'cabinet code demo', opts.operator);
   const db = await rt.db();
   const file = opts.file ?? path.join(rt.config.dataDir, DEMO_CODES_FILE);
   const count = await writeDemoAccessCodes(db, file);

@@ -4,9 +4,9 @@ import type { Command } from 'commander';
 import {
   assignComplaint, closeComplaint, getComplaint, listComplaints, raiseComplaint, resolveComplaint, type ComplaintView,
 } from '../../client/complaints';
-import { requireOperator } from '../../db/operator-audit';
 import { printableText } from '../../domain/free-text';
 import { DISPOSITIONS, complaintWorkflowId, type Disposition } from '../../domain/complaint-types';
+import { operatorOf } from '../operator-action';
 import { CliError, printRows, Runtime } from '../runtime';
 
 async function ctxOf(rt: Runtime) {
@@ -37,7 +37,7 @@ export function registerComplaintCommands(program: Command, rt: Runtime): void {
     .requiredOption('--text <text>', 'what the payer says')
     .option('--operator <name>', 'who raises it (or SPC_OPERATOR)')
     .action(async (bank: string, bankRef: string, opts: { disposition: string; text: string; operator?: string }) => {
-      const operator = requireOperator('complaint raise', opts.operator);
+      const operator = await operatorOf(rt, 'complaint raise', opts.operator);
       const { complaint: c } = await raiseComplaint(await ctxOf(rt), { bankCode: bank, bankRef, disposition: opts.disposition as Disposition, text: opts.text, raisedBy: operator });
       print(c, rt.workflowUrl(c.workflowId));
     });
@@ -47,7 +47,7 @@ export function registerComplaintCommands(program: Command, rt: Runtime): void {
     .option('--to <operator>', 'assignee (default: you)')
     .option('--operator <name>', 'who assigns (or SPC_OPERATOR)')
     .action(async (id: string, opts: { to?: string; operator?: string }) => {
-      const operator = requireOperator('complaint assign', opts.operator);
+      const operator = await operatorOf(rt, 'complaint assign', opts.operator);
       const s = await assignComplaint(await ctxOf(rt), id, { operator, assignee: opts.to });
       process.stdout.write(`${id}: ${s.status}, assigned to ${s.assignee}\n`);
     });
@@ -59,7 +59,7 @@ export function registerComplaintCommands(program: Command, rt: Runtime): void {
     .option('--explanation <text>', 'why nothing needs correcting')
     .option('--operator <name>', 'who resolves (or SPC_OPERATOR)')
     .action(async (id: string, opts: { correction?: string; explanation?: string; operator?: string }) => {
-      const operator = requireOperator('complaint resolve', opts.operator);
+      const operator = await operatorOf(rt, 'complaint resolve', opts.operator);
       const s = await resolveComplaint(await ctxOf(rt), id, { operator, correctionId: opts.correction, explanation: opts.explanation });
       process.stdout.write(`${id}: ${s.status}\n`);
     });
@@ -68,7 +68,7 @@ export function registerComplaintCommands(program: Command, rt: Runtime): void {
     .command('close <id>')
     .option('--operator <name>', 'who closes (or SPC_OPERATOR)')
     .action(async (id: string, opts: { operator?: string }) => {
-      const operator = requireOperator('complaint close', opts.operator);
+      const operator = await operatorOf(rt, 'complaint close', opts.operator);
       const s = await closeComplaint(await ctxOf(rt), id, { operator });
       process.stdout.write(`${id}: ${s.status}\n`);
     });

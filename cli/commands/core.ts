@@ -18,6 +18,8 @@ import { DEMO_CODES_FILE, writeDemoAccessCodes } from './cabinet';
 import { installWorkerRuntime, startWorker } from '../../worker/run';
 import { CliError, Runtime, removeRuntimeFile, writeRuntimeFile } from '../runtime';
 import { progressBar } from '../progress';
+import { bootstrapOperator } from '../operator-bootstrap';
+import { devTokenFile, writeTokenFile } from '../../infra/operator-credential';
 import { newOperatorToken, startServices, type Services } from '../services';
 
 /** Accounts `spc up` seeds into an empty database: enough to look real, quick to load. */
@@ -174,6 +176,8 @@ async function runUp(base: SpcConfig, opts: { accounts: number; api: boolean }):
   const temporal = await connectTemporal(target);
   try {
     await prepareDatabase(db, opts.accounts, cfg.dataDir);
+    const operatorLine = await bootstrapOperator(db, devTokenFile(cfg.dataDir), writeTokenFile);
+    if (operatorLine) log(operatorLine);
     const urls = await appDatabaseUrlsFor(cfg, stack, db);
     const { apiDb, workerDb } = await openAppPools(cfg, stack, urls, appPools);
     worker = await startWorker(cfg, { temporal: target, db: workerDb, client: temporal.client });

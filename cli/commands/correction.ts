@@ -4,9 +4,13 @@ import type { Command } from 'commander';
 import {
   CorrectionActionError, decideCorrection, getCorrectionState, listCorrections, proposeCorrection, resolveCorrectionId, type CorrectionState,
 } from '../../client/corrections';
-import { recordOperatorAction, requireOperator } from '../../db/operator-audit';
+import { recordOperatorAction } from '../../db/operator-audit';
+import { operatorIdentityOf, operatorOf } from '../operator-action';
 import { CORRECTION_KINDS, type CorrectionKind } from '../../domain/correction-types';
 import { CliError, printRows, Runtime } from '../runtime';
+
+/** Refusals the correction workflow records in operator_audit itself (domain/operator-roles.ts fourEyesRefusal). */
+const FOUR_EYES_CODES = new Set<string>(['SELF_APPROVAL', 'RESERVED_OPERATOR', 'COMPLAINANT_APPROVAL', 'ROLE_MAY_NOT_APPROVE']);
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -32,7 +36,7 @@ function printCorrection(s: CorrectionState, link?: string): void {
     out.push(`  before   ${p.oldAllocations.map((a) => `${a.service}/${a.provider} ${a.amount}`).join(', ')}`);
     out.push(`  after    ${p.newAllocations.map((a) => `${a.service}/${a.provider} ${a.amount}`).join(', ') || '(refunded to the payer)'}`);
   }
-  if (s.status === 'proposed') out.push(`  waiting for a second operator (${s.reminders} reminder(s)): spc correction approve ${s.ref} | reject ${s.ref} --operator <not ${s.proposedBy}>`);
+  if (s.status === 'proposed') out.push(`  waiting for a second operator (${s.reminders} reminder(s)): spc correction approve ${s.ref} | reject ${s.ref} (a supervisor or admin other than ${s.proposedBy})`);
   for (const r of s.refusals) out.push(`  refused  ${r.operator} at ${r.at}: ${r.code}`);
   if (s.decision) out.push(`  decision ${s.decision.approve ? 'approved' : 'rejected'} by ${s.decision.operator} at ${s.decision.at}${s.decision.note ? `: ${s.decision.note}` : ''}`);
   const a = s.applied;
@@ -56,7 +60,7 @@ function registerPropose(correction: Command, rt: Runtime): void {
     .option('--operator <name>', 'who proposes (or SPC_OPERATOR)')
     .option('--json', 'print JSON')
     .action(async (bank: string, bankRef: string, opts: { kind: string; toAccount?: string; line?: string[]; reason: string; complaint?: string; operator?: string; json?: boolean }) => {
-      const operator = requireOperator('correction propose', opts.operator);
+      const operator = await operatorOf(rt, 'correction propose', opts.operator);
       if (!CORRECTION_KINDS.includes(opts.kind as CorrectionKind)) throw new CliError(`--kind must be one of ${CORRECTION_KINDS.join(', ')}`);
       const ctx = await ctxOf(rt);
       try {
@@ -81,18 +85,18 @@ function registerDecide(correction: Command, rt: Runtime, verb: 'approve' | 'rej
     .option('--operator <name>', `who ${verb}s (or SPC_OPERATOR)`)
     .option('--json', 'print JSON')
     .action(async (idOrRef: string, opts: { note?: string; operator?: string; json?: boolean }) => {
-      const operator = requireOperator(`correction ${verb}`, opts.operator);
+      const { id: operator, role } = await operatorIdentityOf(rt, `correction ${verb}`, opts.operator);
       const ctx = await ctxOf(rt);
       const id = await resolveCorrectionId(ctx.db, idOrRef);
       if (!id) throw new CliError(`CORRECTION_NOT_FOUND: no correction ${idOrRef}`);
       try {
-        const s = await decideCorrection(ctx, id, { operator, approve, note: opts.note });
+        const s = await decideCorrection(ctx, id, { operator, approve, note: opts.note, role });
         if (opts.json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
         else printCorrection(s, rt.workflowUrl(id));
       } catch (err) {
         if (!(err instanceof CorrectionActionError)) throw err;
-        // SELF_APPROVAL is recorded by the workflow itself.
-        if (err.code !== 'SELF_APPROVAL') await recordOperatorAction(ctx.db, { operator, action: `correction.${verb}`, args: { correctionId: id }, outcome: `refused: ${err.code}` });
+        // Four-eyes refusals are recorded by the workflow itself.
+        if (!FOUR_EYES_CODES.has(err.code)) await recordOperatorAction(ctx.db, { operator, action: `correction.${verb}`, args: { correctionId: id }, outcome: `refused: ${err.code}` });
         throw new CliError(`${err.code}: ${err.message}`);
       }
     });

@@ -15,7 +15,8 @@ import { Money, formatAmount } from '../../domain/money';
 import { isRealDate } from '../../domain/instant';
 import { PAID_AT_PAST_DAYS_MAX } from '../../domain/payment-validation';
 import type { Channel, PaymentRequest } from '../../domain/payment-types';
-import { recordOperatorAction, requireOperator } from '../../db/operator-audit';
+import { recordOperatorAction } from '../../db/operator-audit';
+import { operatorOf } from '../operator-action';
 import type { Db } from '../../db/connection';
 import { loadCalendarOverrides } from '../../db/queries/calendar';
 import { CliError, type Runtime } from '../runtime';
@@ -34,7 +35,6 @@ const DEMO_CUTOFF_MARGIN_MS = 30 * 60_000;
  * than the SPC takes payments dated before their receipt (PAID_AT_PAST_DAYS_MAX).
  */
 const DEMO_DATE_SEARCH_DAYS = PAID_AT_PAST_DAYS_MAX;
-const DEFAULT_DEMO_OPERATOR = 'spc-demo';
 
 interface Bank {
   code: string;
@@ -214,7 +214,7 @@ interface DemoRun {
 }
 
 async function startDemo(rt: Runtime, opts: DemoOptions): Promise<DemoRun> {
-  const operator = requireOperator('spc demo', opts.operator ?? rt.config.operator ?? DEFAULT_DEMO_OPERATOR);
+  const operator = await operatorOf(rt, 'spc demo', opts.operator);
   const db = await rt.db();
   const t = await rt.temporal();
   const now = new Date();
@@ -366,7 +366,7 @@ export function registerDemoCommand(program: Command, rt: Runtime): void {
     .command('demo')
     .description('simulate a business day against the running system: payments from every bank and channel, rejections, a cancellation, a register, then settlement')
     .option('--date <yyyy-mm-dd>', 'business date to simulate (default: today while before the cut-offs, else the latest open business day)')
-    .option('--operator <name>', `who settles the day (default: $SPC_OPERATOR or ${DEFAULT_DEMO_OPERATOR}); recorded in operator_audit`)
+    .option('--operator <name>', "who settles the day (must be you: your token's operator; spc up makes one, ops); recorded in operator_audit")
     .option('--no-settle', 'leave the bank-days open (their schedules settle them)')
     .option('--no-confirm', 'settle up to the delivered payment lists, without the banks\' confirmations')
     .option('--json', 'print the report as JSON')

@@ -12,9 +12,9 @@ import {
 } from '../../audit';
 import { toAlmaty } from '../../domain/calendar';
 import { BANK_CODE, BUSINESS_DATE, PAYMENT_STATUS, SETTLEMENT_STATUS } from '../../domain/search-attributes';
-import { requireOperator } from '../../db/operator-audit';
 import { addCalendarDay, CalendarEditRefused } from '../../db/calendar';
 import { calendarDaysOfYear } from '../../db/queries/calendar';
+import { operatorOf } from '../operator-action';
 import { findUnsettledBankDays } from '../../db/queries/unsettled';
 import { REFERENCE_TTL_MS } from '../../activities/reference-cache';
 import { installWorkerRuntime } from '../../worker/run';
@@ -115,7 +115,7 @@ function registerCalendarCommands(program: Command, rt: Runtime): void {
       .requiredOption('--name <name>', kind === 'holiday' ? 'what the holiday is, e.g. "Курбан айт"' : 'why, e.g. "перенос с 2026-01-05"')
       .option('--operator <name>', 'who does this (default: $SPC_OPERATOR); recorded in operator_audit')
       .action(async (date: string, opts: { name: string; operator?: string }) => {
-        const operator = requireOperator(`calendar add-${kind}`, opts.operator);
+        const operator = await operatorOf(rt, `calendar add-${kind}`, opts.operator);
         const { previous } = await addCalendarDay(await rt.db(), { date, kind, name: opts.name, operator }).catch((err: unknown) => {
           throw err instanceof CalendarEditRefused ? new CliError(err.message) : err;
         });
@@ -227,10 +227,7 @@ function printLedgerReport(report: LedgerReport): void {
   process.stdout.write(report.ok ? 'no breaches\n' : `${report.breaches.length} breach(es)\n`);
 }
 
-function registerAuditCommands(program: Command, rt: Runtime): void {
-  const audit = program.command('audit').description('auditors\' tools: export and replay workflow histories, check the ledger');
-  registerProviderAuditCommand(audit, rt);
-
+function registerExportCommand(audit: Command, rt: Runtime): void {
   selectionOptions(audit.command('export'))
     .description('write each selected workflow\'s history as JSON (as `temporal workflow show --output json`) with manifest.json (SHA-256 per file)')
     .requiredOption('--out <dir>', 'directory to write into (created if missing)')
@@ -248,6 +245,13 @@ function registerAuditCommands(program: Command, rt: Runtime): void {
       if (opts.json) process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
       else process.stdout.write(`${manifest.count} histories written to ${path.resolve(opts.out)} (manifest.json lists them with their SHA-256)\n`);
     });
+}
+
+function registerAuditCommands(program: Command, rt: Runtime): void {
+  const audit = program.command('audit').description('auditors\' tools: export and replay workflow histories, check the ledger');
+  registerProviderAuditCommand(audit, rt);
+
+  registerExportCommand(audit, rt);
 
   selectionOptions(audit.command('replay'))
     .description('replay histories against the current workflow code; exits 1 on any nondeterminism or unreadable history')

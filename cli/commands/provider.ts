@@ -2,7 +2,8 @@
 // are operator actions, audited like `spc bank key …` (the secret is printed once and never audited).
 import { registerProviderRegisterCommands, registerTransferCheckCommand } from './provider-audit';
 import type { Command } from 'commander';
-import { recordOperatorAction, requireOperator } from '../../db/operator-audit';
+import { recordOperatorAction } from '../../db/operator-audit';
+import { operatorOf } from '../operator-action';
 import { ALL_PROVIDER_SCOPES, PROVIDER_SCOPES, ProviderKeyError, createProviderKey, revokeProviderKey, type ProviderScope } from '../../db/provider-keys';
 import { listProviderKeys } from '../../db/queries/provider-keys';
 import { CliError, Runtime, printRows } from '../runtime';
@@ -29,7 +30,7 @@ export function parseExpiresDays(text: string, now = new Date()): Date {
 interface CreateOptions { provider: string; scopes?: string; expiresDays?: string; label?: string; operator?: string }
 
 async function createKey(rt: Runtime, opts: CreateOptions): Promise<void> {
-  const operator = requireOperator('provider key create', opts.operator);
+  const operator = await operatorOf(rt, 'provider key create', opts.operator);
   const scopes = opts.scopes === undefined ? undefined : parseProviderScopes(opts.scopes);
   const expiresAt = opts.expiresDays === undefined ? undefined : parseExpiresDays(opts.expiresDays);
   const db = await rt.db();
@@ -52,7 +53,7 @@ async function createKey(rt: Runtime, opts: CreateOptions): Promise<void> {
 }
 
 async function revokeKey(rt: Runtime, selector: string, opts: { operator?: string }): Promise<void> {
-  const operator = requireOperator('provider key revoke', opts.operator);
+  const operator = await operatorOf(rt, 'provider key revoke', opts.operator);
   const db = await rt.db();
   try {
     const revoked = await revokeProviderKey(db, selector);

@@ -1,9 +1,8 @@
 // Schedule commands: schedule list/pause/unpause/trigger, the per-bank settlement schedules (daily at
 // each bank's cut-off, Asia/Almaty). Changes name their operator and are audited.
 import type { Command } from 'commander';
-import { requireOperator } from '../../db/operator-audit';
 import { describeSchedules, settlementScheduleId } from '../../infra/schedules';
-import { audited } from '../operator-action';
+import { audited, operatorOf } from '../operator-action';
 import { CliError, printRows, Runtime } from '../runtime';
 
 function registerScheduleList(schedule: Command, rt: Runtime): void {
@@ -48,7 +47,7 @@ function registerScheduleChange(schedule: Command, rt: Runtime, verb: ScheduleVe
     .option('--note <text>', 'why (shown in schedule list and the Temporal UI)')
     .option('--operator <name>', 'who does this (or SPC_OPERATOR)')
     .action(async (opts: { bank?: string; note?: string; operator?: string }) => {
-      const operator = requireOperator(`schedule ${verb}`, opts.operator);
+      const operator = await operatorOf(rt, `schedule ${verb}`, opts.operator);
       const { client } = await rt.temporal();
       const views = await describeSchedules(client, await rt.db(), { bankCode: opts.bank });
       if (views.length === 0) throw new CliError(opts.bank ? `no bank ${opts.bank}` : 'no banks');

@@ -4,14 +4,13 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { confirmTransfers, getSettlementState, resolveDiscrepancy, startSettlement, type SettlementState, type TransferConfirmation } from '../../client/settlements';
-import { requireOperator } from '../../db/operator-audit';
 import { settlementWorkflowId } from '../../domain/payment-types';
 import { isBankCode, settlementIdOf } from '../../domain/identifiers';
 import { isRealDate } from '../../domain/instant';
 import { toAlmaty } from '../../domain/calendar';
 import { findUnsettledBankDays } from '../../db/queries/unsettled';
 import { findSettlementRecord, settlementFile, settlementFileSummaries, settlementWebhookDelivery, type SettlementFileFormat } from '../../db/queries/settlements';
-import { audited } from '../operator-action';
+import { audited, operatorOf } from '../operator-action';
 import { CliError, Runtime } from '../runtime';
 import { printSettlementSummary } from '../settlement-summary';
 
@@ -58,7 +57,7 @@ function registerSettle(program: Command, rt: Runtime): void {
     .option('--json', 'print JSON')
     .action(async (opts: { bank: string; date: string; operator?: string; wait?: boolean; json?: boolean }) => {
       const { bank, date } = bankDay(opts.bank, opts.date);
-      const operator = requireOperator('settle', opts.operator);
+      const operator = await operatorOf(rt, 'settle', opts.operator);
       const ctx = await ctxOf(rt);
       const started = await audited(rt, operator, 'settle', { bank, date }, () => startSettlement(ctx, bank, date, { operator }), (r) => (r.alreadyStarted ? 'already_started' : 'started'));
       const state = opts.wait ? await waitPastClose(ctx, bank, date, started.workflowId) : null;
@@ -134,7 +133,7 @@ function registerResolve(settlement: Command, rt: Runtime): void {
     .action(async (bankArg: string, dateArg: string, opts: { accept?: boolean; exclude?: string[]; operator?: string }) => {
       const { bank, date } = bankDay(bankArg, dateArg);
       if (Boolean(opts.accept) === Boolean(opts.exclude?.length)) throw new CliError('give exactly one of --accept or --exclude <refs...>');
-      const operator = requireOperator('settlement resolve', opts.operator);
+      const operator = await operatorOf(rt, 'settlement resolve', opts.operator);
       const decision = opts.accept ? ({ accept: true } as const) : { excludeRefs: opts.exclude as string[] };
       const ctx = await ctxOf(rt);
       const state = await audited(rt, operator, 'settlement resolve', { bank, date, decision }, () => resolveDiscrepancy(ctx, bank, date, decision, operator));
@@ -164,7 +163,7 @@ function registerConfirm(settlement: Command, rt: Runtime): void {
     .option('--operator <name>', 'who records it (or SPC_OPERATOR)')
     .action(async (bankArg: string, dateArg: string, opts: { transferRef?: string; line?: string[]; operator?: string }) => {
       const { bank, date } = bankDay(bankArg, dateArg);
-      const operator = requireOperator('settlement confirm', opts.operator);
+      const operator = await operatorOf(rt, 'settlement confirm', opts.operator);
       const confirmation = confirmationOf(opts);
       const ctx = await ctxOf(rt);
       const outcome = await audited(rt, operator, 'settlement confirm', { bank, date, confirmation }, () => confirmTransfers(ctx, bank, date, confirmation), (r) => (r.ok ? 'ok' : `refused: ${r.code}`));

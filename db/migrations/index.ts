@@ -17,6 +17,7 @@ import * as apiWrites from './20261208009001_api_writes';
 import * as householdsPrintMail from './20261208007001_households_print_mail';
 import * as cabinet from './20261208008001_cabinet';
 import * as providerRegisters from './20261208006001_provider_registers';
+import * as operators from './20261208001001_operators';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000001_schema': schema,
@@ -35,6 +36,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261208007001_households_print_mail': householdsPrintMail,
   '20261208008001_cabinet': cabinet,
   '20261208006001_provider_registers': providerRegisters,
+  '20261208001001_operators': operators,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -18,6 +18,7 @@ import { connectNativeTemporal, connectTemporal } from '../../infra/temporal-con
 import { freePort } from '../../infra/temporal-server';
 import { ACCOUNTS, createApiAccounts, loadCalendar, recentBusinessDay, registerCsv } from '../integration/api-support';
 import { waitFor } from '../support/wait';
+import { asOperator } from '../support/operators';
 import { logTail, runSpc, startSpc, stopSpc, waitReady, type SpcProcess } from './spc-process';
 
 /** The local Postgres of this machine (trust auth) or TEST_DATABASE_URL; without one, an embedded Postgres. */
@@ -82,6 +83,7 @@ beforeAll(async () => {
   await migrateLatest(db);
   await createApiAccounts({ database: { db } } as Parameters<typeof createApiAccounts>[0]);
   apiKey = (await createApiKey(db, 'HSBK', 'cluster test')).key;
+  const operatorEnv = await asOperator(db, 'cluster-test');
 
   const [apiPort, healthA, healthB, healthKeeper] = [await freePort(), await freePort(), await freePort(), await freePort()];
   apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -96,6 +98,7 @@ beforeAll(async () => {
     SPC_DATA_DIR: stateDir,
     SPC_SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
     SPC_OPERATOR: 'cluster-test',
+    ...operatorEnv,
   };
   const workerA = startSpc('worker-a', ['worker', '--health-port', String(healthA)], env, stateDir);
   const workerB = startSpc('worker-b', ['worker', '--health-port', String(healthB)], env, stateDir);

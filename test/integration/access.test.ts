@@ -9,10 +9,11 @@ import { WebhookSettingError, rotateWebhookSecret, setBankWebhook, signingSecret
 import { ALL_API_SCOPES } from '../../api/scopes';
 import { createWorld } from '../support/fixtures';
 import { createTestDatabase, testAdminDbUrl, type TestDatabase } from '../support/env';
+import { asOperator } from '../support/operators';
 import { runSpc } from './audit-helpers';
 import { OwnerSessionRefused, refuseOwnerSessions } from '../../db/app-role';
 
-jest.setTimeout(120_000);
+jest.setTimeout(300_000);
 
 let database: TestDatabase;
 
@@ -52,6 +53,12 @@ describe('the application role', () => {
     await expect(app.raw('DELETE FROM operator_audit')).rejects.toThrow(/permission denied/);
     await expect(app('bank_api_keys').insert({ bank_code: 'HSBK', key_prefix: 'spck_x', key_sha256: '0'.repeat(64), scopes: ['pay'] })).rejects.toThrow(/permission denied/);
     await expect(app.raw("UPDATE bank_webhook_secrets SET secret = secret")).rejects.toThrow(/permission denied/);
+    // Operator accounts and tokens are the owner's (spc operator …): the application only reads them to authenticate.
+    await expect(app('operators').insert({ id: 'mallory', display_name: 'Mallory', role: 'admin' })).rejects.toThrow(/permission denied/);
+    await expect(app.raw("UPDATE operators SET role = 'admin'")).rejects.toThrow(/permission denied/);
+    await expect(app('operator_tokens').insert({ operator_id: 'x', token_prefix: 'spco_x', token_sha256: '0'.repeat(64), expires_at: new Date(Date.now() + 60_000) })).rejects.toThrow(/permission denied/);
+    await expect(app.raw('UPDATE operator_tokens SET revoked_at = NULL')).rejects.toThrow(/permission denied/);
+    await expect(app('operator_tokens').count()).resolves.toBeDefined();
     await expect(app('knex_migrations').insert({ name: 'x', batch: 1, migration_time: new Date() })).rejects.toThrow(/permission denied/);
     // What the application does do: read master data and write its own rows.
     expect((await app('banks').count({ n: '*' }).first())?.n).toBe('5');
@@ -169,7 +176,7 @@ describe('webhooks in the database', () => {
 
 describe('the operator CLI', () => {
   it('creates a cashier key that expires, and sets a webhook whose secret is printed once and never audited', async () => {
-    const env = { DATABASE_URL: database.url, SPC_OPERATOR: 'aigerim' };
+    const env = { DATABASE_URL: database.url, SPC_OPERATOR: 'aigerim', ...(await asOperator(database.db, 'aigerim')) };
     const created = await runSpc(['bank', 'key', 'create', '--bank', 'HSBK', '--label', 'desk 12', '--scopes', 'cashier', '--expires', '30d'], env);
     expect(created.code).toBe(0);
     const key = created.stdout.trim();

@@ -76,8 +76,9 @@ export function runSpc(args: string[], env: Record<string, string | undefined>):
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/spc.js'), ...args], {
       cwd: PROJECT_ROOT,
-      // A data dir of its own: the CLI never picks up a runtime.json of a developer's `spc up`.
-      env: childEnv({ ...process.env, SPC_DATA_DIR: dataDir, TEMPORAL_NAMESPACE: 'default', ...env }),
+      // A data dir and a config dir of its own: the CLI never picks up a runtime.json of a developer's
+      // `spc up`, nor anyone's operator token file; nor their SPC_OPERATOR_TOKEN (a test gives its own).
+      env: childEnv({ ...process.env, SPC_OPERATOR_TOKEN: undefined, SPC_OPERATOR_TOKEN_FILE: undefined, SPC_DATA_DIR: dataDir, XDG_CONFIG_HOME: dataDir, TEMPORAL_NAMESPACE: 'default', ...env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

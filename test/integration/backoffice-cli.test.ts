@@ -5,6 +5,8 @@
 import { submitPaymentAsOfPaidAt } from '../support/past-payment';
 import { startHarness, type Harness } from '../support/harness';
 import { createAccount, createWorld } from '../support/fixtures';
+import type { OperatorRole } from '../../domain/operator-roles';
+import { asOperator } from '../support/operators';
 import { auditWeekday, harnessEnv, runSpc, settleDay, uniqueTag } from './audit-helpers';
 import { waitFor } from '../support/wait';
 
@@ -29,9 +31,14 @@ afterAll(async () => {
   await h?.close();
 });
 
+/** Who the test's operators are: daniyar may approve corrections, aigerim may not. */
+const ROLES: Record<string, OperatorRole> = { aigerim: 'operator', daniyar: 'supervisor' };
+const tokens = new Map<string, Record<string, string>>();
+
 async function spc(args: string[], operator?: string) {
-  const r = await runSpc(operator ? [...args, '--operator', operator] : args, env);
-  return r;
+  if (!operator) return runSpc(args, env);
+  if (!tokens.has(operator)) tokens.set(operator, await asOperator(h.database.db, operator, ROLES[operator] ?? 'operator'));
+  return runSpc([...args, '--operator', operator], { ...env, ...tokens.get(operator) });
 }
 
 describe('a wrong-account call handled with the CLI', () => {
@@ -62,7 +69,12 @@ describe('a wrong-account call handled with the CLI', () => {
 
     const self = await spc(['correction', 'approve', ref], 'aigerim');
     expect(self.code).toBe(1);
-    expect(self.stderr).toMatch(/^spc: SELF_APPROVAL: aigerim proposed correction .* and cannot decide it/);
+    expect(self.stderr).toMatch(/^spc: SELF_APPROVAL: aigerim may not approve correction .*: another operator must decide it/);
+    // Naming the supervisor by flag does not make aigerim the supervisor: her token says who she is.
+    const byFlag = await runSpc(['correction', 'approve', ref, '--operator', 'daniyar'], { ...env, ...tokens.get('aigerim') });
+    expect(byFlag).toMatchObject({ code: 1, stderr: expect.stringMatching(/^spc: OPERATOR_MISMATCH: --operator daniyar is not you: your token is aigerim's/) });
+    expect(await h.database.db('operator_audit').orderBy('id', 'desc').first('operator', 'action', 'outcome'))
+      .toEqual({ operator: 'aigerim', action: 'correction.approve', outcome: 'refused: OPERATOR_MISMATCH' });
 
     const approved = await spc(['correction', 'approve', ref, '--note', 'checked the receipt'], 'daniyar');
     expect({ code: approved.code, stderr: approved.stderr }).toEqual({ code: 0, stderr: '' });

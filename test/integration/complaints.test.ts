@@ -140,7 +140,7 @@ describe('complaints', () => {
     await waitFor('the bank to hear of it', async () => webhooks.some((h) => h.verified && h.body.complaint.id === complaint.id && h.body.complaint.version === 2));
     expect((await w.call('GET', `/v1/complaints/${encoded(complaint.id)}`)).body).toMatchObject({ correctionId: proposed.correctionId, version: 2 });
 
-    expect((await decideCorrection(ctx, proposed.correctionId, { operator: 'frank', approve: true })).status).toBe('applied');
+    expect((await decideCorrection(ctx, proposed.correctionId, { operator: 'frank', approve: true, role: 'supervisor' })).status).toBe('applied');
     expect((await resolveComplaint(ctx, complaint.id, { operator: 'frank', correctionId: proposed.correctionId })).resolution).toMatchObject({ kind: 'correction', correctionId: proposed.correctionId });
     await closeComplaint(ctx, complaint.id, { operator: 'frank' });
     await waitFor('the workflow to finish', async () => (await w.h.client.workflow.getHandle(complaint.workflowId).describe()).status.name === 'COMPLETED');
@@ -168,7 +168,7 @@ describe('complaints', () => {
     });
     expect(correction).toMatchObject({ kind: 'refund', proposedBy: 'spc', complaintId: id });
 
-    const applied = await decideCorrection(ctx, correction.correctionId, { operator: 'bob', approve: true });
+    const applied = await decideCorrection(ctx, correction.correctionId, { operator: 'bob', approve: true, role: 'supervisor' });
     expect(applied.applied).toMatchObject({ mode: 'reposted' });
     const resolved = await waitFor('resolved by the refund', async () => {
       const r = await rowOf(id);
@@ -203,5 +203,28 @@ describe('complaints', () => {
     } finally {
       await app.close();
     }
+  });
+
+  it('refuses the SPC\'s refund to the operator who raised the duplicate complaint, and records it', async () => {
+    const account = ACCOUNTS.simple[4];
+    const first = await pay({ account, amount: '321.00', paidAt: `${day}T12:00:00+05:00` });
+    const second = await pay({ account, amount: '321.00', paidAt: `${day}T12:03:00+05:00` });
+    const { complaint } = await raiseComplaint(ctx, { bankCode: 'HSBK', bankRef: first.bankRef, disposition: 'DUPLICATE_PAYMENT', text: 'paid twice', raisedBy: 'gulnara' });
+    const correctionId = `correction:HSBK:${second.bankRef}:1`;
+    const correction = await waitFor('the refund proposal', async () => {
+      const s = await getCorrectionState(ctx, correctionId).catch(() => undefined);
+      return s?.status === 'proposed' ? s : undefined;
+    });
+    expect(correction).toMatchObject({ kind: 'refund', proposedBy: 'spc', complaintId: complaint.id });
+    // Even a supervisor, and whatever the case of the name: the raiser does not approve the refund of their own complaint.
+    await expect(decideCorrection(ctx, correctionId, { operator: 'gulnara', approve: true, role: 'supervisor' })).rejects.toMatchObject({ code: 'COMPLAINANT_APPROVAL' });
+    await expect(decideCorrection(ctx, correctionId, { operator: 'Gulnara', approve: true, role: 'supervisor' })).rejects.toMatchObject({ code: 'COMPLAINANT_APPROVAL' });
+    await expect(decideCorrection(ctx, correctionId, { operator: 'spc', approve: true, role: 'admin' })).rejects.toMatchObject({ code: 'RESERVED_OPERATOR' });
+    const audit = await w.h.database.db('operator_audit').whereRaw("args->>'correctionId' = ?", [correctionId]).orderBy('id').select('operator', 'outcome');
+    expect(audit.map((a) => `${a.operator} ${a.outcome}`)).toEqual(['spc ok', 'gulnara refused: COMPLAINANT_APPROVAL', 'Gulnara refused: COMPLAINANT_APPROVAL', 'spc refused: RESERVED_OPERATOR']);
+    const applied = await decideCorrection(ctx, correctionId, { operator: 'bob', approve: true, role: 'supervisor' });
+    expect(applied.status).toBe('applied');
+    await waitFor('resolved by the refund', async () => ((await rowOf(complaint.id))?.status === 'resolved' ? true : undefined));
+    await closeComplaint(ctx, complaint.id, { operator: 'bob' });
   });
 });

@@ -96,7 +96,7 @@ describe('corrections', () => {
     expect(proposed).toMatchObject({ status: 'proposed', correctionId: `correction:HSBK:${p.bankRef}:1`, preview: { accountFrom: WORLD.account, accountTo: WATER_ACCOUNT } });
     expect(proposed.preview?.newAllocations).toEqual([{ service: 'CWATER', provider: 'ALMATY_SU', amount: '450.00' }]);
 
-    const done = await decideCorrection(ctx, proposed.correctionId, { operator: 'bob', approve: true });
+    const done = await decideCorrection(ctx, proposed.correctionId, { operator: 'bob', approve: true, role: 'supervisor' });
     expect(done.status).toBe('applied');
     expect(done.applied).toMatchObject({ mode: 'reposted', businessDate: date, replacementRef: `${p.bankRef}/${proposed.ref}`, adjustments: [] });
 
@@ -113,11 +113,37 @@ describe('corrections', () => {
     await recordHistory(h.client, 'correction', 'move-reposted', proposed.correctionId);
   });
 
+  it('refuses every bypass of four eyes (a case variant of the proposer, the SPC\'s name, a role that does not approve) and records each', async () => {
+    const date = pastWeekday();
+    const p = await accepted(date);
+    const proposed = await proposeCorrection(ctx, { bankCode: WORLD.bank, bankRef: p.bankRef, kind: 'refund', reason: 'paid twice', operator: 'alice' });
+    const attempt = (decision: { operator: string; role?: string }) => decideCorrection(ctx, proposed.correctionId, { approve: true, ...decision }).catch((e: unknown) => e);
+    expect(await attempt({ operator: 'Alice', role: 'supervisor' })).toMatchObject({ code: 'SELF_APPROVAL' });
+    expect(await attempt({ operator: 'spc', role: 'admin' })).toMatchObject({ code: 'RESERVED_OPERATOR' });
+    expect(await attempt({ operator: 'SPC', role: 'admin' })).toMatchObject({ code: 'RESERVED_OPERATOR' });
+    expect(await attempt({ operator: 'alice2', role: 'operator' })).toMatchObject({ code: 'ROLE_MAY_NOT_APPROVE' });
+    expect(await attempt({ operator: 'erlan', role: 'auditor' })).toMatchObject({ code: 'ROLE_MAY_NOT_APPROVE' });
+    expect(await attempt({ operator: 'nobody' })).toMatchObject({ code: 'ROLE_MAY_NOT_APPROVE' });
+    expect((await audit(proposed.correctionId)).map((a) => `${a.operator} ${a.action} ${a.outcome}`)).toEqual([
+      'alice correction.propose ok',
+      'Alice correction.approve refused: SELF_APPROVAL',
+      'spc correction.approve refused: RESERVED_OPERATOR',
+      'SPC correction.approve refused: RESERVED_OPERATOR',
+      'alice2 correction.approve refused: ROLE_MAY_NOT_APPROVE',
+      'erlan correction.approve refused: ROLE_MAY_NOT_APPROVE',
+      'nobody correction.approve refused: ROLE_MAY_NOT_APPROVE',
+    ]);
+    expect((await h.database.db('payments').where({ bank_ref: p.bankRef }).first('status')).status).toBe('accepted');
+    // An operator (not a supervisor) may still reject another's proposal: it changes no money.
+    expect((await decideCorrection(ctx, proposed.correctionId, { operator: 'alice2', approve: false, role: 'operator' })).status).toBe('rejected');
+    await settleDay(date);
+  });
+
   it('refuses a self-approval with a typed failure, records it, and lets another operator reject', async () => {
     const date = pastWeekday();
     const p = await accepted(date);
     const proposed = await proposeCorrection(ctx, { bankCode: WORLD.bank, bankRef: p.bankRef, kind: 'refund', reason: 'paid twice', operator: 'alice', options: { reminderIntervalMs: 1_000 } });
-    const refused = await decideCorrection(ctx, proposed.correctionId, { operator: 'alice', approve: true }).catch((e: unknown) => e);
+    const refused = await decideCorrection(ctx, proposed.correctionId, { operator: 'alice', approve: true, role: 'supervisor' }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(CorrectionActionError);
     expect(refused).toMatchObject({ code: 'SELF_APPROVAL' });
     const waiting = await waitFor('a reminder', async () => {
@@ -130,7 +156,7 @@ describe('corrections', () => {
     expect((await audit(proposed.correctionId)).map((a) => `${a.operator} ${a.action} ${a.outcome}`))
       .toEqual(['alice correction.propose ok', 'alice correction.approve refused: SELF_APPROVAL', 'carol correction.reject ok']);
     expect((await h.database.db('payments').where({ bank_ref: p.bankRef }).first('status')).status).toBe('accepted');
-    await expect(decideCorrection(ctx, proposed.correctionId, { operator: 'bob', approve: true })).rejects.toMatchObject({ code: 'NOT_AWAITING_DECISION' });
+    await expect(decideCorrection(ctx, proposed.correctionId, { operator: 'bob', approve: true, role: 'supervisor' })).rejects.toMatchObject({ code: 'NOT_AWAITING_DECISION' });
     await recordHistory(h.client, 'correction', 'self-approval-refused-rejected', proposed.correctionId);
     // The day is settled as every past day must be (the ledger audit's unsettled_bank_day check).
     await settleDay(date);
@@ -146,10 +172,10 @@ describe('corrections', () => {
 
     const paidBefore = await paidByLine([WORLD.account, WATER_ACCOUNT]);
     const move = await proposeCorrection(ctx, { bankCode: WORLD.bank, bankRef: moved.bankRef, kind: 'move', target: { account: WATER_ACCOUNT }, reason: 'wrong account', operator: 'alice' });
-    const moveDone = await decideCorrection(ctx, move.correctionId, { operator: 'bob', approve: true });
+    const moveDone = await decideCorrection(ctx, move.correctionId, { operator: 'bob', approve: true, role: 'supervisor' });
     expect(moveDone.applied).toMatchObject({ mode: 'adjusted', replacementRef: null, adjustments: [{ provider: 'AES', amount: '-300.00' }, { provider: 'ALMATY_SU', amount: '300.00' }] });
     const refund = await proposeCorrection(ctx, { bankCode: WORLD.bank, bankRef: refunded.bankRef, kind: 'refund', reason: 'paid twice', operator: 'bob' });
-    const refundDone = await decideCorrection(ctx, refund.correctionId, { operator: 'alice', approve: true });
+    const refundDone = await decideCorrection(ctx, refund.correctionId, { operator: 'alice', approve: true, role: 'supervisor' });
     expect(refundDone.applied?.adjustments).toEqual([{ provider: 'AES', amount: '-3000.00' }]);
     // The settled day stays as it was: its payments are untouched, the corrections are new transactions.
     expect((await db('payments').where({ bank_ref: moved.bankRef }).first('status')).status).toBe('accepted');

@@ -85,7 +85,7 @@ describe('money counted once', () => {
     const p = await accepted(date, { lines: [{ service: 'ELEC', amount: '1000.00' }] }); // AES 1000.00
     const settlementId = await closedInDiscrepancy(date);
     const proposed = await proposeCorrection(ctx, { bankCode: WORLD.bank, bankRef: p.bankRef, kind: 'refund', reason: 'paid twice', operator: 'alice' });
-    const done = await decideCorrection(ctx, proposed.correctionId, { operator: 'bob', approve: true });
+    const done = await decideCorrection(ctx, proposed.correctionId, { operator: 'bob', approve: true, role: 'supervisor' });
     expect(done.applied?.mode).toBe('adjusted');
     expect(await pendingByProvider(p.bankRef)).toEqual({ AES: '-1000.00' });
 
@@ -129,7 +129,7 @@ describe('money counted once', () => {
     const p = await accepted(date);
     const settlementId = await closedInDiscrepancy(date);
     const proposed = await proposeCorrection(ctx, { bankCode: WORLD.bank, bankRef: p.bankRef, kind: 'refund', reason: 'paid twice', operator: 'alice' });
-    await decideCorrection(ctx, proposed.correctionId, { operator: 'bob', approve: true });
+    await decideCorrection(ctx, proposed.correctionId, { operator: 'bob', approve: true, role: 'supervisor' });
     const fallen = await auditAfter((trx) => trx('payments').where({ bank_code: WORLD.bank, bank_ref: p.bankRef }).update({ status: 'cancelled', cancelled_at: new Date() }));
     expect(broken(fallen, 'refund_of_fallen_payment').map((b) => b.keys)).toEqual([{ correction_id: proposed.correctionId }]);
 

@@ -7,6 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { revokeOperatorToken } from '../../db/operators';
+import { operatorToken } from '../support/operators';
 import { opsRoutes, OPS_COOKIE, type OpsOverview } from '../../api/routes/ops';
 import { submitPayment } from '../../client/payments';
 import { getSettlementState, startSettlement } from '../../client/settlements';
@@ -93,7 +95,7 @@ describe('access to /ops', () => {
     const page = await context.newPage();
     const bare = await page.goto(`${url}/ops`);
     expect(bare?.status()).toBe(401);
-    expect(await page.textContent('main')).toContain('Operator token required: open /ops?token=<SPC_OPERATOR_TOKEN> once');
+    expect(await page.textContent('main')).toContain('Operator token required: open /ops?token=<SPC_OPS_PAGE_TOKEN> once');
     expect((await page.goto(`${url}/ops?token=wrong`))?.status()).toBe(401);
     expect((await fetch(`${url}/ops/api/overview`)).status).toBe(401);
     expect((await fetch(`${url}/ops/api/overview`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
@@ -101,7 +103,7 @@ describe('access to /ops', () => {
     try {
       const res = await fetch(`${closed.url}/ops/api/overview`, { headers: { authorization: `Bearer ${TOKEN}` } });
       expect({ status: res.status, body: await res.json() }).toEqual({
-        status: 503, body: { code: 'OPS_CLOSED', message: 'The operator page is closed: set SPC_OPERATOR_TOKEN on the server and restart it.' },
+        status: 503, body: { code: 'OPS_CLOSED', message: 'The operator page is closed: set SPC_OPS_PAGE_TOKEN on the server and restart it.' },
       });
     } finally {
       await closed.app.close();
@@ -129,6 +131,13 @@ describe('access to /ops', () => {
       state: 'settled', accepted: { count: 2, total: '1350.00' }, settlement: { status: 'settled', netTotal: '1350.00', lines: 2, confirmedLines: 2, overdue: false },
     });
     expect(overview.overdue).toEqual([expect.objectContaining({ settlementId: `${BANK}:${overdueDay}`, netTotal: '450.00', unconfirmedLines: 2 })]);
+  });
+
+  it('serves it to a script with an operator\'s personal token as Bearer, until the token is revoked', async () => {
+    const personal = await operatorToken(h.database.db, 'aigerim', 'auditor');
+    expect((await fetch(`${url}/ops/api/overview`, { headers: { authorization: `Bearer ${personal}` } })).status).toBe(200);
+    await revokeOperatorToken(h.database.db, personal.slice(0, 13));
+    expect((await fetch(`${url}/ops/api/overview`, { headers: { authorization: `Bearer ${personal}` } })).status).toBe(401);
   });
 });
 
