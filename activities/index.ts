@@ -5,6 +5,7 @@ import { createSettlementActivities } from './settlement';
 import { createRegisterActivities } from './register';
 import { createCorrectionActivities } from './correction';
 import { createComplaintActivities } from './complaint';
+import { createPeriodActivities } from './period-close';
 import { complaintDeadlinesFromEnv, settlementConfigFromEnv, type SpcConfig } from '../infra/config';
 
 /** The configuration activities take: from the worker's SpcConfig; read from the environment when absent (tests). */
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps, config?: ActivityConfig) {
     ...createRegisterActivities(deps),
     ...createCorrectionActivities(deps),
     ...createComplaintActivities(deps, config?.complaintDeadlines ?? complaintDeadlinesFromEnv()),
+    ...createPeriodActivities(deps),
   };
 }
 

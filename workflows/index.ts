@@ -6,3 +6,4 @@ export { settlementTriggerWorkflow } from './settlement-trigger';
 export { registerWorkflow } from './register';
 export { correctionWorkflow } from './correction';
 export { complaintWorkflow } from './complaint';
+export { periodCloseWorkflow } from './period';

@@ -10,6 +10,7 @@ import * as invoicePayments from './20261201000004_invoice_payments';
 import * as ledgerBalancePerTransaction from './20261201000010_ledger_balance_per_transaction';
 import * as ledgerNoTruncate from './20261207001001_ledger_no_truncate';
 import * as providerIntake from './20261207005001_provider_intake';
+import * as periodClose from './20261208005001_period_close';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000001_schema': schema,
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261201000010_ledger_balance_per_transaction': ledgerBalancePerTransaction,
   '20261207001001_ledger_no_truncate': ledgerNoTruncate,
   '20261207005001_provider_intake': providerIntake,
+  '20261208005001_period_close': periodClose,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
