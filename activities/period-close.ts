@@ -10,14 +10,13 @@ import {
   MISSING_PROVIDERS_SQL, PROVIDER_TOTALS_SQL, TOTALS_SQL,
 } from './period-close-sql';
 import { periodPostings, type ProviderTotals } from './period-ledger';
-import { invoiceDueDate, isPeriod, nextPeriod, periodDate, periodLastDay } from '../domain/period';
+import { invoiceDueDate, isPeriod, nextPeriod, periodDate, periodLastDay, type PeriodErrorCode } from '../domain/period';
 import type { WrittenBy } from '../domain/settlement-types';
 
 /** One statement of the close may run this long (4 M balances here take about a minute). */
 export const PERIOD_STATEMENT_TIMEOUT_MS = 20 * 60_000;
 
 export type PeriodStep = 'counting' | 'balancing' | 'posting' | 'issuing' | 'done';
-export type PeriodCloseErrorCode = 'INVALID_PERIOD' | 'PERIOD_OUT_OF_ORDER';
 
 export interface PeriodBegun {
   ok: true;
@@ -26,7 +25,7 @@ export interface PeriodBegun {
 }
 export interface PeriodRefusal {
   ok: false;
-  code: PeriodCloseErrorCode;
+  code: PeriodErrorCode;
   message: string;
 }
 

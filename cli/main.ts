@@ -16,6 +16,7 @@ import { registerCorrectionCommands } from './commands/correction';
 import { registerComplaintCommands } from './commands/complaint';
 import { registerProcessCommands } from './commands/processes';
 import { registerProviderCommands } from './commands/provider';
+import { registerPeriodCommands } from './commands/period';
 
 const program = new Command('spc')
   .description('Settlement engine of a utility-payment Single Processing Center (payments, daily per-bank settlement, payment lists)')
@@ -36,6 +37,7 @@ registerBankCommands(program, runtime);
 registerCorrectionCommands(program, runtime);
 registerComplaintCommands(program, runtime);
 registerProviderCommands(program, runtime);
+registerPeriodCommands(program, runtime);
 
 async function main(): Promise<number> {
   try {

@@ -3,20 +3,16 @@
 import type { Client } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { PERIOD } from '../domain/search-attributes';
-import { isPeriod, periodWorkflowId } from '../domain/period';
+import { PERIOD_ERROR_CODES, isCodeInPeriod, isPeriod, periodWorkflowId } from '../domain/period';
 import { periodCloseWorkflow, type PeriodCloseResult } from '../workflows/period';
-import { errorName } from './errors';
+import { PeriodActionError, applicationFailureOf, errorName } from './errors';
 
 export interface PeriodClientContext {
   client: Client;
   taskQueue: string;
 }
 
-export class PeriodActionError extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message);
-  }
-}
+export { PeriodActionError } from './errors';
 
 export async function startPeriodClose(ctx: PeriodClientContext, period: string, startedBy: string): Promise<{ workflowId: string; alreadyStarted: boolean }> {
   if (!isPeriod(period)) throw new PeriodActionError('INVALID_PERIOD', `period "${period}" is not YYYY-MM, e.g. 2026-12`);
@@ -42,8 +38,8 @@ export async function periodCloseResult(ctx: PeriodClientContext, period: string
   try {
     return await ctx.client.workflow.getHandle<typeof periodCloseWorkflow>(periodWorkflowId(period)).result();
   } catch (err) {
-    const cause = (err as { cause?: { type?: string; message?: string } }).cause;
-    if (cause?.type) throw new PeriodActionError(cause.type, cause.message ?? 'period close failed');
+    const refusal = applicationFailureOf(err, isCodeInPeriod);
+    if (refusal) throw new PeriodActionError(refusal.code, refusal.message || PERIOD_ERROR_CODES[refusal.code].message);
     throw err;
   }
 }

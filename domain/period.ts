@@ -2,6 +2,7 @@
 // its first day. The close of a period issues the next period's invoices, due the 25th of the month
 // after that next period, moved to the next business day by the SPC calendar.
 import { addBusinessDays, type CalendarOverrides } from './calendar';
+import { isCodeIn } from './error-table';
 
 export const PERIOD_RE = /^(\d{4})-(0[1-9]|1[0-2])$/;
 /** Invoices are due by this day of the month after their billing month. */
@@ -54,4 +55,15 @@ export function invoiceDueDate(period: string, calendar: CalendarOverrides): str
 /** The period a schedule firing at this local date closes: the month before. */
 export function periodToCloseOn(localDate: string): string {
   return previousPeriod(localDate.slice(0, 7));
+}
+
+/** Why a period close is refused (the workflow's typed failures, the CLI's messages). */
+export const PERIOD_ERROR_CODES = {
+  INVALID_PERIOD: { status: 400, message: 'the period is not a month given as YYYY-MM' },
+  PERIOD_OUT_OF_ORDER: { status: 409, message: 'an earlier period is not closed yet: periods close in order' },
+} as const;
+export type PeriodErrorCode = keyof typeof PERIOD_ERROR_CODES;
+
+export function isCodeInPeriod(value: unknown): value is PeriodErrorCode {
+  return isCodeIn(PERIOD_ERROR_CODES, value);
 }

@@ -17,6 +17,7 @@ import type { PaymentRequest } from '../../domain/payment-types';
 import { startHarness, type Harness } from '../support/harness';
 import { WORLD, createPaymentWorld, ledgerBreaches } from '../support/payment-world';
 import { recordHistory } from '../support/histories';
+import { harnessEnv, runSpc } from './audit-helpers';
 
 jest.setTimeout(300_000);
 
@@ -171,5 +172,31 @@ describe('the period close', () => {
     const tampered = await auditPeriod(db, '2026-12');
     expect(tampered.ok).toBe(false);
     expect(new Set(tampered.breaches.map((b) => b.check))).toEqual(new Set(['paid', 'receivable', 'openings']));
+  });
+
+  it('spc period list|show|close and spc audit period, as the real CLI; bad input exits non-zero', async () => {
+    const env = { ...harnessEnv(h), SPC_OPERATOR: undefined };
+    const shown = await runSpc(['period', 'show', '--period', '2026-11', '--json'], env);
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ period: '2026-11', state: 'closed', step: 'done', missingProviders: ['ALMATY_SU'], nextDueDate: '2027-01-25',
+      providers: [{ provider: 'AES', uploadedVersion: 2 }, { provider: 'ALMATY_SU', uploadedVersion: null }] });
+    const listed = JSON.parse((await runSpc(['period', 'list', '--json'], env)).stdout);
+    expect(listed.map((r: { period: string; state: string }) => `${r.period}:${r.state}`)).toEqual(expect.arrayContaining(['2026-11:closed', '2026-12:closed', '2027-01:open']));
+
+    expect((await runSpc(['audit', 'period', '--period', '2026-11'], env)).code).toBe(0);
+    const tampered = await runSpc(['audit', 'period', '--period', '2026-12'], env); // tampered by the test above
+    expect(tampered.code).toBe(1);
+    expect(tampered.stdout).toMatch(/BREACH receivable: provider AES/);
+
+    const noOperator = await runSpc(['period', 'close', '--period', '2027-01'], env);
+    expect(noOperator.code).not.toBe(0);
+    const bad = await runSpc(['period', 'close', '--period', '2027-1', '--operator', 'aigerim'], env);
+    expect({ code: bad.code, stderr: bad.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(/YYYY-MM/) });
+    const closed = await runSpc(['period', 'close', '--period', '2027-01', '--operator', 'aigerim', '--wait'], env);
+    expect(closed.code).toBe(0);
+    expect(closed.stdout).toMatch(/started period:2027-01/);
+    expect(JSON.parse(closed.stdout.slice(closed.stdout.indexOf('{')))).toMatchObject({ period: '2027-01', nextPeriod: '2027-02', dueDate: '2027-03-25' });
+    const trail = await h.database.db('operator_audit').where({ action: 'period.close' }).select('operator', 'outcome');
+    expect(trail).toEqual([{ operator: 'aigerim', outcome: 'started' }]);
   });
 });
