@@ -7,3 +7,4 @@ export { registerWorkflow } from './register';
 export { correctionWorkflow } from './correction';
 export { complaintWorkflow } from './complaint';
 export { periodCloseWorkflow } from './period';
+export { periodTriggerWorkflow } from './period-trigger';

@@ -18,6 +18,9 @@ import { startHarness, type Harness } from '../support/harness';
 import { WORLD, createPaymentWorld, ledgerBreaches } from '../support/payment-world';
 import { recordHistory } from '../support/histories';
 import { harnessEnv, runSpc } from './audit-helpers';
+import { ensurePeriodSchedule } from '../../infra/period-schedule';
+import { waitFor } from '../support/wait';
+import type { PeriodTriggerResult } from '../../workflows/period-trigger';
 
 jest.setTimeout(300_000);
 
@@ -198,5 +201,25 @@ describe('the period close', () => {
     expect(JSON.parse(closed.stdout.slice(closed.stdout.indexOf('{')))).toMatchObject({ period: '2027-01', nextPeriod: '2027-02', dueDate: '2027-03-25' });
     const trail = await h.database.db('operator_audit').where({ action: 'period.close' }).select('operator', 'outcome');
     expect(trail).toEqual([{ operator: 'aigerim', outcome: 'started' }]);
+  });
+
+  it('the monthly schedule closes the month that ended: its trigger finds 2026-11 closed already', async () => {
+    const idPrefix = `t-${run}-`;
+    expect(await ensurePeriodSchedule(h.client, { taskQueue: h.taskQueue, idPrefix })).toBe('created');
+    expect(await ensurePeriodSchedule(h.client, { taskQueue: h.taskQueue, idPrefix })).toBe('unchanged');
+    const handle = h.client.schedule.getHandle(`${idPrefix}period-schedule`);
+    try {
+      await handle.trigger();
+      const action = await waitFor('the schedule to start its trigger', async () => (await handle.describe()).info.recentActions[0]);
+      const started = action.action.workflow;
+      const result: PeriodTriggerResult = await h.client.workflow.getHandle(started.workflowId, started.firstExecutionRunId).result();
+      // Triggered in December 2026 (the test's clock is the real one): the month before it.
+      const now = new Date(Date.now() + 5 * 3_600_000).toISOString().slice(0, 7);
+      if (now === '2026-12') expect(result).toEqual({ outcome: 'already_started', period: '2026-11', workflowId: 'period:2026-11' });
+      else expect(result.workflowId).toBe(`period:${result.period}`);
+      await recordHistory(h.client, 'period-trigger', 'already-closed', started.workflowId);
+    } finally {
+      await handle.delete();
+    }
   });
 });
