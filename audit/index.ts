@@ -15,3 +15,5 @@ export { historyToJson, historyFromJson } from './history-json';
 export { createArchiveActivities } from './archive-activity';
 export { archiveDirFromEnv } from '../infra/config';
 export type { ArchiveActivities, ArchiveBankDayInput, ArchiveBankDayOutput } from './archive-activity';
+export { auditPeriod } from './period';
+export type { PeriodAuditReport, PeriodBreach } from './period';

@@ -20,6 +20,7 @@ import { registerPrintCommands } from './commands/print';
 import { registerMailCommands } from './commands/mail';
 import { registerCabinetCommands } from './commands/cabinet';
 import { registerOperatorCommands } from './commands/operator';
+import { registerPeriodCommands } from './commands/period';
 
 const program = new Command('spc')
   .description('Settlement engine of a utility-payment Single Processing Center (payments, daily per-bank settlement, payment lists)')
@@ -44,6 +45,7 @@ registerPrintCommands(program, runtime);
 registerMailCommands(program, runtime);
 registerCabinetCommands(program, runtime);
 registerOperatorCommands(program, runtime);
+registerPeriodCommands(program, runtime);
 
 async function main(): Promise<number> {
   try {

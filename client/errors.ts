@@ -10,6 +10,7 @@ import type { ErrorTable } from '../domain/error-table';
 import { COMPLAINT_ERROR_CODES, type ComplaintErrorCode } from '../domain/complaint-types';
 import { CORRECTION_ERROR_CODES, type CorrectionErrorCode } from '../domain/correction-types';
 import { SETTLEMENT_ERROR_CODES, type SettlementErrorCode } from '../domain/settlement-errors';
+import { PERIOD_ERROR_CODES, type PeriodErrorCode } from '../domain/period';
 
 export function errorName(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'name' in err ? String((err as { name: unknown }).name) : undefined;
@@ -43,6 +44,10 @@ export type CorrectionActionError = InstanceType<typeof CorrectionActionError>;
 /** Thrown when a complaint action is refused (COMPLAINT_ERROR_CODES). */
 export const ComplaintActionError = actionErrorOf<ComplaintErrorCode>('ComplaintActionError', COMPLAINT_ERROR_CODES);
 export type ComplaintActionError = InstanceType<typeof ComplaintActionError>;
+
+/** Thrown when a period close is refused (PERIOD_ERROR_CODES). */
+export const PeriodActionError = actionErrorOf<PeriodErrorCode>('PeriodActionError', PERIOD_ERROR_CODES);
+export type PeriodActionError = InstanceType<typeof PeriodActionError>;
 
 /** How deep the cause chain is searched: the SDK wraps an ApplicationFailure in an update or workflow failure. */
 const CAUSE_DEPTH_MAX = 6;

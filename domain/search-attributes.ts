@@ -9,5 +9,7 @@ export const SETTLEMENT_STATUS = defineSearchAttributeKey('SettlementStatus', Se
 export const CHANNEL = defineSearchAttributeKey('Channel', SearchAttributeType.KEYWORD);
 export const REJECTION_CODE = defineSearchAttributeKey('RejectionCode', SearchAttributeType.KEYWORD);
 export const REGISTER_ID = defineSearchAttributeKey('RegisterId', SearchAttributeType.KEYWORD);
+/** A billing period's close (workflows/period.ts): YYYY-MM. */
+export const PERIOD = defineSearchAttributeKey('Period', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTE_NAMES = ['BankCode', 'BusinessDate', 'PaymentStatus', 'SettlementStatus', 'Channel', 'RejectionCode', 'RegisterId'] as const;
+export const SEARCH_ATTRIBUTE_NAMES = ['BankCode', 'BusinessDate', 'PaymentStatus', 'SettlementStatus', 'Channel', 'RejectionCode', 'RegisterId', 'Period'] as const;

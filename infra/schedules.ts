@@ -10,6 +10,7 @@ import { SPC_TIME_ZONE } from '../domain/calendar';
 import type { SettlementOptions } from '../domain/settlement-types';
 import { loadConfig } from './config';
 import { scheduleSyncs } from './metrics';
+import { ensurePeriodSchedule } from './period-schedule';
 
 export const SETTLEMENT_SCHEDULE_ID_PREFIX = 'settlement-schedule:';
 export const SETTLEMENT_TRIGGER_WORKFLOW = 'settlementTriggerWorkflow';
@@ -183,17 +184,19 @@ export async function startScheduleSync(client: Client, db: Db, opts: EnsureSche
   const log = opts.log ?? (() => undefined);
   let last: ReturnType<ScheduleSync['lastSync']> = { ok: false };
   const sync = () =>
-    ensureSchedules(client, db, { ...opts, log }).then(
-      () => {
-        last = { ok: true, at: new Date() };
-        scheduleSyncs.inc({ outcome: 'ok' });
-      },
-      (err: Error) => {
-        last = { ok: false, at: new Date(), error: err.message };
-        scheduleSyncs.inc({ outcome: 'failed' });
-        log(`settlement schedules: ${err.message}`);
-      },
-    );
+    ensureSchedules(client, db, { ...opts, log })
+      .then(() => ensurePeriodSchedule(client, { taskQueue: opts.taskQueue ?? loadConfig().temporal.taskQueue, idPrefix: opts.idPrefix, log }))
+      .then(
+        () => {
+          last = { ok: true, at: new Date() };
+          scheduleSyncs.inc({ outcome: 'ok' });
+        },
+        (err: Error) => {
+          last = { ok: false, at: new Date(), error: err.message };
+          scheduleSyncs.inc({ outcome: 'failed' });
+          log(`settlement and period schedules: ${err.message}`);
+        },
+      );
   let running: Promise<void> = sync();
   await running;
   const timer = setInterval(() => {

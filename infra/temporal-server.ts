@@ -12,7 +12,7 @@ import { msNumberToTs } from '@temporalio/common/lib/time';
 import { logStartLine, openPrivateLog } from './private-log';
 
 /** Every custom search attribute the SPC writes; all are Keyword (exact match, sortable). */
-export const SPC_SEARCH_ATTRIBUTES = ['BankCode', 'BusinessDate', 'PaymentStatus', 'SettlementStatus', 'Channel', 'RejectionCode', 'RegisterId'] as const;
+export const SPC_SEARCH_ATTRIBUTES = ['BankCode', 'BusinessDate', 'PaymentStatus', 'SettlementStatus', 'Channel', 'RejectionCode', 'RegisterId', 'Period'] as const;
 export type SpcSearchAttributeName = (typeof SPC_SEARCH_ATTRIBUTES)[number];
 
 /**

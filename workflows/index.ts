@@ -9,3 +9,5 @@ export { complaintWorkflow } from './complaint';
 export { chargeUploadWorkflow } from './charge-upload';
 export { printRunWorkflow } from './print-run';
 export { mailDeliveryWorkflow } from './mail-delivery';
+export { periodCloseWorkflow } from './period';
+export { periodTriggerWorkflow } from './period-trigger';

@@ -6,11 +6,12 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import {
-  archiveBankDay, auditLedger, buildVisibilityQuery, bundleWorkflows, exportHistories, historiesFromDir, historiesFromTemporal, kindOfType, replayHistories,
-  temporalChecks, EXECUTION_STATUSES, STUCK_AFTER_HOURS_DEFAULT, WORKFLOW_KINDS, type ExecutionStatusName, type HistorySource, type LedgerReport, type ReplayOutcome,
+  archiveBankDay, auditLedger, auditPeriod, buildVisibilityQuery, bundleWorkflows, exportHistories, historiesFromDir, historiesFromTemporal, kindOfType, replayHistories,
+  temporalChecks, EXECUTION_STATUSES, STUCK_AFTER_HOURS_DEFAULT, WORKFLOW_KINDS, type ExecutionStatusName, type HistorySource, type LedgerReport, type PeriodAuditReport, type ReplayOutcome,
   type WorkflowFilter, type WorkflowKind,
 } from '../../audit';
 import { toAlmaty } from '../../domain/calendar';
+import { isPeriod } from '../../domain/period';
 import { BANK_CODE, BUSINESS_DATE, PAYMENT_STATUS, SETTLEMENT_STATUS } from '../../domain/search-attributes';
 import { addCalendarDay, CalendarEditRefused } from '../../db/calendar';
 import { calendarDaysOfYear } from '../../db/queries/calendar';
@@ -227,6 +228,28 @@ function printLedgerReport(report: LedgerReport): void {
   process.stdout.write(report.ok ? 'no breaches\n' : `${report.breaches.length} breach(es)\n`);
 }
 
+function printPeriodReport(report: PeriodAuditReport): void {
+  process.stdout.write(`period audit ${report.period}\n`);
+  printRows(report.totals.map((t) => ({ ...t })), false);
+  for (const b of report.breaches) process.stdout.write(`  BREACH ${b.check}: ${b.subject}: ${b.detail}\n`);
+  process.stdout.write(report.ok ? 'no breaches\n' : `${report.breaches.length} breach(es)\n`);
+}
+
+function registerAuditPeriod(audit: Command, rt: Runtime): void {
+  audit
+    .command('period')
+    .description('prove a closed billing period from the rows: Σ closing = Σ opening + charged + recalculated − paid + corrected per provider, the ledger\'s receivables, openings = previous closings, none missing; exits 1 on any breach')
+    .requiredOption('--period <yyyy-mm>', 'the billing month')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { period: string; json?: boolean }) => {
+      if (!isPeriod(opts.period)) throw new CliError(`--period ${opts.period}: give the month as YYYY-MM, e.g. 2026-12`);
+      const report = await auditPeriod(await rt.db(), opts.period);
+      if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else printPeriodReport(report);
+      if (!report.ok) process.exitCode = 1;
+    });
+}
+
 function registerExportCommand(audit: Command, rt: Runtime): void {
   selectionOptions(audit.command('export'))
     .description('write each selected workflow\'s history as JSON (as `temporal workflow show --output json`) with manifest.json (SHA-256 per file)')
@@ -298,6 +321,8 @@ function registerAuditCommands(program: Command, rt: Runtime): void {
       else printLedgerReport(report);
       if (!report.ok) process.exitCode = 1;
     });
+
+  registerAuditPeriod(audit, rt);
 
   audit
     .command('archive')

@@ -18,6 +18,7 @@ import * as householdsPrintMail from './20261208007001_households_print_mail';
 import * as cabinet from './20261208008001_cabinet';
 import * as providerRegisters from './20261208006001_provider_registers';
 import * as operators from './20261208001001_operators';
+import * as periodClose from './20261208005001_period_close';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000001_schema': schema,
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261208008001_cabinet': cabinet,
   '20261208006001_provider_registers': providerRegisters,
   '20261208001001_operators': operators,
+  '20261208005001_period_close': periodClose,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -11,6 +11,9 @@
 // its day closed keeps its row and allocations, but its money now sits where the latest such
 // correction put it: that correction's split counts instead, on the invoice of the same period of
 // the account it now belongs to (a refund counts nowhere).
+//
+// The latest invoice is the newest period's highest version (issue 18: the close issues the next
+// period's invoices, a correction a new version); an account's new period shows once issued.
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 
@@ -57,7 +60,7 @@ export function latestInvoicesSql(shape: 'one' | 'many' | 'period'): string {
 WITH inv AS MATERIALIZED (
   SELECT a.number AS account_number, a.holder_name, a.address, i.id AS invoice_id, i.period, i.due_date, i.issued_at
     FROM personal_accounts a
-    LEFT JOIN LATERAL (SELECT id, period, due_date, issued_at FROM invoices WHERE account_number = a.number ${ofPeriod}ORDER BY period DESC LIMIT 1) i ON true
+    LEFT JOIN LATERAL (SELECT id, period, due_date, issued_at FROM invoices WHERE account_number = a.number ${ofPeriod}ORDER BY period DESC, version DESC LIMIT 1) i ON true
    WHERE a.number ${account}
 ), adjusted AS MATERIALIZED (
   -- The latest after-close correction of each payment touching these accounts (see the header).

@@ -42,6 +42,9 @@ const SPC_KINDS: Record<string, string> = {
   // Recorded by corrections.test.ts and complaints.test.ts (test/support/histories.ts) with SPC_RECORD_HISTORIES=1.
   correction: 'correctionWorkflow',
   complaint: 'complaintWorkflow',
+  // Recorded by period-close.test.ts with SPC_RECORD_HISTORIES=1.
+  period: 'periodCloseWorkflow',
+  'period-trigger': 'periodTriggerWorkflow',
 };
 const RECORDING = process.env.SPC_RECORD_HISTORIES === '1';
 /** Records only the histories of shapes added since the first recording, leaving the old ones as production left them. */

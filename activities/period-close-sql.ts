@@ -1,0 +1,127 @@
+// The period close's statements (activities/period-close.ts runs them). Each is one set-based
+// statement over every account of the period: 500,000 accounts × 8 services are a few statements,
+// never a loop in Node. Parameters are named (knex :name bindings); periods are first days (DATE).
+
+/** Counts, once, every payment that stands and no close has counted yet: it is paid in this period. */
+export const COUNT_PAYMENTS_SQL = `
+INSERT INTO period_counted (source, source_id, period)
+SELECT 'payment', p.id::text, :period::date
+  FROM payments p
+ WHERE p.status = 'accepted'
+   AND NOT EXISTS (SELECT 1 FROM period_counted k WHERE k.source = 'payment' AND k.source_id = p.id::text)
+ON CONFLICT DO NOTHING`;
+
+/** Counts the reversal (cancelled, excluded, corrected in its open day) of a payment an earlier close counted. */
+export const COUNT_REVERSALS_SQL = `
+INSERT INTO period_counted (source, source_id, period)
+SELECT 'reversal', k.source_id, :period::date
+  FROM period_counted k
+  JOIN payments p ON p.id = k.source_id::bigint
+ WHERE k.source = 'payment' AND p.status <> 'accepted'
+   AND NOT EXISTS (SELECT 1 FROM period_counted r WHERE r.source = 'reversal' AND r.source_id = k.source_id)
+ON CONFLICT DO NOTHING`;
+
+/** Counts every correction applied after its payment's bank-day closed (the money moved, or was refunded). */
+export const COUNT_CORRECTIONS_SQL = `
+INSERT INTO period_counted (source, source_id, period)
+SELECT 'correction', c.id, :period::date
+  FROM corrections c
+ WHERE c.status = 'applied' AND c.mode = 'adjusted'
+   AND NOT EXISTS (SELECT 1 FROM period_counted k WHERE k.source = 'correction' AND k.source_id = c.id)
+ON CONFLICT DO NOTHING`;
+
+/**
+ * Every figure of every account and service in the period, one row each:
+ * - opening: the lines of the period's invoice (its latest version), which the previous close issued
+ *   with the previous closing (the first close takes the seeded invoices' openings);
+ * - charged, recalculated: the providers' current charges for the period (period_charges_current);
+ * - paid: the allocations of the payments this close counted;
+ * - corrected: a counted payment's reversal gives its split back; an after-close correction gives
+ *   back the split it replaced (on the account it left) and takes the new one (on the account it moved to).
+ */
+export const BALANCES_SQL = `
+WITH invoice AS (
+  SELECT i.id, i.account_number FROM invoices i
+   WHERE i.period = :period::date
+     AND NOT EXISTS (SELECT 1 FROM invoices j WHERE j.account_number = i.account_number AND j.period = i.period AND j.version > i.version)
+), counted AS (
+  SELECT source, source_id FROM period_counted WHERE period = :period::date
+), figures (account_number, service_code, opening, charged, recalculated, paid, corrected) AS (
+  SELECT i.account_number, l.service_code, l.opening_balance, 0, 0, 0, 0 FROM invoice i JOIN invoice_lines l ON l.invoice_id = i.id
+  UNION ALL
+  SELECT c.account_number, c.service_code, 0, c.charged, c.recalculated, 0, 0 FROM period_charges_current c WHERE c.period = :period::date
+  UNION ALL
+  SELECT p.account_number, a.service_code, 0, 0, 0, a.amount, 0
+    FROM counted k JOIN payments p ON p.id = k.source_id::bigint JOIN allocations a ON a.payment_id = p.id WHERE k.source = 'payment'
+  UNION ALL
+  SELECT p.account_number, a.service_code, 0, 0, 0, 0, a.amount
+    FROM counted k JOIN payments p ON p.id = k.source_id::bigint JOIN allocations a ON a.payment_id = p.id WHERE k.source = 'reversal'
+  UNION ALL
+  SELECT c.account_from, o.service, 0, 0, 0, 0, o.amount
+    FROM counted k JOIN corrections c ON c.id = k.source_id
+   CROSS JOIN LATERAL jsonb_to_recordset(c.old_allocations) AS o(service text, amount numeric) WHERE k.source = 'correction'
+  UNION ALL
+  SELECT COALESCE(c.account_to, c.account_from), n.service, 0, 0, 0, 0, -n.amount
+    FROM counted k JOIN corrections c ON c.id = k.source_id
+   CROSS JOIN LATERAL jsonb_to_recordset(c.new_allocations) AS n(service text, amount numeric) WHERE k.source = 'correction'
+)
+INSERT INTO period_balances (period, account_number, service_code, provider_id, opening, charged, recalculated, paid, corrected, closing)
+SELECT :period::date, f.account_number, f.service_code, s.provider_id,
+       sum(f.opening), sum(f.charged), sum(f.recalculated), sum(f.paid), sum(f.corrected),
+       sum(f.opening) + sum(f.charged) + sum(f.recalculated) - sum(f.paid) + sum(f.corrected)
+  FROM figures f JOIN services s ON s.code = f.service_code
+ GROUP BY f.account_number, f.service_code, s.provider_id
+ON CONFLICT DO NOTHING`;
+
+/** The period's totals per provider, from its balances (what the ledger transaction posts). */
+export const PROVIDER_TOTALS_SQL = `
+SELECT provider_id, sum(opening)::text AS opening, sum(charged + recalculated)::text AS billed, sum(paid - corrected)::text AS collected
+  FROM period_balances WHERE period = :period::date GROUP BY provider_id ORDER BY provider_id`;
+
+/** The period's totals. */
+export const TOTALS_SQL = `
+SELECT count(*)::int AS balances, COALESCE(sum(opening), 0)::text AS opening, COALESCE(sum(charged), 0)::text AS charged,
+       COALESCE(sum(recalculated), 0)::text AS recalculated, COALESCE(sum(paid), 0)::text AS paid,
+       COALESCE(sum(corrected), 0)::text AS corrected, COALESCE(sum(closing), 0)::text AS closing
+  FROM period_balances WHERE period = :period::date`;
+
+/** Headers of the next period's invoices: one per account of the closed period or charged in the next. */
+export const ISSUE_INVOICES_SQL = `
+INSERT INTO invoices (account_number, period, due_date, version)
+SELECT u.account_number, :next::date, :dueDate::date, 1
+  FROM (SELECT account_number FROM period_balances WHERE period = :period::date
+        UNION
+        SELECT account_number FROM period_charges_current WHERE period = :next::date) u
+ON CONFLICT DO NOTHING`;
+
+/**
+ * Lines of the next period's invoices: opening = the closing, charged = the providers' charges for
+ * the next period so far, previous reading = the meter's last reading of a payment that stands (else
+ * what the closed period's invoice said).
+ */
+export const ISSUE_LINES_SQL = `
+WITH lines AS (
+  SELECT account_number, service_code, sum(opening) AS opening, sum(charged) AS charged FROM (
+    SELECT account_number, service_code, closing AS opening, 0 AS charged FROM period_balances WHERE period = :period::date
+    UNION ALL
+    SELECT account_number, service_code, 0, charged FROM period_charges_current WHERE period = :next::date
+  ) x GROUP BY account_number, service_code
+)
+INSERT INTO invoice_lines (invoice_id, service_code, opening_balance, charged, amount_due, meter_id, previous_reading)
+SELECT i.id, l.service_code, l.opening, l.charged, GREATEST(l.opening + l.charged, 0), m.id,
+       COALESCE(
+         (SELECT max(r.value) FROM meter_readings r JOIN payments rp ON rp.id = r.payment_id WHERE r.meter_id = m.id AND rp.status = 'accepted'),
+         (SELECT pl.previous_reading FROM invoices pi JOIN invoice_lines pl ON pl.invoice_id = pi.id
+           WHERE pi.account_number = l.account_number AND pi.period = :period::date AND pl.service_code = l.service_code
+           ORDER BY pi.version DESC LIMIT 1))
+  FROM lines l
+  JOIN invoices i ON i.account_number = l.account_number AND i.period = :next::date AND i.version = 1
+  LEFT JOIN meters m ON m.account_number = l.account_number AND m.service_code = l.service_code
+ON CONFLICT DO NOTHING`;
+
+/** Providers with services that have no current charges upload for the period. */
+export const MISSING_PROVIDERS_SQL = `
+SELECT p.id FROM providers p
+ WHERE EXISTS (SELECT 1 FROM services s WHERE s.provider_id = p.id)
+   AND NOT EXISTS (SELECT 1 FROM charge_uploads u WHERE u.provider_id = p.id AND u.period = :period::date AND u.state = 'done')
+ ORDER BY p.id`;

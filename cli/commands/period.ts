@@ -1,0 +1,89 @@
+// `spc period list|show|close` (issue 18 item 7): the billing periods, a period's close with its
+// figures and the providers that uploaded or are missing, and the operator's start of a close
+// (audited; the workflow `period:<YYYY-MM>`, the Temporal UI filters it by the Period attribute).
+import type { Command } from 'commander';
+import { APPROVING_ROLES } from '../../domain/operator-roles';
+import { listPeriods, loadPeriod } from '../../db/queries/periods';
+import { isPeriod } from '../../domain/period';
+import { periodCloseResult, startPeriodClose } from '../../client/periods';
+import { audited, operatorOf } from '../operator-action';
+import { CliError, printRows, Runtime } from '../runtime';
+
+function checkPeriod(text: string): string {
+  if (!isPeriod(text)) throw new CliError(`--period ${text}: give the month as YYYY-MM, e.g. 2026-12`);
+  return text;
+}
+
+function registerList(period: Command, rt: Runtime): void {
+  period
+    .command('list')
+    .description('billing periods, newest first: state, close step, balances, invoices issued, missing providers')
+    .option('--limit <n>', 'how many (at most 120)', '24')
+    .option('--json', 'print JSON')
+    .action(async (opts: { limit: string; json?: boolean }) => {
+      const limit = Number(opts.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit ${opts.limit}: give a whole number from 1`);
+      const rows = await listPeriods(await rt.db(), limit);
+      printRows(rows.map((r) => ({
+        period: r.period, state: r.state, step: r.step ?? '', balances: r.balances ?? '', invoices: r.invoicesIssued ?? '',
+        closing: r.closingTotal ?? '', missing: r.missingProviders.join(','),
+      })), Boolean(opts.json));
+    });
+}
+
+function registerShow(period: Command, rt: Runtime): void {
+  period
+    .command('show')
+    .description('one period: its close (step, totals, next invoices) and every provider\'s upload and Σ closing')
+    .requiredOption('--period <yyyy-mm>', 'the billing month')
+    .option('--json', 'print JSON')
+    .action(async (opts: { period: string; json?: boolean }) => {
+      const view = await loadPeriod(await rt.db(), checkPeriod(opts.period));
+      if (!view) throw new CliError(`no billing period ${opts.period}`);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+        return;
+      }
+      const link = view.workflowId ? rt.workflowUrl(view.workflowId) : undefined;
+      process.stdout.write(`period ${view.period}: ${view.state}${view.step ? `, close at step ${view.step}` : ', not closing'}${link ? `\n  ${link}` : ''}\n`);
+      if (view.totals) {
+        const t = view.totals;
+        process.stdout.write(`  opening ${t.opening} + charged ${t.charged} + recalculated ${t.recalculated} − paid ${t.paid} + corrected ${t.corrected} = closing ${t.closing}\n`);
+        process.stdout.write(`  ${view.balances} balances, ${view.paymentsCounted} payments counted, ${view.invoicesIssued ?? 0} invoices issued${view.nextDueDate ? ` (due ${view.nextDueDate})` : ''}\n`);
+      }
+      printRows(view.providers.map((p) => ({ provider: p.provider, upload: p.uploadedVersion === null ? 'missing' : `v${p.uploadedVersion}`, closing: p.closing ?? '' })), false);
+    });
+}
+
+function registerClose(period: Command, rt: Runtime): void {
+  period
+    .command('close')
+    .description('close a billing period: balances of every account and service, the ledger\'s receivables, the next period\'s invoices')
+    .requiredOption('--period <yyyy-mm>', 'the billing month')
+    .option('--operator <name>', 'who does this (or SPC_OPERATOR)')
+    .option('--wait', 'wait for the close to finish and print its figures')
+    .action(async (opts: { period: string; operator?: string; wait?: boolean }) => {
+      const p = checkPeriod(opts.period);
+      // It issues every household's next invoice: a supervisor's or an admin's to start (docs/operators.md).
+      const operator = await operatorOf(rt, 'period close', opts.operator, { roles: APPROVING_ROLES });
+      const t = await rt.temporal();
+      const ctx = { client: t.client, taskQueue: t.taskQueue };
+      const started = await audited(rt, operator, 'period.close', { period: p }, () => startPeriodClose(ctx, p, operator), (r) => (r.alreadyStarted ? 'already_started' : 'started'));
+      process.stdout.write(`${started.alreadyStarted ? 'already started' : 'started'} ${started.workflowId}\n`);
+      if (!opts.wait) {
+        process.stdout.write(`  follow it with: spc period show --period ${p}\n`);
+        return;
+      }
+      const result = await periodCloseResult(ctx, p).catch((err: Error & { code?: string }) => {
+        throw new CliError(err.code ? `${err.code}: ${err.message}` : err.message);
+      });
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    });
+}
+
+export function registerPeriodCommands(program: Command, rt: Runtime): void {
+  const period = program.command('period').description('billing periods: the monthly close and the next invoices (issue 18)');
+  registerList(period, rt);
+  registerShow(period, rt);
+  registerClose(period, rt);
+}

@@ -1,0 +1,57 @@
+// The close of a billing period (issue 18 items 4–6): one workflow per period, id `period:<YYYY-MM>`,
+// started by an operator (`spc period close`) or by the monthly schedule (workflows/period-trigger.ts).
+// Counts the period's payments, computes every account's balances, posts the receivables to the
+// ledger and issues the next period's invoices. The steps are activities that check and move the
+// close's recorded step (activities/period-close.ts), so a restart resumes where it stopped.
+import { ApplicationFailure, defineQuery, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { PeriodActivities, PeriodTotals } from '../activities/period-close';
+import { PERIOD } from '../domain/search-attributes';
+import { retryPolicy } from './retry';
+
+export interface PeriodCloseInput {
+  period: string;
+  /** The operator, or 'schedule'. */
+  startedBy: string;
+}
+
+export interface PeriodCloseResult {
+  period: string;
+  missingProviders: string[];
+  paymentsCounted: number;
+  totals: PeriodTotals;
+  ledgerPostings: number;
+  nextPeriod: string;
+  invoicesIssued: number;
+  dueDate: string;
+}
+
+export const periodProgressQuery = defineQuery<string>('progress');
+
+// The balances and the issue are single statements over every account: minutes at 500,000
+// accounts, so the timeout is long; a lost worker is noticed by the timeout and the step retried.
+const { beginPeriodClose, countPeriodPayments, computePeriodBalances, postPeriodLedger, issueNextInvoices } = proxyActivities<PeriodActivities>({
+  startToCloseTimeout: '30 minutes',
+  retry: retryPolicy,
+});
+
+export async function periodCloseWorkflow(input: PeriodCloseInput): Promise<PeriodCloseResult> {
+  let progress = 'starting';
+  setHandler(periodProgressQuery, () => progress);
+  upsertSearchAttributes([{ key: PERIOD, value: input.period }]);
+  const { workflowId, runId } = workflowInfo();
+  const begun = await beginPeriodClose({ period: input.period, startedBy: input.startedBy, workflowId });
+  if (!begun.ok) throw ApplicationFailure.create({ type: begun.code, message: begun.message, nonRetryable: true });
+  progress = 'counting';
+  const { counted } = await countPeriodPayments({ period: input.period });
+  progress = 'balancing';
+  const totals = await computePeriodBalances({ period: input.period });
+  progress = 'posting';
+  const { postings } = await postPeriodLedger({ period: input.period, writtenBy: { workflowId, runId } });
+  progress = 'issuing';
+  const issued = await issueNextInvoices({ period: input.period });
+  progress = 'done';
+  return {
+    period: input.period, missingProviders: begun.missingProviders, paymentsCounted: counted, totals, ledgerPostings: postings,
+    nextPeriod: issued.period, invoicesIssued: issued.invoices, dueDate: issued.dueDate,
+  };
+}
