@@ -2,6 +2,7 @@
 // readings, raise a complaint. The account is always the session's.
 import type { Db } from '../db/connection';
 import { accountHasPayment, loadAccountInvoiceForPrint } from '../db/queries/cabinet';
+import { insertCabinetReadings } from '../db/cabinet';
 import { loadLatestInvoiceLines } from '../db/queries/invoices';
 import { checkReadings } from '../activities/payment-invoice';
 import { raiseComplaint, type ComplaintClientContext } from '../client/complaints';
@@ -66,7 +67,7 @@ export async function submitCabinetReadings(db: Db, account: string, readings: A
       throw err;
     }
     if (checked.length > 0) {
-      await trx('cabinet_readings').insert(checked.map((c) => ({ meter_id: c.meterId, invoice_id: first.invoice_id, value: c.value, previous_value: c.previous })));
+      await insertCabinetReadings(trx, first.invoice_id, checked);
     }
     return checked.map((c, i) => ({ service: readings[i]!.service, value: c.value, previous: c.previous }));
   });

@@ -5,7 +5,7 @@
 import QRCode from 'qrcode';
 import type { Db } from '../db/connection';
 import {
-  findReadingsWindowDays, listAccountInvoices, listAccountPayments, listBanksForPayers, listInvoiceReadings, type CabinetPaymentRow, type PeriodReadingRow,
+  findInvoiceIdOfPeriod, findReadingsWindowDays, listAccountInvoices, listAccountPayments, listBanksForPayers, listInvoiceReadings, type CabinetPaymentRow, type PeriodReadingRow,
 } from '../db/queries/cabinet';
 import { toAlmaty } from '../domain/calendar';
 import { formatAmount, fromDb } from '../domain/money';
@@ -98,9 +98,9 @@ export async function currentInvoiceOf(db: Db, account: string): Promise<Invoice
 }
 
 export async function invoiceIdOf(db: Db, account: string, period: string): Promise<string> {
-  const row = await db('invoices').where({ account_number: account, period: `${period}-01` }).first('id');
-  if (!row) throw new ApiError(404, 'NO_INVOICE', `no invoice of ${period}`);
-  return row.id as string;
+  const id = await findInvoiceIdOfPeriod(db, account, period);
+  if (!id) throw new ApiError(404, 'NO_INVOICE', `no invoice of ${period}`);
+  return id;
 }
 
 export async function loadCabinetOverview(db: Db, account: string): Promise<Record<string, unknown>> {

@@ -5,16 +5,14 @@
 import fs from 'node:fs';
 import type { Db } from '../db/connection';
 import { recordOperatorAction } from '../db/operator-audit';
-import { createOperator, createOperatorToken, hasEnabledAdmin } from '../db/operators';
+import { createOperatorToken, ensureEnabledAdmin, hasEnabledAdmin } from '../db/operators';
 
 export const BOOTSTRAP_OPERATOR = 'ops';
 
 /** Returns a line for the welcome text: where the bootstrap token is, or nothing when there is no bootstrap. */
 export async function bootstrapOperator(db: Db, tokenFile: string, writeFile: (file: string, token: string) => void): Promise<string | undefined> {
   if (await hasEnabledAdmin(db)) return fs.existsSync(tokenFile) ? `operator token of ${BOOTSTRAP_OPERATOR} in ${tokenFile}` : undefined;
-  const exists = await db('operators').where({ id: BOOTSTRAP_OPERATOR }).first('id');
-  if (!exists) await createOperator(db, { id: BOOTSTRAP_OPERATOR, displayName: 'SPC operations (created by spc up)', role: 'admin' });
-  else await db('operators').where({ id: BOOTSTRAP_OPERATOR }).update({ role: 'admin', disabled_at: null });
+  await ensureEnabledAdmin(db, BOOTSTRAP_OPERATOR, 'SPC operations (created by spc up)');
   const token = await createOperatorToken(db, BOOTSTRAP_OPERATOR, { label: 'spc up bootstrap' });
   writeFile(tokenFile, token.token);
   await recordOperatorAction(db, { operator: BOOTSTRAP_OPERATOR, action: 'operator.bootstrap', args: { id: BOOTSTRAP_OPERATOR, tokenId: token.id, file: tokenFile } });

@@ -60,3 +60,8 @@ export async function openSession(db: Knex, account: string, lifetimeMs: number)
 export async function endSession(db: Knex, tokenSha256: string): Promise<void> {
   await db('cabinet_sessions').where({ token_sha256: tokenSha256 }).whereNull('ended_at').update({ ended_at: db.fn.now() });
 }
+
+/** A household's readings against its current invoice (checked by the caller, in the caller's transaction). */
+export async function insertCabinetReadings(trx: Knex, invoiceId: string, readings: ReadonlyArray<{ meterId: string; value: string; previous: string }>): Promise<void> {
+  await trx('cabinet_readings').insert(readings.map((c) => ({ meter_id: c.meterId, invoice_id: invoiceId, value: c.value, previous_value: c.previous })));
+}

@@ -55,6 +55,13 @@ export async function createOperator(db: Db, o: { id: string; displayName: strin
   return { id, role: o.role, displayName };
 }
 
+/** Makes `id` an enabled admin: created when missing, re-enabled as admin when it exists (the bootstrap of `spc up`). */
+export async function ensureEnabledAdmin(db: Db, id: string, displayName: string): Promise<void> {
+  const exists = await db('operators').where({ id }).first('id');
+  if (!exists) await createOperator(db, { id, displayName, role: 'admin' });
+  else await db('operators').where({ id }).update({ role: 'admin', disabled_at: null });
+}
+
 /** Disables an operator and revokes their tokens; disabling twice keeps the first time. */
 export async function disableOperator(db: Db, login: string): Promise<{ id: string; tokensRevoked: number }> {
   const id = operatorIdOf(login);

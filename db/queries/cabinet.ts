@@ -180,3 +180,9 @@ export async function findReadingsWindowDays(db: Knex, period: string): Promise<
 export async function listBanksForPayers(db: Knex): Promise<Array<{ code: string; name: string }>> {
   return db('banks').orderBy('name').limit(100).select('code', 'name');
 }
+
+/** The id of the account's invoice of a period (its latest version), or null. */
+export async function findInvoiceIdOfPeriod(db: Knex, account: string, period: string): Promise<string | null> {
+  const row = await db('invoices').where({ account_number: account, period: `${period}-01` }).orderBy('version', 'desc').first('id');
+  return row ? (row.id as string) : null;
+}
