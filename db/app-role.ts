@@ -10,40 +10,15 @@
 // write master data (banks, providers, services, the calendar), keys or webhook secrets: those are
 // the operators' (the CLI, as the owner, audited in operator_audit). The migrations leave the roles
 // NOLOGIN; a setup step that knows the password lets them log in.
-// knex's own type (db/connection.ts's Db is the same): a migration imports this file, and migrations import nothing of the application.
+// knex's own type (db/connection.ts's Db is the same).
 import type { Knex as Db } from 'knex';
 import { sessionRole } from './queries/session-role';
+import { APP_ROLE, assertApplicationRole, type ApplicationRole } from './migrations/roles';
 
-export const APP_ROLE = 'spc_app';
-export const API_ROLE = 'spc_api';
-export const WORKER_ROLE = 'spc_worker';
-export const APPLICATION_ROLES = [APP_ROLE, API_ROLE, WORKER_ROLE] as const;
-export type ApplicationRole = (typeof APPLICATION_ROLES)[number];
+export { API_ROLE, APP_ROLE, APPLICATION_ROLES, WORKER_ROLE, assertApplicationRole, createAppRoleIfMissing, type ApplicationRole } from './migrations/roles';
+
 /** Passwords set here are generated (base64url); anything else is refused rather than quoted. */
 const PASSWORD_RE = /^[A-Za-z0-9_-]{16,128}$/;
-
-function assertApplicationRole(role: string): asserts role is ApplicationRole {
-  if (!(APPLICATION_ROLES as readonly string[]).includes(role)) throw new Error(`invariant: ${role} is not an application role`);
-}
-
-/**
- * Creates `role` (NOLOGIN) unless it exists. Roles are cluster-wide, so parallel migrations of
- * several databases (test files, several installations on one cluster) may race: the loser's
- * duplicate error is swallowed. Needs CREATEROLE; where the owner has none, the DBA creates the role.
- */
-export async function createAppRoleIfMissing(owner: Pick<Db, 'raw'>, role: ApplicationRole = APP_ROLE): Promise<void> {
-  assertApplicationRole(role);
-  await owner.raw(`
-    DO $$
-    BEGIN
-      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN
-        CREATE ROLE ${role} NOLOGIN;
-      END IF;
-    EXCEPTION WHEN duplicate_object OR unique_violation THEN
-      NULL;
-    END $$;
-  `);
-}
 
 /**
  * Lets `role` log in with `password` (run as a role with CREATEROLE, after the migrations). Used

@@ -14,7 +14,7 @@
 //   audit tables. Roles are cluster-wide: the role is created when missing (parallel test databases
 //   may race on it), and every GRANT is on this database's objects only.
 import type { Knex } from 'knex';
-import { APP_ROLE, createAppRoleIfMissing } from '../app-role';
+import { APP_ROLE, createAppRoleIfMissing } from './roles';
 
 /** The scopes every key held before scopes existed: all of them (api/scopes.ts, API_SCOPES). */
 const ALL_SCOPES_SQL = "ARRAY['lookup', 'pay', 'cancel', 'registers', 'settlements:read', 'settlements:confirm', 'complaints']::TEXT[]";

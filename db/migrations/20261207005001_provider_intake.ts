@@ -12,7 +12,7 @@
 // - period_charges_current: what each provider currently charges per account and service for a
 //   period: the accepted lines of its latest done upload (superseded and refused ones do not count).
 import type { Knex } from 'knex';
-import { APP_ROLE } from '../app-role';
+import { APP_ROLE } from './roles';
 
 /** The scopes a provider key may hold (db/provider-keys.ts, PROVIDER_SCOPES). */
 const PROVIDER_SCOPES_SQL = "ARRAY['readings', 'charges', 'registers', 'transfers']::TEXT[]";

@@ -8,7 +8,7 @@
 // Both are written by the owner only (the CLI as the database's owner: `spc operator …`); the
 // application's role reads them to authenticate.
 import type { Knex } from 'knex';
-import { APP_ROLE } from '../app-role';
+import { APP_ROLE } from './roles';
 
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`

@@ -15,7 +15,7 @@
 // privileges); a later table the API writes needs its own GRANT to spc_api.
 // Roles are cluster-wide: each is created when missing, every GRANT is on this database only.
 import type { Knex } from 'knex';
-import { API_ROLE, APP_ROLE, WORKER_ROLE, createAppRoleIfMissing } from '../app-role';
+import { API_ROLE, APP_ROLE, WORKER_ROLE, createAppRoleIfMissing } from './roles';
 
 /** Master data: who gets paid, where, for what, on which days. The operators' (the CLI's) to change. */
 const MASTER_DATA_TABLES = ['banks', 'providers', 'services', 'calendar_days'];

@@ -13,7 +13,7 @@
 //   (receivable:<P> against billed:<P> for charges, collected:<P> for what was paid, opening:<P> for
 //   the balances the first close found on the invoices).
 import type { Knex } from 'knex';
-import { APP_ROLE } from '../app-role';
+import { APP_ROLE } from './roles';
 
 const ACCOUNT_RE_OLD = '^(bank|provider):[A-Z0-9_]+$';
 const ACCOUNT_RE_NEW = '^(bank|provider|receivable|billed|collected|opening):[A-Z0-9_]+$';

@@ -10,7 +10,7 @@
 // - cabinet_readings: meter readings a household submitted, against the invoice of the period they
 //   count for; the invoice read model's floor and the provider's readings count them as a bank's.
 import type { Knex } from 'knex';
-import { APP_ROLE } from '../app-role';
+import { APP_ROLE } from './roles';
 
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`

@@ -172,6 +172,16 @@ describe('where code may stand', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('keeps migrations apart from the application: they import knex and each other only', () => {
+    const offenders = sourceFiles('db/migrations').flatMap((f) => {
+      const text = fs.readFileSync(path.join(ROOT, f), 'utf8');
+      return [...text.matchAll(/^\s*import\s[^'"]*?from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1] as string)
+        .filter((target) => target !== 'knex' && !target.startsWith('./'))
+        .map((target) => `${f} imports ${target}`);
+    });
+    expect(offenders).toEqual([]);
+  });
+
   it('has no import cycle', () => {
     expect(importCycles(SOURCE_DIRS.flatMap(sourceFiles))).toEqual([]);
   });
