@@ -9,6 +9,7 @@ import { seedDemo } from '../../db/seed';
 import { seedReferenceData } from '../../db/seed/reference';
 import { createTestDatabase, type TestDatabase } from '../support/env';
 import { runSpc } from './audit-helpers';
+import { asOperator } from '../support/operators';
 
 jest.setTimeout(300_000);
 
@@ -19,7 +20,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   await seedReferenceData(database.db);
   await seedDemo(database.db, { accounts: 3 });
-  env = { DATABASE_URL: database.url, SPC_OPERATOR: undefined };
+  env = { DATABASE_URL: database.url, SPC_OPERATOR: undefined, ...(await asOperator(database.db, 'aigerim')) };
 });
 
 afterAll(async () => {
@@ -50,7 +51,7 @@ it('rotates a code: printed once, stored hashed, the old code and its sessions s
 it('refuses an unknown account and a missing operator with exit 1', async () => {
   const unknown = await runSpc(['cabinet', 'code', 'rotate', '--account', '9999999999', '--operator', 'aigerim'], env);
   expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringContaining('not in the SPC database')]);
-  const noOperator = await runSpc(['cabinet', 'code', 'rotate', '--account', '1000000002'], env);
+  const noOperator = await runSpc(['cabinet', 'code', 'rotate', '--account', '1000000002'], { ...env, SPC_OPERATOR_TOKEN: undefined });
   expect(noOperator.code).not.toBe(0);
   expect(await storedHash('1000000002')).toBeUndefined();
 });

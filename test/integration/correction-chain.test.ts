@@ -51,7 +51,7 @@ async function closeDay(date: string): Promise<void> {
 
 async function correct(bankRef: string, kind: 'move' | 'resplit', target: { account?: string; lines?: PaymentLineRequest[] }) {
   const proposed = await proposeCorrection(ctx, { bankCode: WORLD.bank, bankRef, kind, target, reason: 'the payer asked', operator: 'alice' });
-  return decideCorrection(ctx, proposed.correctionId, { operator: 'bob', approve: true });
+  return decideCorrection(ctx, proposed.correctionId, { operator: 'bob', role: 'supervisor', approve: true });
 }
 
 const split = (...lines: Array<[string, string]>): PaymentLineRequest[] => lines.map(([service, amount]) => ({ service, amount }));
@@ -128,7 +128,7 @@ it('applies exactly the split the approver saw, though the target invoice moved 
   // The neighbour pays the electricity in full: a split computed now would put everything on water.
   await accepted(date, { account: TWO_ACCOUNT, amount: '1000.00', lines: split(['ELEC', '1000.00']) });
 
-  const done = await decideCorrection(ctx, proposed.correctionId, { operator: 'bob', approve: true });
+  const done = await decideCorrection(ctx, proposed.correctionId, { operator: 'bob', role: 'supervisor', approve: true });
   expect(done.applied).toMatchObject({ mode: 'reposted', newAllocations: seen });
   expect(await allocatedBySql(done.applied?.replacementRef as string)).toEqual({ AES: '225.00', ALMATY_SU: '225.00' });
   expect(await ledgerBreaches(h.database.db)).toEqual([]);
@@ -145,7 +145,7 @@ it('refuses the approval with CORRECTION_STALE when the approved split no longer
   const before = await allocatedBySql(p.bankRef);
   expect(Object.values(before).reduce((t, v) => t.plus(v), new Decimal(0)).toFixed(2)).toBe('450.00');
 
-  await expect(decideCorrection(ctx, proposed.correctionId, { operator: 'bob', approve: true })).rejects.toMatchObject({ code: 'CORRECTION_STALE' });
+  await expect(decideCorrection(ctx, proposed.correctionId, { operator: 'bob', role: 'supervisor', approve: true })).rejects.toMatchObject({ code: 'CORRECTION_STALE' });
   expect(await db('corrections').where({ id: proposed.correctionId }).first('status')).toEqual({ status: 'rejected' });
   expect(await db('payments').where({ bank_ref: p.bankRef }).first('status')).toEqual({ status: 'accepted' });
   expect(await db('payments').where('bank_ref', 'like', `${p.bankRef}/K%`).count<{ n: string }[]>({ n: '*' })).toEqual([{ n: '0' }]);

@@ -134,7 +134,7 @@ describe('provider registers', () => {
     const reversed = await pay(day1, { amount: '500.00', lines: [{ service: 'SEWER', amount: '500.00' }] });
     // Reversed before the close (a refund correction in the open day): its money is in no list and no register.
     const refund = await proposeCorrection(ctx, { bankCode: WORLD.bank, bankRef: reversed.bankRef, kind: 'refund', reason: 'paid twice', operator: 'alice' });
-    expect((await decideCorrection(ctx, refund.correctionId, { operator: 'bob', approve: true })).applied).toMatchObject({ mode: 'reposted' });
+    expect((await decideCorrection(ctx, refund.correctionId, { operator: 'bob', role: 'supervisor', approve: true })).applied).toMatchObject({ mode: 'reposted' });
 
     const hsbk = await settle('HSBK', day1);
     // One bank's list alone is not the day: nothing for the providers yet.
@@ -175,7 +175,7 @@ describe('provider registers', () => {
 
   it('carries a correction after settlement into the next day\'s register as an adjustment line with its reference', async () => {
     const move = await proposeCorrection(ctx, { bankCode: WORLD.bank, bankRef: moved.bankRef, kind: 'move', target: { account: WATER_ACCOUNT }, reason: 'wrong account', operator: 'alice' });
-    expect((await decideCorrection(ctx, move.correctionId, { operator: 'bob', approve: true })).applied).toMatchObject({ mode: 'adjusted' });
+    expect((await decideCorrection(ctx, move.correctionId, { operator: 'bob', role: 'supervisor', approve: true })).applied).toMatchObject({ mode: 'adjusted' });
     const day2 = pastWeekday();
     await pay(day2, { amount: '900.00' }); // AES 600.00, ALMATY_SU 300.00
     const next = await settle('HSBK', day2);

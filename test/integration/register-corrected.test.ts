@@ -43,7 +43,7 @@ async function uploadDone(csv: string): Promise<string> {
 /** Moves a payment to another simple account (WASTE there too): the replacement keeps the amount. */
 async function moveBeforeClose(bankRef: string, to: string): Promise<string> {
   const proposed = await proposeCorrection(ctx, { bankCode: 'HSBK', bankRef, kind: 'move', target: { account: to }, reason: 'wrong account typed', operator: 'alice' });
-  const done = await decideCorrection(ctx, proposed.correctionId, { operator: 'bob', approve: true });
+  const done = await decideCorrection(ctx, proposed.correctionId, { operator: 'bob', role: 'supervisor', approve: true });
   expect(done.applied).toMatchObject({ mode: 'reposted', replacementRef: `${bankRef}/${proposed.ref}` });
   return `${bankRef}/${proposed.ref}`;
 }
@@ -104,7 +104,7 @@ it('still shows a row whose payment was refunded before the close as withdrawn',
   const rows = [{ ref: ref('ref'), account: ACCOUNTS.simple[0] as string, amount: '1596.00' }];
   const registerId = await uploadDone(registerCsv(day, rows));
   const proposed = await proposeCorrection(ctx, { bankCode: 'HSBK', bankRef: rows[0]?.ref as string, kind: 'refund', reason: 'paid twice', operator: 'alice' });
-  await decideCorrection(ctx, proposed.correctionId, { operator: 'bob', approve: true });
+  await decideCorrection(ctx, proposed.correctionId, { operator: 'bob', role: 'supervisor', approve: true });
 
   const result = await reconcileDay(day);
   expect(result.accepted).toEqual(await acceptedBySql(day));
