@@ -10,6 +10,7 @@ import {
 import { toAlmaty } from '../domain/calendar';
 import { formatAmount, fromDb } from '../domain/money';
 import { isInReadingsWindow, readingsWindowOf, type ReadingsWindow, type ReadingsWindowDays } from '../domain/billing-period';
+import { listAccountSubscriptions } from '../db/mail-subscriptions';
 import { paymentQrText, type PaymentQrFields } from '../domain/payment-qr';
 import { settlementConfigFromEnv } from '../infra/config';
 import { loadInvoiceView, type InvoiceView } from './invoice';
@@ -105,7 +106,9 @@ export async function invoiceIdOf(db: Db, account: string, period: string): Prom
 
 export async function loadCabinetOverview(db: Db, account: string, days: ReadingsWindowDays): Promise<Record<string, unknown>> {
   const invoice = await currentInvoiceOf(db, account);
-  const [invoices, payments, banks] = await Promise.all([listAccountInvoices(db, account), listAccountPayments(db, account), listBanksForPayers(db)]);
+  const [invoices, payments, banks, emails] = await Promise.all([
+    listAccountInvoices(db, account), listAccountPayments(db, account), listBanksForPayers(db), listAccountSubscriptions(db, account),
+  ]);
   let qr: { text: string; image: string } | null = null;
   let readings: CabinetReadings | null = null;
   if (invoice) {
@@ -120,6 +123,8 @@ export async function loadCabinetOverview(db: Db, account: string, days: Reading
     invoices: invoices.map((i) => ({ period: i.period, dueDate: i.due_date, totalDue: formatAmount(fromDb(i.total_due)), pdf: `/cabinet/api/invoices/${i.period}.pdf` })),
     payments: payments.map(paymentOf),
     readings,
+    // pending (the confirmation link not yet opened), confirmed, unsubscribed; none is an empty list.
+    emailSubscriptions: emails,
     whereToPay: { banks, channels: ['cash_desk', 'online', 'kiosk'] },
   };
 }

@@ -12,6 +12,7 @@ import { READINGS_WINDOW_DAYS_DEFAULT } from '../../domain/billing-period';
 import { PAYMENT_READINGS_MAX } from '../../domain/payment-types';
 import { cabinetInvoicePdf, raiseCabinetComplaint, submitCabinetReadings } from '../cabinet-actions';
 import { clearSessionCookie, currentSession, preSessionCsrf, requireSession, signIn } from '../cabinet-auth';
+import { subscribeCabinetEmail } from '../cabinet-email';
 import { currentInvoiceOf, loadCabinetOverview } from '../cabinet-view';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
@@ -47,6 +48,11 @@ const complaintBody = {
     bankRef: { type: 'string', pattern: '^[A-Za-z0-9._\\-/]{1,64}$' },
     text: { type: 'string', minLength: 1, maxLength: COMPLAINT_TEXT_CHARS_MAX, pattern: FREE_TEXT_PATTERN },
   },
+} as const;
+
+const emailBody = {
+  type: 'object', additionalProperties: false, required: ['email'],
+  properties: { email: { type: 'string', minLength: 3, maxLength: 254 } },
 } as const;
 
 export const cabinetRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
@@ -132,5 +138,12 @@ export const cabinetRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     const session = await requireSession(deps.db, request);
     const raised = await raiseCabinetComplaint(ctx, session.account, request.body);
     return reply.code(raised.created ? 201 : 200).send(raised.complaint);
+  });
+
+  // Double opt-in: 201 and a confirmation mail for a new (or unconfirmed) address, 200 for one already confirmed.
+  app.post<{ Body: { email: string } }>('/cabinet/api/email', { schema: { ...hidden, body: emailBody } }, async (request, reply) => {
+    const session = await requireSession(deps.db, request);
+    const { created, ...subscription } = await subscribeCabinetEmail(deps.db, deps.mail, session.account, request.body.email);
+    return reply.code(created ? 201 : 200).send(subscription);
   });
 };
