@@ -9,7 +9,7 @@ import { raiseComplaint, type ComplaintClientContext } from '../client/complaint
 import { stillDueOf } from '../domain/allocation';
 import { toAlmaty } from '../domain/calendar';
 import { formatAmount, fromDb, Money, sum } from '../domain/money';
-import { isInReadingsWindow, readingsWindowOf } from '../domain/meter-reading';
+import { isInReadingsWindow, readingsWindowOf, type ReadingsWindowDays } from '../domain/billing-period';
 import { PaymentRejection } from '../domain/payment-validation';
 import { findReadingsWindowDays } from '../db/queries/cabinet';
 import { renderInvoicesPdf, type PrintInvoice } from '../infra/invoice-pdf';
@@ -45,14 +45,14 @@ export interface SubmittedReading {
 /**
  * Checks the readings by the rules a bank's are checked by (activities/payment-invoice.ts's
  * checkReadings: the same floor, cap and codes) and writes them against the current invoice, all
- * or none. 422 READINGS_WINDOW_CLOSED outside the period's window.
+ * or none. 422 READINGS_WINDOW_CLOSED outside the period's window (its own dates, else the configured days).
  */
-export async function submitCabinetReadings(db: Db, account: string, readings: Array<{ service: string; value: string }>, now = new Date()): Promise<SubmittedReading[]> {
+export async function submitCabinetReadings(db: Db, account: string, readings: Array<{ service: string; value: string }>, days: ReadingsWindowDays, now = new Date()): Promise<SubmittedReading[]> {
   return db.transaction(async (trx) => {
     const lines = (await loadLatestInvoiceLines(trx, [account])).get(account) ?? [];
     const first = lines[0];
     if (!first?.invoice_id || !first.period) throw new ApiError(404, 'NO_INVOICE', 'this account has no invoice to submit readings for');
-    const window = readingsWindowOf(first.period, await findReadingsWindowDays(trx, first.period));
+    const window = readingsWindowOf(first.period, await findReadingsWindowDays(trx, first.period), days);
     if (!isInReadingsWindow(window, toAlmaty(now).date)) {
       throw new ApiError(422, 'READINGS_WINDOW_CLOSED', `readings for ${first.period} are taken from ${window.from} to ${window.to}`, { from: window.from, to: window.to });
     }

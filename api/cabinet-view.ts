@@ -9,7 +9,8 @@ import {
 } from '../db/queries/cabinet';
 import { toAlmaty } from '../domain/calendar';
 import { formatAmount, fromDb } from '../domain/money';
-import { isInReadingsWindow, readingsWindowOf, type ReadingsWindow } from '../domain/meter-reading';
+import { isInReadingsWindow, readingsWindowOf, type ReadingsWindow, type ReadingsWindowDays } from '../domain/billing-period';
+import { listAccountSubscriptions } from '../db/mail-subscriptions';
 import { paymentQrText, type PaymentQrFields } from '../domain/payment-qr';
 import { settlementConfigFromEnv } from '../infra/config';
 import { loadInvoiceView, type InvoiceView } from './invoice';
@@ -78,8 +79,8 @@ function billedOf(readings: PeriodReadingRow[], service: string): CabinetMeter['
   return { value: fromDb(best.value).toFixed(3), source: best.source, bankCode: best.bank_code, channel: best.channel, readAt: new Date(best.read_at).toISOString() };
 }
 
-export async function loadCabinetReadings(db: Db, invoice: InvoiceView, invoiceId: string, now = new Date()): Promise<CabinetReadings> {
-  const window = readingsWindowOf(invoice.period, await findReadingsWindowDays(db, invoice.period));
+export async function loadCabinetReadings(db: Db, invoice: InvoiceView, invoiceId: string, days: ReadingsWindowDays, now = new Date()): Promise<CabinetReadings> {
+  const window = readingsWindowOf(invoice.period, await findReadingsWindowDays(db, invoice.period), days);
   const readings = await listInvoiceReadings(db, invoiceId);
   const meters = invoice.services.filter((s) => s.meter !== null).map((s) => ({
     service: s.code, name: s.name, unit: s.meter!.unit, serialNo: s.meter!.serialNo, previousReading: s.meter!.previousReading, billed: billedOf(readings, s.code),
@@ -103,15 +104,17 @@ export async function invoiceIdOf(db: Db, account: string, period: string): Prom
   return id;
 }
 
-export async function loadCabinetOverview(db: Db, account: string): Promise<Record<string, unknown>> {
+export async function loadCabinetOverview(db: Db, account: string, days: ReadingsWindowDays): Promise<Record<string, unknown>> {
   const invoice = await currentInvoiceOf(db, account);
-  const [invoices, payments, banks] = await Promise.all([listAccountInvoices(db, account), listAccountPayments(db, account), listBanksForPayers(db)]);
+  const [invoices, payments, banks, emails] = await Promise.all([
+    listAccountInvoices(db, account), listAccountPayments(db, account), listBanksForPayers(db), listAccountSubscriptions(db, account),
+  ]);
   let qr: { text: string; image: string } | null = null;
   let readings: CabinetReadings | null = null;
   if (invoice) {
     const text = paymentQrText(qrFieldsOf(account, invoice.period, invoice.totalStillDue));
     qr = { text, image: await QRCode.toDataURL(text, { errorCorrectionLevel: 'M', margin: 1, width: 220 }) };
-    readings = await loadCabinetReadings(db, invoice, await invoiceIdOf(db, account, invoice.period));
+    readings = await loadCabinetReadings(db, invoice, await invoiceIdOf(db, account, invoice.period), days);
   }
   return {
     account,
@@ -120,6 +123,8 @@ export async function loadCabinetOverview(db: Db, account: string): Promise<Reco
     invoices: invoices.map((i) => ({ period: i.period, dueDate: i.due_date, totalDue: formatAmount(fromDb(i.total_due)), pdf: `/cabinet/api/invoices/${i.period}.pdf` })),
     payments: payments.map(paymentOf),
     readings,
+    // pending (the confirmation link not yet opened), confirmed, unsubscribed; none is an empty list.
+    emailSubscriptions: emails,
     whereToPay: { banks, channels: ['cash_desk', 'online', 'kiosk'] },
   };
 }

@@ -4,6 +4,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../db/connection';
 import type { AccountSpreadSettings } from './account-spread';
+import type { CabinetMail } from './cabinet-email';
 import type { RateLimitSettings } from './rate-limit';
 import type { ReadingsWindowDays } from '../domain/billing-period';
 import type { RegisterParser } from './register-parser';
@@ -37,6 +38,8 @@ export interface ApiDeps {
   notPostedComplaintsPerDayMax?: number;
   /** Default readings window days of a billing period (default READINGS_WINDOW_DAYS_DEFAULT; SPC_READINGS_* in infra/config.ts). */
   readingsWindowDays?: ReadingsWindowDays;
+  /** The mailer and link base of the cabinet's e-mail subscription form (api/cabinet-email.ts); unset: the form answers 503. The owner closes the mailer. */
+  mail?: CabinetMail;
   /** Parses uploaded registers, big ones off the event loop (default: one of its own, closed with the server); tests observe it. */
   registerParser?: RegisterParser;
   /** Bound of each Temporal call a request makes (default ENGINE_CALL_TIMEOUT_MS); tests shorten it. */

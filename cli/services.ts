@@ -6,6 +6,7 @@ import type { SpcConfig } from '../infra/config';
 import { startScheduleSync, type ScheduleSync } from '../infra/schedules';
 import { randomBytes } from 'node:crypto';
 import { startApiServer } from '../api/server';
+import { createMailer } from '../infra/mailer';
 import type { CodecUiCapability } from '../api/routes/codec';
 import type { PayloadCodec } from '@temporalio/common';
 import type { FastifyBaseLogger } from 'fastify';
@@ -68,10 +69,14 @@ export async function startServices(opts: {
     // so that a newcomer's /ops works while nothing guessable protects it.
     const operatorToken = opts.cfg.operatorToken ?? newOperatorToken();
     const codecAuditLog = processLogger().child({ component: 'codec' });
+    // The cabinet's subscription form mails its confirmation link through the same relay as the invoices.
+    const { smtpUrl, publicUrl, mailFrom } = opts.cfg.households;
+    const mailer = smtpUrl ? createMailer(smtpUrl) : undefined;
+    if (mailer) stops.push(async () => mailer.close());
     const server = await startApiServer({
       db: opts.db, client: opts.client, taskQueue: opts.cfg.temporal.taskQueue, operatorToken, temporalUiUrl: opts.temporalUiUrl,
       host: opts.cfg.httpHost, port: opts.cfg.httpPort, rateLimit: opts.cfg.rateLimit, readingsWindowDays: opts.cfg.readingsWindow, payloadCodec: opts.payloadCodec,
-      notPostedComplaintsPerDayMax: opts.cfg.notPostedComplaintsPerDayMax,
+      notPostedComplaintsPerDayMax: opts.cfg.notPostedComplaintsPerDayMax, mail: mailer ? { mailer, links: { publicUrl, mailFrom } } : undefined,
       // An audit line per decode at info, whatever the HTTP log's level (which is warn by default).
       codecUiCapability: opts.codecUiCapability, codecAudit: (entry) => codecAuditLog.info(entry, 'codec decode'),
       // pino's shape (infra/log.ts); fastify's type names every pino member.

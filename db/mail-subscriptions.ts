@@ -8,11 +8,16 @@ import type { Mailer } from '../infra/mailer';
 
 /** How long a confirmation link works. */
 export const CONFIRM_TOKEN_TTL_MS = 7 * 24 * 60 * 60_000;
+/** Confirmation links an account may have mailed in a day (the cabinet's form): a household subscribes once, a hijacked session must not mail strangers. */
+export const CONFIRMATIONS_PER_ACCOUNT_PER_DAY_MAX = 5;
+/** A new link to the same address only after this: a lost mail is asked again, one address is not flooded. */
+export const CONFIRM_RESEND_AFTER_MS = 10 * 60_000;
+const DAY_MS = 24 * 60 * 60_000;
 /** A sane address: one @, no spaces or angle brackets, a dot in the domain; RFC 5321's 254 characters at most. */
 const EMAIL_RE = /^[^\s@<>"',;]{1,64}@[^\s@<>"',;]+\.[^\s@<>"',;]{2,}$/;
 const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
 
-export type SubscriptionErrorCode = 'EMAIL_INVALID' | 'ACCOUNT_NOT_FOUND' | 'TOKEN_UNKNOWN' | 'TOKEN_EXPIRED';
+export type SubscriptionErrorCode = 'EMAIL_INVALID' | 'ACCOUNT_NOT_FOUND' | 'TOKEN_UNKNOWN' | 'TOKEN_EXPIRED' | 'EMAIL_LIMIT_REACHED' | 'MAIL_NOT_SENT';
 
 /** Thrown when a subscription step is refused; `code` is the machine-readable reason. */
 export class MailSubscriptionError extends Error {
@@ -34,6 +39,33 @@ export function normalizeEmail(email: string): string {
   const e = email.trim().toLowerCase();
   if (e.length > 254 || !EMAIL_RE.test(e)) throw new MailSubscriptionError('EMAIL_INVALID', 'the e-mail address is not valid: give one like name@example.kz');
   return e;
+}
+
+/**
+ * Refuses a new confirmation link (EMAIL_LIMIT_REACHED) when the account had CONFIRMATIONS_PER_ACCOUNT_PER_DAY_MAX
+ * links issued in the last day, or this address one within CONFIRM_RESEND_AFTER_MS. A link's issue time is its
+ * expiry less the TTL, so the check needs no column of its own. Two requests at the same instant may both pass:
+ * the limit is against abuse, not an exact count.
+ */
+export async function assertConfirmationAllowed(db: Knex, account: string, address: string, now = new Date()): Promise<void> {
+  const issuedAfter = (ms: number) => new Date(now.getTime() - ms + CONFIRM_TOKEN_TTL_MS);
+  const row = await db('mail_subscriptions').where({ account_number: account }).first<{ today: string; same: string }>(
+    db.raw('count(*) FILTER (WHERE confirm_expires_at > ?) AS today', [issuedAfter(DAY_MS)]),
+    db.raw('count(*) FILTER (WHERE email = ? AND confirm_expires_at > ?) AS same', [address, issuedAfter(CONFIRM_RESEND_AFTER_MS)]),
+  );
+  if (Number(row?.same ?? 0) > 0) throw new MailSubscriptionError('EMAIL_LIMIT_REACHED', 'a confirmation link went to this address a few minutes ago: check the mailbox (and spam) or try again later');
+  if (Number(row?.today ?? 0) >= CONFIRMATIONS_PER_ACCOUNT_PER_DAY_MAX) {
+    throw new MailSubscriptionError('EMAIL_LIMIT_REACHED', `at most ${CONFIRMATIONS_PER_ACCOUNT_PER_DAY_MAX} confirmation links a day per account: try again tomorrow`);
+  }
+}
+
+export type SubscriptionState = 'pending' | 'confirmed' | 'unsubscribed';
+
+/** Addresses an account subscribed, newest first (at most `limit`), with their state; for the account's own cabinet only. */
+export async function listAccountSubscriptions(db: Knex, account: string, limit = 10): Promise<Array<{ email: string; state: SubscriptionState }>> {
+  const rows = await db('mail_subscriptions').where({ account_number: account }).orderBy('id', 'desc').limit(limit)
+    .select<Array<{ email: string; confirmed_at: Date | null; unsubscribed_at: Date | null }>>('email', 'confirmed_at', 'unsubscribed_at');
+  return rows.map((r) => ({ email: r.email, state: r.unsubscribed_at ? 'unsubscribed' : r.confirmed_at ? 'confirmed' : 'pending' }));
 }
 
 /** Stores (or refreshes) the subscription and mails the confirmation link; returns the subscription's id. */
@@ -58,7 +90,7 @@ export async function subscribe(db: Knex, mailer: Mailer, links: SubscriptionLin
       url, '', 'Если вы не подписывались, ничего не делайте. / Егер жазылмаған болсаңыз, ештеңе жасамаңыз.',
     ].join('\n'),
   });
-  if (!sent.ok) throw new Error(`the confirmation mail was not sent (${sent.code ?? 'no reply'}): ${sent.message}`);
+  if (!sent.ok) throw new MailSubscriptionError('MAIL_NOT_SENT', `the confirmation mail was not sent (${sent.code ?? 'no reply'}): ${sent.message}`);
   return { id: String(row.id) };
 }
 

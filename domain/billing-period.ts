@@ -56,6 +56,11 @@ export function readingsWindowOf(period: string, own: { from: string | null; to:
   return { from: own?.from ?? day(days.fromDay), to: own?.to ?? day(days.toDay) };
 }
 
+/** Whether a local date (YYYY-MM-DD, Almaty) is one of the window's days: the cabinet takes readings then. */
+export function isInReadingsWindow(window: ReadingsWindow, localDate: string): boolean {
+  return localDate >= window.from && localDate <= window.to;
+}
+
 /** The instants [fromUtc, untilUtc) whose readings belong to a period: after the previous window's last day, through this window's last day (Almaty). */
 export function readingsRangeOf(previous: ReadingsWindow, current: ReadingsWindow): { fromUtc: Date; untilUtc: Date } {
   return { fromUtc: windowEndUtc(previous), untilUtc: windowEndUtc(current) };

@@ -4,10 +4,10 @@
 //   or the highest reading that still stands, from a bank or the cabinet), READING_BELOW_PREVIOUS;
 // - the plausibility cap: one period's consumption above the cap of the service's unit is a typo
 //   (an extra digit, a serial number typed as the reading), READING_IMPLAUSIBLE.
-// The readings window (which days of the month a household may submit) is the cabinet's alone:
-// a bank takes a reading with the payment whenever the payer pays.
+// The readings window (which days a household may submit in the cabinet) is the one rule of
+// domain/billing-period.ts, the window the providers' readings are collected by; a bank takes a
+// reading with the payment whenever the payer pays.
 import { Money } from './money';
-import { addDays } from './calendar';
 
 /**
  * Largest consumption one period may show, per unit. Generous on purpose: a household of ten with
@@ -39,27 +39,4 @@ export function readingProblem(value: Money, previous: Money, unit: string | nul
   const cap = readingIncreaseCap(unit);
   if (value.minus(previous).gt(cap)) return { code: 'READING_IMPLAUSIBLE', previous, cap };
   return null;
-}
-
-/** Default readings window when the period's row sets none: from the 20th of the period's month to the 5th of the next. */
-export const READINGS_WINDOW_FROM_DAY_DEFAULT = 20;
-export const READINGS_WINDOW_TO_NEXT_MONTH_DAY_DEFAULT = 5;
-
-export interface ReadingsWindow {
-  /** First and last local (Almaty) day a household may submit, inclusive, YYYY-MM-DD. */
-  from: string;
-  to: string;
-}
-
-/** The window of the period (YYYY-MM): billing_periods' own days, or the defaults. */
-export function readingsWindowOf(period: string, set: { from: string | null; to: string | null }): ReadingsWindow {
-  const first = `${period}-01`;
-  const nextFirst = addDays(`${period}-28`, 4).slice(0, 7) + '-01';
-  const from = set.from ?? addDays(first, READINGS_WINDOW_FROM_DAY_DEFAULT - 1);
-  const to = set.to ?? addDays(nextFirst, READINGS_WINDOW_TO_NEXT_MONTH_DAY_DEFAULT - 1);
-  return { from, to };
-}
-
-export function isInReadingsWindow(window: ReadingsWindow, localDate: string): boolean {
-  return localDate >= window.from && localDate <= window.to;
 }

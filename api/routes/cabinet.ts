@@ -8,9 +8,11 @@ import { endSession } from '../../db/cabinet';
 import { COMPLAINT_TEXT_CHARS_MAX } from '../../domain/complaint-types';
 import { FREE_TEXT_PATTERN } from '../../domain/free-text';
 import { ACCESS_CODE_INPUT_CHARS_MAX } from '../../domain/access-code';
+import { READINGS_WINDOW_DAYS_DEFAULT } from '../../domain/billing-period';
 import { PAYMENT_READINGS_MAX } from '../../domain/payment-types';
 import { cabinetInvoicePdf, raiseCabinetComplaint, submitCabinetReadings } from '../cabinet-actions';
 import { clearSessionCookie, currentSession, preSessionCsrf, requireSession, signIn } from '../cabinet-auth';
+import { subscribeCabinetEmail } from '../cabinet-email';
 import { currentInvoiceOf, loadCabinetOverview } from '../cabinet-view';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
@@ -48,10 +50,17 @@ const complaintBody = {
   },
 } as const;
 
+const emailBody = {
+  type: 'object', additionalProperties: false, required: ['email'],
+  properties: { email: { type: 'string', minLength: 3, maxLength: 254 } },
+} as const;
+
 export const cabinetRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   await installOperatorRateLimit(app, CABINET_REQUESTS_PER_IP_PER_MINUTE, 'cabinet');
   const files = loadStaticFiles();
   const ctx = { client: deps.client, taskQueue: deps.taskQueue, db: deps.db };
+  // The providers' readings window (domain/billing-period.ts): the cabinet takes readings on the same days.
+  const windowDays = deps.readingsWindowDays ?? READINGS_WINDOW_DAYS_DEFAULT;
   app.addHook('onSend', async (_request, reply, payload) => {
     // A household's invoice and payments: no shared cache may keep them.
     reply.header('cache-control', 'no-store');
@@ -87,7 +96,7 @@ export const cabinetRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
 
   app.get('/cabinet/api/overview', { schema: hidden }, async (request) => {
     const session = await requireSession(deps.db, request);
-    return loadCabinetOverview(deps.db, session.account);
+    return loadCabinetOverview(deps.db, session.account, windowDays);
   });
 
   // The invoice image of the cashier page (api/invoice-html.ts), for the session's account.
@@ -116,7 +125,7 @@ export const cabinetRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     const session = await requireSession(deps.db, request);
     const services = new Set(request.body.readings.map((r) => r.service));
     if (services.size !== request.body.readings.length) throw new ApiError(422, 'INVALID_READING', 'a service has two readings');
-    const accepted = await submitCabinetReadings(deps.db, session.account, request.body.readings);
+    const accepted = await submitCabinetReadings(deps.db, session.account, request.body.readings, windowDays);
     return reply.code(201).send({ accepted });
   });
 
@@ -129,5 +138,12 @@ export const cabinetRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     const session = await requireSession(deps.db, request);
     const raised = await raiseCabinetComplaint(ctx, session.account, request.body);
     return reply.code(raised.created ? 201 : 200).send(raised.complaint);
+  });
+
+  // Double opt-in: 201 and a confirmation mail for a new (or unconfirmed) address, 200 for one already confirmed.
+  app.post<{ Body: { email: string } }>('/cabinet/api/email', { schema: { ...hidden, body: emailBody } }, async (request, reply) => {
+    const session = await requireSession(deps.db, request);
+    const { created, ...subscription } = await subscribeCabinetEmail(deps.db, deps.mail, session.account, request.body.email);
+    return reply.code(created ? 201 : 200).send(subscription);
   });
 };

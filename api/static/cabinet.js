@@ -12,7 +12,10 @@
       sendReadings: 'Передать показания', history: 'Счета', period: 'Период', dueDate: 'Оплатить до', totalDue: 'К оплате',
       payments: 'Платежи', date: 'Дата', bank: 'Банк', channel: 'Канал', amount: 'Сумма', state: 'Состояние', ref: 'Квитанция',
       complaint: 'Я оплатил, а платёж не виден', receiptRef: 'Номер квитанции (референс банка)', complaintText: 'Что случилось (без личных данных)',
-      sendComplaint: 'Отправить жалобу', email: 'Счёт по электронной почте', emailSoon: 'Подписка на счета по e-mail появится здесь.',
+      sendComplaint: 'Отправить жалобу', email: 'Счёт по электронной почте', emailAddress: 'Адрес электронной почты', subscribe: 'Получать счета на этот адрес',
+      emailNone: 'Счета на e-mail не приходят.', em_pending: 'ждёт подтверждения (откройте ссылку из письма)', em_confirmed: 'подтверждён: счета приходят', em_unsubscribed: 'отписан',
+      emailSent: 'Письмо со ссылкой отправлено на {email}. Откройте ссылку, чтобы подтвердить адрес.', emailConfirmed: 'Адрес {email} уже подтверждён.',
+      EMAIL_INVALID: 'Адрес электронной почты указан неверно.', EMAIL_LIMIT_REACHED: 'Слишком много писем с подтверждением. Попробуйте позже.', MAIL_UNAVAILABLE: 'Письмо сейчас не отправить. Попробуйте позже.',
       lang: 'Қазақша', charged: 'Начислено', paid: 'Оплачено', stillDue: 'Осталось оплатить', opening: 'Сальдо', noInvoice: 'Счёта пока нет.',
       windowOpen: 'Показания принимаются с {from} по {to}.', windowClosed: 'Показания за этот период принимаются с {from} по {to}; сейчас приём закрыт.',
       none: 'нет (по нормативу)', fromCabinet: 'кабинет', fromBank: 'банк', noPayments: 'Платежей пока нет.',
@@ -36,7 +39,10 @@
       sendReadings: 'Көрсеткіштерді жіберу', history: 'Шоттар', period: 'Кезең', dueDate: 'Төлеу мерзімі', totalDue: 'Төлеуге',
       payments: 'Төлемдер', date: 'Күні', bank: 'Банк', channel: 'Арна', amount: 'Сома', state: 'Күйі', ref: 'Түбіртек',
       complaint: 'Мен төледім, бірақ төлем көрінбейді', receiptRef: 'Түбіртек нөмірі (банк референсі)', complaintText: 'Не болды (жеке деректерсіз)',
-      sendComplaint: 'Шағым жіберу', email: 'Шот электрондық поштамен', emailSoon: 'E-mail арқылы шотқа жазылу осында болады.',
+      sendComplaint: 'Шағым жіберу', email: 'Шот электрондық поштамен', emailAddress: 'Электрондық пошта мекенжайы', subscribe: 'Шоттарды осы мекенжайға алу',
+      emailNone: 'Шоттар e-mail-ге келмейді.', em_pending: 'растауды күтуде (хаттағы сілтемені ашыңыз)', em_confirmed: 'расталды: шоттар келеді', em_unsubscribed: 'жазылымнан бас тартылды',
+      emailSent: 'Сілтемесі бар хат {email} мекенжайына жіберілді. Мекенжайды растау үшін сілтемені ашыңыз.', emailConfirmed: '{email} мекенжайы бұрыннан расталған.',
+      EMAIL_INVALID: 'Электрондық пошта мекенжайы қате.', EMAIL_LIMIT_REACHED: 'Растау хаттары тым көп. Кейінірек қайталаңыз.', MAIL_UNAVAILABLE: 'Хатты қазір жіберу мүмкін емес. Кейінірек қайталаңыз.',
       lang: 'Русский', charged: 'Есептелді', paid: 'Төленді', stillDue: 'Төлеуге қалды', opening: 'Қалдық', noInvoice: 'Әзірге шот жоқ.',
       windowOpen: 'Көрсеткіштер {from} бастап {to} дейін қабылданады.', windowClosed: 'Бұл кезеңнің көрсеткіштері {from} бастап {to} дейін қабылданады; қазір қабылдау жабық.',
       none: 'жоқ (норматив бойынша)', fromCabinet: 'кабинет', fromBank: 'банк', noPayments: 'Әзірге төлем жоқ.',
@@ -155,6 +161,12 @@
     $('send-readings').disabled = !rd.open;
   }
 
+  function renderEmails(list) {
+    const ul = $('email-list');
+    ul.replaceChildren(...list.map((e) => { const li = document.createElement('li'); li.dataset.state = e.state; li.textContent = `${e.email}: ${t(`em_${e.state}`)}`; return li; }));
+    if (list.length === 0) { const li = document.createElement('li'); li.dataset.state = 'none'; li.textContent = t('emailNone'); ul.append(li); }
+  }
+
   function render(o) {
     renderCurrent(o.invoice);
     $('qr').hidden = !o.qr;
@@ -165,6 +177,7 @@
     select.replaceChildren(...o.whereToPay.banks.map((b) => { const opt = document.createElement('option'); opt.value = b.code; opt.textContent = b.name; return opt; }));
     if (chosen) select.value = chosen;
     renderReadings(o.readings);
+    renderEmails(o.emailSubscriptions);
     $('invoices').replaceChildren(...o.invoices.map((i) => {
       const r = document.createElement('tr');
       cell(r, i.period); cell(r, i.dueDate); cell(r, money(i.totalDue), 'num');
@@ -246,6 +259,17 @@
       const c = await call('POST', '/cabinet/api/complaints', { bankCode: $('complaint-bank').value, bankRef: $('complaint-ref').value.trim(), text: $('complaint-text').value });
       show('info', t('complaintRaised', { id: c.id, deadline: c.deadlineAt.slice(0, 10) }));
       $('complaint-form').reset();
+    } catch (err) { fail(err); }
+  });
+
+  $('email-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clear();
+    try {
+      const res = await call('POST', '/cabinet/api/email', { email: $('email-address').value.trim() });
+      await load();
+      show('info', t(res.state === 'confirmed' ? 'emailConfirmed' : 'emailSent', { email: res.email }));
+      $('email-form').reset();
     } catch (err) { fail(err); }
   });
 

@@ -14,6 +14,7 @@ import * as correctionsReplacementIndex from './20261208003001_corrections_repla
 import * as chargeUploadRows from './20261208004001_charge_upload_rows';
 import * as appRoles from './20261208002001_app_roles';
 import * as apiWrites from './20261208009001_api_writes';
+import * as apiMailResubscribe from './20261208020001_api_mail_resubscribe';
 import * as householdsPrintMail from './20261208007001_households_print_mail';
 import * as cabinet from './20261208008001_cabinet';
 import * as providerRegisters from './20261208006001_provider_registers';
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261208004001_charge_upload_rows': chargeUploadRows,
   '20261208002001_app_roles': appRoles,
   '20261208009001_api_writes': apiWrites,
+  '20261208020001_api_mail_resubscribe': apiMailResubscribe,
   '20261208007001_households_print_mail': householdsPrintMail,
   '20261208008001_cabinet': cabinet,
   '20261208006001_provider_registers': providerRegisters,

@@ -1,7 +1,8 @@
 // The cabinet's pure rules: access codes (shape, normalisation, hash check) and the meter reading
 // rules shared with the banks' payments (floor, plausibility cap, readings window).
 import { accessCodeMatches, DUMMY_ACCESS_CODE_HASH, hashAccessCode, newAccessCode, normalizeAccessCode } from '../../domain/access-code';
-import { isInReadingsWindow, readingFloor, readingProblem, readingsWindowOf } from '../../domain/meter-reading';
+import { isInReadingsWindow, readingsWindowOf } from '../../domain/billing-period';
+import { readingFloor, readingProblem } from '../../domain/meter-reading';
 import { Money } from '../../domain/money';
 
 describe('access codes', () => {
@@ -34,10 +35,11 @@ describe('meter reading rules', () => {
     expect(readingProblem(new Money('1001'), new Money(0), 'm3')?.code).toBe('READING_IMPLAUSIBLE');
   });
 
-  it('open the window from the 20th to the 5th of the next month unless the period sets one', () => {
-    expect(readingsWindowOf('2026-12', { from: null, to: null })).toEqual({ from: '2026-12-20', to: '2027-01-05' });
-    expect(readingsWindowOf('2026-02', { from: '2026-02-10', to: null })).toEqual({ from: '2026-02-10', to: '2026-03-05' });
-    const w = readingsWindowOf('2026-12', { from: null, to: null });
-    expect([isInReadingsWindow(w, '2026-12-19'), isInReadingsWindow(w, '2026-12-20'), isInReadingsWindow(w, '2027-01-05'), isInReadingsWindow(w, '2027-01-06')]).toEqual([false, true, true, false]);
+  it('take the configured window days unless the period sets its own, both days included', () => {
+    const days = { fromDay: 20, toDay: 25 };
+    expect(readingsWindowOf('2026-12', { from: null, to: null }, days)).toEqual({ from: '2026-12-20', to: '2026-12-25' });
+    expect(readingsWindowOf('2026-02', { from: '2026-02-10', to: null }, { fromDay: 3, toDay: 15 })).toEqual({ from: '2026-02-10', to: '2026-02-15' });
+    const w = readingsWindowOf('2026-12', { from: null, to: null }, days);
+    expect([isInReadingsWindow(w, '2026-12-19'), isInReadingsWindow(w, '2026-12-20'), isInReadingsWindow(w, '2026-12-25'), isInReadingsWindow(w, '2026-12-26')]).toEqual([false, true, true, false]);
   });
 });
