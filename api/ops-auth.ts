@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/connection';
 import { csrfTokenOf, sha256Hex } from '../db/cabinet';
+import { recordOperatorAction } from '../db/operator-audit';
 import { resolveOperatorToken, type OperatorIdentity } from '../db/operators';
 import { endOpsSession, openOpsSession, recordOpsSignInFailure, touchOpsSession } from '../db/ops-sessions';
 import { countOpsSignInFailures, findLiveOpsSession } from '../db/queries/ops-sessions';
@@ -114,6 +115,7 @@ export async function opsSignIn(db: Db, request: FastifyRequest, reply: FastifyR
     cookie(request, OPS_SESSION_COOKIE, session.token, OPS_SESSION_LIFETIME_MS / 1000),
     cookie(request, OPS_PRE_SESSION_COOKIE, '', 0),
   ]);
+  await recordOperatorAction(db, { operator: who.id, action: 'ops.sign-in', args: {} });
   return who;
 }
 
@@ -121,5 +123,6 @@ export async function opsSignIn(db: Db, request: FastifyRequest, reply: FastifyR
 export async function opsSignOut(db: Db, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const session = await requireOpsSession(db, request);
   await endOpsSession(db, session.tokenSha256);
+  await recordOperatorAction(db, { operator: session.id, action: 'ops.sign-out', args: {} });
   reply.header('set-cookie', cookie(request, OPS_SESSION_COOKIE, '', 0));
 }

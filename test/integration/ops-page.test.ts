@@ -168,6 +168,8 @@ describe('access to /ops', () => {
       // The server ended it: replaying the old cookie opens nothing.
       expect((await fetch(`${url}/ops/api/overview`, { headers: asCookie })).status).toBe(401);
       expect(await (await fetch(`${url}/ops`, { headers: asCookie })).text()).toContain('id="sign-in"');
+      const actions = await h.database.db('operator_audit').where({ operator: OPERATOR }).whereIn('action', ['ops.sign-in', 'ops.sign-out']).select('action');
+      expect(actions.map((r) => r.action)).toEqual(expect.arrayContaining(['ops.sign-in', 'ops.sign-out']));
     } finally {
       await ctx.browser()?.close();
     }
