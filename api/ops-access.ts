@@ -1,24 +1,14 @@
-// Who may open the operator page, /ops: the holder of the operator token (SPC_OPS_PAGE_TOKEN), or
-// a script sending an operator's personal token (spco_…) as Bearer.
-// Scripts send `Authorization: Bearer <token>`; a browser opens /ops?token=<token> once, gets an
-// HttpOnly, SameSite=Strict cookie holding a value derived from the token (never the token itself)
-// and is redirected to /ops, so the token leaves the address bar and the history at once. Without a
-// configured token the page is closed.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+// Who may read the operator page's data, /ops/api/overview: a signed-in operator (a session of
+// api/ops-auth.ts), a script of a person sending their personal token (spco_…) as Bearer, or a
+// script sending the shared SPC_OPS_PAGE_TOKEN as Bearer. The shared token opens no browser
+// session and is never taken from a URL (issue 16 item 6): a browser signs in as a person.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/connection';
 import { looksLikeOperatorToken, resolveOperatorToken } from '../db/operators';
 
-export const OPS_COOKIE = 'spc_ops';
-/** How long a browser stays signed in to /ops. */
-export const OPS_SESSION_SECONDS = 12 * 60 * 60;
-/** The page's own files only: no inline script, no framing, no form posts. */
-export const OPS_CSP = "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-
-/** The cookie value for a token: an HMAC of it, so the cookie jar never holds the token itself. */
-export function sessionValue(token: string): string {
-  return createHmac('sha256', token).update('spc-ops-session-v1').digest('hex');
-}
+/** The page's own files only: no inline script, no framing, forms post to /ops only. */
+export const OPS_CSP = "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 export function sameSecret(a: string, b: string): boolean {
   // Compare digests: equal length whatever the input, and no early exit on the first difference.
@@ -27,69 +17,43 @@ export function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(da, db);
 }
 
-function cookieOf(request: FastifyRequest, name: string): string | undefined {
-  const header = request.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) {
-      // A malformed cookie (bad percent-encoding) is no session, not a server error.
-      try {
-        return decodeURIComponent(part.slice(eq + 1).trim());
-      } catch {
-        return undefined;
-      }
-    }
-  }
-  return undefined;
-}
-
-export type Access = 'ok' | 'closed' | 'denied';
-
-export function accessOf(request: FastifyRequest, token: string | undefined): Access {
-  if (!token) return 'closed';
-  const bearer = bearerOf(request);
-  if (bearer && sameSecret(bearer, token)) return 'ok';
-  const cookie = cookieOf(request, OPS_COOKIE);
-  if (cookie && sameSecret(cookie, sessionValue(token))) return 'ok';
-  return 'denied';
-}
+export type Access = 'ok' | 'denied';
 
 function bearerOf(request: FastifyRequest): string | undefined {
   const auth = request.headers.authorization;
   return typeof auth === 'string' ? /^Bearer (\S{1,256})$/i.exec(auth)?.[1] : undefined;
 }
 
-/**
- * Access by the shared token or its cookie, or by an operator's own token (`Authorization: Bearer
- * spco_…`, issue 16 item 6): a script of a person, valid while their token and account are.
- */
-export async function operatorAccessOf(request: FastifyRequest, token: string | undefined, db: Db): Promise<Access> {
-  const shared = accessOf(request, token);
-  if (shared === 'ok') return shared;
+/** A script's access: the shared token or an operator's own token as Bearer. */
+export async function bearerAccessOf(request: FastifyRequest, sharedToken: string | undefined, db: Db): Promise<Access> {
   const bearer = bearerOf(request);
-  if (bearer && looksLikeOperatorToken(bearer) && (await resolveOperatorToken(db, bearer))) return 'ok';
-  return shared;
+  if (!bearer) return 'denied';
+  if (sharedToken && sameSecret(bearer, sharedToken)) return 'ok';
+  if (looksLikeOperatorToken(bearer) && (await resolveOperatorToken(db, bearer))) return 'ok';
+  return 'denied';
 }
 
-/** The Set-Cookie value of a fresh session for `token`. */
-export function sessionCookie(token: string, secure: boolean): string {
-  return `${OPS_COOKIE}=${sessionValue(token)}; Path=/ops; HttpOnly; SameSite=Strict; Max-Age=${OPS_SESSION_SECONDS}${secure ? '; Secure' : ''}`;
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 
-function messagePage(title: string, text: string): string {
-  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><link rel="stylesheet" href="/ops/ops.css"></head>`
-    + `<body><main class="message"><h1>${esc(title)}</h1><p>${esc(text)}</p></main></body></html>\n`;
+/** The answer to a script without access: 401 {code, message}. */
+export function refuseAccess(reply: FastifyReply): FastifyReply {
+  return reply.code(401).header('cache-control', 'no-store').header('www-authenticate', 'Bearer realm="spc-ops"')
+    .type('application/json; charset=utf-8')
+    .send({ code: 'UNAUTHORIZED', message: 'Sign in on /ops, or send Authorization: Bearer <your personal token or SPC_OPS_PAGE_TOKEN>.' });
 }
 
-/** The answer to a request without access: a page for a browser, {code, message} for a script. */
-export function refuseAccess(reply: FastifyReply, access: Exclude<Access, 'ok'>, wantsHtml: boolean): FastifyReply {
-  const [status, code, text] = access === 'closed'
-    ? [503, 'OPS_CLOSED', 'The operator page is closed: set SPC_OPS_PAGE_TOKEN on the server and restart it.']
-    : [401, 'UNAUTHORIZED', 'Operator token required: open /ops?token=<SPC_OPS_PAGE_TOKEN> once, or send Authorization: Bearer <token>.'];
-  reply.code(status).header('cache-control', 'no-store');
-  if (access === 'denied') reply.header('www-authenticate', 'Bearer realm="spc-ops"');
-  if (wantsHtml) return reply.type('text/html; charset=utf-8').header('content-security-policy', OPS_CSP).send(messagePage('SPC operators', text));
-  return reply.type('application/json; charset=utf-8').send({ code, message: text });
+/** The sign-in form of /ops, with an error when the last try failed. */
+export function signInPage(csrf: string, error?: string): string {
+  const problem = error ? `<p id="sign-in-error" class="error" role="alert">${escapeHtml(error)}</p>` : '';
+  return '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SPC operators: sign in</title><link rel="stylesheet" href="/ops/ops.css"></head>'
+    + `<body><main class="message"><h1>SPC operators</h1>${problem}`
+    + '<form id="sign-in" method="post" action="/ops/sign-in" autocomplete="off">'
+    + `<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">`
+    + '<p><label>Operator id <input name="operator" required maxlength="64" autocomplete="username"></label></p>'
+    + '<p><label>Personal token <input name="token" type="password" required maxlength="256" autocomplete="current-password"></label></p>'
+    + '<p><button type="submit">Sign in</button></p>'
+    + '<p><small>Your token: <code>spc operator token create</code> (an admin gives you an account); the first admin\'s, <code>ops</code>, is in <code>.data/operator-token</code> after <code>spc up</code>.</small></p>'
+    + '</form></main></body></html>\n';
 }

@@ -65,8 +65,8 @@ export async function startServices(opts: {
   let apiUrl: string | undefined;
   let opsUrl: string | undefined;
   if (opts.api) {
-    // Without a configured token the operator page gets one for this run only, printed once below,
-    // so that a newcomer's /ops works while nothing guessable protects it.
+    // Without a configured token the scripts' Bearer of /ops/api and /codec is one for this run only,
+    // so that nothing guessable protects them.
     const operatorToken = opts.cfg.operatorToken ?? newOperatorToken();
     const codecAuditLog = processLogger().child({ component: 'codec' });
     // The cabinet's subscription form mails its confirmation link through the same relay as the invoices.
@@ -88,7 +88,8 @@ export async function startServices(opts: {
     });
     stops.push(() => server.close());
     apiUrl = opts.cfg.publicBaseUrl ?? server.url;
-    opsUrl = `${apiUrl}/ops?token=${encodeURIComponent(operatorToken)}`;
+    // Operators sign in as people (issue 16 item 6); the shared token is a script's Bearer only.
+    opsUrl = `${apiUrl}/ops`;
     opts.log(`HTTP API listening on ${server.url}`);
   }
   return {

@@ -1,20 +1,25 @@
 // The operator page, /ops: plain HTML + JS (api/static/ops.*) that refreshes itself from
-// /ops/api/overview every few seconds. The data is assembled in api/ops-overview.ts from Postgres;
-// who may see it is decided in api/ops-access.ts (the operator token, or a session cookie derived
-// from it).
+// /ops/api/overview every few seconds. The data is assembled in api/ops-overview.ts from Postgres.
+// A browser signs in as a person (api/ops-auth.ts: operator id + personal token, a server-side
+// session, CSRF on every POST); scripts read the overview with a Bearer token (api/ops-access.ts).
+// Actions are the session's operator's (api/ops-actions.ts).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps';
-import { OPS_CSP, accessOf, operatorAccessOf, refuseAccess, sameSecret, sessionCookie } from '../ops-access';
+import { ApiError } from '../errors';
+import { OPS_CSP, bearerAccessOf, escapeHtml, refuseAccess, signInPage } from '../ops-access';
+import { takeComplaint } from '../ops-actions';
+import { currentOpsSession, opsPreSessionCsrf, opsSignIn, opsSignOut, requireOpsSession, type OpsSession } from '../ops-auth';
 import { loadOpsOverview, uiLinks, type OpsOverview } from '../ops-overview';
 
-export { OPS_COOKIE, OPS_SESSION_SECONDS, sessionValue } from '../ops-access';
+export { OPS_SESSION_COOKIE, OPS_SESSION_LIFETIME_MS } from '../ops-auth';
 export { loadOpsOverview, uiLinks, type OpsBankDay, type OpsOverview } from '../ops-overview';
 
 /** Several open tabs share one computation within this window. */
 export const OPS_OVERVIEW_CACHE_MS = 2_000;
 const TOKEN_CHARS_MAX = 256;
+const FORM_BODY_BYTES_MAX = 4096;
 
 const STATIC_DIR = path.resolve(__dirname, '../static');
 const OPS_FILES = { 'ops.html': 'text/html; charset=utf-8', 'ops.js': 'text/javascript; charset=utf-8', 'ops.css': 'text/css; charset=utf-8' } as const;
@@ -24,45 +29,80 @@ export interface OpsOptions extends ApiDeps {
   now?: () => Date;
 }
 
+const SIGN_IN_BODY = {
+  type: 'object',
+  required: ['operator', 'token'],
+  properties: { operator: { type: 'string', maxLength: 64 }, token: { type: 'string', maxLength: TOKEN_CHARS_MAX }, csrf: { type: 'string', maxLength: 128 } },
+} as const;
+
+function htmlReply(reply: FastifyReply, status: number, html: string): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8').header('content-security-policy', OPS_CSP)
+    .header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').send(html);
+}
+
 export const opsRoutes: FastifyPluginAsync<OpsOptions> = async (app, opts) => {
   const files = new Map(Object.entries(OPS_FILES).map(([name, type]) => [name, { type, content: fs.readFileSync(path.join(STATIC_DIR, name)) }]));
-  const token = opts.operatorToken;
+  const pageTemplate = (files.get('ops.html') as { content: Buffer }).content.toString('utf8');
   const now = opts.now ?? (() => new Date());
   // The UI's base URL comes from the configuration (TEMPORAL_UI_URL or the stack's own UI), through ApiDeps.
   const links = uiLinks(opts.temporalUiUrl, opts.client.options.namespace);
   let cached: { atMs: number; overview: Promise<OpsOverview> } | undefined;
 
+  // The sign-in and sign-out forms post urlencoded fields; nothing else on /ops does.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_BODY_BYTES_MAX }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
   const sendFile = (reply: FastifyReply, name: keyof typeof OPS_FILES) => {
     const file = files.get(name) as { type: string; content: Buffer };
     return reply.type(file.type).header('content-security-policy', OPS_CSP).header('x-content-type-options', 'nosniff').header('cache-control', 'no-cache').send(file.content);
   };
+  const page = (session: OpsSession) => pageTemplate
+    .replace(/\{\{csrf\}\}/g, escapeHtml(session.csrfToken))
+    .replace(/\{\{operator\}\}/g, escapeHtml(session.id))
+    .replace(/\{\{role\}\}/g, escapeHtml(session.role));
 
-  app.get<{ Querystring: { token?: string } }>(
-    '/ops',
-    { schema: { hide: true, querystring: { type: 'object', properties: { token: { type: 'string', maxLength: TOKEN_CHARS_MAX } } } } },
-    async (request, reply) => {
-      const offered = request.query.token;
-      if (offered !== undefined && token && sameSecret(offered, token)) {
-        return reply
-          .header('set-cookie', sessionCookie(token, request.protocol === 'https'))
-          .header('cache-control', 'no-store')
-          .header('referrer-policy', 'no-referrer')
-          .redirect('/ops', 303);
-      }
-      const access = accessOf(request, token);
-      if (access !== 'ok') return refuseAccess(reply, access, true);
-      return sendFile(reply, 'ops.html');
-    },
-  );
+  app.get('/ops', { schema: { hide: true } }, async (request, reply) => {
+    const session = await currentOpsSession(opts.db, request);
+    if (!session) return htmlReply(reply, 200, signInPage(opsPreSessionCsrf(request, reply)));
+    return htmlReply(reply, 200, page(session));
+  });
+
+  app.post<{ Body: { operator: string; token: string; csrf?: string } }>('/ops/sign-in', { schema: { hide: true, body: SIGN_IN_BODY } }, async (request, reply) => {
+    try {
+      await opsSignIn(opts.db, request, reply, request.body.operator, request.body.token);
+      return reply.header('cache-control', 'no-store').redirect('/ops', 303);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      if (err.details?.retryAfterSeconds) reply.header('retry-after', String(err.details.retryAfterSeconds));
+      return htmlReply(reply, err.statusCode, signInPage(opsPreSessionCsrf(request, reply), err.message));
+    }
+  });
+
+  app.post('/ops/sign-out', { schema: { hide: true } }, async (request, reply) => {
+    await opsSignOut(opts.db, request, reply);
+    return reply.header('cache-control', 'no-store').redirect('/ops', 303);
+  });
 
   for (const name of ['ops.js', 'ops.css'] as const) {
-    // Assets hold no data: served to anyone, so the refusal page is styled too.
+    // Assets hold no data: served to anyone, so the sign-in page is styled too.
     app.get(`/ops/${name}`, { schema: { hide: true } }, async (_request, reply) => sendFile(reply, name));
   }
 
+  app.post<{ Params: { id: string } }>(
+    '/ops/api/complaints/:id/take',
+    { schema: { hide: true, params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } } } },
+    async (request, reply) => {
+      const session = await requireOpsSession(opts.db, request);
+      return reply.header('cache-control', 'no-store').send(await takeComplaint(opts, session, request.params.id));
+    },
+  );
+
+  const mayReadOverview = async (request: FastifyRequest) =>
+    (await currentOpsSession(opts.db, request)) !== null || (await bearerAccessOf(request, opts.operatorToken, opts.db)) === 'ok';
+
   app.get('/ops/api/overview', { schema: { hide: true } }, async (request, reply) => {
-    const access = await operatorAccessOf(request, token, opts.db);
-    if (access !== 'ok') return refuseAccess(reply, access, false);
+    if (!(await mayReadOverview(request))) return refuseAccess(reply);
     const nowMs = Date.now();
     if (!cached || nowMs - cached.atMs > OPS_OVERVIEW_CACHE_MS) {
       const overview = loadOpsOverview(opts.db, now(), links);

@@ -155,7 +155,7 @@
   async function refresh() {
     try {
       const res = await fetch('/ops/api/overview', { credentials: 'same-origin', cache: 'no-store' });
-      if (res.status === 401) throw new Error('session expired: open /ops?token=<SPC_OPS_PAGE_TOKEN> again');
+      if (res.status === 401) throw new Error('session ended: reload the page and sign in again');
       if (!res.ok) throw new Error(`the server answered ${res.status}`);
       render(await res.json());
       showError('');

@@ -130,7 +130,7 @@ function printWelcome(stack: Stack, services: Services, taskQueue: string, paylo
       services.apiUrl ? `  Bank API        ${services.apiUrl}/docs   (OpenAPI: ${services.apiUrl}/openapi.json)` : '',
       services.apiUrl ? `  Cashier         ${services.apiUrl}/cashier` : '',
       services.apiUrl ? `  Households      ${services.apiUrl}/cabinet   (demo access codes: .data/${DEMO_CODES_FILE}, or spc cabinet code demo)` : '',
-      services.opsUrl ? `  Operators       ${services.opsUrl}` : '',
+      services.opsUrl ? `  Operators       ${services.opsUrl}   (sign in as ops with the token in .data/operator-token)` : '',
       `  Temporal        ${stack.temporalAddress} (task queue ${taskQueue})`,
       `  Postgres        ${stack.startedPostgres ? 'embedded, data in .data/pg' : 'DATABASE_URL'}`,
       `  Payloads        ${payloadKeyId ? `encrypted in Temporal (key ${payloadKeyId}); operators decode them at ${services.apiUrl ?? 'the API'}/codec` : 'NOT encrypted (no SPC_PAYLOAD_KEYS)'}`,

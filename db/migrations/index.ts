@@ -20,6 +20,7 @@ import * as cabinet from './20261208008001_cabinet';
 import * as providerRegisters from './20261208006001_provider_registers';
 import * as operators from './20261208001001_operators';
 import * as periodClose from './20261208005001_period_close';
+import * as opsSessions from './20261208010001_ops_sessions';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000001_schema': schema,
@@ -41,6 +42,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261208006001_provider_registers': providerRegisters,
   '20261208001001_operators': operators,
   '20261208005001_period_close': periodClose,
+  '20261208010001_ops_sessions': opsSessions,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,15 +1,15 @@
-// The operator page in headless Chromium: the token opens it once and leaves a cookie (never the
-// token itself), the bank-days show their state, totals, confirmations and overdue settlements,
+// The operator page in headless Chromium: a person signs in with their operator id and personal
+// token (a server-side session in an HttpOnly cookie, CSRF on every POST, logout ends it), the bank-days show their state, totals, confirmations and overdue settlements,
 // rejections are counted by code, every row links to the Temporal Web UI, and the page refreshes
 // itself when new data arrives.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { revokeOperatorToken } from '../../db/operators';
 import { operatorToken } from '../support/operators';
-import { opsRoutes, OPS_COOKIE, type OpsOverview } from '../../api/routes/ops';
+import { opsRoutes, OPS_SESSION_COOKIE, type OpsOverview } from '../../api/routes/ops';
 import { submitPayment } from '../../client/payments';
 import { getSettlementState, startSettlement } from '../../client/settlements';
 import { addDays, isWeekend, toAlmaty } from '../../domain/calendar';
@@ -37,6 +37,9 @@ let context: BrowserContext;
 let userDataDir: string;
 const tag = uniqueTag();
 let seq = 0;
+/** The signed-in operator of the browser tests, and their personal token. */
+const OPERATOR = 'dana';
+let operatorSecret: string;
 const today = toAlmaty(new Date()).date;
 const previousWeekday = (d: string) => {
   let x = addDays(d, -1);
@@ -48,6 +51,16 @@ const settledDay = previousWeekday(overdueDay);
 
 async function pay(overrides: Partial<PaymentRequest>) {
   return submitPayment(h.ctx, { bankCode: BANK, bankRef: `ops-${tag}-${++seq}`, channel: 'cash_desk', account: WORLD.account, amount: '450.00', ...overrides });
+}
+
+/** Signs in through the form, in a fresh browser context of its own (its own cookie jar). */
+async function signIn(ctx: BrowserContext, operator: string, token: string): Promise<Page> {
+  const page = await ctx.newPage();
+  await page.goto(`${url}/ops`);
+  await page.fill('input[name="operator"]', operator);
+  await page.fill('input[name="token"]', token);
+  await Promise.all([page.waitForNavigation(), page.click('#sign-in button[type="submit"]')]);
+  return page;
 }
 
 async function startServer(operatorToken: string | undefined): Promise<{ app: FastifyInstance; url: string }> {
@@ -76,6 +89,7 @@ beforeAll(async () => {
   for (const account of ['9999999991', '9999999992']) expect(await pay({ account })).toMatchObject({ ok: false, code: 'ACCOUNT_NOT_FOUND' });
   expect(await pay({ amount: '1000.00', lines: [{ service: 'ELEC', amount: '100.00' }] })).toMatchObject({ ok: false, code: 'AMOUNT_MISMATCH' });
 
+  operatorSecret = await operatorToken(h.database.db, OPERATOR, 'operator');
   ({ app, url } = await startServer(TOKEN));
   userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spc-ops-chromium-'));
   context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
@@ -91,35 +105,101 @@ afterAll(async () => {
 });
 
 describe('access to /ops', () => {
-  it('answers 401 without the token or with a wrong one, and 503 when no token is configured', async () => {
+  it('shows the sign-in form without a session, answers scripts 401, and ignores a token in the URL', async () => {
     const page = await context.newPage();
     const bare = await page.goto(`${url}/ops`);
-    expect(bare?.status()).toBe(401);
-    expect(await page.textContent('main')).toContain('Operator token required: open /ops?token=<SPC_OPS_PAGE_TOKEN> once');
-    expect((await page.goto(`${url}/ops?token=wrong`))?.status()).toBe(401);
+    expect(bare?.status()).toBe(200);
+    expect(await page.locator('#sign-in').count()).toBe(1);
+    expect(await page.locator('#bank-days').count()).toBe(0);
+    // The shared token in the address opens nothing any more: it is a script's Bearer only.
+    await page.goto(`${url}/ops?token=${TOKEN}`);
+    expect(await page.locator('#sign-in').count()).toBe(1);
+    expect((await context.cookies(`${url}/ops`)).find((c) => c.name === OPS_SESSION_COOKIE)).toBeUndefined();
     expect((await fetch(`${url}/ops/api/overview`)).status).toBe(401);
     expect((await fetch(`${url}/ops/api/overview`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
-    const closed = await startServer(undefined);
-    try {
-      const res = await fetch(`${closed.url}/ops/api/overview`, { headers: { authorization: `Bearer ${TOKEN}` } });
-      expect({ status: res.status, body: await res.json() }).toEqual({
-        status: 503, body: { code: 'OPS_CLOSED', message: 'The operator page is closed: set SPC_OPS_PAGE_TOKEN on the server and restart it.' },
-      });
-    } finally {
-      await closed.app.close();
-    }
     await page.close();
   });
 
-  it('takes the token once, sets an HttpOnly SameSite=Strict cookie that is not the token, and drops the token from the address', async () => {
-    const page = await context.newPage();
-    await page.goto(`${url}/ops?token=${TOKEN}`);
+  it('signs a person in through the form: an HttpOnly SameSite=Strict cookie on /ops, no token in any URL, their name on the page', async () => {
+    const page = await signIn(context, OPERATOR, operatorSecret);
     expect(page.url()).toBe(`${url}/ops`);
-    const cookie = (await context.cookies(`${url}/ops`)).find((c) => c.name === OPS_COOKIE);
+    const cookie = (await context.cookies(`${url}/ops`)).find((c) => c.name === OPS_SESSION_COOKIE);
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/ops' });
-    expect(cookie?.value).not.toContain(TOKEN);
+    expect(cookie?.value).not.toContain(operatorSecret);
     expect(await page.title()).toBe('SPC operators');
+    expect(await page.textContent('#who')).toBe(`${OPERATOR} · operator`);
+    const stored = await h.database.db('ops_sessions').where({ operator_id: OPERATOR }).whereNull('ended_at').select('token_sha256');
+    expect(stored.length).toBeGreaterThanOrEqual(1);
+    expect(stored.map((r) => r.token_sha256)).not.toContain(cookie?.value);
     await page.close();
+  });
+
+  it('refuses a wrong, a revoked and another operator\'s token, records each failure, and sets no session', async () => {
+    const ctx = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS }).then((b) => b.newContext());
+    try {
+      const other = await operatorToken(h.database.db, 'erlan', 'operator');
+      const revoked = await operatorToken(h.database.db, 'farida', 'operator');
+      await revokeOperatorToken(h.database.db, revoked.slice(0, 13));
+      const before = Number((await h.database.db('ops_sign_in_failures').count({ n: '*' }).first())?.n);
+      for (const [who, token] of [[OPERATOR, `spco_${'x'.repeat(43)}`], ['farida', revoked], [OPERATOR, other]] as const) {
+        const page = await signIn(ctx, who, token);
+        expect(await page.textContent('#sign-in-error')).toContain('the operator id or the personal token is wrong');
+        expect(await page.locator('#bank-days').count()).toBe(0);
+        await page.close();
+      }
+      expect((await ctx.cookies(`${url}/ops`)).find((c) => c.name === OPS_SESSION_COOKIE)).toBeUndefined();
+      expect(Number((await h.database.db('ops_sign_in_failures').count({ n: '*' }).first())?.n)).toBe(before + 3);
+    } finally {
+      await ctx.browser()?.close();
+    }
+  });
+
+  it('ends the session at logout: the old cookie no longer opens /ops', async () => {
+    const ctx = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS }).then((b) => b.newContext());
+    try {
+      const page = await signIn(ctx, OPERATOR, operatorSecret);
+      expect(await page.locator('#bank-days').count()).toBe(1);
+      const cookie = (await ctx.cookies(`${url}/ops`)).find((c) => c.name === OPS_SESSION_COOKIE);
+      expect(cookie).toBeDefined();
+      const asCookie = { cookie: `${OPS_SESSION_COOKIE}=${cookie?.value}` };
+      expect((await fetch(`${url}/ops/api/overview`, { headers: asCookie })).status).toBe(200);
+      await Promise.all([page.waitForNavigation(), page.click('#sign-out button[type="submit"]')]);
+      expect(await page.locator('#sign-in').count()).toBe(1);
+      // The server ended it: replaying the old cookie opens nothing.
+      expect((await fetch(`${url}/ops/api/overview`, { headers: asCookie })).status).toBe(401);
+      expect(await (await fetch(`${url}/ops`, { headers: asCookie })).text()).toContain('id="sign-in"');
+      const actions = await h.database.db('operator_audit').where({ operator: OPERATOR }).whereIn('action', ['ops.sign-in', 'ops.sign-out']).select('action');
+      expect(actions.map((r) => r.action)).toEqual(expect.arrayContaining(['ops.sign-in', 'ops.sign-out']));
+    } finally {
+      await ctx.browser()?.close();
+    }
+  });
+
+  it('refuses a POST without the CSRF token (403), and an auditor\'s acting action (403, recorded)', async () => {
+    const ctx = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS }).then((b) => b.newContext());
+    try {
+      const auditorToken = await operatorToken(h.database.db, 'gulnar', 'auditor');
+      const page = await signIn(ctx, 'gulnar', auditorToken);
+      const csrf = await page.getAttribute('meta[name="spc-csrf"]', 'content');
+      expect(csrf).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      const post = (path: string, headers: Record<string, string>) => page.evaluate(async ([p, hd]) => {
+        const res = await fetch(p, { method: 'POST', credentials: 'same-origin', headers: hd });
+        return { status: res.status, code: ((await res.json()) as { code?: string }).code };
+      }, [path, headers] as const);
+      const take = `/ops/api/complaints/${encodeURIComponent(`${BANK}:nothing-${tag}:NOT_POSTED`)}/take`;
+      expect(await post(take, {})).toEqual({ status: 403, code: 'CSRF_FAILED' });
+      expect(await post('/ops/sign-out', {})).toEqual({ status: 403, code: 'CSRF_FAILED' });
+      expect(await post(take, { 'x-csrf-token': csrf as string })).toEqual({ status: 403, code: 'OPERATOR_ROLE_FORBIDDEN' });
+      const audit = await h.database.db('operator_audit').where({ operator: 'gulnar', action: 'ops.complaint.take' }).select('outcome');
+      expect(audit.map((r) => r.outcome)).toEqual(['refused: OPERATOR_ROLE_FORBIDDEN']);
+      // An operator may act: the same action gets past the role and the CSRF check to the complaint itself.
+      const opPage = await signIn(await (ctx.browser() as NonNullable<ReturnType<BrowserContext['browser']>>).newContext(), OPERATOR, operatorSecret);
+      const opCsrf = await opPage.getAttribute('meta[name="spc-csrf"]', 'content');
+      const res = await opPage.evaluate(async ([p, c]) => (await fetch(p, { method: 'POST', credentials: 'same-origin', headers: { 'x-csrf-token': c } })).status, [take, opCsrf as string] as const);
+      expect(res).toBe(404);
+    } finally {
+      await ctx.browser()?.close();
+    }
   });
 
   it('serves the overview as JSON to a script with Authorization: Bearer', async () => {
@@ -144,7 +224,7 @@ describe('access to /ops', () => {
 describe('the operator page in the browser', () => {
   it('shows bank-days with state, counts, totals and confirmations, the overdue settlement, rejections by code, and Temporal links', async () => {
     const page = await context.newPage();
-    await page.goto(`${url}/ops?token=${TOKEN}`);
+    await page.goto(`${url}/ops`);
     const settled = page.locator(`#bank-days tr[data-bank="${BANK}"][data-date="${settledDay}"]`);
     await settled.waitFor({ timeout: PAGE_WAIT_MS });
     expect(await settled.locator('td').allTextContents()).toEqual([settledDay, BANK, 'settled', '2', '1350.00', '0', '0', '1350.00', '2 / 2', '', 'settlement · workflows']);
@@ -176,7 +256,7 @@ describe('the operator page in the browser', () => {
     page.on('request', (r) => {
       if (r.url().endsWith('/ops/api/overview')) overviewRequests++;
     });
-    await page.goto(`${url}/ops?token=${TOKEN}`);
+    await page.goto(`${url}/ops`);
     await page.locator('#rejections-by-code tr[data-code="ACCOUNT_NOT_FOUND"]').waitFor({ timeout: PAGE_WAIT_MS });
     await page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
     expect(await page.locator('#rejections-by-code tr[data-code="READING_BELOW_PREVIOUS"]').count()).toBe(0);

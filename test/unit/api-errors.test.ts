@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApiServer } from '../../api/server';
 import { isUnavailable, RETRY_AFTER_SECONDS } from '../../api/errors';
 import { createDb } from '../../db/connection';
-import { OPS_COOKIE } from '../../api/routes/ops';
+import { OPS_SESSION_COOKIE as OPS_COOKIE } from '../../api/routes/ops';
 
 const DEAD_POSTGRES = 'postgres://postgres@127.0.0.1:1/spc_down';
 const WELL_FORMED_KEY = `spck_${'a'.repeat(43)}`;
