@@ -6,7 +6,7 @@
 //   id is kept (bounded) for the audit of who was tried.
 // The API's role writes both: INSERT, and UPDATE of the columns a request sets.
 import type { Knex } from 'knex';
-import { API_ROLE } from '../app-role';
+import { API_ROLE } from './roles';
 
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
