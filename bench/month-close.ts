@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     await timed('ledger', out, () => acts.postPeriodLedger({ period, writtenBy: { workflowId: `period:${period}`, runId: 'bench' } }));
     const issued = await timed('issue', out, () => acts.issueNextInvoices({ period }));
     out.invoices = issued.invoices;
-    out.load_1m = round((await import('node:os')).loadavg()[0], 2);
+    out.load_1m = round((await import('node:os')).loadavg()[0] ?? 0, 2);
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } finally {
     await db.destroy();
