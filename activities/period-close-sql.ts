@@ -97,7 +97,9 @@ ON CONFLICT DO NOTHING`;
 /**
  * Lines of the next period's invoices: opening = the closing, charged = the providers' charges for
  * the next period so far, previous reading = the meter's last reading of a payment that stands (else
- * what the closed period's invoice said).
+ * what the closed period's invoice said). Every lookup is one grouped pass joined by key (readings
+ * per meter, the closed period's latest lines per account and service), never a subquery per line:
+ * at 500,000 accounts a per-line lookup planned on a one-row estimate is quadratic.
  */
 export const ISSUE_LINES_SQL = `
 WITH lines AS (
@@ -106,17 +108,25 @@ WITH lines AS (
     UNION ALL
     SELECT account_number, service_code, 0, charged FROM period_charges_current WHERE period = :next::date
   ) x GROUP BY account_number, service_code
+), last_reading AS (
+  SELECT r.meter_id, max(r.value) AS value
+    FROM meter_readings r JOIN payments rp ON rp.id = r.payment_id
+   WHERE rp.status = 'accepted'
+   GROUP BY r.meter_id
+), previous_line AS (
+  SELECT DISTINCT ON (pi.account_number, pl.service_code) pi.account_number, pl.service_code, pl.previous_reading
+    FROM invoices pi JOIN invoice_lines pl ON pl.invoice_id = pi.id
+   WHERE pi.period = :period::date
+   ORDER BY pi.account_number, pl.service_code, pi.version DESC
 )
 INSERT INTO invoice_lines (invoice_id, service_code, opening_balance, charged, amount_due, meter_id, previous_reading)
 SELECT i.id, l.service_code, l.opening, l.charged, GREATEST(l.opening + l.charged, 0), m.id,
-       COALESCE(
-         (SELECT max(r.value) FROM meter_readings r JOIN payments rp ON rp.id = r.payment_id WHERE r.meter_id = m.id AND rp.status = 'accepted'),
-         (SELECT pl.previous_reading FROM invoices pi JOIN invoice_lines pl ON pl.invoice_id = pi.id
-           WHERE pi.account_number = l.account_number AND pi.period = :period::date AND pl.service_code = l.service_code
-           ORDER BY pi.version DESC LIMIT 1))
+       COALESCE(lr.value, pv.previous_reading)
   FROM lines l
   JOIN invoices i ON i.account_number = l.account_number AND i.period = :next::date AND i.version = 1
   LEFT JOIN meters m ON m.account_number = l.account_number AND m.service_code = l.service_code
+  LEFT JOIN last_reading lr ON lr.meter_id = m.id
+  LEFT JOIN previous_line pv ON pv.account_number = l.account_number AND pv.service_code = l.service_code
 ON CONFLICT DO NOTHING`;
 
 /** Providers with services that have no current charges upload for the period. */
