@@ -102,7 +102,8 @@ describe('who gets paid is not the application\'s to change (issue 16, item 7)',
     await expect(database.apiDb.raw("UPDATE registers SET status = 'done'")).rejects.toThrow(/permission denied/);
     await expect(database.apiDb.raw("UPDATE settlements SET status = 'settled'")).rejects.toThrow(/permission denied/);
     await expect(database.apiDb('bank_days').insert({ bank_code: 'HSBK', business_date: '2026-02-02' })).rejects.toThrow(/permission denied/);
-    await expect(database.apiDb('operator_audit').insert({ operator: 'x', action: 'x', args: '{}' })).rejects.toThrow(/permission denied/);
+    // /ops records what a signed-in operator does (migration 20261208010001): the API appends to the trail, never rewrites it.
+    await expect(database.apiDb.raw("UPDATE operator_audit SET outcome = 'x'")).rejects.toThrow(/permission denied/);
     await expect(database.apiDb.raw('DELETE FROM register_rows')).rejects.toThrow(/permission denied/);
     await expect(database.workerDb.raw("UPDATE ledger_postings SET debit = debit")).rejects.toThrow(/permission denied/);
     await expect(database.workerDb('api_key_actions').insert({ key_id: 1, bank_code: 'HSBK', action: 'payment.submit', subject: 'x', outcome: 'ok' })).rejects.toThrow(/permission denied/);
