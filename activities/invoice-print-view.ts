@@ -4,7 +4,8 @@
 // checked against. The totals are summed here in decimal and checked against their lines.
 import type { InvoiceLineRow } from '../db/queries/invoices';
 import { stillDueOf } from '../domain/allocation';
-import { formatAmount, fromDb, sum, ZERO } from '../domain/money';
+import { readingFloor } from '../domain/meter-reading';
+import { formatAmount, fromDb, sum } from '../domain/money';
 import type { HouseholdConfig, SettlementConfig } from '../infra/config';
 import type { PrintInvoice, PrintInvoiceLine } from '../infra/invoice-pdf';
 
@@ -13,8 +14,7 @@ export type Requisites = Pick<SettlementConfig, 'spcName' | 'spcBin'> & Pick<Hou
 /** Readings are NUMERIC(14,3): the larger of the invoice's and the highest standing payment's. */
 function previousReading(r: InvoiceLineRow): string | null {
   if (!r.serial_no) return null;
-  const values = [r.previous_reading, r.last_reading].filter((v): v is string => v !== null).map((v) => fromDb(v));
-  return values.reduce((a, b) => (b.gt(a) ? b : a), ZERO).toFixed(3);
+  return readingFloor([r.previous_reading, r.last_reading]).toFixed(3);
 }
 
 function lineOf(r: InvoiceLineRow): PrintInvoiceLine & { amountDue: string } {
