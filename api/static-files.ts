@@ -13,7 +13,10 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 };
 
 /** Every file the server may send; anything else under /static is 404. */
-export const STATIC_FILES = ['cashier.html', 'cashier.css', 'cashier.js', 'invoice.css', 'cabinet.html', 'cabinet.css', 'cabinet.js'] as const;
+export const STATIC_FILES = [
+  'cashier.html', 'cashier.css', 'cashier.js', 'cashier-api.js', 'cashier-dom.js', 'cashier-format.js', 'cashier-messages.js', 'cashier-views.js',
+  'invoice.css', 'cabinet.html', 'cabinet.css', 'cabinet.js',
+] as const;
 export type StaticFileName = (typeof STATIC_FILES)[number];
 
 export interface StaticFile {
