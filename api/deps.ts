@@ -8,7 +8,7 @@ import type { CabinetMail } from './cabinet-email';
 import type { RateLimitSettings } from './rate-limit';
 import type { ReadingsWindowDays } from '../domain/billing-period';
 import type { RegisterParser } from './register-parser';
-import type { CodecAuditEntry, CodecUiCapability } from './routes/codec';
+import type { CodecAuditEntry } from './routes/codec';
 
 export interface ApiDeps {
   db: Db;
@@ -20,8 +20,6 @@ export interface ApiDeps {
   temporalUiUrl?: string;
   /** The installation's payload codec, served to operators at /codec (api/routes/codec.ts); unset: payloads are not encrypted. */
   payloadCodec?: PayloadCodec;
-  /** The capability this process gave the Temporal Web UI for /codec/ui (api/routes/codec.ts); unset: /codec/ui refuses. */
-  codecUiCapability?: CodecUiCapability;
   /** Where each decode's audit line goes (default: the request logger at info). */
   codecAudit?: (entry: CodecAuditEntry) => void;
   /** Payloads /codec decodes a minute (default CODEC_DECODES_PER_MINUTE_MAX); tests lower it. */

@@ -2,7 +2,9 @@
 // and personal token (spco_…, db/operators.ts), and gets a server-side session, the cabinet's
 // scheme (api/cabinet-auth.ts): a random token in an HttpOnly, SameSite=Strict cookie on /ops
 // (Secure over https), stored as its SHA-256; 8 h from sign-in at most, 1 h without use at most;
-// logout ends it at once, and so does disabling the operator.
+// logout ends it at once, and so does disabling the operator. The same cookie is also set on
+// /codec/ui, so that the Temporal Web UI of the same site, told to include credentials, decodes
+// payloads as the signed-in person (api/routes/codec.ts); no other path receives it.
 // - Sign-in failures (unknown id, wrong, revoked or expired token, disabled operator) are recorded
 //   per client address (hashed) and counted: past OPS_SIGN_IN_FAILURES_PER_IP_MAX in
 //   OPS_SIGN_IN_WINDOW_MS every try from that address is refused 429, the right token too.
@@ -22,6 +24,8 @@ import { ApiError } from './errors';
 import { sameSecret } from './ops-access';
 
 export const OPS_SESSION_COOKIE = 'spc_ops_session';
+/** The paths the session cookie is sent to: the page, and the Web UI's codec endpoint. */
+const OPS_SESSION_COOKIE_PATHS = ['/ops', '/codec/ui'];
 export const OPS_PRE_SESSION_COOKIE = 'spc_ops_pre';
 export const OPS_SESSION_LIFETIME_MS = 8 * 60 * 60_000;
 export const OPS_SESSION_IDLE_MS = 60 * 60_000;
@@ -35,9 +39,14 @@ export interface OpsSession extends OperatorIdentity {
   csrfToken: string;
 }
 
-function cookie(request: FastifyRequest, name: string, value: string, maxAgeSeconds: number): string {
+function cookie(request: FastifyRequest, name: string, value: string, maxAgeSeconds: number, cookiePath = '/ops'): string {
   const secure = request.protocol === 'https' ? '; Secure' : '';
-  return `${name}=${value}; Path=/ops; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
+  return `${name}=${value}; Path=${cookiePath}; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
+}
+
+/** The session cookie on each of its paths (an empty value and 0: cleared on each). */
+function sessionCookies(request: FastifyRequest, value: string, maxAgeSeconds: number): string[] {
+  return OPS_SESSION_COOKIE_PATHS.map((cookiePath) => cookie(request, OPS_SESSION_COOKIE, value, maxAgeSeconds, cookiePath));
 }
 
 /** The CSRF token a POST sent: the form's field or the header. */
@@ -111,10 +120,7 @@ export async function opsSignIn(db: Db, request: FastifyRequest, reply: FastifyR
     throw new ApiError(401, 'SIGN_IN_FAILED', 'the operator id or the personal token is wrong, or the token is revoked or expired, or the operator is disabled');
   }
   const session = await openOpsSession(db, who.id, OPS_SESSION_LIFETIME_MS);
-  reply.header('set-cookie', [
-    cookie(request, OPS_SESSION_COOKIE, session.token, OPS_SESSION_LIFETIME_MS / 1000),
-    cookie(request, OPS_PRE_SESSION_COOKIE, '', 0),
-  ]);
+  reply.header('set-cookie', [...sessionCookies(request, session.token, OPS_SESSION_LIFETIME_MS / 1000), cookie(request, OPS_PRE_SESSION_COOKIE, '', 0)]);
   await recordOperatorAction(db, { operator: who.id, action: 'ops.sign-in', args: {} });
   return who;
 }
@@ -124,5 +130,5 @@ export async function opsSignOut(db: Db, request: FastifyRequest, reply: Fastify
   const session = await requireOpsSession(db, request);
   await endOpsSession(db, session.tokenSha256);
   await recordOperatorAction(db, { operator: session.id, action: 'ops.sign-out', args: {} });
-  reply.header('set-cookie', cookie(request, OPS_SESSION_COOKIE, '', 0));
+  reply.header('set-cookie', sessionCookies(request, '', 0));
 }

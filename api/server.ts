@@ -151,7 +151,7 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
     await installOperatorRateLimit(operatorScope, deps.operatorRateLimitPerMinute);
     // Operator page (api/routes/ops.ts, behind deps.operatorToken).
     operatorScope.register(opsRoutes, deps);
-    // Temporal's remote codec (api/routes/codec.ts), behind the same operator token; the UI calls it cross-origin.
+    // Temporal's remote codec (api/routes/codec.ts), for a person: their token, or their /ops session from the UI (cross-origin).
     operatorScope.register(codecRoutes, codecOptionsOf(deps));
   });
 
@@ -168,8 +168,8 @@ export interface RunningApiServer {
 /** The codec routes' options from the server's deps (api/routes/codec.ts). */
 function codecOptionsOf(deps: ApiDeps): CodecRouteOptions {
   return {
-    operatorToken: deps.operatorToken, payloadCodec: deps.payloadCodec, corsOrigins: uiOrigins(deps.temporalUiUrl),
-    uiCapability: deps.codecUiCapability, audit: deps.codecAudit, decodesPerMinuteMax: deps.codecDecodesPerMinuteMax,
+    db: deps.db, payloadCodec: deps.payloadCodec, corsOrigins: uiOrigins(deps.temporalUiUrl),
+    audit: deps.codecAudit, decodesPerMinuteMax: deps.codecDecodesPerMinuteMax,
   };
 }
 

@@ -7,7 +7,6 @@ import { startScheduleSync, type ScheduleSync } from '../infra/schedules';
 import { randomBytes } from 'node:crypto';
 import { startApiServer } from '../api/server';
 import { createMailer } from '../infra/mailer';
-import type { CodecUiCapability } from '../api/routes/codec';
 import type { PayloadCodec } from '@temporalio/common';
 import type { FastifyBaseLogger } from 'fastify';
 import { processLogger, type LogLevel } from '../infra/log';
@@ -48,8 +47,6 @@ export async function startServices(opts: {
   log: (m: string) => void;
   /** The installation's payload codec, served at the API's /codec. */
   payloadCodec?: PayloadCodec;
-  /** The capability `spc up` gave the dev server's UI for /codec/ui (api/routes/codec.ts). */
-  codecUiCapability?: CodecUiCapability;
 }): Promise<Services> {
   const stops: Array<() => Promise<void>> = [];
   let scheduleSync: ScheduleSync | undefined;
@@ -65,7 +62,7 @@ export async function startServices(opts: {
   let apiUrl: string | undefined;
   let opsUrl: string | undefined;
   if (opts.api) {
-    // Without a configured token the scripts' Bearer of /ops/api and /codec is one for this run only,
+    // Without a configured token the scripts' shared Bearer of /ops/api is one for this run only,
     // so that nothing guessable protects them.
     const operatorToken = opts.cfg.operatorToken ?? newOperatorToken();
     const codecAuditLog = processLogger().child({ component: 'codec' });
@@ -78,7 +75,7 @@ export async function startServices(opts: {
       host: opts.cfg.httpHost, port: opts.cfg.httpPort, rateLimit: opts.cfg.rateLimit, readingsWindowDays: opts.cfg.readingsWindow, payloadCodec: opts.payloadCodec,
       notPostedComplaintsPerDayMax: opts.cfg.notPostedComplaintsPerDayMax, mail: mailer ? { mailer, links: { publicUrl, mailFrom } } : undefined,
       // An audit line per decode at info, whatever the HTTP log's level (which is warn by default).
-      codecUiCapability: opts.codecUiCapability, codecAudit: (entry) => codecAuditLog.info(entry, 'codec decode'),
+      codecAudit: (entry) => codecAuditLog.info(entry, 'codec decode'),
       // pino's shape (infra/log.ts); fastify's type names every pino member.
       logger: processLogger().child({ component: 'http' }, { level: httpLogLevel(opts.cfg.logLevel) }) as unknown as FastifyBaseLogger,
     }).catch(async (err: NodeJS.ErrnoException) => {

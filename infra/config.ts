@@ -121,7 +121,7 @@ export interface SpcConfig {
   httpPort: number;
   httpHost: string;
   publicBaseUrl?: string;
-  /** SPC_OPS_PAGE_TOKEN: the shared token of /ops and /codec (not an operator's personal SPC_OPERATOR_TOKEN). */
+  /** SPC_OPS_PAGE_TOKEN: a script's shared Bearer of /ops/api (not /codec, which wants a person; not an operator's personal SPC_OPERATOR_TOKEN). */
   operatorToken?: string;
   engine: TemporalEngine;
   process: ProcessConfig;

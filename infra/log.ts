@@ -10,7 +10,7 @@
 // accounts are 6-16 digits and a database error or an invoice URL may quote one.
 // Secrets never reach one either: credential headers and fields (authorization, cookie, token) are
 // replaced, and in free text a URL's `token` query parameter and the codec UI's capability path
-// (/codec/ui/<value>) are masked, since fastify logs every request's URL.
+// (/codec/ui/<value>, retired) are masked, since fastify logs every request's URL.
 import type { LogLevel as SdkLogLevel, LogMetadata } from '@temporalio/common';
 import { LOG_LEVELS, type LogLevel } from './config';
 
@@ -31,8 +31,8 @@ const IDENTIFIER_KEYS = new Set(['workflowid', 'runid', 'bankref', 'bankcode', '
 const DIGIT_RUN = /(?<![\w:.-])\d{6,16}(?![\w.])/g;
 /** A `token` query parameter (the operator page's sign-in link): its value up to the next & or #. */
 const TOKEN_PARAM = /([?&]token=)[^&#\s"]*/gi;
-/** The codec UI's endpoint is a capability: whoever has its path can decrypt payloads. */
-const CODEC_UI_VALUE = /(\/codec\/ui\/)[^/?#\s"]+/g;
+/** An earlier start's codec UI capability (/codec/ui/<value>/decode): retired, still never logged. */
+const CODEC_UI_VALUE = /(\/codec\/ui\/)(?!(?:en|de)code(?:[/?#\s"]|$))[^/?#\s"]+/g;
 const DEPTH_MAX = 5;
 const ITEMS_MAX = 50;
 const STRING_CHARS_MAX = 4_000;

@@ -3,47 +3,41 @@
 // and `temporal` CLI show the payloads that the SPC encrypts (infra/payload-codec.ts) in clear to
 // operators, and only to them.
 //
-// Access: the operator token. Scripts send `Authorization: Bearer <SPC_OPS_PAGE_TOKEN>`. The Web UI
-// cannot send a header of its own (the dev server's UI sends none), so it is given an endpoint whose
-// path carries a capability: /codec/ui/<value>, whose /encode and /decode answer like the others.
-// The capability is random, new at every start of `spc up` (which hands it to the dev server's UI)
-// and valid for CODEC_UI_VALIDITY_MS only: the API that issued it accepts that one value and no
-// other, so a value copied from a log, a command line or the UI's public settings dies with the
-// start it belongs to, or at its expiry, whichever is first (issue 16, item 9). The residual risk,
-// that the dev UI publishes the endpoint to whoever can open the UI, is in docs/operations.md.
-// Every decode writes an audit line (who by: token or UI; how many payloads; the client's address),
-// and decoding is bounded per minute (CODEC_DECODES_PER_MINUTE_MAX payloads) beside the per-IP limit
-// of the operator routes (api/rate-limit.ts). The browser calls cross-origin, so the UI's origin is
-// allowed by CORS.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+// Access: a decode is a person's act (issue 16, item 9). Scripts and the `temporal` CLI send the
+// operator's own personal token, `Authorization: Bearer spco_…` (db/operators.ts); the shared
+// SPC_OPS_PAGE_TOKEN opens nothing here. The Web UI cannot send a header of its own, but it can
+// include credentials (its Codec Server setting "Include cross-origin credentials"), so
+// /codec/ui/encode and /codec/ui/decode take the /ops sign-in's session cookie (api/ops-auth.ts,
+// set on /codec/ui too; SameSite=Strict, so only a UI of the same site sends it) from a request
+// whose Origin is the UI's. The endpoint itself is no secret: on the dev server's command line and
+// in the UI's public settings it opens nothing. The old capability paths (/codec/ui/<value>/…) are
+// refused. Every decode writes an audit line naming the operator; decoding is bounded per minute
+// (CODEC_DECODES_PER_MINUTE_MAX payloads) beside the per-IP limit of the operator routes
+// (api/rate-limit.ts). The residual risk is in README ("Payloads are encrypted") and docs/operators.md.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Payload, PayloadCodec } from '@temporalio/common';
+import type { Db } from '../../db/connection';
+import { looksLikeOperatorToken, resolveOperatorToken, type OperatorIdentity } from '../../db/operators';
+import { currentOpsSession } from '../ops-auth';
 
 /** A page of a large history is a few hundred payloads; 4 MiB of JSON is far past that and bounded. */
 export const CODEC_BODY_BYTES_MAX = 4 * 1024 * 1024;
 export const CODEC_PAYLOADS_MAX = 2_000;
-/** How long the UI's capability of one start is accepted: a working day and a night; a longer `spc up` is restarted for a new one. */
-export const CODEC_UI_VALIDITY_MS = 24 * 60 * 60_000;
 /**
  * Payloads decoded per minute by one API process: the UI decodes a history page (a few hundred) per
  * view, so an operator stays far below it, while a harvest of every history is slowed to a crawl.
  */
 export const CODEC_DECODES_PER_MINUTE_MAX = 20_000;
 const DECODE_WINDOW_MS = 60_000;
-const CAPABILITY_BYTES = 32;
 /** The browser may reuse a preflight this long. */
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
 const ALLOWED_HEADERS = 'content-type, x-namespace, authorization, caller-type, client-name, client-version';
 
-/** The UI's codec capability of one start: a random path value and when it stops being accepted. */
-export interface CodecUiCapability {
-  value: string;
-  expiresAt: Date;
-}
-
-/** One line per decode: never the payloads, never the capability or the token. */
+/** One line per decode: who (the operator's id), never the payloads, the token or the cookie. */
 export interface CodecAuditEntry {
   event: 'codec.decode';
+  operator: string;
+  /** token: a personal token as Bearer; ui: the /ops session cookie, sent by the Web UI. */
   via: 'token' | 'ui';
   payloads: number;
   ip: string;
@@ -51,12 +45,11 @@ export interface CodecAuditEntry {
 }
 
 export interface CodecRouteOptions {
-  operatorToken?: string;
+  /** Where operators, their tokens and the /ops sessions are read. */
+  db: Db;
   payloadCodec?: PayloadCodec;
   /** Origins (scheme://host:port) allowed to call from a browser: the Temporal Web UI's. */
   corsOrigins: string[];
-  /** The capability this process issued to the Web UI; unset: /codec/ui/* refuses everything. */
-  uiCapability?: CodecUiCapability;
   /** Where the audit line of each decode goes (default: the request's logger, at info). */
   audit?: (entry: CodecAuditEntry) => void;
   /** Payloads decoded per minute (default CODEC_DECODES_PER_MINUTE_MAX). */
@@ -64,14 +57,9 @@ export interface CodecRouteOptions {
   clock?: () => Date;
 }
 
-/** A new capability for the Web UI's codec endpoint, valid `validityMs` from `now`. */
-export function newCodecUiCapability(now = new Date(), validityMs = CODEC_UI_VALIDITY_MS): CodecUiCapability {
-  return { value: randomBytes(CAPABILITY_BYTES).toString('base64url'), expiresAt: new Date(now.getTime() + validityMs) };
-}
-
-/** The codec endpoint to give the Temporal Web UI (it appends /encode and /decode). */
-export function codecUiEndpoint(apiBaseUrl: string, capability: CodecUiCapability): string {
-  return `${apiBaseUrl.replace(/\/$/, '')}/codec/ui/${capability.value}`;
+/** The codec endpoint to give the Temporal Web UI (it appends /encode and /decode): no secret in it. */
+export function codecUiEndpoint(apiBaseUrl: string): string {
+  return `${apiBaseUrl.replace(/\/$/, '')}/codec/ui`;
 }
 
 /** The origins of the Temporal Web UI at uiUrl; a loopback UI is opened as localhost as often as 127.0.0.1. */
@@ -80,11 +68,6 @@ export function uiOrigins(uiUrl: string | undefined): string[] {
   const url = new URL(uiUrl);
   if (url.hostname !== '127.0.0.1' && url.hostname !== 'localhost') return [url.origin];
   return ['127.0.0.1', 'localhost'].map((host) => `${url.protocol}//${host}${url.port ? `:${url.port}` : ''}`);
-}
-
-function sameValue(a: string, b: string): boolean {
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(a), digest(b));
 }
 
 interface JsonPayload {
@@ -131,47 +114,68 @@ function decodeBudget(maxPerWindow: number, clock: () => Date): (payloads: numbe
   };
 }
 
-type Refusal = { status: 401; code: 'UNAUTHORIZED' | 'CODEC_UI_EXPIRED'; message: string };
+type Via = CodecAuditEntry['via'];
+type Refusal = { status: 401; code: 'UNAUTHORIZED' | 'NOT_SIGNED_IN'; message: string };
+
+const TOKEN_REFUSAL: Refusal = {
+  status: 401, code: 'UNAUTHORIZED',
+  message: 'Send your own personal token: Authorization: Bearer spco_… (`spc operator token create`); the shared SPC_OPS_PAGE_TOKEN opens no codec.',
+};
+const UI_REFUSAL: Refusal = {
+  status: 401, code: 'NOT_SIGNED_IN',
+  message: 'Sign in on /ops in this browser (same host name as the Web UI), and set the UI\'s Codec Server to this endpoint with "Include cross-origin credentials".',
+};
+const RETIRED_REFUSAL: Refusal = {
+  status: 401, code: 'UNAUTHORIZED',
+  message: 'The Web UI\'s codec endpoint no longer carries a capability: use /codec/ui with your /ops sign-in.',
+};
 
 export const codecRoutes: FastifyPluginAsync<CodecRouteOptions> = async (app, opts) => {
-  const token = opts.operatorToken;
   const clock = opts.clock ?? (() => new Date());
   const spend = decodeBudget(opts.decodesPerMinuteMax ?? CODEC_DECODES_PER_MINUTE_MAX, clock);
-
-  const cors = (request: FastifyRequest, reply: FastifyReply) => {
+  const allowedOrigin = (request: FastifyRequest) => {
     const origin = request.headers.origin;
-    if (origin && opts.corsOrigins.includes(origin)) reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
+    return origin && opts.corsOrigins.includes(origin) ? origin : undefined;
   };
 
-  const refusal = (request: FastifyRequest): Refusal | undefined => {
-    const unauthorized: Refusal = { status: 401, code: 'UNAUTHORIZED', message: 'Operator token required: send Authorization: Bearer <SPC_OPS_PAGE_TOKEN>.' };
-    const path = (request.params as { value?: string }).value;
-    if (path !== undefined) {
-      const ui = opts.uiCapability;
-      if (!ui || !sameValue(path, ui.value)) return unauthorized;
-      if (clock() >= ui.expiresAt) return { status: 401, code: 'CODEC_UI_EXPIRED', message: `The Web UI's codec endpoint expired at ${ui.expiresAt.toISOString()}: restart spc up for a new one.` };
-      return undefined;
+  const cors = (request: FastifyRequest, reply: FastifyReply, via: Via) => {
+    const origin = allowedOrigin(request);
+    if (!origin) return;
+    reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
+    // The UI's requests carry the session cookie: the browser hands over the answer only with this.
+    if (via === 'ui') reply.header('access-control-allow-credentials', 'true');
+  };
+
+  /** The person behind the request, or why none is. */
+  const identify = async (request: FastifyRequest, via: Via): Promise<OperatorIdentity | Refusal> => {
+    if (via === 'token') {
+      const bearer = /^Bearer (\S{1,256})$/i.exec(request.headers.authorization ?? '')?.[1];
+      const who = bearer !== undefined && looksLikeOperatorToken(bearer) ? await resolveOperatorToken(opts.db, bearer) : null;
+      return who ?? TOKEN_REFUSAL;
     }
-    const bearer = /^Bearer (\S{1,256})$/i.exec(request.headers.authorization ?? '')?.[1];
-    return bearer !== undefined && token !== undefined && sameValue(bearer, token) ? undefined : unauthorized;
+    // A cookie rides along with any request to this site: only the UI's own origin may use it.
+    if (!allowedOrigin(request)) return UI_REFUSAL;
+    return (await currentOpsSession(opts.db, request)) ?? UI_REFUSAL;
   };
 
-  const auditDecode = (request: FastifyRequest, payloads: number) => {
+  const auditDecode = (request: FastifyRequest, who: OperatorIdentity, via: Via, payloads: number) => {
     const namespace = request.headers['x-namespace'];
     const entry: CodecAuditEntry = {
-      event: 'codec.decode', via: (request.params as { value?: string }).value === undefined ? 'token' : 'ui', payloads, ip: request.ip,
+      event: 'codec.decode', operator: who.id, via, payloads, ip: request.ip,
       ...(typeof namespace === 'string' ? { namespace: namespace.slice(0, 100) } : {}),
     };
     if (opts.audit) opts.audit(entry);
     else request.log.info(entry, 'codec decode');
   };
 
-  const handle = (op: 'encode' | 'decode') => async (request: FastifyRequest, reply: FastifyReply) => {
-    cors(request, reply);
+  const refuse = (reply: FastifyReply, refused: Refusal) =>
+    reply.code(refused.status).header('www-authenticate', 'Bearer realm="spc-codec"').send({ code: refused.code, message: refused.message });
+
+  const handle = (op: 'encode' | 'decode', via: Via) => async (request: FastifyRequest, reply: FastifyReply) => {
+    cors(request, reply, via);
     reply.header('cache-control', 'no-store');
-    if (!token) return reply.code(503).send({ code: 'OPS_CLOSED', message: 'The codec endpoint is closed: set SPC_OPS_PAGE_TOKEN on the server and restart it.' });
-    const refused = refusal(request);
-    if (refused) return reply.code(refused.status).header('www-authenticate', 'Bearer realm="spc-codec"').send({ code: refused.code, message: refused.message });
+    const who = await identify(request, via);
+    if ('status' in who) return refuse(reply, who);
     if (!opts.payloadCodec) return reply.code(503).send({ code: 'CODEC_OFF', message: 'Payloads are not encrypted on this installation (no SPC_PAYLOAD_KEYS): nothing to encode or decode.' });
     const payloads = (request.body as { payloads: JsonPayload[] }).payloads.map(fromJson);
     if (op === 'decode') {
@@ -180,7 +184,7 @@ export const codecRoutes: FastifyPluginAsync<CodecRouteOptions> = async (app, op
         return reply.code(429).header('retry-after', String(retryAfterSeconds))
           .send({ code: 'RATE_LIMITED', message: `more payloads decoded this minute than this server decodes (${opts.decodesPerMinuteMax ?? CODEC_DECODES_PER_MINUTE_MAX}): retry after ${retryAfterSeconds} s`, retryAfterSeconds });
       }
-      auditDecode(request, payloads.length);
+      auditDecode(request, who, via, payloads.length);
     }
     let out: Payload[];
     try {
@@ -192,16 +196,21 @@ export const codecRoutes: FastifyPluginAsync<CodecRouteOptions> = async (app, op
     return reply.type('application/json').send({ payloads: out.map(toJson) });
   };
 
-  const preflight = async (request: FastifyRequest, reply: FastifyReply) => {
-    cors(request, reply);
+  const preflight = (via: Via) => async (request: FastifyRequest, reply: FastifyReply) => {
+    cors(request, reply, via);
     return reply.code(204).header('access-control-allow-methods', 'POST, OPTIONS').header('access-control-allow-headers', ALLOWED_HEADERS)
       .header('access-control-max-age', String(PREFLIGHT_MAX_AGE_SECONDS)).send();
   };
 
-  for (const prefix of ['/codec', '/codec/ui/:value']) {
+  for (const [prefix, via] of [['/codec', 'token'], ['/codec/ui', 'ui']] as const) {
     for (const op of ['encode', 'decode'] as const) {
-      app.post(`${prefix}/${op}`, { bodyLimit: CODEC_BODY_BYTES_MAX, schema: { hide: true, body: bodySchema } }, handle(op));
-      app.options(`${prefix}/${op}`, { schema: { hide: true } }, preflight);
+      app.post(`${prefix}/${op}`, { bodyLimit: CODEC_BODY_BYTES_MAX, schema: { hide: true, body: bodySchema } }, handle(op, via));
+      app.options(`${prefix}/${op}`, { schema: { hide: true } }, preflight(via));
     }
   }
+  // A UI still configured with an earlier start's capability path learns why it is refused.
+  app.post('/codec/ui/:value/:op', { bodyLimit: CODEC_BODY_BYTES_MAX, schema: { hide: true } }, async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return refuse(reply, RETIRED_REFUSAL);
+  });
 };

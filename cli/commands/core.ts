@@ -8,7 +8,7 @@ import { connectTemporal, payloadCodecOf } from '../../infra/temporal-connection
 import { TEMPORAL_ENGINES, type SpcConfig, type TemporalEngine } from '../../infra/config';
 import { ensureDataDirPayloadKeys } from '../../infra/payload-keys';
 import { configureProcessLogger } from '../../infra/log';
-import { codecUiEndpoint, newCodecUiCapability, type CodecUiCapability } from '../../api/routes/codec';
+import { codecUiEndpoint } from '../../api/routes/codec';
 import { stopWithin, waitForSignal } from '../../infra/process';
 import { startStack } from '../../infra/stack';
 import { startLocalMailServer } from '../../infra/mail-server';
@@ -47,14 +47,13 @@ function upPayloadKeys(cfg: SpcConfig): SpcConfig['temporal']['payloadKeys'] {
 }
 
 /**
- * The API's codec endpoint for the dev server's UI, when the API runs on a known port with a token:
- * a capability new at this start and valid for a bounded window (api/routes/codec.ts).
+ * The API's codec endpoint for the dev server's UI, when the API runs on a known port with payload
+ * keys. It holds no secret: it answers only a signed-in operator's session cookie (api/routes/codec.ts).
  */
-function uiCodecOf(cfg: SpcConfig, api: boolean): { endpoint: string; capability: CodecUiCapability } | undefined {
-  if (!api || !cfg.operatorToken || !cfg.temporal.payloadKeys || cfg.httpPort === 0) return undefined;
+function uiCodecEndpointOf(cfg: SpcConfig, api: boolean): string | undefined {
+  if (!api || !cfg.temporal.payloadKeys || cfg.httpPort === 0) return undefined;
   const host = cfg.httpHost === '0.0.0.0' || cfg.httpHost === '::' ? '127.0.0.1' : cfg.httpHost;
-  const capability = newCodecUiCapability();
-  return { capability, endpoint: codecUiEndpoint(cfg.publicBaseUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${cfg.httpPort}`, capability) };
+  return codecUiEndpoint(cfg.publicBaseUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${cfg.httpPort}`);
 }
 
 type Stack = Awaited<ReturnType<typeof startStack>>;
@@ -133,7 +132,7 @@ function printWelcome(stack: Stack, services: Services, taskQueue: string, paylo
       services.opsUrl ? `  Operators       ${services.opsUrl}   (sign in as ops with the token in .data/operator-token)` : '',
       `  Temporal        ${stack.temporalAddress} (task queue ${taskQueue})`,
       `  Postgres        ${stack.startedPostgres ? 'embedded, data in .data/pg' : 'DATABASE_URL'}`,
-      `  Payloads        ${payloadKeyId ? `encrypted in Temporal (key ${payloadKeyId}); operators decode them at ${services.apiUrl ?? 'the API'}/codec` : 'NOT encrypted (no SPC_PAYLOAD_KEYS)'}`,
+      `  Payloads        ${payloadKeyId ? `encrypted in Temporal (key ${payloadKeyId}); operators decode them at ${services.apiUrl ?? 'the API'}/codec with their own token, the UI at /codec/ui once signed in on /ops (README)` : 'NOT encrypted (no SPC_PAYLOAD_KEYS)'}`,
       '',
       'Make a payment (in another terminal):',
       `  npx spc pay --bank HSBK --ref demo-1 --account ${sample} --amount 1000.00`,
@@ -163,8 +162,7 @@ async function runUp(base: SpcConfig, opts: { accounts: number; api: boolean }):
     cfg.households = { ...cfg.households, smtpUrl: localMail.url };
     log(`mail: local SMTP server ${localMail.url}, received mail in ${localMail.dir}`);
   }
-  const uiCodec = uiCodecOf(cfg, opts.api);
-  const stack = await startStack(cfg, log, { uiCodecEndpoint: uiCodec?.endpoint }).catch(async (err: unknown) => {
+  const stack = await startStack(cfg, log, { uiCodecEndpoint: uiCodecEndpointOf(cfg, opts.api) }).catch(async (err: unknown) => {
     await localMail?.stop();
     throw err;
   });
@@ -182,7 +180,7 @@ async function runUp(base: SpcConfig, opts: { accounts: number; api: boolean }):
     const { apiDb, workerDb } = await openAppPools(cfg, stack, urls, appPools);
     worker = await startWorker(cfg, { temporal: target, db: workerDb, client: temporal.client });
     services = await startServices({
-      cfg, db: apiDb, client: temporal.client, api: opts.api, temporalUiUrl: stack.uiUrl, log, payloadCodec: payloadCodecOf(target), codecUiCapability: uiCodec?.capability,
+      cfg, db: apiDb, client: temporal.client, api: opts.api, temporalUiUrl: stack.uiUrl, log, payloadCodec: payloadCodecOf(target),
     });
     writeRuntimeFile(cfg, {
       databaseUrl: stack.databaseUrl,

@@ -1,12 +1,15 @@
 // Personal data stays out of Temporal: with payload keys, a payment's history on the real dev
 // server holds ciphertext (inputs, results and a rejection's message), the SPC's own replay reads
-// it with the keys, and the API's codec endpoint decodes it for operators only.
+// it with the keys, and the API's codec endpoint decodes it for a signed-in person only: their own
+// token as Bearer, or their /ops session cookie from the Web UI's origin (issue 16, item 9).
 import { Client, Connection } from '@temporalio/client';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import { submitPayment } from '../../client/payments';
 import { paymentWorkflowId } from '../../domain/payment-types';
 import { buildApiServer } from '../../api/server';
-import { CODEC_UI_VALIDITY_MS, codecUiEndpoint, newCodecUiCapability, type CodecAuditEntry, type CodecUiCapability } from '../../api/routes/codec';
+import { codecUiEndpoint, type CodecAuditEntry } from '../../api/routes/codec';
+import { disableOperator, revokeOperatorToken } from '../../db/operators';
+import { operatorToken } from '../support/operators';
 import path from 'node:path';
 import { historiesFromDir, replayHistories } from '../../audit';
 import { generatePayloadKey, ENCRYPTED_ENCODING, type PayloadKeyring } from '../../infra/payload-codec';
@@ -16,7 +19,8 @@ import { WORLD, createPaymentWorld } from '../support/payment-world';
 import { testTemporalAddress } from '../support/env';
 
 const keyring: PayloadKeyring = { keys: { 'test-1': generatePayloadKey() }, currentKeyId: 'test-1' };
-const TOKEN = 'codec-test-operator-token';
+/** The shared script token of /ops/api: it opens no codec. */
+const SHARED_TOKEN = 'codec-test-shared-ops-token';
 const UNKNOWN_ACCOUNT = '7700000777';
 let h: Harness;
 let plain: { connection: Connection; client: Client };
@@ -109,84 +113,129 @@ describe('payload encryption', () => {
 
   describe('the codec endpoint', () => {
     const uiOrigin = 'http://127.0.0.1:8233';
-    const capability = newCodecUiCapability();
     const audit: CodecAuditEntry[] = [];
-    const app = (opts: { ui?: CodecUiCapability; decodesPerMinuteMax?: number } = {}) => buildApiServer({
-      db: h.database.db, client: h.client, taskQueue: h.taskQueue, operatorToken: TOKEN, payloadCodec: payloadCodecOf({ payloadKeys: keyring }),
-      temporalUiUrl: uiOrigin, logger: false, codecUiCapability: opts.ui ?? capability, codecAudit: (e) => void audit.push(e),
-      codecDecodesPerMinuteMax: opts.decodesPerMinuteMax,
+    const app = (opts: { decodesPerMinuteMax?: number } = {}) => buildApiServer({
+      db: h.database.db, client: h.client, taskQueue: h.taskQueue, operatorToken: SHARED_TOKEN, payloadCodec: payloadCodecOf({ payloadKeys: keyring }),
+      temporalUiUrl: uiOrigin, logger: false, codecAudit: (e) => void audit.push(e), codecDecodesPerMinuteMax: opts.decodesPerMinuteMax,
     });
+    const uiPath = new URL(codecUiEndpoint('http://127.0.0.1:3000')).pathname;
+    let aliceToken: string;
+    beforeAll(async () => {
+      aliceToken = await operatorToken(h.database.db, 'alice');
+    });
+    beforeEach(() => void audit.splice(0));
 
-    it('decodes the history\'s payloads for a caller with the operator token, and the account is in them', async () => {
+    /** Signs `id` in on /ops as a browser does, and returns the session cookie the browser then sends to /codec/ui. */
+    async function signIn(server: ReturnType<typeof app>, id: string, token: string): Promise<string> {
+      const form = await server.inject({ method: 'GET', url: '/ops' });
+      const pre = String(form.headers['set-cookie']).split(';')[0] as string;
+      const csrf = /name="csrf" value="([^"]+)"/.exec(form.body)?.[1];
+      const res = await server.inject({ method: 'POST', url: '/ops/sign-in', headers: { cookie: pre }, payload: { operator: id, token, csrf } });
+      expect(res.statusCode).toBe(303);
+      const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+      const forCodec = cookies.find((c) => c.startsWith('spc_ops_session=') && c.includes('Path=/codec/ui;'));
+      expect(forCodec).toMatch(/HttpOnly; SameSite=Strict/);
+      return (forCodec as string).split(';')[0] as string;
+    }
+
+    it('decodes the history\'s payloads for a person with their own token, and audits the decode with their name', async () => {
       const server = app();
-      const res = await server.inject({ method: 'POST', url: '/codec/decode', headers: { authorization: `Bearer ${TOKEN}`, 'x-namespace': 'default' }, payload: { payloads: jsonPayloadsOf(history) } });
+      const res = await server.inject({ method: 'POST', url: '/codec/decode', headers: { authorization: `Bearer ${aliceToken}`, 'x-namespace': 'default' }, payload: { payloads: jsonPayloadsOf(history) } });
       expect(res.statusCode).toBe(200);
       const decoded = (res.json() as { payloads: Array<{ metadata: Record<string, string>; data: string }> }).payloads;
       expect(decoded.some((p) => Buffer.from(p.data, 'base64').toString().includes(WORLD.account))).toBe(true);
       expect(decoded.every((p) => Buffer.from(p.metadata.encoding ?? '', 'base64').toString() !== ENCRYPTED_ENCODING)).toBe(true);
+      expect(audit).toEqual([{ event: 'codec.decode', operator: 'alice', via: 'token', payloads: jsonPayloadsOf(history).length, ip: '127.0.0.1', namespace: 'default' }]);
+      expect(JSON.stringify(audit)).not.toContain(aliceToken);
       await server.close();
     });
 
-    it('refuses without the token or with a wrong one, and answers the Web UI at its own endpoint with CORS', async () => {
+    it('refuses no credential, a wrong one, the shared ops token, a revoked token and a disabled operator\'s, decoding nothing', async () => {
       const server = app();
       const body = { payloads: jsonPayloadsOf(history).slice(0, 1) };
-      const none = await server.inject({ method: 'POST', url: '/codec/decode', payload: body });
-      const wrong = await server.inject({ method: 'POST', url: '/codec/decode', headers: { authorization: 'Bearer nope' }, payload: body });
-      expect([none.statusCode, none.json().code, wrong.statusCode]).toEqual([401, 'UNAUTHORIZED', 401]);
-      expect(none.body).not.toContain(WORLD.account);
-
-      const uiPath = new URL(codecUiEndpoint('http://127.0.0.1:3000', capability)).pathname;
-      const preflight = await server.inject({ method: 'OPTIONS', url: `${uiPath}/decode`, headers: { origin: uiOrigin, 'access-control-request-method': 'POST' } });
-      expect([preflight.statusCode, preflight.headers['access-control-allow-origin']]).toEqual([204, uiOrigin]);
-      expect(String(preflight.headers['access-control-allow-headers'])).toContain('x-namespace');
-      const fromUi = await server.inject({ method: 'POST', url: `${uiPath}/decode`, headers: { origin: uiOrigin }, payload: body });
-      expect([fromUi.statusCode, fromUi.headers['access-control-allow-origin']]).toEqual([200, uiOrigin]);
-      const guessed = await server.inject({ method: 'POST', url: '/codec/ui/guessed/decode', headers: { origin: uiOrigin }, payload: body });
-      expect(guessed.statusCode).toBe(401);
+      const decode = (authorization?: string) => server.inject({ method: 'POST', url: '/codec/decode', headers: authorization ? { authorization } : {}, payload: body });
+      const revoked = await createOperatorTokenFor('bob');
+      await revokeOperatorToken(h.database.db, revoked.prefix);
+      const disabled = await createOperatorTokenFor('carol');
+      await disableOperator(h.database.db, 'carol');
+      const answers = [await decode(), await decode('Bearer nope'), await decode(`Bearer ${SHARED_TOKEN}`), await decode(`Bearer ${revoked.token}`), await decode(`Bearer ${disabled.token}`)];
+      expect(answers.map((r) => [r.statusCode, r.json().code])).toEqual(Array(5).fill([401, 'UNAUTHORIZED']));
+      expect(answers[2]?.json().message).toMatch(/personal token.*SPC_OPS_PAGE_TOKEN opens no codec/);
+      for (const r of answers) expect(r.body).not.toContain(WORLD.account);
+      expect(audit).toEqual([]);
       await server.close();
     });
 
-    it('rotates the UI\'s capability: another start\'s value and an expired one are refused, and every decode leaves an audit line', async () => {
-      audit.splice(0);
+    it('answers the Web UI at /codec/ui for a signed-in operator\'s session cookie from the UI\'s origin, with credentialed CORS', async () => {
+      const server = app();
       const body = { payloads: jsonPayloadsOf(history).slice(0, 2) };
-      const current = app();
-      const ok = await current.inject({ method: 'POST', url: `/codec/ui/${capability.value}/decode`, headers: { origin: uiOrigin, 'x-namespace': 'default' }, payload: body });
-      expect(ok.statusCode).toBe(200);
-      // The value of the previous start (another capability) no longer opens anything.
-      const previous = newCodecUiCapability();
-      const old = await current.inject({ method: 'POST', url: `/codec/ui/${previous.value}/decode`, payload: body });
-      expect([old.statusCode, old.json().code]).toEqual([401, 'UNAUTHORIZED']);
-      await current.close();
-      // A capability past its window is refused although it is this process's own.
-      const stale = newCodecUiCapability(new Date(Date.now() - CODEC_UI_VALIDITY_MS - 1000));
-      const expiredApp = app({ ui: stale });
-      const expired = await expiredApp.inject({ method: 'POST', url: `/codec/ui/${stale.value}/decode`, payload: body });
-      expect([expired.statusCode, expired.json().code]).toEqual([401, 'CODEC_UI_EXPIRED']);
-      expect(expired.body).not.toContain(WORLD.account);
-      await expiredApp.close();
-      // Only the successful decode is audited: by the UI, two payloads, no payload or capability in the line.
-      expect(audit).toEqual([{ event: 'codec.decode', via: 'ui', payloads: 2, ip: '127.0.0.1', namespace: 'default' }]);
-      expect(JSON.stringify(audit)).not.toContain(capability.value);
+      const cookie = await signIn(server, 'alice', aliceToken);
+      const preflight = await server.inject({ method: 'OPTIONS', url: `${uiPath}/decode`, headers: { origin: uiOrigin, 'access-control-request-method': 'POST' } });
+      expect([preflight.statusCode, preflight.headers['access-control-allow-origin'], preflight.headers['access-control-allow-credentials']]).toEqual([204, uiOrigin, 'true']);
+      expect(String(preflight.headers['access-control-allow-headers'])).toContain('x-namespace');
+      const fromUi = await server.inject({ method: 'POST', url: `${uiPath}/decode`, headers: { origin: uiOrigin, cookie, 'x-namespace': 'default' }, payload: body });
+      expect([fromUi.statusCode, fromUi.headers['access-control-allow-origin'], fromUi.headers['access-control-allow-credentials']]).toEqual([200, uiOrigin, 'true']);
+      const decoded = (fromUi.json() as { payloads: Array<{ metadata: Record<string, string> }> }).payloads;
+      expect(decoded.map((p) => Buffer.from(p.metadata.encoding ?? '', 'base64').toString())).not.toContain(ENCRYPTED_ENCODING);
+      expect(decoded).toHaveLength(2);
+      expect(audit).toEqual([{ event: 'codec.decode', operator: 'alice', via: 'ui', payloads: 2, ip: '127.0.0.1', namespace: 'default' }]);
+      await server.close();
+    });
+
+    it('opens nothing with the endpoint alone: no cookie, a foreign origin, an old capability path, a signed-out or disabled operator\'s session', async () => {
+      const server = app();
+      const body = { payloads: jsonPayloadsOf(history).slice(0, 1) };
+      const ui = (headers: Record<string, string>, url = `${uiPath}/decode`) => server.inject({ method: 'POST', url, headers, payload: body });
+      const cookie = await signIn(server, 'alice', aliceToken);
+      const daveToken = await operatorToken(h.database.db, 'dave');
+      const daveCookie = await signIn(server, 'dave', daveToken);
+      // Proven live first, so that the refusal below is the disabling's.
+      expect((await ui({ origin: uiOrigin, cookie: daveCookie })).statusCode).toBe(200);
+      await disableOperator(h.database.db, 'dave');
+      const signedOut = await signIn(server, 'alice', aliceToken);
+      const page = await server.inject({ method: 'GET', url: '/ops', headers: { cookie: signedOut } });
+      const csrf = /name="spc-csrf" content="([^"]+)"/.exec(page.body)?.[1] ?? '';
+      expect((await server.inject({ method: 'POST', url: '/ops/sign-out', headers: { cookie: signedOut, 'x-csrf-token': csrf } })).statusCode).toBe(303);
+      audit.splice(0);
+
+      const refusals = {
+        noCookie: await ui({ origin: uiOrigin }),
+        noOrigin: await ui({ cookie }),
+        foreignOrigin: await ui({ origin: 'http://127.0.0.1:9999', cookie }),
+        sharedToken: await ui({ origin: uiOrigin, authorization: `Bearer ${SHARED_TOKEN}` }),
+        disabled: await ui({ origin: uiOrigin, cookie: daveCookie }),
+        signedOut: await ui({ origin: uiOrigin, cookie: signedOut }),
+      };
+      for (const [name, r] of Object.entries(refusals)) expect([name, r.statusCode, r.json().code]).toEqual([name, 401, 'NOT_SIGNED_IN']);
+      expect(refusals.noCookie.json().message).toMatch(/Sign in on \/ops.*Include cross-origin credentials/);
+      // A foreign page gets no CORS grant to read even the refusal.
+      expect(refusals.foreignOrigin.headers['access-control-allow-origin']).toBeUndefined();
+      // The capability path of an earlier start, with or without a session: refused, and why.
+      const oldPath = await ui({ origin: uiOrigin, cookie }, '/codec/ui/dGhlLW9sZC1jYXBhYmlsaXR5/decode');
+      expect([oldPath.statusCode, oldPath.json().code]).toEqual([401, 'UNAUTHORIZED']);
+      expect(oldPath.json().message).toMatch(/no longer carries a capability/);
+      for (const r of [...Object.values(refusals), oldPath]) expect(r.body).not.toContain(WORLD.account);
+      expect(audit).toEqual([]);
+      await server.close();
     });
 
     it('bounds the payloads decoded a minute: past the budget 429 with Retry-After, and no decode', async () => {
-      audit.splice(0);
       const server = app({ decodesPerMinuteMax: 3 });
-      const headers = { authorization: `Bearer ${TOKEN}` };
+      const headers = { authorization: `Bearer ${aliceToken}` };
       const two = { payloads: jsonPayloadsOf(history).slice(0, 2) };
       expect((await server.inject({ method: 'POST', url: '/codec/decode', headers, payload: two })).statusCode).toBe(200);
       const over = await server.inject({ method: 'POST', url: '/codec/decode', headers, payload: two });
       expect([over.statusCode, over.json().code]).toEqual([429, 'RATE_LIMITED']);
       expect(Number(over.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       expect(over.body).not.toContain(WORLD.account);
-      expect(audit.map((a) => [a.via, a.payloads])).toEqual([['token', 2]]);
+      expect(audit.map((a) => [a.operator, a.via, a.payloads])).toEqual([['alice', 'token', 2]]);
       await server.close();
     });
 
     it('encodes for the CLI with the current key', async () => {
       const server = app();
       const res = await server.inject({
-        method: 'POST', url: '/codec/encode', headers: { authorization: `Bearer ${TOKEN}` },
+        method: 'POST', url: '/codec/encode', headers: { authorization: `Bearer ${aliceToken}` },
         payload: { payloads: [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"x"').toString('base64') }] },
       });
       expect(res.statusCode).toBe(200);
@@ -196,3 +245,9 @@ describe('payload encryption', () => {
     });
   });
 });
+
+/** A fresh operator account `id` and one token of theirs (prefix to revoke it by). */
+async function createOperatorTokenFor(id: string): Promise<{ token: string; prefix: string }> {
+  const token = await operatorToken(h.database.db, id);
+  return { token, prefix: token.slice(0, 'spco_'.length + 8) };
+}

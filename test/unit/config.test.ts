@@ -128,7 +128,7 @@ describe('devServerArgs', () => {
   });
 
   it('hands the UI its codec endpoint, and a headless server none', () => {
-    const endpoint = 'http://127.0.0.1:3000/codec/ui/abc';
+    const endpoint = 'http://127.0.0.1:3000/codec/ui';
     expect(devServerArgs({ port: 7233, uiPort: 8233, namespace: 'default', uiCodecEndpoint: endpoint }).join(' ')).toContain(`--ui-codec-endpoint ${endpoint}`);
     expect(devServerArgs({ port: 7233, uiPort: null, namespace: 'default', uiCodecEndpoint: endpoint })).not.toContain('--ui-codec-endpoint');
   });

@@ -1,10 +1,10 @@
 // The child processes' log files (issue 16, item 9): owner-only, also when an earlier start left a
 // world-readable one, and the start line that quotes the dev server's command never holds the Web
-// UI's codec capability. The residual: the capability is still on that command line (devServerArgs).
+// UI's codec capability of an earlier start. The endpoint on the command line now holds no secret.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { codecUiEndpoint, newCodecUiCapability } from '../../api/routes/codec';
+import { codecUiEndpoint } from '../../api/routes/codec';
 import { logStartLine, openPrivateLog } from '../../infra/private-log';
 import { devServerArgs } from '../../infra/temporal-server';
 
@@ -27,16 +27,17 @@ describe('private logs', () => {
     expect(fs.readFileSync(old, 'utf8')).toBe('from an earlier start\nappended\n');
   });
 
-  it('writes the dev server\'s command line without the codec capability', () => {
-    const capability = newCodecUiCapability();
-    const args = devServerArgs({ port: 7233, uiPort: 8233, namespace: 'default', uiCodecEndpoint: codecUiEndpoint('http://127.0.0.1:3000', capability) });
-    expect(args.join(' ')).toContain(capability.value);
+  it('writes the dev server\'s command line with the codec endpoint, which holds no secret, and masks a retired capability', () => {
+    const retired = 'dGhlLWNhcGFiaWxpdHktb2YtYW4tZWFybGllci1zdGFydA';
+    const args = devServerArgs({ port: 7233, uiPort: 8233, namespace: 'default', uiCodecEndpoint: codecUiEndpoint('http://127.0.0.1:3000/') });
     const file = path.join(dir, 'temporal.log');
     const fd = openPrivateLog(file);
     logStartLine(fd, 'temporal', args);
+    logStartLine(fd, 'temporal', ['--ui-codec-endpoint', `http://127.0.0.1:3000/codec/ui/${retired}`]);
     fs.closeSync(fd);
     const text = fs.readFileSync(file, 'utf8');
+    expect(text).toMatch(/--ui-codec-endpoint http:\/\/127\.0\.0\.1:3000\/codec\/ui\s/);
     expect(text).toContain('--ui-codec-endpoint http://127.0.0.1:3000/codec/ui/[redacted]');
-    expect(text).not.toContain(capability.value);
+    expect(text).not.toContain(retired);
   });
 });
