@@ -2,8 +2,8 @@
 // set|clear|rotate-secret` (operator actions, audited; secrets are printed once and never audited).
 // `spc api`, the HTTP server as a process of its own, is in processes.ts beside worker and keeper.
 import type { Command } from 'commander';
-import { ApiKeyNotFoundError, InvalidApiKeyOptionsError, UnknownBankError, createApiKey, listApiKeys, revokeApiKey } from '../../api/keys';
-import { ALL_API_SCOPES, DEFAULT_SCOPE_PRESET, SCOPE_PRESETS, UnknownScopeError, parseScopes } from '../../api/scopes';
+import { ApiKeyNotFoundError, InvalidApiKeyOptionsError, UnknownBankError, createApiKey, listApiKeys, revokeApiKey } from '../../db/bank-keys';
+import { ALL_API_SCOPES, DEFAULT_SCOPE_PRESET, SCOPE_PRESETS, UnknownScopeError, parseScopes } from '../../domain/api-scopes';
 import { recordOperatorAction } from '../../db/operator-audit';
 import { listBanksWithKeys } from '../../db/queries/banks';
 import { operatorOf } from '../operator-action';
