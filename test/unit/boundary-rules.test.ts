@@ -148,7 +148,6 @@ const TABLE_ACCESS_RE = /\b(?:db|trx|knex|tx)\s*(?:<[^>()]*>)?\(\s*['"`][a-z_]+(
  */
 const TABLE_ACCESS_LEFT = new Set<string>([
   'cli/commands/core.ts', 'cli/commands/demo.ts',
-  'client/registers.ts',
 ]);
 
 describe('where code may stand', () => {
