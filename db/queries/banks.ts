@@ -37,3 +37,8 @@ export async function listBanksWithKeys(db: Knex): Promise<BankListing[]> {
     .orderBy('b.code')
     .select('b.code', 'b.name', 'b.bic', 'b.cutoff_local', 'b.confirm_business_days', 'b.webhook_url', db.raw('count(k.id)::int AS active_keys'))) as BankListing[];
 }
+
+/** Every bank's code and cut-off, by code. */
+export async function listBankCutoffs(db: Knex): Promise<Array<Pick<BankProfile, 'code' | 'cutoff_local'>>> {
+  return (await db('banks').orderBy('code').select('code', 'cutoff_local')) as Array<Pick<BankProfile, 'code' | 'cutoff_local'>>;
+}

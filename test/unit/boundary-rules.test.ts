@@ -147,7 +147,6 @@ const TABLE_ACCESS_RE = /\b(?:db|trx|knex|tx)\s*(?:<[^>()]*>)?\(\s*['"`][a-z_]+(
  * The list only shrinks: a new file here is a review question, not a fix.
  */
 const TABLE_ACCESS_LEFT = new Set<string>([
-  'cli/commands/demo.ts',
 ]);
 
 describe('where code may stand', () => {
