@@ -1,5 +1,6 @@
-// Personal accounts as the operator's commands look at them: how many there are (`spc up` seeds
-// demo accounts into an empty database) and whether a number is one (`spc demo`'s unknown account).
+// Personal accounts as the stores and the operator's commands look at them: how many there are
+// (`spc up` seeds demo accounts into an empty database), whether a number is one (before an access
+// code or a mail subscription is stored for it; `spc demo`'s unknown account), and what the demo pays.
 import type { Knex } from 'knex';
 
 export async function countAccounts(db: Knex): Promise<number> {
