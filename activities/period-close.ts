@@ -10,7 +10,7 @@ import {
   MISSING_PROVIDERS_SQL, PROVIDER_TOTALS_SQL, TOTALS_SQL,
 } from './period-close-sql';
 import { periodPostings, type ProviderTotals } from './period-ledger';
-import { invoiceDueDate, isPeriod, nextPeriod, periodDate, periodLastDay, type PeriodErrorCode } from '../domain/period';
+import { invoiceDueDate, isPeriod, nextPeriod, periodDate, periodLastDay, type PeriodAmounts, type PeriodErrorCode } from '../domain/period';
 import type { WrittenBy } from '../domain/settlement-types';
 
 /** One statement of the close may run this long (4 M balances here take about a minute). */
@@ -29,14 +29,8 @@ export interface PeriodRefusal {
   message: string;
 }
 
-export interface PeriodTotals {
+export interface PeriodTotals extends PeriodAmounts {
   balances: number;
-  opening: string;
-  charged: string;
-  recalculated: string;
-  paid: string;
-  corrected: string;
-  closing: string;
 }
 
 /** Runs `work` in a transaction if the close is at `step`, then moves it to `next`; false when it already had. */

@@ -7,7 +7,7 @@
 // A failed authentication answers 401 with no detail: the caller learns nothing about which part
 // was wrong. Two answers do say more, because they are about a key the caller holds rightly:
 // 401 KEY_EXPIRED (its expiry passed; checked on every request, not cached) and 403 KEY_SCOPE (the
-// route needs a scope the key lacks, api/scopes.ts).
+// route needs a scope the key lacks, api/scopes.ts and domain/api-scopes.ts).
 //
 // Two hooks, so that the rate limit (api/rate-limit.ts) runs between them: identifyBank on
 // onRequest (sets request.bank, refuses nothing), then requireBank on preParsing, which still runs
@@ -15,8 +15,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/connection';
 import { ApiError } from './errors';
-import { hashApiKey, looksLikeApiKey } from './keys';
-import type { ApiScope } from './scopes';
+import { findActiveBankKey, hashApiKey, looksLikeApiKey } from '../db/bank-keys';
+import type { ApiScope } from '../domain/api-scopes';
 
 /** A revoked key stops working within this time. */
 export const KEY_CACHE_TTL_MS = 5_000;
@@ -95,20 +95,9 @@ export class ApiKeyAuthenticator {
     // Only unknown keys spend the budget, so a bank's valid keys never lock each other out.
     const misses = this.missesOf(source);
     if (misses.count >= this.lookupsMax) return null;
-    const row = await this.db('bank_api_keys as k')
-      .join('banks as b', 'b.code', 'k.bank_code')
-      .where({ 'k.key_sha256': sha256 })
-      .whereNull('k.revoked_at')
-      .first('k.id', 'b.code', 'b.name', 'k.scopes', 'k.expires_at', 'k.rate_limit_per_minute');
-    const bank: AuthenticatedBank | null = row
-      ? {
-          code: row.code as string,
-          name: row.name as string,
-          keyId: String(row.id),
-          scopes: row.scopes as ApiScope[],
-          expiresAtMs: row.expires_at ? (row.expires_at as Date).getTime() : null,
-          rateLimitPerMinute: row.rate_limit_per_minute ?? null,
-        }
+    const found = await findActiveBankKey(this.db, sha256);
+    const bank: AuthenticatedBank | null = found
+      ? { code: found.bankCode, name: found.bankName, keyId: found.id, scopes: found.scopes, expiresAtMs: found.expiresAt ? found.expiresAt.getTime() : null, rateLimitPerMinute: found.rateLimitPerMinute }
       : null;
     if (!bank) misses.count += 1;
     if (this.cache.size >= KEY_CACHE_ENTRIES_MAX) this.cache.clear();

@@ -1,23 +1,9 @@
-// Which API key made each state change through the bank API: one api_key_actions row per payment,
-// cancellation, register upload, confirmation or complaint request that reached its answer, with
-// the key's id (never its secret), the business id it acted on and the answer's outcome.
-//
-// Why a table of its own rather than a column on the rows: those rows are written by workflows and
-// their activities, whose inputs are recorded in histories and hashed for idempotency (a payment's
-// request hash); a register's thousands of payments are posted set-based by its workflow. The key
-// belongs to the request, so the entrance records it, once per request: a register of 50,000 rows
-// is one row here (its payments carry the register id). Written after the answer is known and
-// before it is sent, so an answer the bank got has its row; a request whose row could not be
-// written answers 503 and the bank's repeat (idempotent) writes it. Operators' own actions stay in
-// operator_audit, whose `operator` is a person.
+// Which API key made each state change through the bank API: the entrance records it once per
+// request, after the answer is known and before it is sent (why, and the table: db/key-actions.ts).
 import type { Db } from '../db/connection';
+import { insertKeyAction, type KeyAction } from '../db/key-actions';
 import type { AuthenticatedBank } from './auth';
 
-export type KeyAction = 'payment.submit' | 'payment.cancel' | 'register.upload' | 'settlement.confirm' | 'complaint.raise';
-
-/** Longest outcome stored (a refusal code or 'ok' / 'repeat'). */
-const OUTCOME_CHARS_MAX = 64;
-
 export async function recordKeyAction(db: Db, bank: AuthenticatedBank, action: KeyAction, subject: string, outcome: string): Promise<void> {
-  await db('api_key_actions').insert({ key_id: bank.keyId, bank_code: bank.code, action, subject, outcome: outcome.slice(0, OUTCOME_CHARS_MAX) });
+  await insertKeyAction(db, { keyId: bank.keyId, bankCode: bank.code, action, subject, outcome });
 }

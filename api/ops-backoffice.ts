@@ -5,6 +5,7 @@ import type { Db } from '../db/connection';
 import { listComplaints } from '../client/complaints';
 import { listCorrections } from '../client/corrections';
 import { complaintWorkflowId } from '../domain/complaint-types';
+import { openComplaintIds } from '../db/queries/complaints';
 
 /** Rows per table on the page. */
 export const OPS_BACKOFFICE_ROWS_MAX = 50;
@@ -16,12 +17,12 @@ export interface OpsBackOffice {
 
 export async function loadBackOffice(db: Db, now: Date, workflowUi: (id: string) => string | null): Promise<OpsBackOffice> {
   const [open, recentComplaints, proposed, recentCorrections] = await Promise.all([
-    db('complaints').whereIn('status', ['open', 'assigned', 'escalated']).orderBy('deadline_at').limit(OPS_BACKOFFICE_ROWS_MAX).select('id'),
+    openComplaintIds(db, OPS_BACKOFFICE_ROWS_MAX),
     listComplaints(db, { limit: OPS_BACKOFFICE_ROWS_MAX }),
     listCorrections(db, { status: 'proposed', limit: OPS_BACKOFFICE_ROWS_MAX }),
     listCorrections(db, { limit: OPS_BACKOFFICE_ROWS_MAX }),
   ]);
-  const openIds = new Set(open.map((r) => r.id as string));
+  const openIds = new Set(open);
   const complaints = [...recentComplaints].sort((a, b) => Number(openIds.has(b.id)) - Number(openIds.has(a.id)) || a.deadlineAt.localeCompare(b.deadlineAt));
   const seen = new Set<string>();
   const corrections = [...proposed, ...recentCorrections].filter((c) => !seen.has(c.id) && seen.add(c.id)).slice(0, OPS_BACKOFFICE_ROWS_MAX);

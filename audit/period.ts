@@ -4,7 +4,7 @@
 // payments' allocations; the ledger's receivables per provider equal Σ closing; every invoice line's
 // opening equals the previous closing; no account or service is missing.
 import type { Knex } from 'knex';
-import { isPeriod, nextPeriod, periodDate, previousPeriod } from '../domain/period';
+import { isPeriod, nextPeriod, periodDate, previousPeriod, type PeriodAmounts } from '../domain/period';
 import { CHARGES_SQL, MISSING_SQL, OPENINGS_SQL, PAID_SQL, RECEIVABLE_SQL, TOTALS_BY_PROVIDER_SQL } from './period-sql';
 
 export type PeriodCheck = 'closed' | 'adds_up' | 'charges' | 'paid' | 'receivable' | 'openings' | 'missing';
@@ -15,14 +15,8 @@ export interface PeriodBreach {
   detail: string;
 }
 
-export interface PeriodTotalsRow {
+export interface PeriodTotalsRow extends PeriodAmounts {
   provider: string;
-  opening: string;
-  charged: string;
-  recalculated: string;
-  paid: string;
-  corrected: string;
-  closing: string;
 }
 
 export interface PeriodAuditReport {

@@ -4,7 +4,7 @@
 // the engine is idle again (no payment workflow of the day still open, and the list delivered), the
 // seconds until that day's list is delivered, and the probe's latency before and during.
 import { submitPayment } from '../client/payments';
-import { createApiKey } from '../api/keys';
+import { createApiKey } from '../db/bank-keys';
 import { almatyToUtc, toAlmaty } from '../domain/calendar';
 import { ensureSchedules } from '../infra/schedules';
 import { drive, log, round, sleep, waitUntil, type BenchEngine } from './env';

@@ -4,7 +4,7 @@
 // passes at the same minute, its Schedule starts the five settlements, an operator accepts each
 // register discrepancy (the refused rows), and the five lists are delivered; then the ledger audit.
 // Prints the time of each stage.
-import { createApiKey } from '../api/keys';
+import { createApiKey } from '../db/bank-keys';
 import { auditLedger } from '../audit/ledger';
 import { getSettlementState, resolveDiscrepancy } from '../client/settlements';
 import { BANKS } from '../db/seed';

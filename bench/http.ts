@@ -4,7 +4,7 @@
 //                           as cashiers arrive; the figure a cashier sees (p50/p99) at that rate.
 //   (no --rate)             closed loop: --concurrency clients, each with one request in flight.
 // SPC_BENCH_URL + SPC_BENCH_KEY (or --url/--key) measure a running server instead.
-import { createApiKey } from '../api/keys';
+import { createApiKey } from '../db/bank-keys';
 import { drive, log, type BenchEngine } from './env';
 import { latencySummary, postPayment, startOpenLoop } from './open-loop';
 import { startBenchStack } from './stack';

@@ -2,7 +2,7 @@
 // unknown account) uploaded through the bank API, until every row is answered. Measures from the
 // upload's first byte to the register's `done`, with progress read from the API as a bank would.
 import { createHash } from 'node:crypto';
-import { createApiKey } from '../api/keys';
+import { createApiKey } from '../db/bank-keys';
 import { toAlmaty } from '../domain/calendar';
 import { log, round, type BenchEngine } from './env';
 import { startBenchStack } from './stack';

@@ -16,6 +16,8 @@ import { ComplaintActionError, applicationFailureOf, errorName } from './errors'
 import { EngineUnavailableError, withinEngineTimeout } from './deadline';
 import type { CorrectionClientContext } from './corrections';
 import { isBankCode } from '../domain/identifiers';
+import { complaintStatusOf, countNotPostedComplaintsSince, findComplaintRecord, listComplaintRecords } from '../db/queries/complaints';
+import { paymentExists } from '../db/queries/payments';
 
 export type { ComplaintView } from '../domain/complaint-view';
 
@@ -48,8 +50,7 @@ export interface RaiseLimits {
  */
 async function checkNotPostedQuota(ctx: ComplaintClientContext, bankCode: string, max: number, now: Date): Promise<void> {
   const dayStart = new Date(`${toAlmaty(now).date}T00:00:00+05:00`);
-  const raised = await ctx.db('complaints').where({ bank_code: bankCode, disposition: 'PAYMENT_NOT_POSTED' }).andWhere('created_at', '>=', dayStart).count<{ n: string }[]>({ n: '*' });
-  if (Number(raised[0]?.n ?? 0) >= max) {
+  if ((await countNotPostedComplaintsSince(ctx.db, bankCode, dayStart)) >= max) {
     throw new ComplaintActionError('COMPLAINT_LIMIT', `bank ${bankCode} raised ${max} PAYMENT_NOT_POSTED complaints today (Almaty time), the most one bank may: raise more tomorrow, or call the back office`);
   }
 }
@@ -66,11 +67,10 @@ export async function raiseComplaint(ctx: ComplaintClientContext, req: RaiseRequ
   // The SPC has no record of a payment that "was not posted": every other disposition names one.
   // TRANSFER_NOT_RECEIVED names a list line (<PROVIDER>/<date>), checked by its raiser (client/transfer-cases.ts).
   if (req.disposition !== 'PAYMENT_NOT_POSTED' && req.disposition !== 'TRANSFER_NOT_RECEIVED') {
-    const payment = await ctx.db('payments').where({ bank_code: req.bankCode, bank_ref: req.bankRef }).first('id');
-    if (!payment) throw new ComplaintActionError('PAYMENT_NOT_FOUND', `no payment ${req.bankRef} of ${req.bankCode}: check the reference, or raise PAYMENT_NOT_POSTED`);
+    if (!(await paymentExists(ctx.db, req.bankCode, req.bankRef))) throw new ComplaintActionError('PAYMENT_NOT_FOUND', `no payment ${req.bankRef} of ${req.bankCode}: check the reference, or raise PAYMENT_NOT_POSTED`);
   }
   const id = complaintId(req.bankCode, req.bankRef, req.disposition);
-  const existing = await ctx.db('complaints').where({ id }).first();
+  const existing = await findComplaintRecord(ctx.db, id);
   if (existing) return { complaint: complaintView(existing), created: false };
   if (req.disposition === 'PAYMENT_NOT_POSTED') await checkNotPostedQuota(ctx, req.bankCode, limits.notPostedPerDayMax ?? NOT_POSTED_COMPLAINTS_PER_DAY_DEFAULT, new Date());
   let created = true;
@@ -88,7 +88,7 @@ export async function raiseComplaint(ctx: ComplaintClientContext, req: RaiseRequ
   }
   const deadline = Date.now() + RAISE_WAIT_MS;
   for (;;) {
-    const row = await ctx.db('complaints').where({ id }).first();
+    const row = await findComplaintRecord(ctx.db, id);
     if (row) return { complaint: complaintView(row), created };
     if (Date.now() > deadline) {
       throw new EngineUnavailableError('complaint', new Error(`complaint ${id} was started but has not been written within ${RAISE_WAIT_MS} ms: look at workflow ${complaintWorkflowId(id)}`));
@@ -111,8 +111,8 @@ async function update<A>(ctx: ComplaintClientContext, id: string, def: typeof as
     const refusal = refusalOf(err);
     if (refusal) throw refusal;
     if (errorName(err) === 'WorkflowNotFoundError' || /already completed/i.test((err as Error)?.message ?? '')) {
-      const row = await ctx.db('complaints').where({ id }).first('status');
-      if (row) throw new ComplaintActionError('INVALID_TRANSITION', `complaint ${id} is ${row.status} and its workflow has finished`);
+      const status = await complaintStatusOf(ctx.db, id);
+      if (status) throw new ComplaintActionError('INVALID_TRANSITION', `complaint ${id} is ${status} and its workflow has finished`);
       throw new ComplaintActionError('COMPLAINT_NOT_FOUND', `no complaint ${id}`);
     }
     throw err;
@@ -129,15 +129,11 @@ export const closeComplaint = (ctx: ComplaintClientContext, id: string, args: { 
 
 /** One complaint; with `bank`, only that bank's (another bank's complaint is as good as absent). */
 export async function getComplaint(db: Db, id: string, bank?: string): Promise<ComplaintView | null> {
-  const q = db('complaints').where({ id });
-  if (bank) q.andWhere({ bank_code: bank });
-  const row = await q.first();
+  const row = await findComplaintRecord(db, id, bank);
   return row ? complaintView(row) : null;
 }
 
 export async function listComplaints(db: Db, filter: { bank?: string; status?: string; limit?: number } = {}): Promise<ComplaintView[]> {
-  const q = db('complaints').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }]).limit(Math.min(filter.limit ?? 50, COMPLAINTS_LISTED_MAX));
-  if (filter.bank) q.where({ bank_code: filter.bank });
-  if (filter.status) q.where({ status: filter.status });
-  return (await q).map(complaintView);
+  const rows = await listComplaintRecords(db, { bankCode: filter.bank, status: filter.status, limit: Math.min(filter.limit ?? 50, COMPLAINTS_LISTED_MAX) });
+  return rows.map(complaintView);
 }

@@ -14,8 +14,10 @@ import { correctionStateQuery, correctionWorkflow, decideCorrectionUpdate } from
 import { CorrectionActionError, applicationFailureOf, errorName } from './errors';
 import { withinEngineTimeout } from './deadline';
 import { isBankCode } from '../domain/identifiers';
+import { correctionStatusOf, findCorrectionId, lastCorrectionNumber, listCorrectionRows, type CorrectionRow } from '../db/queries/corrections';
 
 export type { CorrectionState, CorrectionKind, CorrectionTarget } from '../domain/correction-types';
+export type { CorrectionRow } from '../db/queries/corrections';
 
 export interface CorrectionClientContext {
   client: Client;
@@ -28,6 +30,8 @@ export { CorrectionActionError } from './errors';
 /** How long a proposal may take to be recorded before the client gives up waiting (it goes on in Temporal). */
 export const PROPOSE_WAIT_MS = 60_000;
 const PROPOSE_POLL_MS = 200;
+/** Corrections listed at most per answer. */
+export const CORRECTIONS_LISTED_MAX = 500;
 
 function refusalOf(err: unknown): CorrectionActionError | undefined {
   const failure = applicationFailureOf(err, isCorrectionErrorCode);
@@ -60,8 +64,7 @@ function checkProposal(req: ProposeRequest): void {
 /** Starts the correction workflow and returns once the proposal is recorded (or refused: CorrectionActionError). */
 export async function proposeCorrection(ctx: CorrectionClientContext, req: ProposeRequest): Promise<CorrectionState> {
   checkProposal(req);
-  const last = await ctx.db('corrections').where({ bank_code: req.bankCode, bank_ref: req.bankRef }).max<{ n: number | null }[]>({ n: 'n' });
-  const n = Number(last[0]?.n ?? 0) + 1;
+  const n = (await lastCorrectionNumber(ctx.db, req.bankCode, req.bankRef)) + 1;
   const workflowId = correctionWorkflowId(req.bankCode, req.bankRef, n);
   let handle;
   try {
@@ -104,8 +107,8 @@ export async function decideCorrection(ctx: CorrectionClientContext, correctionI
     const refusal = refusalOf(err);
     if (refusal) throw refusal;
     if (errorName(err) === 'WorkflowNotFoundError' || /already completed/i.test((err as Error)?.message ?? '')) {
-      const row = await ctx.db('corrections').where({ id: correctionId }).first('status');
-      if (row) throw new CorrectionActionError('NOT_AWAITING_DECISION', `correction ${correctionId} is ${row.status}: nothing waits for a decision`);
+      const status = await correctionStatusOf(ctx.db, correctionId);
+      if (status) throw new CorrectionActionError('NOT_AWAITING_DECISION', `correction ${correctionId} is ${status}: nothing waits for a decision`);
       throw new CorrectionActionError('CORRECTION_NOT_FOUND', `no correction ${correctionId}`);
     }
     throw err;
@@ -125,39 +128,10 @@ export async function getCorrectionState(ctx: Pick<CorrectionClientContext, 'cli
 /** Finds a correction by its workflow id or its K<seq> reference. */
 export async function resolveCorrectionId(db: Db, idOrRef: string): Promise<string | null> {
   const m = /^K(\d{1,18})$/.exec(idOrRef);
-  const row = m ? await db('corrections').where({ seq: m[1] }).first('id') : await db('corrections').where({ id: idOrRef }).first('id');
-  return row?.id ?? null;
-}
-
-export interface CorrectionRow {
-  id: string;
-  ref: string;
-  bankCode: string;
-  bankRef: string;
-  kind: string;
-  status: string;
-  mode: string | null;
-  amount: string;
-  accountFrom: string;
-  accountTo: string | null;
-  proposedBy: string;
-  decidedBy: string | null;
-  complaintId: string | null;
-  createdAt: string;
-  appliedAt: string | null;
-  pendingAdjustments: number;
+  return findCorrectionId(db, m ? { seq: m[1] as string } : { id: idOrRef });
 }
 
 /** Corrections, newest first: the read model of the CLI and the operator page. */
 export async function listCorrections(db: Db, filter: { bank?: string; status?: string; limit?: number } = {}): Promise<CorrectionRow[]> {
-  const q = db('corrections as c').orderBy('c.seq', 'desc').limit(Math.min(filter.limit ?? 50, 500))
-    .select('c.*', db.raw('(SELECT count(*)::int FROM adjustments a WHERE a.correction_id = c.id AND a.settlement_id IS NULL) AS pending'));
-  if (filter.bank) q.where('c.bank_code', filter.bank);
-  if (filter.status) q.where('c.status', filter.status);
-  const rows = await q;
-  return rows.map((r) => ({
-    id: r.id, ref: `K${r.seq}`, bankCode: r.bank_code, bankRef: r.bank_ref, kind: r.kind, status: r.status, mode: r.mode, amount: r.amount,
-    accountFrom: r.account_from, accountTo: r.account_to, proposedBy: r.proposed_by, decidedBy: r.decided_by, complaintId: r.complaint_id,
-    createdAt: (r.created_at as Date).toISOString(), appliedAt: r.applied_at ? (r.applied_at as Date).toISOString() : null, pendingAdjustments: Number(r.pending),
-  }));
+  return listCorrectionRows(db, { bankCode: filter.bank, status: filter.status, limit: Math.min(filter.limit ?? 50, CORRECTIONS_LISTED_MAX) });
 }

@@ -1,13 +1,17 @@
-// Day registers: storing a checked file and starting its workflow, and reading its progress.
-// Shared by the bank API and the tests. The file's SHA-256 is the idempotency key: the same file
-// sent twice is one register (unique bank_code + file_sha256, and the workflow id carries it).
+// Day registers: storing a checked file (db/registers.ts) and starting its workflow, and reading its
+// progress (db/queries/registers.ts). Shared by the bank API, the demo and the tests. The file's
+// SHA-256 is the idempotency key: the same file sent twice is one register (unique bank_code +
+// file_sha256, and the workflow id carries it; the id's rule is domain/register-types.ts).
 import type { Client } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { Db } from '../db/connection';
-import type { PaymentRequest } from '../domain/payment-types';
 import { BANK_CODE, BUSINESS_DATE, REGISTER_ID } from '../domain/search-attributes';
 import { registerWorkflow, registerWorkflowId } from '../workflows/register';
-import { defaultPaidAt, type RegisterHeader, type RegisterRow } from '../domain/register-csv';
+import type { RegisterHeader, RegisterRow } from '../domain/register-csv';
+import { registerIdFor } from '../domain/register-types';
+import { rowPaymentRequest } from '../domain/register-request';
+import { storeRegister, type NewRegister } from '../db/registers';
+import { findBankRegister, findRegisterByFile, listBankRegisters, registerRowsAfter, type RegisterRecord, type RegisterRowStatus } from '../db/queries/registers';
 import { errorName } from './errors';
 import { withinEngineTimeout } from './deadline';
 
@@ -17,67 +21,20 @@ export interface RegisterClientContext {
   taskQueue: string;
 }
 
-/** Hex characters of the file hash in the register id: 64 bits, unique per bank in practice (the unique key guards the rest). */
-export const REGISTER_ID_HASH_CHARS = 16;
-/** Rows per INSERT statement when storing a register (7 parameters each, far below Postgres' 65535). */
-export const REGISTER_INSERT_BATCH_ROWS = 2_000;
 export const REGISTER_PAGE_ROWS_DEFAULT = 100;
 export const REGISTER_PAGE_ROWS_MAX = 1_000;
 
-export function registerIdFor(bankCode: string, fileSha256: string): string {
-  return `${bankCode}:${fileSha256.slice(0, REGISTER_ID_HASH_CHARS)}`;
-}
-
-/** The payment a register row stands for: channel 'register', linked to its register. */
-export function rowPaymentRequest(bankCode: string, registerId: string, header: RegisterHeader, row: RegisterRow): PaymentRequest {
-  const request: PaymentRequest = {
-    bankCode,
-    bankRef: row.bankRef,
-    channel: 'register',
-    account: row.account,
-    amount: row.amount,
-    paidAt: row.paidAt ?? defaultPaidAt(header.businessDate),
-    registerId,
-  };
-  if (row.lines) request.lines = row.lines;
-  if (row.readings) request.readings = row.readings;
-  if (row.pileNo) request.pileNo = row.pileNo;
-  return request;
-}
-
-export interface RegisterSummaryView {
-  id: string;
-  bankCode: string;
-  businessDate: string;
-  fileSha256: string;
-  declaredCount: number;
-  declaredTotal: string;
+/** The register as stored (db/registers.ts) and its progress. */
+export interface RegisterSummaryView extends NewRegister {
   rowCount: number;
   rowsDone: number;
   rowsAccepted: number;
   rowsRejected: number;
   status: 'processing' | 'done';
   createdAt: string;
-  workflowId: string;
 }
 
-interface RegisterDbRow {
-  id: string;
-  bank_code: string;
-  business_date: string;
-  file_sha256: string;
-  declared_count: number;
-  declared_total: string;
-  row_count: number;
-  rows_done: number;
-  rows_accepted: number;
-  rows_rejected: number;
-  status: 'processing' | 'done';
-  created_at: Date;
-  workflow_id: string | null;
-}
-
-function summaryOf(r: RegisterDbRow): RegisterSummaryView {
+function summaryOf(r: RegisterRecord): RegisterSummaryView {
   return {
     id: r.id,
     bankCode: r.bank_code,
@@ -130,31 +87,13 @@ export async function submitRegister(
 ): Promise<{ register: RegisterSummaryView; created: boolean }> {
   const id = registerIdFor(bankCode, fileSha256);
   const workflowId = registerWorkflowId(id);
-  const created = await ctx.db.transaction(async (trx) => {
-    const inserted = await trx('registers')
-      .insert({
-        id,
-        bank_code: bankCode,
-        business_date: header.businessDate,
-        file_sha256: fileSha256,
-        declared_count: header.declaredCount,
-        declared_total: header.declaredTotal,
-        row_count: rows.length,
-        workflow_id: workflowId,
-      })
-      .onConflict(['bank_code', 'file_sha256'])
-      .ignore()
-      .returning(['id']);
-    if (inserted.length === 0) return false;
-    for (let i = 0; i < rows.length; i += REGISTER_INSERT_BATCH_ROWS) {
-      const batch = rows.slice(i, i + REGISTER_INSERT_BATCH_ROWS);
-      await trx('register_rows').insert(
-        batch.map((row) => ({ register_id: id, line_no: row.lineNo, bank_ref: row.bankRef, request: JSON.stringify(rowPaymentRequest(bankCode, id, header, row)) })),
-      );
-    }
-    return true;
-  });
-  const stored = await ctx.db<RegisterDbRow>('registers').where({ bank_code: bankCode, file_sha256: fileSha256 }).first();
+  const created = await storeRegister(
+    ctx.db,
+    { id, bankCode, businessDate: header.businessDate, fileSha256, declaredCount: header.declaredCount, declaredTotal: header.declaredTotal, workflowId },
+    rows,
+    (row) => ({ lineNo: row.lineNo, bankRef: row.bankRef, request: rowPaymentRequest(bankCode, id, header, row) }),
+  );
+  const stored = await findRegisterByFile(ctx.db, bankCode, fileSha256);
   if (!stored) throw new Error(`invariant: register ${id} not found right after it was stored`);
   if (stored.status === 'processing') await startRegisterWorkflow(ctx, stored.id, bankCode, stored.business_date);
   return { register: summaryOf(stored), created };
@@ -165,7 +104,7 @@ export interface RegisterRowView {
   bankRef: string;
   account: string;
   amount: string;
-  status: 'pending' | 'accepted' | 'rejected';
+  status: RegisterRowStatus;
   code: string | null;
   message: string | null;
 }
@@ -178,23 +117,17 @@ export interface RegisterView extends RegisterSummaryView {
 export interface RegisterPageOptions {
   after?: number;
   limit?: number;
-  status?: 'pending' | 'accepted' | 'rejected';
+  status?: RegisterRowStatus;
 }
 
 /** A register of this bank with one page of its rows, or null (another bank's register is null too). */
 export async function getRegister(db: Db, bankCode: string, registerId: string, opts: RegisterPageOptions = {}): Promise<RegisterView | null> {
-  const row = await db<RegisterDbRow>('registers').where({ id: registerId, bank_code: bankCode }).first();
+  const row = await findBankRegister(db, bankCode, registerId);
   if (!row) return null;
   const after = opts.after ?? 0;
   const limit = Math.min(Math.max(opts.limit ?? REGISTER_PAGE_ROWS_DEFAULT, 1), REGISTER_PAGE_ROWS_MAX);
-  const query = db('register_rows')
-    .where({ register_id: registerId })
-    .andWhere('line_no', '>', after)
-    .orderBy('line_no')
-    .limit(limit + 1)
-    .select('line_no', 'bank_ref', db.raw("request->>'account' AS account"), db.raw("request->>'amount' AS amount"), 'status', 'code', 'message');
-  if (opts.status) query.andWhere({ status: opts.status });
-  const rows = await query;
+  // One row past the page says whether another page follows.
+  const rows = await registerRowsAfter(db, registerId, after, limit + 1, opts.status);
   const page = rows.slice(0, limit);
   return {
     ...summaryOf(row),
@@ -204,10 +137,6 @@ export async function getRegister(db: Db, bankCode: string, registerId: string, 
 }
 
 export async function listRegisters(db: Db, bankCode: string, opts: { businessDate?: string; limit?: number } = {}): Promise<RegisterSummaryView[]> {
-  const query = db<RegisterDbRow>('registers')
-    .where({ bank_code: bankCode })
-    .orderBy('created_at', 'desc')
-    .limit(Math.min(opts.limit ?? REGISTER_PAGE_ROWS_DEFAULT, REGISTER_PAGE_ROWS_MAX));
-  if (opts.businessDate) query.andWhere({ business_date: opts.businessDate });
-  return (await query).map(summaryOf);
+  const rows = await listBankRegisters(db, bankCode, Math.min(opts.limit ?? REGISTER_PAGE_ROWS_DEFAULT, REGISTER_PAGE_ROWS_MAX), opts.businessDate);
+  return rows.map(summaryOf);
 }

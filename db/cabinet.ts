@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { hashAccessCode, newAccessCode } from '../domain/access-code';
+import { accountExists } from './queries/accounts';
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
@@ -24,8 +25,7 @@ export class AccessCodeError extends Error {
 
 /** A new access code for the account, replacing the old one (which stops working at once). Returns the code: shown once, never stored. */
 export async function rotateAccessCode(db: Knex, account: string): Promise<string> {
-  const exists = await db('personal_accounts').where({ number: account }).first('number');
-  if (!exists) throw new AccessCodeError(`personal account ${JSON.stringify(account)} is not in the SPC database`);
+  if (!(await accountExists(db, account))) throw new AccessCodeError(`personal account ${JSON.stringify(account)} is not in the SPC database`);
   const code = newAccessCode();
   await db.transaction(async (trx) => {
     await trx('cabinet_access_codes')

@@ -58,6 +58,11 @@ export function createAppDb(appDatabaseUrl: string, timeouts: DbTimeouts = DEFAU
   return createDb(appDatabaseUrl, poolMax, timeouts);
 }
 
+/** The readiness probes' check of Postgres (GET /readyz of the API, of the worker and the keeper): one trivial round trip. */
+export async function pingDb(db: Db): Promise<void> {
+  await db.raw('SELECT 1');
+}
+
 export async function migrateLatest(db: Db): Promise<string[]> {
   const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
   return applied;

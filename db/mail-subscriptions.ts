@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Mailer } from '../infra/mailer';
+import { accountExists } from './queries/accounts';
 
 /** How long a confirmation link works. */
 export const CONFIRM_TOKEN_TTL_MS = 7 * 24 * 60 * 60_000;
@@ -71,8 +72,7 @@ export async function listAccountSubscriptions(db: Knex, account: string, limit 
 /** Stores (or refreshes) the subscription and mails the confirmation link; returns the subscription's id. */
 export async function subscribe(db: Knex, mailer: Mailer, links: SubscriptionLinks, account: string, email: string, now = new Date()): Promise<{ id: string }> {
   const address = normalizeEmail(email);
-  const exists = await db('personal_accounts').where({ number: account }).first('number');
-  if (!exists) throw new MailSubscriptionError('ACCOUNT_NOT_FOUND', `personal account ${account} is not in the SPC database`);
+  if (!(await accountExists(db, account))) throw new MailSubscriptionError('ACCOUNT_NOT_FOUND', `personal account ${account} is not in the SPC database`);
   const token = newToken();
   const [row] = await db('mail_subscriptions')
     .insert({ account_number: account, email: address, confirm_token_sha256: sha256Hex(token), confirm_expires_at: new Date(now.getTime() + CONFIRM_TOKEN_TTL_MS), unsubscribe_token: newToken() })

@@ -1,4 +1,4 @@
-// Provider API keys (issue 18 item 1, issue 19): like bank keys (api/keys.ts) — a random 32-byte
+// Provider API keys (issue 18 item 1, issue 19): like bank keys (db/bank-keys.ts) — a random 32-byte
 // secret shown once, stored only as its SHA-256, a short clear prefix to list and revoke by —
 // but a scheme of their own (spcp_), so that neither kind of key can pass for the other, and
 // scopes of their own. Issued and revoked by operators (the CLI, as the database owner).

@@ -4,6 +4,19 @@
 import { addBusinessDays, type CalendarOverrides } from './calendar';
 import { isCodeIn } from './error-table';
 
+/**
+ * The six figures of a period's balances (decimal strings), summed over what they cover:
+ * closing = opening + charged + recalculated - paid + corrected.
+ */
+export interface PeriodAmounts {
+  opening: string;
+  charged: string;
+  recalculated: string;
+  paid: string;
+  corrected: string;
+  closing: string;
+}
+
 export const PERIOD_RE = /^(\d{4})-(0[1-9]|1[0-2])$/;
 /** Invoices are due by this day of the month after their billing month. */
 export const INVOICE_DUE_DAY = 25;

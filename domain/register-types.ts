@@ -15,3 +15,11 @@ export interface RegisterSummary {
 export function registerWorkflowId(registerId: string): string {
   return `register:${registerId}`;
 }
+
+/** Hex characters of the file hash in the register id: 64 bits, unique per bank in practice (the unique key guards the rest). */
+export const REGISTER_ID_HASH_CHARS = 16;
+
+/** A register's business id: its bank and the start of its content hash, so the same file is the same register. */
+export function registerIdFor(bankCode: string, fileSha256: string): string {
+  return `${bankCode}:${fileSha256.slice(0, REGISTER_ID_HASH_CHARS)}`;
+}

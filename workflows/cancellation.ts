@@ -8,7 +8,7 @@
 import { ApplicationFailure, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { PaymentActivities } from '../activities/payment';
 import type { CancelResult } from '../domain/payment-types';
-import { retryPolicy } from './retry';
+import { PAYMENT_STEP_TIMEOUT, localStepOptions } from './activity-options';
 
 export interface CancellationInput {
   bankCode: string;
@@ -16,11 +16,7 @@ export interface CancellationInput {
   reason: string;
 }
 
-const { cancelPayment } = proxyLocalActivities<PaymentActivities>({
-  startToCloseTimeout: '30s',
-  localRetryThreshold: '10s',
-  retry: retryPolicy,
-});
+const { cancelPayment } = proxyLocalActivities<PaymentActivities>(localStepOptions(PAYMENT_STEP_TIMEOUT));
 
 export async function cancellationWorkflow(input: CancellationInput): Promise<CancelResult> {
   const info = workflowInfo();

@@ -9,17 +9,12 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { ChargeUploadActivities } from '../activities/charge-upload';
 import type { ChargeUploadSummary, ChargeUploadWorkflowInput } from '../domain/charge-upload-types';
-import { retryPolicy } from './retry';
+import { CHARGE_CHUNK_HEARTBEAT, CHARGE_CHUNK_TIMEOUT, stepOptions } from './activity-options';
 
 /** Lines per activity: some seconds of Postgres work, so a retried chunk redoes little (and redoes nothing it committed). */
 export const CHARGE_CHUNK_LINES = 100_000;
 
-const { processChargeChunk, finishChargeUpload } = proxyActivities<ChargeUploadActivities>({
-  // The heartbeat after each batch, not this timeout, is what detects a dead worker.
-  startToCloseTimeout: '1h',
-  heartbeatTimeout: '30s',
-  retry: retryPolicy,
-});
+const { processChargeChunk, finishChargeUpload } = proxyActivities<ChargeUploadActivities>(stepOptions(CHARGE_CHUNK_TIMEOUT, CHARGE_CHUNK_HEARTBEAT));
 
 export async function chargeUploadWorkflow(input: ChargeUploadWorkflowInput): Promise<ChargeUploadSummary> {
   let afterLine = 0;

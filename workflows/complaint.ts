@@ -21,7 +21,7 @@ import {
 import { BANK_CODE } from '../domain/search-attributes';
 import { correctionWorkflow } from './correction';
 import { correctionProposedSignal } from './complaint-signals';
-import { retryPolicy } from './retry';
+import { CASE_STEP_TIMEOUT, localStepOptions } from './activity-options';
 
 export const complaintStateQuery = defineQuery<ComplaintState>('state');
 export const assignComplaintUpdate = defineUpdate<ComplaintState, [AssignArgs]>('assign');
@@ -31,13 +31,9 @@ export const closeComplaintUpdate = defineUpdate<ComplaintState, [CloseArgs]>('c
 /** Webhook pushes of one version: backoff to 10 minutes, then give up (a newer version supersedes it anyway). */
 export const COMPLAINT_WEBHOOK_ATTEMPTS_MAX = 30;
 
-const { openComplaint, recordComplaintStep, correctionApplied } = proxyLocalActivities<ComplaintActivities>({
-  startToCloseTimeout: '1 minute',
-  localRetryThreshold: '10s',
-  retry: retryPolicy,
-});
+const { openComplaint, recordComplaintStep, correctionApplied } = proxyLocalActivities<ComplaintActivities>(localStepOptions(CASE_STEP_TIMEOUT));
 const { deliverComplaintWebhook } = proxyActivities<ComplaintActivities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: CASE_STEP_TIMEOUT,
   retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '10m', maximumAttempts: COMPLAINT_WEBHOOK_ATTEMPTS_MAX },
 });
 

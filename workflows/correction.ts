@@ -22,7 +22,7 @@ import { complaintWorkflowId } from '../domain/complaint-types';
 import { correctionProposedSignal } from './complaint-signals';
 import { fourEyesRefusal } from '../domain/operator-roles';
 import { BANK_CODE } from '../domain/search-attributes';
-import { retryPolicy } from './retry';
+import { CASE_STEP_TIMEOUT, localStepOptions } from './activity-options';
 
 export const correctionStateQuery = defineQuery<CorrectionState>('state');
 export const decideCorrectionUpdate = defineUpdate<CorrectionState, [DecideArgs]>('decide');
@@ -33,11 +33,7 @@ export const DEFAULT_CORRECTION_REMINDER_MS = 4 * 60 * 60_000;
 export const FOUR_EYES_PATCH = 'correction-four-eyes-identities';
 const NOTE_CHARS_MAX = 500;
 
-const { proposeCorrection, recordCorrectionStep, rejectCorrection, applyCorrection } = proxyLocalActivities<CorrectionActivities>({
-  startToCloseTimeout: '1 minute',
-  localRetryThreshold: '10s',
-  retry: retryPolicy,
-});
+const { proposeCorrection, recordCorrectionStep, rejectCorrection, applyCorrection } = proxyLocalActivities<CorrectionActivities>(localStepOptions(CASE_STEP_TIMEOUT));
 
 function refuse(code: CorrectionErrorCode, message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: code, message, nonRetryable: true });

@@ -6,13 +6,9 @@
 import { continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
 import type { MailDeliveryActivities } from '../activities/mail-delivery';
 import type { MailDeliverySummary } from '../domain/mail-delivery-types';
-import { retryPolicy } from './retry';
+import { BATCH_HEARTBEAT, MAIL_BATCH_TIMEOUT, stepOptions } from './activity-options';
 
-const { planMailDelivery, sendMailBatch, summarizeMailDelivery } = proxyActivities<MailDeliveryActivities>({
-  startToCloseTimeout: '30m',
-  heartbeatTimeout: '60s',
-  retry: retryPolicy,
-});
+const { planMailDelivery, sendMailBatch, summarizeMailDelivery } = proxyActivities<MailDeliveryActivities>(stepOptions(MAIL_BATCH_TIMEOUT, BATCH_HEARTBEAT));
 
 /** Batches per run before the history is started afresh (continue-as-new), far below Temporal's limits. */
 const BATCHES_PER_RUN_MAX = 2_000;

@@ -19,7 +19,7 @@ import type { PaymentActivities, PostPaymentInput } from '../activities/payment'
 import type { CancelResult, PaymentAccepted, PaymentRequest, PaymentState, RejectionCode } from '../domain/payment-types';
 import { BUSINESS_DATE, PAYMENT_STATUS, REJECTION_CODE } from '../domain/search-attributes';
 import { nothingToCancelMessage, referenceConflictMessage } from '../domain/cancellation';
-import { retryPolicy } from './retry';
+import { PAYMENT_STEP_TIMEOUT, localStepOptions } from './activity-options';
 import { cancelReasonOf } from '../domain/free-text';
 
 export interface PaymentWorkflowInput {
@@ -48,12 +48,7 @@ export const submitPaymentUpdate = defineUpdate<PaymentAccepted, [SubmitArgs]>('
 export const cancelPaymentUpdate = defineUpdate<CancelResult, [CancelArgs]>('cancel');
 export const paymentStateQuery = defineQuery<PaymentState>('state');
 
-const { postPayment, cancelPayment } = proxyLocalActivities<PaymentActivities>({
-  startToCloseTimeout: '30s',
-  // Beyond this, retries are scheduled as durable timers instead of inside one workflow task.
-  localRetryThreshold: '10s',
-  retry: retryPolicy,
-});
+const { postPayment, cancelPayment } = proxyLocalActivities<PaymentActivities>(localStepOptions(PAYMENT_STEP_TIMEOUT));
 
 function rejection(code: RejectionCode, message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: code, message, nonRetryable: true });

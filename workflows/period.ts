@@ -6,7 +6,7 @@
 import { ApplicationFailure, defineQuery, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { PeriodActivities, PeriodTotals } from '../activities/period-close';
 import { PERIOD } from '../domain/search-attributes';
-import { retryPolicy } from './retry';
+import { PERIOD_STEP_TIMEOUT, stepOptions } from './activity-options';
 
 export interface PeriodCloseInput {
   period: string;
@@ -27,12 +27,7 @@ export interface PeriodCloseResult {
 
 export const periodProgressQuery = defineQuery<string>('progress');
 
-// The balances and the issue are single statements over every account: minutes at 500,000
-// accounts, so the timeout is long; a lost worker is noticed by the timeout and the step retried.
-const { beginPeriodClose, countPeriodPayments, computePeriodBalances, postPeriodLedger, issueNextInvoices } = proxyActivities<PeriodActivities>({
-  startToCloseTimeout: '30 minutes',
-  retry: retryPolicy,
-});
+const { beginPeriodClose, countPeriodPayments, computePeriodBalances, postPeriodLedger, issueNextInvoices } = proxyActivities<PeriodActivities>(stepOptions(PERIOD_STEP_TIMEOUT));
 
 export async function periodCloseWorkflow(input: PeriodCloseInput): Promise<PeriodCloseResult> {
   let progress = 'starting';

@@ -7,14 +7,9 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { PrintRunActivities } from '../activities/print-run';
 import type { PrintCursorState, PrintRunInput, PrintRunSummary } from '../domain/print-run-types';
-import { retryPolicy } from './retry';
+import { BATCH_HEARTBEAT, PRINT_BATCH_TIMEOUT, stepOptions } from './activity-options';
 
-const { startPrintRun, renderPrintBatch, finishPrintRun } = proxyActivities<PrintRunActivities>({
-  // A batch is a few files; the heartbeat after each file, not this timeout, detects a dead worker.
-  startToCloseTimeout: '30m',
-  heartbeatTimeout: '60s',
-  retry: retryPolicy,
-});
+const { startPrintRun, renderPrintBatch, finishPrintRun } = proxyActivities<PrintRunActivities>(stepOptions(PRINT_BATCH_TIMEOUT, BATCH_HEARTBEAT));
 
 export async function printRunWorkflow(input: PrintRunInput): Promise<PrintRunSummary> {
   const { files } = await startPrintRun(input);

@@ -11,7 +11,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { RegisterActivities } from '../activities/register';
 import type { RegisterSummary, RegisterWorkflowInput } from '../domain/register-types';
-import { retryPolicy } from './retry';
+import { REGISTER_CHUNK_HEARTBEAT, REGISTER_CHUNK_TIMEOUT, stepOptions } from './activity-options';
 
 export { registerWorkflowId } from '../domain/register-types';
 export type { RegisterSummary, RegisterWorkflowInput } from '../domain/register-types';
@@ -19,13 +19,7 @@ export type { RegisterSummary, RegisterWorkflowInput } from '../domain/register-
 /** Rows per activity: a few seconds of Postgres work, so a retried chunk redoes little. */
 export const REGISTER_CHUNK_ROWS = 5_000;
 
-const { processRegisterChunk, finishRegister } = proxyActivities<RegisterActivities>({
-  // A chunk posts REGISTER_CHUNK_ROWS rows; the heartbeat after each batch, not this timeout, is
-  // what detects a dead worker.
-  startToCloseTimeout: '2h',
-  heartbeatTimeout: '15s',
-  retry: retryPolicy,
-});
+const { processRegisterChunk, finishRegister } = proxyActivities<RegisterActivities>(stepOptions(REGISTER_CHUNK_TIMEOUT, REGISTER_CHUNK_HEARTBEAT));
 
 export async function registerWorkflow(input: RegisterWorkflowInput): Promise<RegisterSummary> {
   let afterLine = 0;

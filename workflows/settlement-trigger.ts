@@ -8,7 +8,7 @@ import type { SettlementActivities } from '../activities/settlement';
 import type { SettlementOptions } from '../domain/settlement-types';
 import { settlementWorkflowId } from '../domain/payment-types';
 import { BANK_CODE, BUSINESS_DATE, SETTLEMENT_STATUS } from '../domain/search-attributes';
-import { retryPolicy } from './retry';
+import { CASE_STEP_TIMEOUT, stepOptions } from './activity-options';
 import { settlementWorkflow } from './settlement';
 
 /** Set by Temporal on every workflow a schedule starts: the time the schedule meant, not when it ran. */
@@ -31,7 +31,7 @@ export interface SettlementTriggerResult {
 /** The trigger also settles earlier bank-days left unsettled (issue 9); histories recorded before do not. */
 export const PATCH_TRIGGER_SWEEPS_UNSETTLED = 'trigger-sweeps-unsettled-days';
 
-const { settlementTriggerInfo, unsettledBankDaysOf } = proxyActivities<SettlementActivities>({ startToCloseTimeout: '1 minute', retry: retryPolicy });
+const { settlementTriggerInfo, unsettledBankDaysOf } = proxyActivities<SettlementActivities>(stepOptions(CASE_STEP_TIMEOUT));
 
 /** Starts the settlement of a bank-day as a child that outlives the trigger; false when it was already started. */
 async function startSettlementChild(bankCode: string, businessDate: string, startedBy: string, options: SettlementTriggerInput['options']): Promise<boolean> {

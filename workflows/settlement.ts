@@ -22,6 +22,7 @@ import type {
 } from '../domain/settlement-types';
 import { BANK_CODE, BUSINESS_DATE, SETTLEMENT_STATUS } from '../domain/search-attributes';
 import { retryPolicy } from './retry';
+import { AGGREGATION_HEARTBEAT, AGGREGATION_TIMEOUT, CASE_STEP_TIMEOUT, PROVIDER_REGISTERS_HEARTBEAT, PROVIDER_REGISTERS_TIMEOUT, SETTLEMENT_STEP_TIMEOUT, localStepOptions, stepOptions } from './activity-options';
 import {
   DEFAULT_REMINDER_INTERVAL_MS, allConfirmed, appendTimeline, applyLines, confirmationTargets, emptyState, isPastReconciliation, refuse,
   validateDecision, webhookRetry, type ResolveArgs,
@@ -41,15 +42,9 @@ export const PATCH_PROVIDER_REGISTERS = 'provider-registers';
 // The short steps run as local activities: one round trip through the server less each, which is
 // most of the engine's own time in a settlement. All are idempotent, like every activity here.
 const { closeBankDay, reconcileBankDay, excludePayments, storeSettlementFiles, confirmSettlementLines, markSettlementOverdue, settleSettlement } =
-  proxyLocalActivities<SettlementActivities>({
-    startToCloseTimeout: '2 minutes',
-    // Beyond this, retries are scheduled as durable timers instead of inside one workflow task.
-    localRetryThreshold: '10s',
-    retry: retryPolicy,
-  });
+  proxyLocalActivities<SettlementActivities>(localStepOptions(SETTLEMENT_STEP_TIMEOUT));
 
-// Aggregating a million payments takes seconds, on a loaded machine minutes; it heartbeats.
-const { aggregateSettlement } = proxyActivities<SettlementActivities>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '1 minute', retry: retryPolicy });
+const { aggregateSettlement } = proxyActivities<SettlementActivities>(stepOptions(AGGREGATION_TIMEOUT, AGGREGATION_HEARTBEAT));
 
 /** One run of the settlement: its state and the small acts every step shares. */
 interface SettlementRun {
@@ -193,7 +188,7 @@ async function storeList(run: SettlementRun, aggregated: AggregateResult): Promi
 async function buildRegisters(run: SettlementRun): Promise<void> {
   if (!patched(PATCH_PROVIDER_REGISTERS)) return;
   const { buildProviderRegisters } = proxyActivities<SettlementActivities>({
-    startToCloseTimeout: '10 minutes', heartbeatTimeout: '1 minute', retry: { ...retryPolicy, maximumAttempts: 10 },
+    startToCloseTimeout: PROVIDER_REGISTERS_TIMEOUT, heartbeatTimeout: PROVIDER_REGISTERS_HEARTBEAT, retry: { ...retryPolicy, maximumAttempts: 10 },
   });
   try {
     const built = await buildProviderRegisters({ businessDate: run.day.businessDate });
@@ -212,7 +207,7 @@ interface WebhookPush {
 /** 4b. The list pushed to the bank's webhook, in its own scope: it retries until delivered or cancelled. */
 function pushWebhook(run: SettlementRun, options: SettlementOptions | undefined): WebhookPush {
   const { state } = run;
-  const { deliverSettlementWebhook } = proxyActivities<SettlementActivities>({ startToCloseTimeout: '1 minute', retry: webhookRetry(options) });
+  const { deliverSettlementWebhook } = proxyActivities<SettlementActivities>({ startToCloseTimeout: CASE_STEP_TIMEOUT, retry: webhookRetry(options) });
   const scope = new CancellationScope();
   state.webhook = { status: 'pending' };
   const done = scope

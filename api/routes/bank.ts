@@ -3,6 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ApiDeps } from '../deps';
 import { bankOf } from '../auth';
 import { commonErrors } from '../schemas';
+import { findBankProfile } from '../../db/queries/banks';
 
 export const bankRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.get(
@@ -24,7 +25,9 @@ export const bankRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     },
     async (request) => {
       const bank = bankOf(request);
-      const row = await deps.db('banks').where({ code: bank.code }).first('code', 'name', 'bic', 'cutoff_local');
+      const row = await findBankProfile(deps.db, bank.code);
+      // The key was found by a join on its bank, so the bank is there.
+      if (!row) throw new Error(`invariant: bank ${bank.code} of an authenticated key is not registered`);
       return { code: row.code, name: row.name, bic: row.bic, cutoffLocal: row.cutoff_local };
     },
   );

@@ -6,6 +6,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps';
 import { RETRY_AFTER_SECONDS } from '../errors';
+import { pingDb } from '../../db/connection';
 import { PROBE_CHECK_TIMEOUT_MS, runChecks, type CheckResult } from '../../infra/process';
 
 /** A dependency that takes longer than this to answer counts as down. */
@@ -31,7 +32,7 @@ export const healthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   };
   const readyHandler = async (request: FastifyRequest, reply: FastifyReply) => {
     const { ok, results } = await runChecks({
-      postgres: () => deps.db.raw('SELECT 1'),
+      postgres: () => pingDb(deps.db),
       temporal: () => deps.client.connection.workflowService.getSystemInfo({}),
     });
     if (ok) return reply.code(200).send({ status: 'ok', ...results });

@@ -2,9 +2,10 @@
 // set|clear|rotate-secret` (operator actions, audited; secrets are printed once and never audited).
 // `spc api`, the HTTP server as a process of its own, is in processes.ts beside worker and keeper.
 import type { Command } from 'commander';
-import { ApiKeyNotFoundError, InvalidApiKeyOptionsError, UnknownBankError, createApiKey, listApiKeys, revokeApiKey } from '../../api/keys';
-import { ALL_API_SCOPES, DEFAULT_SCOPE_PRESET, SCOPE_PRESETS, UnknownScopeError, parseScopes } from '../../api/scopes';
+import { ApiKeyNotFoundError, InvalidApiKeyOptionsError, UnknownBankError, createApiKey, listApiKeys, revokeApiKey } from '../../db/bank-keys';
+import { ALL_API_SCOPES, DEFAULT_SCOPE_PRESET, SCOPE_PRESETS, UnknownScopeError, parseScopes } from '../../domain/api-scopes';
 import { recordOperatorAction } from '../../db/operator-audit';
+import { listBanksWithKeys } from '../../db/queries/banks';
 import { operatorOf } from '../operator-action';
 import { parseIsoInstant } from '../../domain/instant';
 import { registerWebhookCommands } from './bank-webhook';
@@ -41,13 +42,7 @@ export function registerBankCommands(program: Command, rt: Runtime): void {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const db = await rt.db();
-      const rows = await db('banks as b')
-        .leftJoin('bank_api_keys as k', function activeKeys() {
-          this.on('k.bank_code', 'b.code').andOnNull('k.revoked_at');
-        })
-        .groupBy('b.code', 'b.name', 'b.bic', 'b.cutoff_local', 'b.confirm_business_days', 'b.webhook_url')
-        .orderBy('b.code')
-        .select('b.code', 'b.name', 'b.bic', 'b.cutoff_local', 'b.confirm_business_days', 'b.webhook_url', db.raw('count(k.id)::int AS active_keys'));
+      const rows = await listBanksWithKeys(db);
       printRows(
         rows.map((r) => ({ code: r.code, name: r.name, bic: r.bic, cutoff: r.cutoff_local, confirmDays: r.confirm_business_days, activeKeys: r.active_keys, webhook: r.webhook_url })),
         Boolean(opts.json),

@@ -19,6 +19,7 @@ import { installWorkerRuntime, startWorker } from '../../worker/run';
 import { CliError, Runtime, removeRuntimeFile, writeRuntimeFile } from '../runtime';
 import { progressBar } from '../progress';
 import { bootstrapOperator } from '../operator-bootstrap';
+import { countAccounts } from '../../db/queries/accounts';
 import { devTokenFile, writeTokenFile } from '../../infra/operator-credential';
 import { newOperatorToken, startServices, type Services } from '../services';
 
@@ -107,8 +108,7 @@ async function prepareDatabase(db: ReturnType<typeof createDb>, accounts: number
   const applied = await migrateLatest(db);
   log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'database schema is up to date');
   await seedReferenceData(db);
-  const { count } = (await db('personal_accounts').count({ count: '*' }).first()) as { count: string };
-  if (Number(count) === 0) {
+  if ((await countAccounts(db)) === 0) {
     log(`empty database: seeding ${accounts} demo accounts`);
     const bar = progressBar('demo accounts', accounts);
     await seedDemo(db, { accounts, onProgress: (done) => bar.tick(done) });

@@ -19,6 +19,10 @@ import { recordOperatorAction } from '../../db/operator-audit';
 import { operatorOf } from '../operator-action';
 import type { Db } from '../../db/connection';
 import { loadCalendarOverrides } from '../../db/queries/calendar';
+import { accountExists, firstAccountsLatestLines } from '../../db/queries/accounts';
+import { closedBusinessDates } from '../../db/queries/bank-days';
+import { listBankCutoffs } from '../../db/queries/banks';
+import { registerBusinessDates, registerProgress } from '../../db/queries/registers';
 import { CliError, type Runtime } from '../runtime';
 
 /** Accounts the demo looks at to find payable ones (the first by number: the same every run). */
@@ -87,16 +91,7 @@ export function chooseDemoDate(now: Date, banks: Bank[], cal: CalendarOverrides,
 }
 
 async function loadAccounts(db: Db): Promise<DemoAccount[]> {
-  const { rows } = await db.raw<{ rows: Array<{ number: string; service_code: string; amount_due: string; meter_id: string | null; previous: string | null }> }>(
-    `SELECT a.number, l.service_code, l.amount_due, l.meter_id,
-            GREATEST(l.previous_reading, (SELECT max(r.value) FROM meter_readings r WHERE r.meter_id = l.meter_id))::text AS previous
-       FROM (SELECT number FROM personal_accounts ORDER BY number LIMIT ?) a
-       CROSS JOIN LATERAL (SELECT id FROM invoices WHERE account_number = a.number ORDER BY period DESC LIMIT 1) i
-       JOIN invoice_lines l ON l.invoice_id = i.id
-       JOIN services s ON s.code = l.service_code
-      ORDER BY a.number, s.sort_order`,
-    [DEMO_ACCOUNT_POOL],
-  );
+  const rows = await firstAccountsLatestLines(db, DEMO_ACCOUNT_POOL);
   const byNumber = new Map<string, DemoAccount>();
   for (const r of rows) {
     const account = byNumber.get(r.number) ?? { number: r.number, lines: [] };
@@ -219,11 +214,11 @@ async function startDemo(rt: Runtime, opts: DemoOptions): Promise<DemoRun> {
   const t = await rt.temporal();
   const now = new Date();
   const today = toAlmaty(now).date;
-  const banks = (await db('banks').orderBy('code').select('code', 'cutoff_local')) as Bank[];
+  const banks = await listBankCutoffs(db);
   if (banks.length === 0) throw new CliError('no banks in the database: run `spc up` (it seeds them) or `spc seed`');
   const accounts = await loadAccounts(db);
   if (accounts.length === 0) throw new CliError('no payable demo accounts: run `spc seed --accounts 1000` first');
-  const closed = new Set(((await db('bank_days').whereNotNull('closed_at').distinct('business_date')) as Array<{ business_date: string }>).map((r) => r.business_date));
+  const closed = await closedBusinessDates(db);
   const date = opts.date ?? chooseDemoDate(now, banks, await loadCalendarOverrides(db), closed);
   // The SPC refuses payments dated more than PAID_AT_PAST_DAYS_MAX days before receipt.
   const earliest = addDays(today, -PAID_AT_PAST_DAYS_MAX);
@@ -241,7 +236,7 @@ async function startDemo(rt: Runtime, opts: DemoOptions): Promise<DemoRun> {
 /** An account number the SPC does not have: for the unknown-account rejection. */
 async function unknownAccountOf(db: Db): Promise<string> {
   let unknownAccount = '9999999999';
-  while (await db('personal_accounts').where({ number: unknownAccount }).first('number')) unknownAccount = String(Number(unknownAccount) - 1);
+  while (await accountExists(db, unknownAccount)) unknownAccount = String(Number(unknownAccount) - 1);
   return unknownAccount;
 }
 
@@ -301,11 +296,11 @@ async function demoRegister(run: DemoRun): Promise<void> {
   const sha = createHash('sha256').update(csv).digest('hex');
   const { register } = await submitRegister({ db, ...run.ctx }, regBank.code, sha, parsed.header, parsed.rows);
   const done = await waitFor(`register ${register.id}`, async () => {
-    const row = await db('registers').where({ id: register.id }).first('status', 'rows_accepted', 'rows_rejected');
+    const row = await registerProgress(db, register.id);
     return row?.status === 'done' ? row : undefined;
   });
   run.report.register = { id: register.id, rows: regRows.length, accepted: done.rows_accepted, rejected: done.rows_rejected };
-  for (const r of await db('payments').where({ register_id: register.id }).distinct('business_date')) run.touched.add(`${regBank.code}|${r.business_date}`);
+  for (const day of await registerBusinessDates(db, register.id)) run.touched.add(`${regBank.code}|${day}`);
   run.say(`\nRegister ${register.id} of ${regBank.code} for ${date}: ${regRows.length} rows, total ${regTotal}: ${done.rows_accepted} accepted, ${done.rows_rejected} rejected`);
 }
 

@@ -4,6 +4,7 @@
 // on its own port, worker and keeper on SPC_HEALTH_PORT (or --health-port) when one is set.
 import type { Command } from 'commander';
 import { portFromEnv } from '../../infra/config';
+import { pingDb } from '../../db/connection';
 import { PROMETHEUS_CONTENT_TYPE, renderAllMetrics } from '../../infra/metrics';
 import { startProbeServer, stopWithin, waitForSignal, type Checks, type ProbeServer } from '../../infra/process';
 import { freePort } from '../../infra/temporal-server';
@@ -34,7 +35,7 @@ function healthPortOf(flag: string | undefined, rt: Runtime): number | undefined
 async function dependencyChecks(rt: Runtime): Promise<Checks> {
   const db = await rt.appDb(log);
   const { connection } = await rt.temporal();
-  return { postgres: () => db.raw('SELECT 1'), temporal: () => connection.workflowService.getSystemInfo({}) };
+  return { postgres: () => pingDb(db), temporal: () => connection.workflowService.getSystemInfo({}) };
 }
 
 async function maybeProbes(

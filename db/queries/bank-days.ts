@@ -62,3 +62,9 @@ export async function findRecentBankDays(db: Knex, since: string, today: string)
   );
   return rows;
 }
+
+/** The business dates on which some bank-day is closed (`spc demo` simulates a date with none). */
+export async function closedBusinessDates(db: Knex): Promise<Set<string>> {
+  const rows = (await db('bank_days').whereNotNull('closed_at').distinct('business_date')) as Array<{ business_date: string }>;
+  return new Set(rows.map((r) => r.business_date));
+}

@@ -116,3 +116,8 @@ export async function correctionsOf(db: Knex, bankCode: string, bankRef: string)
   const rows = await db('corrections').where({ bank_code: bankCode, bank_ref: bankRef }).orderBy('n').select('id', 'seq', 'kind', 'status', 'mode');
   return rows.map((c) => ({ id: c.id, ref: `K${c.seq}`, kind: c.kind, status: c.status, mode: c.mode }));
 }
+
+/** Whether the SPC recorded a payment of this reference (any status): a complaint about one must name one it has. */
+export async function paymentExists(db: Knex, bankCode: string, bankRef: string): Promise<boolean> {
+  return Boolean(await db('payments').where({ bank_code: bankCode, bank_ref: bankRef }).first('id'));
+}

@@ -1,6 +1,6 @@
 // Reads of billing periods and their closes, for `spc period list|show` and /ops (issue 18 item 7).
 import type { Knex } from 'knex';
-import { periodDate } from '../../domain/period';
+import { periodDate, type PeriodAmounts } from '../../domain/period';
 
 /** Periods listed at most by `spc period list`. */
 export const PERIODS_LIST_MAX = 120;
@@ -20,7 +20,7 @@ export interface PeriodView extends PeriodSummary {
   workflowId: string | null;
   startedBy: string | null;
   paymentsCounted: number | null;
-  totals: { opening: string; charged: string; recalculated: string; paid: string; corrected: string; closing: string } | null;
+  totals: PeriodAmounts | null;
   nextDueDate: string | null;
   providers: Array<{ provider: string; uploadedVersion: number | null; closing: string | null }>;
 }

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createApiKey } from '../../api/keys';
+import { createApiKey } from '../../db/bank-keys';
 import { createDb, dropDatabase, ensureDatabase, migrateLatest, withDatabase, type Db } from '../../db/connection';
 import { parseSettlementCsv } from '../../domain/settlement-csv';
 import { loadConfig } from '../../infra/config';

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createApiKey } from '../../api/keys';
+import { createApiKey } from '../../db/bank-keys';
 import { auditLedger } from '../../audit/ledger';
 import { createDb, dropDatabase, ensureDatabase, migrateLatest, withDatabase, type Db } from '../../db/connection';
 import { seedDemo, seedReferenceData } from '../../db/seed';

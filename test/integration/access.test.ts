@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createDb, dropDatabase, ensureDatabase, withDatabase } from '../../db/connection';
 import { migrationSource } from '../../db/migrations';
 import { WebhookSettingError, rotateWebhookSecret, setBankWebhook, signingSecrets } from '../../db/webhook-secrets';
-import { ALL_API_SCOPES } from '../../api/scopes';
+import { ALL_API_SCOPES } from '../../domain/api-scopes';
 import { createWorld } from '../support/fixtures';
 import { createTestDatabase, testAdminDbUrl, type TestDatabase } from '../support/env';
 import { asOperator } from '../support/operators';

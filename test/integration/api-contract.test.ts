@@ -2,8 +2,8 @@
 // Postgres: every endpoint, every error code, isolation between two banks, idempotency.
 import { createHash } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { revokeApiKey, createApiKey } from '../../api/keys';
-import { parseScopes } from '../../api/scopes';
+import { revokeApiKey, createApiKey } from '../../db/bank-keys';
+import { parseScopes } from '../../domain/api-scopes';
 import { buildApiServer } from '../../api/server';
 import { RETRY_AFTER_SECONDS } from '../../api/errors';
 import { ACCOUNTS, loadCalendar, recentBusinessDay, startApiWorld, waitFor, registerCsv, type ApiWorld } from './api-support';

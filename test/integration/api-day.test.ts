@@ -5,7 +5,7 @@
 // here the test does it as that schedule would.
 import { createHash } from 'node:crypto';
 import { startSettlement } from '../../client/settlements';
-import { API_KEY_PREFIX_CHARS } from '../../api/keys';
+import { API_KEY_PREFIX_CHARS } from '../../db/bank-keys';
 import { buildApiServer } from '../../api/server';
 import { parseSettlementCsv } from '../../domain/settlement-csv';
 import { validateWithXsd } from '../support/xmllint';

@@ -3,7 +3,7 @@
 // server listening on a free port, called over real HTTP with fetch.
 import { randomBytes } from 'node:crypto';
 import { startApiServer, type RunningApiServer } from '../../api/server';
-import { createApiKey } from '../../api/keys';
+import { createApiKey } from '../../db/bank-keys';
 import { addDays, isBusinessDay, toAlmaty, type CalendarOverrides } from '../../domain/calendar';
 import { loadCalendarOverrides } from '../../db/queries/calendar';
 import { startHarness, type Harness } from '../support/harness';

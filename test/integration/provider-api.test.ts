@@ -4,7 +4,7 @@
 // are refused; GET /v1/provider/me is in the OpenAPI document.
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { createApiKey } from '../../api/keys';
+import { createApiKey } from '../../db/bank-keys';
 import { buildApiServer } from '../../api/server';
 import { createProviderKey, revokeProviderKey } from '../../db/provider-keys';
 import { seedReferenceData } from '../../db/seed/reference';

@@ -8,7 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { startApiServer, type RunningApiServer } from '../../api/server';
-import { createApiKey } from '../../api/keys';
+import { createApiKey } from '../../db/bank-keys';
 import { createProviderKey } from '../../db/provider-keys';
 import { confirmTransfers, getSettlementState, startSettlement, type SettlementState } from '../../client/settlements';
 import { decideCorrection, proposeCorrection, type CorrectionClientContext } from '../../client/corrections';

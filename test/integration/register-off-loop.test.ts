@@ -4,7 +4,7 @@
 // probe wait for the upload, so the test can fail. The register declares a wrong total, so it is
 // parsed to the end and refused (400) with nothing stored: no workflow posts 100,000 payments.
 import type { AddressInfo } from 'node:net';
-import { createApiKey } from '../../api/keys';
+import { createApiKey } from '../../db/bank-keys';
 import { REGISTER_INLINE_BYTES_MAX, RegisterParser } from '../../api/register-parser';
 import { parseRegisterUpload } from '../../api/register-upload';
 import { startApiServer, type RunningApiServer } from '../../api/server';

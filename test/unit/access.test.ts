@@ -1,6 +1,6 @@
 // Pure rules of access: key scopes and their presets, the webhook signature a bank verifies, and
 // which webhook URLs a push may go to.
-import { ALL_API_SCOPES, SCOPE_PRESETS, UnknownScopeError, parseScopes } from '../../api/scopes';
+import { ALL_API_SCOPES, SCOPE_PRESETS, UnknownScopeError, parseScopes } from '../../domain/api-scopes';
 import { verifyWebhookSignature, webhookSignature, webhookSignatureHeader } from '../../domain/webhook-signature';
 import { webhookUrlProblem } from '../../domain/webhook-url';
 import { isDeadlineError } from '../../client/deadline';

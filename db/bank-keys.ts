@@ -1,10 +1,12 @@
 // Bank API keys: a random 32-byte secret shown once, stored only as its SHA-256, identified by a
-// short non-secret prefix (shown in listings and used to revoke). Each key has scopes (api/scopes.ts),
-// may expire, and may have its own rate limit. Creating and revoking keys are operator actions: the
-// CLI records them in operator_audit.
+// short non-secret prefix (shown in listings and used to revoke). Each key has scopes
+// (domain/api-scopes.ts), may expire, and may have its own rate limit. Creating and revoking keys
+// are operator actions: the CLI records them in operator_audit. The store of the CLI (which issues
+// keys) and of the API (which looks them up, api/auth.ts), so it stands in db/.
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db } from '../db/connection';
-import { DEFAULT_SCOPE_PRESET, SCOPE_PRESETS, type ApiScope } from './scopes';
+import type { Db } from './connection';
+import { DEFAULT_SCOPE_PRESET, SCOPE_PRESETS, type ApiScope } from '../domain/api-scopes';
+import { bankExists } from './queries/banks';
 
 /** Every key starts with this, so a leaked key is recognisable in logs and by secret scanners. */
 export const API_KEY_SCHEME = 'spck_';
@@ -85,8 +87,7 @@ function checkedOptions(opts: ApiKeyOptions, now: Date): { scopes: ApiScope[]; e
 
 export async function createApiKey(db: Db, bankCode: string, label?: string, opts: ApiKeyOptions = {}): Promise<CreatedApiKey> {
   const checked = checkedOptions(opts, new Date());
-  const bank = await db('banks').where({ code: bankCode }).first('code');
-  if (!bank) throw new UnknownBankError(bankCode);
+  if (!(await bankExists(db, bankCode))) throw new UnknownBankError(bankCode);
   const cleanLabel = label?.trim().slice(0, API_KEY_LABEL_CHARS_MAX) || null;
   const generated = generateApiKey();
   const [row] = await db('bank_api_keys')
@@ -142,4 +143,29 @@ export async function listApiKeys(db: Db, bankCode?: string): Promise<ApiKeyList
     id: String(r.id), bankCode: r.bank_code, prefix: r.key_prefix, label: r.label, scopes: (r.scopes as string[]).join(','),
     createdAt: r.created_at, expiresAt: r.expires_at, revokedAt: r.revoked_at, rateLimitPerMinute: r.rate_limit_per_minute,
   }));
+}
+
+/** A key that authenticates: not revoked, with its bank's name (its expiry is the caller's to check). */
+export interface ActiveBankKey {
+  id: string;
+  bankCode: string;
+  bankName: string;
+  scopes: ApiScope[];
+  expiresAt: Date | null;
+  rateLimitPerMinute: number | null;
+}
+
+/** The unrevoked key of this SHA-256, if any (api/auth.ts caches the answer). */
+export async function findActiveBankKey(db: Db, sha256: string): Promise<ActiveBankKey | null> {
+  const row = await db('bank_api_keys as k')
+    .join('banks as b', 'b.code', 'k.bank_code')
+    .where({ 'k.key_sha256': sha256 })
+    .whereNull('k.revoked_at')
+    .first('k.id', 'b.code', 'b.name', 'k.scopes', 'k.expires_at', 'k.rate_limit_per_minute');
+  return row
+    ? {
+        id: String(row.id), bankCode: row.code as string, bankName: row.name as string, scopes: row.scopes as ApiScope[],
+        expiresAt: (row.expires_at as Date | null) ?? null, rateLimitPerMinute: row.rate_limit_per_minute ?? null,
+      }
+    : null;
 }
