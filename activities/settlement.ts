@@ -13,6 +13,7 @@ import type { TriggerInfo } from '../domain/settlement-types';
 import { addDays } from '../domain/calendar';
 import { findUnsettledBankDays } from '../db/queries/unsettled';
 import { createProviderRegisterActivities } from './provider-register';
+import { createProviderRegisterWebhookActivities } from './provider-register-webhook';
 
 /**
  * How far back the daily trigger looks for bank-days left unsettled (a holiday declared after
@@ -61,6 +62,7 @@ export function createSettlementActivities(deps: ActivityDeps, config: Settlemen
     settlementTriggerInfo,
     unsettledBankDaysOf,
     ...createProviderRegisterActivities(deps),
+    ...createProviderRegisterWebhookActivities(deps),
   };
 }
 

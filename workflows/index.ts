@@ -11,3 +11,4 @@ export { printRunWorkflow } from './print-run';
 export { mailDeliveryWorkflow } from './mail-delivery';
 export { periodCloseWorkflow } from './period';
 export { periodTriggerWorkflow } from './period-trigger';
+export { providerRegisterPushWorkflow } from './provider-register-push';
