@@ -14,6 +14,7 @@ import { addDays } from '../domain/calendar';
 import { findUnsettledBankDays } from '../db/queries/unsettled';
 import { createProviderRegisterActivities } from './provider-register';
 import { createProviderRegisterWebhookActivities } from './provider-register-webhook';
+import { createTransferCheckActivities } from './transfer-check';
 
 /**
  * How far back the daily trigger looks for bank-days left unsettled (a holiday declared after
@@ -63,6 +64,7 @@ export function createSettlementActivities(deps: ActivityDeps, config: Settlemen
     unsettledBankDaysOf,
     ...createProviderRegisterActivities(deps),
     ...createProviderRegisterWebhookActivities(deps),
+    ...createTransferCheckActivities(deps),
   };
 }
 

@@ -12,3 +12,4 @@ export { mailDeliveryWorkflow } from './mail-delivery';
 export { periodCloseWorkflow } from './period';
 export { periodTriggerWorkflow } from './period-trigger';
 export { providerRegisterPushWorkflow } from './provider-register-push';
+export { transferCheckWorkflow } from './transfer-check';

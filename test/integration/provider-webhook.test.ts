@@ -16,6 +16,11 @@ import { WORLD, createPaymentWorld } from '../support/payment-world';
 import { submitPaymentAsOfPaidAt } from '../support/past-payment';
 import { waitFor } from '../support/wait';
 import type { ProviderRegisterPayload } from '../../activities/provider-register-webhook';
+import { TRANSFER_CHECK_SCHEDULE_ID, ensureTransferCheckSchedule } from '../../infra/transfer-check-schedule';
+import type { TransferCheckResult } from '../../workflows/transfer-check';
+import { loadOpsOverview } from '../../api/routes/ops';
+import { runSpc } from './audit-helpers';
+import { asOperator } from '../support/operators';
 
 jest.setTimeout(300_000);
 
@@ -31,6 +36,8 @@ let receiverUrl = '';
 const received: Received[] = [];
 /** How many of the next requests the receiver answers 503. */
 let failNext = 0;
+/** The day the push test settled, for the transfer check. */
+let settledDate = '';
 
 /** This file's year (2019): settlement ids are shared by every test file on the one dev server. */
 function pastWeekday(): string {
@@ -145,5 +152,48 @@ describe('provider register webhook', () => {
     const confirmed = await confirmTransfers(h.ctx, WORLD.bank, date, { transferRef: `TR-${run}` });
     expect(confirmed.ok).toBe(true);
     await waitFor('settled', async () => (await getSettlementState(h.ctx, WORLD.bank, date))?.status === 'settled');
+    settledDate = date;
+  });
+
+  it('runs the TRANSFER_NOT_RECEIVED check on its daily schedule, and shows the open cases on /ops and in spc', async () => {
+    const db = h.database.db;
+    // The bank confirmed the day's lines two weeks ago (time passing, written as the owner): the
+    // providers have had their working days to report, and reported one transfer short.
+    await db('settlement_lines').where({ settlement_id: `${WORLD.bank}:${settledDate}` }).update({ confirmed_at: new Date(Date.now() - 14 * 86_400_000) });
+    const line = await db('settlement_lines').where({ settlement_id: `${WORLD.bank}:${settledDate}`, provider_id: 'AES' }).first('amount');
+    const short = await call('POST', '/v1/provider/transfers', keys.AES, { transfers: [{ bankCode: WORLD.bank, businessDate: settledDate, amount: '100.00', statementRef: `ST-${run}` }] });
+    expect(short.status).toBe(200);
+
+    const idPrefix = `t-${run}-`;
+    expect(await ensureTransferCheckSchedule(h.client, { taskQueue: h.taskQueue, idPrefix })).toBe('created');
+    expect(await ensureTransferCheckSchedule(h.client, { taskQueue: h.taskQueue, idPrefix })).toBe('unchanged');
+    const handle = h.client.schedule.getHandle(`${idPrefix}${TRANSFER_CHECK_SCHEDULE_ID}`);
+    try {
+      const desc = await handle.describe();
+      expect(desc.spec.timezone).toBe('Asia/Almaty');
+      expect(desc.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 9, end: 9, step: 1 }], minute: [{ start: 0, end: 0, step: 1 }] });
+      expect(desc.action).toMatchObject({ type: 'startWorkflow', workflowType: 'transferCheckWorkflow', taskQueue: h.taskQueue });
+      await handle.trigger();
+      const action = await waitFor('the schedule to start its check', async () => (await handle.describe()).info.recentActions[0]);
+      const started = action.action.workflow;
+      const result: TransferCheckResult = await h.client.workflow.getHandle(started.workflowId, started.firstExecutionRunId).result();
+      const mine = result.raised.filter((c) => c.businessDate === settledDate).map((c) => [c.providerId, c.expected, c.received]).sort();
+      expect(mine).toEqual([['AES', expect.any(String), '100.00'], ['ALMATY_SU', expect.any(String), '0.00']].sort());
+    } finally {
+      await handle.delete();
+    }
+
+    const noLinks = { root: null, workflow: () => null, list: () => null };
+    const ops = await loadOpsOverview(db, new Date(), noLinks);
+    const aesCase = ops.backOffice.transferCases.find((c) => c.providerId === 'AES' && c.businessDate === settledDate);
+    expect(aesCase).toMatchObject({ bankCode: WORLD.bank, status: 'open', received: '100.00', expected: expect.any(String), complaintId: `${WORLD.bank}:AES/${settledDate}:TRANSFER_NOT_RECEIVED` });
+    expect(aesCase?.expected).toBe(String(line.amount));
+
+    const env = { DATABASE_URL: h.database.url, SPC_OPERATOR: 'aigerim', ...(await asOperator(db, 'aigerim')) };
+    const listed = await runSpc(['provider', 'transfers', 'cases', '--provider', 'AES', '--json'], env);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ complaintId: aesCase?.complaintId, received: '100.00' })]);
+    const refused = await runSpc(['provider', 'webhook', 'set', '--provider', 'AES', '--url', 'https://192.168.1.10/hook'], env);
+    expect(refused).toMatchObject({ code: 1, stdout: '', stderr: expect.stringContaining('webhook URL refused (WEBHOOK_URL_PRIVATE_ADDRESS)') });
   });
 });
