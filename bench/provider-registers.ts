@@ -87,16 +87,23 @@ export async function runProviderRegistersBench(opts: ProviderRegistersBenchOpti
       }
       await sleep(POLL_MS);
     }
+    const lastListSeenMs = Date.now();
+    // When the build's transaction committed (its rows' created_at is when it began).
+    await waitUntil('the registers built', async () => ((await env.db('provider_registers').where('business_date', today).first('id')) ? true : undefined), Date.now() + STAGE_WAIT_MAX_MS, 50);
+    out.registers_visible_after_lists_seen_s = round((Date.now() - lastListSeenMs) / 1000, 2);
     const registersOfDay = await waitUntil('every register delivered', async () => {
       const rows = await env.db('provider_registers as r').leftJoin('provider_register_deliveries as d', 'd.register_id', 'r.id')
-        .where('r.business_date', today).select('r.id', 'r.created_at', 'd.delivered_at', 'd.attempts', 'r.line_count');
+        .where('r.business_date', today).select('r.id', 'r.created_at', 'd.created_at as push_started_at', 'd.delivered_at', 'd.attempts', 'r.line_count');
       return rows.length > 0 && rows.every((r) => r.delivered_at) ? rows : undefined;
     }, Date.now() + STAGE_WAIT_MAX_MS, POLL_MS);
     const lastList = (await env.db('settlements').where({ business_date: today }).max({ at: 'delivered_at' }).first())?.at as Date;
-    const maxOf = (key: 'created_at' | 'delivered_at') => Math.max(...registersOfDay.map((r) => (r[key] as Date).getTime()));
+    const maxOf = (key: 'created_at' | 'delivered_at' | 'push_started_at') => Math.max(...registersOfDay.map((r) => (r[key] as Date).getTime()));
+    const minOf = (key: 'push_started_at') => Math.min(...registersOfDay.map((r) => (r[key] as Date).getTime()));
     out.registers = registersOfDay.length;
     out.register_lines = registersOfDay.reduce((n, r) => n + Number(r.line_count), 0);
     out.registers_built_after_last_list_s = round((maxOf('created_at') - lastList.getTime()) / 1000, 2);
+    out.first_push_started_after_last_list_s = round((minOf('push_started_at') - lastList.getTime()) / 1000, 2);
+    out.last_push_started_after_last_list_s = round((maxOf('push_started_at') - lastList.getTime()) / 1000, 2);
     out.registers_delivered_after_last_list_s = round((maxOf('delivered_at') - lastList.getTime()) / 1000, 2);
     out.push_attempts = registersOfDay.reduce((n, r) => n + Number(r.attempts), 0);
     const got = receiver.received.filter((r) => registersOfDay.some((d) => d.id === r.registerId));

@@ -214,7 +214,8 @@ async function buildRegisters(run: SettlementRun): Promise<void> {
  * this settlement. A register kept from an earlier build already has its push: the start finds it.
  */
 async function startRegisterPushes(registerIds: string[], options: SettlementOptions | undefined): Promise<void> {
-  for (const registerId of registerIds) {
+  // All in one workflow task: started one after the other, each start waits a round trip through the server.
+  await Promise.all(registerIds.map(async (registerId) => {
     try {
       await startChild(providerRegisterPushWorkflow, {
         workflowId: providerRegisterPushWorkflowId(registerId),
@@ -225,7 +226,7 @@ async function startRegisterPushes(registerIds: string[], options: SettlementOpt
     } catch (err) {
       if ((err as Error)?.name !== 'WorkflowExecutionAlreadyStartedError') throw err;
     }
-  }
+  }));
 }
 
 interface WebhookPush {

@@ -133,7 +133,7 @@ function registerProviderRegistersBench(program: Command): void {
     program, 'bench-provider-registers',
     'benchmark: the peak day\'s providers\' registers built and pushed to their webhooks after the last list, then a month of reported transfers matched; last line is JSON',
     [
-      ['--payments <n>', 'payments in the day (in the five banks\' day registers)', '100000'],
+      ['--payments <n>', 'payments in the day (in the five banks\' day registers; bench:day\'s peak is 100000, the default is smaller for this shared 2-core machine)', '20000'],
       ['--accounts <n>', 'demo accounts to pay into', '20000'],
       ['--workers <n>', 'worker processes', '2'],
       ['--month-days <n>', 'earlier list days of the month (copies of the peak day)', '21'],
