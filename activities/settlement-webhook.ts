@@ -12,6 +12,7 @@ import { SETTLEMENT_FILE_CONTENT_TYPES } from './settlement-files';
 import type { SettlementFileFormat, WebhookState } from '../domain/settlement-types';
 import { postWebhook, webhookRefusal } from './webhook-post';
 import { signingSecrets } from '../db/webhook-secrets';
+import { recordWebhookAttempt } from './webhook-attempt-record';
 
 export { WEBHOOK_REQUEST_TIMEOUT_MS } from './webhook-post';
 export const WEBHOOK_EVENT = 'settlement.payment_list';
@@ -82,21 +83,13 @@ export function createSettlementWebhookActivities(deps: ActivityDeps) {
       })),
     };
 
-    const { status, error } = await postWebhook(url, input.settlementId, { 'x-spc-settlement-id': input.settlementId }, payload, secrets);
-
-    const ok = error === null;
-    const after = await db.raw<{ rows: Array<{ attempts: number; delivered_at: Date | null }> }>(
-      `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = ?, last_error = ?,
-              delivered_at = CASE WHEN ? THEN COALESCE(delivered_at, now()) ELSE delivered_at END
-        WHERE settlement_id = ? RETURNING attempts, delivered_at`,
-      [status, error, ok, input.settlementId],
-    );
-    const row = after.rows[0];
-    if (!ok) {
+    const attempt = await postWebhook(url, input.settlementId, { 'x-spc-settlement-id': input.settlementId }, payload, secrets);
+    const row = await recordWebhookAttempt(db, 'settlement', input.settlementId, attempt);
+    if (attempt.error !== null) {
       deps.metrics.webhookFailures.inc({ bank: s.bank_code, kind: 'settlement' });
-      throw new WebhookDeliveryError(url, row?.attempts ?? 0, status, error as string);
+      throw new WebhookDeliveryError(url, row.attempts, attempt.status, attempt.error);
     }
-    return { status: 'delivered', url, attempts: row?.attempts, deliveredAt: isoSeconds(row?.delivered_at) };
+    return { status: 'delivered', url, attempts: row.attempts, deliveredAt: isoSeconds(row.deliveredAt) };
   }
 
   return { deliverSettlementWebhook };

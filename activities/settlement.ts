@@ -13,6 +13,8 @@ import type { TriggerInfo } from '../domain/settlement-types';
 import { addDays } from '../domain/calendar';
 import { findUnsettledBankDays } from '../db/queries/unsettled';
 import { createProviderRegisterActivities } from './provider-register';
+import { createProviderRegisterWebhookActivities } from './provider-register-webhook';
+import { createTransferCheckActivities } from './transfer-check';
 
 /**
  * How far back the daily trigger looks for bank-days left unsettled (a holiday declared after
@@ -61,6 +63,8 @@ export function createSettlementActivities(deps: ActivityDeps, config: Settlemen
     settlementTriggerInfo,
     unsettledBankDaysOf,
     ...createProviderRegisterActivities(deps),
+    ...createProviderRegisterWebhookActivities(deps),
+    ...createTransferCheckActivities(deps),
   };
 }
 

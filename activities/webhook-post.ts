@@ -44,11 +44,14 @@ export interface WebhookAttempt {
   error: string | null;
 }
 
+/** Whose webhook, for the refusal's hint: the bank's (`spc bank webhook …`) or a provider's (`spc provider webhook …`). */
+export type WebhookOwnerKind = 'bank' | 'provider';
+
 /** Why this push must not be sent (recorded as `refused: …`), or null when it may. */
-export function webhookRefusal(url: string, secrets: readonly string[]): string | null {
+export function webhookRefusal(url: string, secrets: readonly string[], owner: WebhookOwnerKind = 'bank'): string | null {
   const problem = webhookUrlProblem(url);
-  if (problem) return `refused: webhook URL ${problem}; fix it with spc bank webhook set`;
-  if (secrets.length === 0) return 'refused: the bank has no webhook signing secret; create one with spc bank webhook rotate-secret';
+  if (problem) return `refused: webhook URL ${problem}; fix it with spc ${owner} webhook set`;
+  if (secrets.length === 0) return `refused: the ${owner} has no webhook signing secret; create one with spc ${owner} webhook rotate-secret`;
   return null;
 }
 

@@ -15,10 +15,10 @@ export const WEBHOOK_SECRET_BYTES = 32;
 /** After a rotation the previous secret signs too, this long. */
 export const WEBHOOK_SECRET_GRACE_MS = 24 * 60 * 60_000;
 
-/** Thrown when a webhook URL breaks the rule of domain/webhook-url.ts, or the bank is unknown. */
+/** Thrown when a webhook URL breaks the rule of domain/webhook-url.ts, or the bank (provider) is unknown. */
 export class WebhookSettingError extends Error {
   override name = 'WebhookSettingError';
-  constructor(message: string, readonly code: WebhookUrlRefusalCode | 'BANK_NOT_FOUND') {
+  constructor(message: string, readonly code: WebhookUrlRefusalCode | 'BANK_NOT_FOUND' | 'PROVIDER_NOT_FOUND') {
     super(message);
   }
 }
@@ -31,28 +31,60 @@ async function assertBank(db: Db, bankCode: string): Promise<void> {
   if (!(await db('banks').where({ code: bankCode }).first('code'))) throw new WebhookSettingError(`bank ${JSON.stringify(bankCode)} is not registered at the SPC: see \`spc bank list\``, 'BANK_NOT_FOUND');
 }
 
+/** Whose secrets: a bank's (bank_webhook_secrets) or a provider's (provider_webhook_secrets, db/provider-webhooks.ts). */
+export type WebhookSecretOwner = { kind: 'bank'; id: string } | { kind: 'provider'; id: string };
+const SECRET_TABLES = {
+  bank: { table: 'bank_webhook_secrets', column: 'bank_code' },
+  provider: { table: 'provider_webhook_secrets', column: 'provider_id' },
+} as const;
+
 /** The secrets a push is signed with now: the current one first, then any still in their grace period. */
-export async function signingSecrets(db: Db, bankCode: string): Promise<string[]> {
-  const rows = await db('bank_webhook_secrets')
-    .where({ bank_code: bankCode })
+export async function ownerSigningSecrets(db: Db, owner: WebhookSecretOwner): Promise<string[]> {
+  const { table, column } = SECRET_TABLES[owner.kind];
+  const rows = await db(table)
+    .where({ [column]: owner.id })
     .andWhere((q) => q.whereNull('retired_at').orWhere('retired_at', '>', db.fn.now()))
     .orderByRaw('retired_at IS NOT NULL, id DESC')
     .select('secret');
   return rows.map((r) => r.secret as string);
 }
 
+/** A new current secret (returned once); the previous one signs beside it for `graceMs`. The owner is checked by the caller. */
+export async function rotateOwnerSecret(db: Db, owner: WebhookSecretOwner, graceMs = WEBHOOK_SECRET_GRACE_MS): Promise<string> {
+  const { table, column } = SECRET_TABLES[owner.kind];
+  const secret = generateSecret();
+  await db.transaction(async (trx) => {
+    await trx(table)
+      .where({ [column]: owner.id })
+      .whereNull('retired_at')
+      .update({ retired_at: trx.raw('now() + ?::interval', [`${Math.max(0, Math.floor(graceMs / 1000))} seconds`]) });
+    await trx(table).insert({ [column]: owner.id, secret });
+  });
+  return secret;
+}
+
+/** True when the owner has a current (not retired) secret. */
+export async function hasCurrentSecret(db: Db, owner: WebhookSecretOwner): Promise<boolean> {
+  const { table, column } = SECRET_TABLES[owner.kind];
+  return Boolean(await db(table).where({ [column]: owner.id }).whereNull('retired_at').first('id'));
+}
+
+/** The bank's signing secrets now (ownerSigningSecrets). */
+export async function signingSecrets(db: Db, bankCode: string): Promise<string[]> {
+  return ownerSigningSecrets(db, { kind: 'bank', id: bankCode });
+}
+
 /** A new current secret for the bank (returned once); the previous one signs beside it for `graceMs`. */
 export async function rotateWebhookSecret(db: Db, bankCode: string, graceMs = WEBHOOK_SECRET_GRACE_MS): Promise<string> {
   await assertBank(db, bankCode);
-  const secret = generateSecret();
-  await db.transaction(async (trx) => {
-    await trx('bank_webhook_secrets')
-      .where({ bank_code: bankCode })
-      .whereNull('retired_at')
-      .update({ retired_at: trx.raw('now() + ?::interval', [`${Math.max(0, Math.floor(graceMs / 1000))} seconds`]) });
-    await trx('bank_webhook_secrets').insert({ bank_code: bankCode, secret });
-  });
-  return secret;
+  return rotateOwnerSecret(db, { kind: 'bank', id: bankCode }, graceMs);
+}
+
+/** The URL as stored (normalised), or WebhookSettingError when domain/webhook-url.ts refuses it. */
+export function checkedWebhookUrl(url: string): string {
+  const refusal = webhookUrlRefusal(url);
+  if (refusal) throw new WebhookSettingError(`webhook URL refused (${refusal.code}): ${refusal.reason}`, refusal.code);
+  return new URL(url).href;
 }
 
 /**
@@ -65,10 +97,7 @@ export async function setBankWebhook(db: Db, bankCode: string, url: string | nul
     await db('banks').where({ code: bankCode }).update({ webhook_url: null });
     return { url: null };
   }
-  const refusal = webhookUrlRefusal(url);
-  if (refusal) throw new WebhookSettingError(`webhook URL refused (${refusal.code}): ${refusal.reason}`, refusal.code);
-  const normalised = new URL(url).href;
+  const normalised = checkedWebhookUrl(url);
   await db('banks').where({ code: bankCode }).update({ webhook_url: normalised });
-  const current = await db('bank_webhook_secrets').where({ bank_code: bankCode }).whereNull('retired_at').first('id');
-  return current ? { url: normalised } : { url: normalised, secret: await rotateWebhookSecret(db, bankCode) };
+  return (await hasCurrentSecret(db, { kind: 'bank', id: bankCode })) ? { url: normalised } : { url: normalised, secret: await rotateWebhookSecret(db, bankCode) };
 }

@@ -8,6 +8,8 @@ import { Money, ZERO, formatAmount, sum } from './money';
 
 export type ProviderRegisterFormat = 'csv' | 'camt054';
 export const PROVIDER_REGISTER_FORMATS: readonly ProviderRegisterFormat[] = ['csv', 'camt054'];
+/** What each format is served (GET) and pushed (webhook) as. */
+export const PROVIDER_REGISTER_CONTENT_TYPES: Record<ProviderRegisterFormat, string> = { csv: 'text/csv; charset=utf-8', camt054: 'application/xml; charset=utf-8' };
 
 /** Most payment lines one register holds: a provider of a big city gets ~60 000 a day at peak. */
 export const PROVIDER_REGISTER_LINES_MAX = 1_000_000;

@@ -12,4 +12,7 @@ export const REGISTER_ID = defineSearchAttributeKey('RegisterId', SearchAttribut
 /** A billing period's close (workflows/period.ts): YYYY-MM. */
 export const PERIOD = defineSearchAttributeKey('Period', SearchAttributeType.KEYWORD);
 
+/** Set by Temporal itself on every workflow a schedule starts (not registered by the SPC): the time the schedule meant, not when it ran. */
+export const SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+
 export const SEARCH_ATTRIBUTE_NAMES = ['BankCode', 'BusinessDate', 'PaymentStatus', 'SettlementStatus', 'Channel', 'RejectionCode', 'RegisterId', 'Period'] as const;

@@ -155,7 +155,7 @@ export function registerActivityMetrics(registry: MetricsRegistry) {
       'Duration of each settlement stage, by stage: close, reconcile, aggregate, files, delivery (one webhook attempt that succeeded), confirmation (list delivered to settled).',
       STAGE_BUCKETS_SECONDS,
     ),
-    webhookFailures: registry.counter('spc_webhook_failures_total', 'Webhook deliveries that failed (and will be retried), by bank and kind (settlement, complaint).'),
+    webhookFailures: registry.counter('spc_webhook_failures_total', 'Webhook deliveries that failed (and will be retried), by kind (settlement, complaint: by bank; provider_register: by provider).'),
   };
 }
 export type ActivityMetrics = ReturnType<typeof registerActivityMetrics>;

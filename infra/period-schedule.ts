@@ -2,8 +2,9 @@
 // Asia/Almaty on the 1st of every month. It starts `periodTriggerWorkflow`, which closes the month
 // that just ended (workflows/period-trigger.ts). Kept by the same sync as the banks' settlement
 // schedules (infra/schedules.ts: `spc up`, `spc keeper`).
-import { ScheduleOverlapPolicy, type Client, type ScheduleSpec } from '@temporalio/client';
+import type { Client, ScheduleSpec } from '@temporalio/client';
 import { SPC_TIME_ZONE } from '../domain/calendar';
+import { ensureFixedSchedule, type FixedScheduleAction } from './fixed-schedule';
 
 export const PERIOD_SCHEDULE_ID = 'period-schedule';
 export const PERIOD_TRIGGER_WORKFLOW = 'periodTriggerWorkflow';
@@ -18,27 +19,9 @@ export const PERIOD_SCHEDULE_SPEC: ScheduleSpec = {
 };
 
 /** Creates the schedule when missing, or moves it to `taskQueue`; returns what it did. */
-export async function ensurePeriodSchedule(client: Client, opts: { taskQueue: string; idPrefix?: string; log?: (m: string) => void }): Promise<'created' | 'updated' | 'unchanged'> {
-  const scheduleId = `${opts.idPrefix ?? ''}${PERIOD_SCHEDULE_ID}`;
-  const action = { type: 'startWorkflow' as const, workflowType: PERIOD_TRIGGER_WORKFLOW, workflowId: `period-trigger`, taskQueue: opts.taskQueue, args: [] };
-  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: PERIOD_CATCHUP_WINDOW_MS, pauseOnFailure: false };
-  const handle = client.schedule.getHandle(scheduleId);
-  const current = await handle.describe().catch((err: Error) => {
-    if (err?.name === 'ScheduleNotFoundError') return undefined;
-    throw err;
-  });
-  if (!current) {
-    try {
-      await client.schedule.create({ scheduleId, spec: PERIOD_SCHEDULE_SPEC, action, policies, state: { note: 'monthly period close' } });
-      opts.log?.(`schedule ${scheduleId} created: 01:00 ${SPC_TIME_ZONE} on the 1st`);
-      return 'created';
-    } catch (err) {
-      if ((err as Error)?.name !== 'ScheduleAlreadyRunning') throw err;
-      return 'unchanged';
-    }
-  }
-  if (current.action.type === 'startWorkflow' && current.action.taskQueue === opts.taskQueue && current.action.workflowType === PERIOD_TRIGGER_WORKFLOW) return 'unchanged';
-  await handle.update((prev) => ({ spec: PERIOD_SCHEDULE_SPEC, action, policies, state: { paused: prev.state.paused, note: prev.state.note } }));
-  opts.log?.(`schedule ${scheduleId} updated: task queue ${opts.taskQueue}`);
-  return 'updated';
+export function ensurePeriodSchedule(client: Client, opts: { taskQueue: string; idPrefix?: string; log?: (m: string) => void }): Promise<FixedScheduleAction> {
+  return ensureFixedSchedule(client, {
+    scheduleId: PERIOD_SCHEDULE_ID, workflowType: PERIOD_TRIGGER_WORKFLOW, workflowId: 'period-trigger', spec: PERIOD_SCHEDULE_SPEC,
+    catchupWindowMs: PERIOD_CATCHUP_WINDOW_MS, note: 'monthly period close', firesAt: `01:00 ${SPC_TIME_ZONE} on the 1st`,
+  }, opts);
 }

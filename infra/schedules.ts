@@ -11,6 +11,7 @@ import type { SettlementOptions } from '../domain/settlement-types';
 import { loadConfig } from './config';
 import { scheduleSyncs } from './metrics';
 import { ensurePeriodSchedule } from './period-schedule';
+import { ensureTransferCheckSchedule } from './transfer-check-schedule';
 
 export const SETTLEMENT_SCHEDULE_ID_PREFIX = 'settlement-schedule:';
 export const SETTLEMENT_TRIGGER_WORKFLOW = 'settlementTriggerWorkflow';
@@ -186,6 +187,7 @@ export async function startScheduleSync(client: Client, db: Db, opts: EnsureSche
   const sync = () =>
     ensureSchedules(client, db, { ...opts, log })
       .then(() => ensurePeriodSchedule(client, { taskQueue: opts.taskQueue ?? loadConfig().temporal.taskQueue, idPrefix: opts.idPrefix, log }))
+      .then(() => ensureTransferCheckSchedule(client, { taskQueue: opts.taskQueue ?? loadConfig().temporal.taskQueue, idPrefix: opts.idPrefix, log }))
       .then(
         () => {
           last = { ok: true, at: new Date() };
@@ -194,7 +196,7 @@ export async function startScheduleSync(client: Client, db: Db, opts: EnsureSche
         (err: Error) => {
           last = { ok: false, at: new Date(), error: err.message };
           scheduleSyncs.inc({ outcome: 'failed' });
-          log(`settlement and period schedules: ${err.message}`);
+          log(`settlement, period and transfer-check schedules: ${err.message}`);
         },
       );
   let running: Promise<void> = sync();

@@ -11,3 +11,5 @@ export { printRunWorkflow } from './print-run';
 export { mailDeliveryWorkflow } from './mail-delivery';
 export { periodCloseWorkflow } from './period';
 export { periodTriggerWorkflow } from './period-trigger';
+export { providerRegisterPushWorkflow } from './provider-register-push';
+export { transferCheckWorkflow } from './transfer-check';

@@ -4,13 +4,10 @@
 // starts the close `period:<YYYY-MM>` as an abandoned child. A close an operator already started is
 // left alone.
 import { ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { PERIOD } from '../domain/search-attributes';
+import { PERIOD, SCHEDULED_START_TIME } from '../domain/search-attributes';
 import { periodToCloseOn, periodWorkflowId } from '../domain/period';
 import { periodCloseWorkflow } from './period';
 
-/** Set by Temporal on every workflow a schedule starts: the time the schedule meant, not when it ran. */
-const SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 /**
  * Asia/Almaty is UTC+5 all year (since March 2024). A fixed offset keeps the workflow free of the
  * time-zone database; the schedule fires at 01:00 local, so even an hour's error stays on the 1st.

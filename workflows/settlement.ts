@@ -13,9 +13,10 @@
 // settlement-rules.ts, the schedule's trigger in settlement-trigger.ts. The order of commands is
 // the one of the recorded histories (test/histories/settlement): a change goes behind patched().
 import {
-  CancellationScope, allHandlersFinished, condition, defineQuery, defineUpdate, isCancellation, log, patched, proxyActivities, proxyLocalActivities,
-  setHandler, upsertMemo, upsertSearchAttributes, workflowInfo,
+  CancellationScope, ParentClosePolicy, allHandlersFinished, condition, defineQuery, defineUpdate, isCancellation, log, patched, proxyActivities,
+  proxyLocalActivities, setHandler, startChild, upsertMemo, upsertSearchAttributes, workflowInfo,
 } from '@temporalio/workflow';
+import { providerRegisterPushWorkflow, providerRegisterPushWorkflowId } from './provider-register-push';
 import type { SettlementActivities } from '../activities/settlement';
 import type {
   AggregateResult, SettlementOptions, SettlementState, SettlementStatus, SettlementWorkflowInput, TransferConfirmation, WebhookState, WrittenBy,
@@ -38,6 +39,8 @@ export const confirmTransfersUpdate = defineUpdate<SettlementState, [TransferCon
 export const PATCH_CONFIRM_DUE_FROM_DELIVERY = 'confirm-due-from-delivery';
 /** The providers' registers of the day, built once the day's last list is out (issue 19). */
 export const PATCH_PROVIDER_REGISTERS = 'provider-registers';
+/** Each register built is pushed to its provider's webhook by a child of its own (issue 19). */
+export const PATCH_PROVIDER_REGISTER_PUSH = 'provider-register-push';
 
 // The short steps run as local activities: one round trip through the server less each, which is
 // most of the engine's own time in a settlement. All are idempotent, like every activity here.
@@ -192,11 +195,33 @@ async function buildRegisters(run: SettlementRun): Promise<void> {
   });
   try {
     const built = await buildProviderRegisters({ businessDate: run.day.businessDate });
-    if (built.status === 'built') run.record('provider registers', `${built.registers.length} register(s) of ${run.day.businessDate}`);
+    if (built.status !== 'built') return;
+    run.record('provider registers', `${built.registers.length} register(s) of ${run.day.businessDate}`);
+    if (patched(PATCH_PROVIDER_REGISTER_PUSH)) await startRegisterPushes(built.registers.map((r) => r.id), run.input.options);
   } catch (err) {
     log.warn('provider registers not built', { businessDate: run.day.businessDate, error: String(err) });
     run.record('provider registers failed', 'spc provider registers build --date rebuilds them');
   }
+}
+
+/**
+ * 4d. One push per register, an abandoned child (workflows/provider-register-push.ts) that outlives
+ * this settlement. A register kept from an earlier build already has its push: the start finds it.
+ */
+async function startRegisterPushes(registerIds: string[], options: SettlementOptions | undefined): Promise<void> {
+  // All in one workflow task: started one after the other, each start waits a round trip through the server.
+  await Promise.all(registerIds.map(async (registerId) => {
+    try {
+      await startChild(providerRegisterPushWorkflow, {
+        workflowId: providerRegisterPushWorkflowId(registerId),
+        args: [{ registerId, retry: options?.webhookRetry }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      });
+    } catch (err) {
+      if ((err as Error)?.name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+    }
+  }));
 }
 
 interface WebhookPush {

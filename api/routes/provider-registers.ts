@@ -7,13 +7,12 @@ import { findProviderRegisterFile, findProviderRegisters } from '../../db/querie
 import { ApiError } from '../errors';
 import { providerOf } from '../provider-auth';
 import { commonErrors, errorResponse } from '../schemas';
-import type { ProviderRegisterFormat } from '../../domain/provider-register';
+import { PROVIDER_REGISTER_CONTENT_TYPES, type ProviderRegisterFormat } from '../../domain/provider-register';
 
 type App = Parameters<FastifyPluginAsync<ApiDeps>>[0];
 
 const DATE_PATTERN = '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$';
 const FILE_NAMES: Record<string, ProviderRegisterFormat> = { 'register.csv': 'csv', 'camt054.xml': 'camt054' };
-const CONTENT_TYPES: Record<ProviderRegisterFormat, string> = { csv: 'text/csv; charset=utf-8', camt054: 'application/xml; charset=utf-8' };
 
 const registerSchema = {
   type: 'object',
@@ -77,7 +76,7 @@ function downloadRoute(app: App, deps: ApiDeps): void {
     const format = FILE_NAMES[request.params.file] as ProviderRegisterFormat;
     const file = await findProviderRegisterFile(deps.db, providerId, request.params.id, format);
     if (!file) throw new ApiError(404, 'NOT_FOUND', `no register ${request.params.id} of provider ${providerId}`);
-    return reply.type(CONTENT_TYPES[format])
+    return reply.type(PROVIDER_REGISTER_CONTENT_TYPES[format])
       .header('content-disposition', `attachment; filename="register-${request.params.id.replace(/:/g, '-')}.${format === 'csv' ? 'csv' : 'xml'}"`)
       .header('etag', `"${file.sha256}"`)
       .header('x-content-sha256', file.sha256)

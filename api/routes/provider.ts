@@ -10,6 +10,7 @@ import { commonErrors, errorResponse } from '../schemas';
 import { ALL_PROVIDER_SCOPES } from '../../db/provider-keys';
 import { providerRegisterRoutes } from './provider-registers';
 import { providerTransferRoutes } from './provider-transfers';
+import { providerWebhookRoutes } from './provider-webhook';
 
 const serviceSchema = {
   type: 'object',
@@ -61,6 +62,7 @@ export const providerRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
   await app.register(providerChargeRoutes, deps);
   await app.register(providerRegisterRoutes, deps);
   await app.register(providerTransferRoutes, deps);
+  await app.register(providerWebhookRoutes, deps);
 };
 
 /** The OpenAPI security scheme of the provider routes. */

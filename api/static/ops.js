@@ -113,6 +113,22 @@
       ),
     );
     fill(
+      'transfer-cases',
+      (back.transferCases || []).map((c) =>
+        el('tr', { class: c.overdue ? 'overdue' : null, 'data-transfer-case': c.complaintId }, [
+          el('td', { text: c.bankCode }),
+          el('td', { text: c.providerId }),
+          el('td', { text: c.businessDate }),
+          num(c.expected === null ? '' : c.expected),
+          num(c.received),
+          num(c.difference),
+          el('td', { class: `state state-${c.status}`, text: c.overdue && c.status !== 'escalated' ? `${c.status} (late)` : c.status }),
+          el('td', { text: new Date(c.deadlineAt).toLocaleString() }),
+          el('td', {}, [link(c.ui, 'complaint')]),
+        ]),
+      ),
+    );
+    fill(
       'corrections',
       back.corrections.map((c) =>
         el('tr', { 'data-correction': c.id }, [

@@ -128,6 +128,27 @@ function registerDayBench(program: Command): void {
   );
 }
 
+function registerProviderRegistersBench(program: Command): void {
+  benchCommand<{ payments: string; accounts: string; workers: string; monthDays: string; transferParts: string } & EngineOpts>(
+    program, 'bench-provider-registers',
+    'benchmark: the peak day\'s providers\' registers built and pushed to their webhooks after the last list, then a month of reported transfers matched; last line is JSON',
+    [
+      ['--payments <n>', 'payments in the day (in the five banks\' day registers; bench:day\'s peak is 100000, the default is smaller for this shared 2-core machine)', '20000'],
+      ['--accounts <n>', 'demo accounts to pay into', '20000'],
+      ['--workers <n>', 'worker processes', '2'],
+      ['--month-days <n>', 'earlier list days of the month (copies of the peak day)', '21'],
+      ['--transfer-parts <n>', 'credits per list line in the providers\' statements', '4'],
+    ],
+    async (opts) => {
+      const { runProviderRegistersBench } = require('../../bench/provider-registers') as typeof import('../../bench/provider-registers');
+      return runProviderRegistersBench({
+        payments: positive(opts.payments, '--payments'), accounts: positive(opts.accounts, '--accounts'), workers: positive(opts.workers, '--workers'),
+        monthDays: positive(opts.monthDays, '--month-days'), transferParts: positive(opts.transferParts, '--transfer-parts'), engine: engineOf(opts.engine),
+      });
+    },
+  );
+}
+
 function registerMonthBench(program: Command): void {
   benchCommand<{ accounts: string } & EngineOpts>(
     program, 'bench-month', 'benchmark, the upload half of the month: every account × 8 services as charge lines, one CSV per provider through the provider API, until every line is answered; last line is JSON',
@@ -158,6 +179,7 @@ export function registerBenchCommands(program: Command): void {
   registerPrintBench(program);
   registerRegisterAndCutoffBench(program);
   registerDayBench(program);
+  registerProviderRegistersBench(program);
   registerSettlementBench(program);
   registerMonthBench(program);
 }

@@ -1,10 +1,11 @@
-// `spc audit provider --date` and `spc provider registers build --date` (issue 19).
+// `spc audit provider --date`, `spc provider registers build --date`, `spc provider transfers check|cases` (issue 19).
 import type { Command } from 'commander';
 import { assertDate } from '../../audit/query';
 import { auditProviders, type ProviderAuditReport } from '../../audit/provider';
 import { buildProviderRegistersOf } from '../../activities/provider-register';
 import { CliError, type Runtime } from '../runtime';
 import { TRANSFER_REPORT_WORKING_DAYS_MAX, raiseUnreportedTransferCases } from '../../client/transfer-cases';
+import { findOpenTransferCases } from '../../db/queries/transfer-cases';
 
 function printReport(report: ProviderAuditReport): void {
   process.stdout.write(`provider audit, business date ${report.date}${report.waitingFor.length > 0 ? ` (registers not due yet: ${report.waitingFor.join('; ')})` : ''}\n`);
@@ -56,12 +57,31 @@ export function registerProviderRegisterCommands(provider: Command, rt: Runtime)
     });
 }
 
+function registerTransferCasesCommand(transfers: Command, rt: Runtime): void {
+  transfers
+    .command('cases')
+    .description('the open TRANSFER_NOT_RECEIVED cases (raised by the check, by hand or by its daily schedule), the oldest deadline first')
+    .option('--provider <id>', 'one provider')
+    .option('--json', 'print the cases as JSON')
+    .action(async (opts: { provider?: string; json?: boolean }) => {
+      const cases = await findOpenTransferCases(await rt.db(), { providerId: opts.provider });
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(cases, null, 2)}\n`);
+        return;
+      }
+      for (const c of cases) {
+        process.stdout.write(`${c.complaintId.padEnd(48)} ${c.status.padEnd(9)} expected ${(c.expected ?? '-').padStart(12)}  received ${c.received.padStart(12)}  open ${c.difference.padStart(12)}  due ${c.deadlineAt}\n`);
+      }
+      process.stdout.write(`${cases.length} open case(s)\n`);
+    });
+}
+
 export function registerTransferCheckCommand(provider: Command, rt: Runtime): void {
-  provider
-    .command('transfers')
-    .description('what providers report received')
+  const transfers = provider.command('transfers').description('what providers report received');
+  registerTransferCasesCommand(transfers, rt);
+  transfers
     .command('check')
-    .description('raise a TRANSFER_NOT_RECEIVED complaint for every list line a bank confirmed N working days ago that its provider has not reported received in full')
+    .description('(also daily at 09:00 Almaty by the transfer-check schedule) raise a TRANSFER_NOT_RECEIVED complaint for every list line a bank confirmed N working days ago that its provider has not reported received in full')
     .option('--working-days <n>', 'working days a provider has to report (default $SPC_TRANSFER_REPORT_WORKING_DAYS or 3)')
     .action(async (opts: { workingDays?: string }) => {
       const workingDays = opts.workingDays === undefined ? undefined : Number(opts.workingDays);

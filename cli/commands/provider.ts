@@ -1,7 +1,8 @@
-// Provider commands (issue 18 item 1): `spc provider key create|list|revoke`. Creating and revoking
+// Provider commands (issue 18 item 1): `spc provider key create|list|revoke`, `spc provider webhook …`. Creating and revoking
 // are operator actions, audited like `spc bank key …` (the secret is printed once and never audited).
 import { registerProviderRegisterCommands, registerTransferCheckCommand } from './provider-audit';
 import type { Command } from 'commander';
+import { PROVIDER_WEBHOOK, registerWebhookCommands } from './bank-webhook';
 import { recordOperatorAction } from '../../db/operator-audit';
 import { operatorOf } from '../operator-action';
 import { ALL_PROVIDER_SCOPES, PROVIDER_SCOPES, ProviderKeyError, createProviderKey, revokeProviderKey, type ProviderScope } from '../../db/provider-keys';
@@ -73,6 +74,7 @@ export function registerProviderCommands(program: Command, rt: Runtime): void {
   const key = provider.command('key').description('provider API keys (Authorization: Bearer spcp_…)');
   registerProviderRegisterCommands(provider, rt);
   registerTransferCheckCommand(provider, rt);
+  registerWebhookCommands(provider, rt, PROVIDER_WEBHOOK);
 
   key
     .command('create')

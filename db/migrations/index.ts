@@ -21,6 +21,7 @@ import * as providerRegisters from './20261208006001_provider_registers';
 import * as operators from './20261208001001_operators';
 import * as periodClose from './20261208005001_period_close';
 import * as opsSessions from './20261208010001_ops_sessions';
+import * as providerWebhooks from './20261209040001_provider_webhooks';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000001_schema': schema,
@@ -43,6 +44,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261208001001_operators': operators,
   '20261208005001_period_close': periodClose,
   '20261208010001_ops_sessions': opsSessions,
+  '20261209040001_provider_webhooks': providerWebhooks,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
