@@ -58,8 +58,10 @@ function registerShow(period: Command, rt: Runtime): void {
       printRows(view.providers.map((p) => ({ provider: p.provider, upload: p.uploadedVersion === null ? 'missing' : `v${p.uploadedVersion}`, closing: p.closing ?? '' })), false);
       if (view.step === null) {
         const t = await rt.temporal();
-        const approval = await getPeriodApproval({ client: t.client }, view.period);
-        if (approval) process.stdout.write(`${approvalLine(approval)}\n`);
+        // The rows above are the answer; the approval is the engine's to tell, when it answers.
+        const approval = await getPeriodApproval({ client: t.client }, view.period).catch((err: Error) => `  approval unknown: ${err.message}`);
+        if (typeof approval === 'string') process.stdout.write(`${approval}\n`);
+        else if (approval) process.stdout.write(`${approvalLine(approval)}\n`);
       }
     });
 }
