@@ -15,6 +15,7 @@ import { startHarness, type Harness } from '../support/harness';
 import { WORLD, createPaymentWorld, ledgerBreaches } from '../support/payment-world';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
 import { waitFor } from '../support/wait';
+import { insertChargesUpload } from '../support/charges';
 
 jest.setTimeout(900_000);
 
@@ -27,18 +28,6 @@ const run = randomBytes(3).toString('hex');
 const RETRY_WAIT_MS = 300_000;
 
 let h: Harness;
-
-async function upload(db: Knex, provider: string, lines: Array<{ account: string; service: string; amount: string }>) {
-  const sha = randomBytes(32).toString('hex');
-  const uploadId = `charges:${provider}:${PERIOD}:${sha.slice(0, 16)}`;
-  await db('charge_uploads').insert({
-    upload_id: uploadId, provider_id: provider, period: `${PERIOD}-01`, version: 1, content_sha256: sha, state: 'done', row_count: lines.length, rows_done: lines.length,
-    rows_accepted: lines.length, workflow_id: `upload-${uploadId}`,
-  });
-  await db('charge_lines').insert(lines.map((l, i) => ({
-    upload_id: uploadId, line_no: i + 1, account_number: l.account, service_code: l.service, kind: 'charge', for_period: `${PERIOD}-01`, amount: l.amount,
-  })));
-}
 
 /** The period's invoices as the previous close would have issued them. */
 async function invoice(db: Knex, account: string, lines: Array<{ service: string; opening: string; charged: string }>) {
@@ -70,8 +59,8 @@ beforeAll(async () => {
   await invoice(db, WORLD.accountNothingDue, [{ service: 'SEWER', opening: '-50.00', charged: '0.00' }]);
   await db('personal_accounts').insert(EXTRA_ACCOUNTS.map((number) => ({ number, holder_name: 'Тестов Т. Т.', address: `г. Алматы, ул. Сатпаева, ${number.slice(-2)}` })));
   for (const account of EXTRA_ACCOUNTS) await invoice(db, account, [{ service: 'CWATER', opening: '10.00', charged: '0.00' }]);
-  await upload(db, 'AES', [{ account: WORLD.account, service: 'ELEC', amount: '3000.00' }]);
-  await upload(db, 'ALMATY_SU', [
+  await insertChargesUpload(db, 'AES', PERIOD, [{ account: WORLD.account, service: 'ELEC', amount: '3000.00' }]);
+  await insertChargesUpload(db, 'ALMATY_SU', PERIOD, [
     { account: WORLD.account, service: 'CWATER', amount: '900.00' }, { account: WORLD.account, service: 'SEWER', amount: '500.00' },
     ...EXTRA_ACCOUNTS.map((account, i) => ({ account, service: 'CWATER', amount: `${100 + i}.25` })),
   ]);
