@@ -11,6 +11,7 @@ import type { Knex } from 'knex';
 import type { ActivityDeps } from './deps';
 import type { WrittenBy } from './payment-posting';
 import { postReplacement, reversePayment, splitFor } from './correction-posting';
+import { reissueCorrectedInvoices } from './invoice-reissue';
 import { recordOperatorAction } from '../db/operator-audit';
 import { providerDeltas, sameAllocations, sameSplit } from '../domain/correction';
 import {
@@ -277,6 +278,11 @@ async function applyCorrection(deps: ActivityDeps, input: { correctionId: string
       old_allocations: JSON.stringify(head.allocations), new_allocations: JSON.stringify(newAllocations), replacement_payment_id: replacementId,
     });
     await recordOperatorAction(trx, { operator: input.operator, action: 'correction.approve', args: { correctionId: c.id, note: input.note, mode: open ? 'reposted' : 'adjusted' } });
+    // A replacement payment posts to the target's current invoice itself; adjustments do not.
+    await reissueCorrectedInvoices(trx, {
+      paymentId: String(head.payment.id),
+      deltas: [{ account: head.account, allocations: head.allocations, sign: 1 }, ...(open ? [] : [{ account: c.account_to ?? head.account, allocations: newAllocations, sign: -1 as const }])],
+    });
     return { ok: true as const, applied: await appliedOf(trx, await trx('corrections').where({ id: c.id }).first()) };
   });
 }

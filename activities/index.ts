@@ -10,6 +10,8 @@ import { createPrintRunActivities } from './print-run';
 import { createMailDeliveryActivities } from './mail-delivery';
 import { complaintDeadlinesFromEnv, householdConfigFromEnv, settlementConfigFromEnv, type SpcConfig } from '../infra/config';
 import { createPeriodActivities } from './period-close';
+import { createPeriodApprovalActivities } from './period-approval';
+import { heartbeating } from './heartbeat';
 
 /** The configuration activities take: from the worker's SpcConfig; read from the environment when absent (tests). */
 export type ActivityConfig = Pick<SpcConfig, 'settlement' | 'complaintDeadlines'> & Partial<Pick<SpcConfig, 'households'>>;
@@ -27,7 +29,8 @@ export function createActivities(deps: ActivityDeps, config?: ActivityConfig) {
     ...createComplaintActivities(deps, config?.complaintDeadlines ?? complaintDeadlinesFromEnv()),
     ...createPrintRunActivities(deps, { printDir: households.printDir, requisites }),
     ...createMailDeliveryActivities(deps, { households, requisites }),
-    ...createPeriodActivities(deps),
+    ...heartbeating(createPeriodActivities(deps)),
+    ...createPeriodApprovalActivities(deps),
   };
 }
 

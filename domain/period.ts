@@ -74,6 +74,13 @@ export function periodToCloseOn(localDate: string): string {
 export const PERIOD_ERROR_CODES = {
   INVALID_PERIOD: { status: 400, message: 'the period is not a month given as YYYY-MM' },
   PERIOD_OUT_OF_ORDER: { status: 409, message: 'an earlier period is not closed yet: periods close in order' },
+  INVALID_REQUEST: { status: 422, message: 'a decision on a close is { operator, approve: true | false, note? }' },
+  SELF_APPROVAL: { status: 403, message: 'four eyes: the operator who proposed a close cannot approve it' },
+  RESERVED_OPERATOR: { status: 403, message: 'four eyes: "spc" is the SPC itself and decides nothing' },
+  COMPLAINANT_APPROVAL: { status: 403, message: 'four eyes: a complaint\'s raiser cannot approve the SPC\'s action for it' },
+  ROLE_MAY_NOT_APPROVE: { status: 403, message: 'four eyes: only a supervisor or an admin approves a close' },
+  NOT_AWAITING_APPROVAL: { status: 409, message: 'no close of this period waits for a decision' },
+  PERIOD_CLOSE_REJECTED: { status: 409, message: 'the proposed close was rejected by a second operator: propose it again when it is right' },
 } as const;
 export type PeriodErrorCode = keyof typeof PERIOD_ERROR_CODES;
 

@@ -21,9 +21,11 @@ export const PROVIDER_REGISTERS_TIMEOUT: Duration = '10 minutes';
 export const PROVIDER_REGISTERS_HEARTBEAT: Duration = '1 minute';
 /**
  * A period close's balances and issue are single statements over every account: minutes at
- * 500,000 accounts, so the timeout is long; a lost worker is noticed by the timeout and the step retried.
+ * 500,000 accounts, so the timeout is long; the steps heartbeat while they run
+ * (activities/heartbeat.ts), so a lost worker is noticed within the heartbeat and the step retried.
  */
 export const PERIOD_STEP_TIMEOUT: Duration = '30 minutes';
+export const PERIOD_STEP_HEARTBEAT: Duration = '1 minute';
 
 // Chunked work: the heartbeat after each batch, not the timeout, is what detects a dead worker.
 /** A register chunk posts REGISTER_CHUNK_ROWS rows (workflows/register.ts). */

@@ -3,15 +3,24 @@
 // Counts the period's payments, computes every account's balances, posts the receivables to the
 // ledger and issues the next period's invoices. The steps are activities that check and move the
 // close's recorded step (activities/period-close.ts), so a restart resumes where it stopped.
-import { ApplicationFailure, defineQuery, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+//
+// Since PERIOD_FOUR_EYES_PATCH a close is first proposed (by the operator who started it, or by
+// 'spc' for the schedule) and waits until a second person with an approving role approves it
+// (workflows/period-approval.ts); a rejection fails the close with PERIOD_CLOSE_REJECTED.
+import { ApplicationFailure, defineQuery, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { PeriodActivities, PeriodTotals } from '../activities/period-close';
 import { PERIOD } from '../domain/search-attributes';
-import { PERIOD_STEP_TIMEOUT, stepOptions } from './activity-options';
+import { PERIOD_STEP_HEARTBEAT, PERIOD_STEP_TIMEOUT, stepOptions } from './activity-options';
+import { awaitCloseApproval, installApprovalHandlers } from './period-approval';
+
+/** The close waits for a second person's approval before it begins. */
+export const PERIOD_FOUR_EYES_PATCH = 'period-close-four-eyes';
 
 export interface PeriodCloseInput {
   period: string;
   /** The operator, or 'schedule'. */
   startedBy: string;
+  options?: { reminderIntervalMs?: number };
 }
 
 export interface PeriodCloseResult {
@@ -27,13 +36,18 @@ export interface PeriodCloseResult {
 
 export const periodProgressQuery = defineQuery<string>('progress');
 
-const { beginPeriodClose, countPeriodPayments, computePeriodBalances, postPeriodLedger, issueNextInvoices } = proxyActivities<PeriodActivities>(stepOptions(PERIOD_STEP_TIMEOUT));
+const { beginPeriodClose, countPeriodPayments, computePeriodBalances, postPeriodLedger, issueNextInvoices } = proxyActivities<PeriodActivities>(stepOptions(PERIOD_STEP_TIMEOUT, PERIOD_STEP_HEARTBEAT));
 
 export async function periodCloseWorkflow(input: PeriodCloseInput): Promise<PeriodCloseResult> {
   let progress = 'starting';
   setHandler(periodProgressQuery, () => progress);
+  const approval = installApprovalHandlers(input);
   upsertSearchAttributes([{ key: PERIOD, value: input.period }]);
   const { workflowId, runId } = workflowInfo();
+  if (patched(PERIOD_FOUR_EYES_PATCH)) {
+    progress = 'awaiting approval';
+    await awaitCloseApproval(approval, input);
+  }
   const begun = await beginPeriodClose({ period: input.period, startedBy: input.startedBy, workflowId });
   if (!begun.ok) throw ApplicationFailure.create({ type: begun.code, message: begun.message, nonRetryable: true });
   progress = 'counting';

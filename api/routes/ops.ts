@@ -5,13 +5,15 @@
 // Actions are the session's operator's (api/ops-actions.ts).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
 import { OPS_CSP, bearerAccessOf, escapeHtml, refuseAccess, signInPage } from '../ops-access';
 import { takeComplaint } from '../ops-actions';
 import { currentOpsSession, opsPreSessionCsrf, opsSignIn, opsSignOut, requireOpsSession, type OpsSession } from '../ops-auth';
-import { loadOpsOverview, uiLinks, type OpsOverview } from '../ops-overview';
+import { loadOpsOverview, uiLinks, type OpsOverview, type UiLinks } from '../ops-overview';
+import { loadOpsPeriod, loadOpsPeriods } from '../ops-periods';
+import { isPeriod } from '../../domain/period';
 
 export { OPS_SESSION_COOKIE, OPS_SESSION_LIFETIME_MS } from '../ops-auth';
 export { loadOpsOverview, uiLinks, type OpsBankDay, type OpsOverview } from '../ops-overview';
@@ -22,7 +24,10 @@ const TOKEN_CHARS_MAX = 256;
 const FORM_BODY_BYTES_MAX = 4096;
 
 const STATIC_DIR = path.resolve(__dirname, '../static');
-const OPS_FILES = { 'ops.html': 'text/html; charset=utf-8', 'ops.js': 'text/javascript; charset=utf-8', 'ops.css': 'text/css; charset=utf-8' } as const;
+const OPS_FILES = {
+  'ops.html': 'text/html; charset=utf-8', 'ops.js': 'text/javascript; charset=utf-8', 'ops.css': 'text/css; charset=utf-8',
+  'ops-periods.html': 'text/html; charset=utf-8', 'ops-periods.js': 'text/javascript; charset=utf-8', 'ops-dom.js': 'text/javascript; charset=utf-8',
+} as const;
 
 export interface OpsOptions extends ApiDeps {
   /** Clock, for tests. */
@@ -40,9 +45,42 @@ function htmlReply(reply: FastifyReply, status: number, html: string): FastifyRe
     .header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').send(html);
 }
 
+/** The period page (/ops/periods) and its JSON (/ops/api/periods, /ops/api/periods/:period). */
+function registerPeriodRoutes(
+  app: FastifyInstance,
+  opts: OpsOptions,
+  page: { mayRead: (request: FastifyRequest) => Promise<boolean>; links: UiLinks; render: (session: OpsSession) => string },
+): void {
+  const { mayRead: mayReadOverview, links } = page;
+  app.get('/ops/periods', { schema: { hide: true } }, async (request, reply) => {
+    const session = await currentOpsSession(opts.db, request);
+    if (!session) return htmlReply(reply, 200, signInPage(opsPreSessionCsrf(request, reply)));
+    return htmlReply(reply, 200, page.render(session));
+  });
+
+  app.get('/ops/api/periods', { schema: { hide: true } }, async (request, reply) => {
+    if (!(await mayReadOverview(request))) return refuseAccess(reply);
+    return reply.header('cache-control', 'no-store').send({ periods: await loadOpsPeriods(opts.db, links) });
+  });
+
+  app.get<{ Params: { period: string } }>(
+    '/ops/api/periods/:period',
+    { schema: { hide: true, params: { type: 'object', properties: { period: { type: 'string', maxLength: 16 } } } } },
+    async (request, reply) => {
+      if (!(await mayReadOverview(request))) return refuseAccess(reply);
+      const { period } = request.params;
+      if (!isPeriod(period)) return reply.code(400).header('cache-control', 'no-store').send({ code: 'INVALID_PERIOD', message: `period "${period}" is not YYYY-MM, e.g. 2026-12` });
+      const view = await loadOpsPeriod(opts.db, opts.client, period, links);
+      if (!view) return reply.code(404).header('cache-control', 'no-store').send({ code: 'NOT_FOUND', message: `no billing period ${period}` });
+      return reply.header('cache-control', 'no-store').send(view);
+    },
+  );
+}
+
 export const opsRoutes: FastifyPluginAsync<OpsOptions> = async (app, opts) => {
   const files = new Map(Object.entries(OPS_FILES).map(([name, type]) => [name, { type, content: fs.readFileSync(path.join(STATIC_DIR, name)) }]));
-  const pageTemplate = (files.get('ops.html') as { content: Buffer }).content.toString('utf8');
+  const templateOf = (name: 'ops.html' | 'ops-periods.html') => (files.get(name) as { content: Buffer }).content.toString('utf8');
+  const templates = { overview: templateOf('ops.html'), periods: templateOf('ops-periods.html') };
   const now = opts.now ?? (() => new Date());
   // The UI's base URL comes from the configuration (TEMPORAL_UI_URL or the stack's own UI), through ApiDeps.
   const links = uiLinks(opts.temporalUiUrl, opts.client.options.namespace);
@@ -57,7 +95,7 @@ export const opsRoutes: FastifyPluginAsync<OpsOptions> = async (app, opts) => {
     const file = files.get(name) as { type: string; content: Buffer };
     return reply.type(file.type).header('content-security-policy', OPS_CSP).header('x-content-type-options', 'nosniff').header('cache-control', 'no-cache').send(file.content);
   };
-  const page = (session: OpsSession) => pageTemplate
+  const page = (session: OpsSession, which: keyof typeof templates = 'overview') => templates[which]
     .replace(/\{\{csrf\}\}/g, escapeHtml(session.csrfToken))
     .replace(/\{\{operator\}\}/g, escapeHtml(session.id))
     .replace(/\{\{role\}\}/g, escapeHtml(session.role));
@@ -84,7 +122,7 @@ export const opsRoutes: FastifyPluginAsync<OpsOptions> = async (app, opts) => {
     return reply.header('cache-control', 'no-store').redirect('/ops', 303);
   });
 
-  for (const name of ['ops.js', 'ops.css'] as const) {
+  for (const name of ['ops.js', 'ops.css', 'ops-periods.js', 'ops-dom.js'] as const) {
     // Assets hold no data: served to anyone, so the sign-in page is styled too.
     app.get(`/ops/${name}`, { schema: { hide: true } }, async (_request, reply) => sendFile(reply, name));
   }
@@ -113,4 +151,6 @@ export const opsRoutes: FastifyPluginAsync<OpsOptions> = async (app, opts) => {
     }
     return reply.header('cache-control', 'no-store').send(await cached.overview);
   });
+
+  registerPeriodRoutes(app, opts, { mayRead: mayReadOverview, links, render: (session) => page(session, 'periods') });
 };

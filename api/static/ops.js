@@ -7,30 +7,7 @@
   const DEFAULT_REFRESH_MS = 5000;
   let refreshMs = DEFAULT_REFRESH_MS;
 
-  function el(tag, attrs, children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === undefined || v === null) continue;
-      if (k === 'text') node.textContent = v;
-      else node.setAttribute(k, v);
-    }
-    for (const c of children || []) node.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
-    return node;
-  }
-
-  function link(href, text) {
-    if (!href) return el('span', { text: '' });
-    return el('a', { href, target: '_blank', rel: 'noopener noreferrer', text });
-  }
-
-  function num(text) {
-    return el('td', { class: 'num', text: String(text) });
-  }
-
-  function fill(tableId, rows) {
-    const body = document.querySelector(`#${tableId} tbody`);
-    body.replaceChildren(...rows);
-  }
+  const { el, link, num, fill } = window.spcOpsDom;
 
   function discrepancyText(list) {
     if (!list || list.length === 0) return '';

@@ -6,7 +6,11 @@ import { APPROVING_ROLES } from '../../domain/operator-roles';
 import { listPeriods, loadPeriod } from '../../db/queries/periods';
 import { isPeriod } from '../../domain/period';
 import { periodCloseResult, startPeriodClose } from '../../client/periods';
-import { audited, operatorOf } from '../operator-action';
+import { PeriodActionError } from '../../client/errors';
+import { decidePeriodClose, getPeriodApproval } from '../../client/period-approval';
+import type { PeriodApproval } from '../../domain/period-approval';
+import { recordOperatorAction } from '../../db/operator-audit';
+import { audited, operatorIdentityOf, operatorOf } from '../operator-action';
 import { CliError, printRows, Runtime } from '../runtime';
 
 function checkPeriod(text: string): string {
@@ -52,16 +56,58 @@ function registerShow(period: Command, rt: Runtime): void {
         process.stdout.write(`  ${view.balances} balances, ${view.paymentsCounted} payments counted, ${view.invoicesIssued ?? 0} invoices issued${view.nextDueDate ? ` (due ${view.nextDueDate})` : ''}\n`);
       }
       printRows(view.providers.map((p) => ({ provider: p.provider, upload: p.uploadedVersion === null ? 'missing' : `v${p.uploadedVersion}`, closing: p.closing ?? '' })), false);
+      if (view.step === null) {
+        const t = await rt.temporal();
+        // The rows above are the answer; the approval is the engine's to tell, when it answers.
+        const approval = await getPeriodApproval({ client: t.client }, view.period).catch((err: Error) => `  approval unknown: ${err.message}`);
+        if (typeof approval === 'string') process.stdout.write(`${approval}\n`);
+        else if (approval) process.stdout.write(`${approvalLine(approval)}\n`);
+      }
+    });
+}
+
+function approvalLine(a: PeriodApproval): string {
+  const refused = a.refusals.map((r) => `\n  refused  ${r.operator} at ${r.at}: ${r.code}`).join('');
+  if (a.status === 'awaiting' || a.status === 'proposing') {
+    return `  close proposed by ${a.proposedBy}, waiting for a second person (${a.reminders} reminder(s)): spc period approve|reject --period ${a.period} (a supervisor or admin other than ${a.proposedBy})${refused}`;
+  }
+  const d = a.decision;
+  return `  close proposed by ${a.proposedBy}, ${a.status}${d ? ` by ${d.operator} at ${d.at}${d.note ? `: ${d.note}` : ''}` : ''}${refused}`;
+}
+
+/** Refusals the close's workflow records in operator_audit itself (workflows/period-approval.ts). */
+const FOUR_EYES_CODES = new Set<string>(['SELF_APPROVAL', 'RESERVED_OPERATOR', 'COMPLAINANT_APPROVAL', 'ROLE_MAY_NOT_APPROVE']);
+
+function registerDecide(period: Command, rt: Runtime, verb: 'approve' | 'reject', approve: boolean): void {
+  period
+    .command(verb)
+    .description(`${verb} a proposed close (four eyes: a supervisor or admin other than the proposer)`)
+    .requiredOption('--period <yyyy-mm>', 'the billing month')
+    .option('--note <text>', 'kept with the decision')
+    .option('--operator <name>', `who ${verb}s (or SPC_OPERATOR)`)
+    .option('--json', 'print JSON')
+    .action(async (opts: { period: string; note?: string; operator?: string; json?: boolean }) => {
+      const p = checkPeriod(opts.period);
+      const { id: operator, role } = await operatorIdentityOf(rt, `period ${verb}`, opts.operator);
+      const t = await rt.temporal();
+      try {
+        const a = await decidePeriodClose({ client: t.client, taskQueue: t.taskQueue }, p, { operator, role, approve, note: opts.note });
+        process.stdout.write(opts.json ? `${JSON.stringify(a, null, 2)}\n` : `period ${p}:\n${approvalLine(a)}\n`);
+      } catch (err) {
+        if (!(err instanceof PeriodActionError)) throw err;
+        if (!FOUR_EYES_CODES.has(err.code)) await recordOperatorAction(await rt.db(), { operator, action: `period.${verb}`, args: { period: p }, outcome: `refused: ${err.code}` });
+        throw new CliError(`${err.code}: ${err.message}`);
+      }
     });
 }
 
 function registerClose(period: Command, rt: Runtime): void {
   period
     .command('close')
-    .description('close a billing period: balances of every account and service, the ledger\'s receivables, the next period\'s invoices')
+    .description('propose the close of a billing period (balances, the ledger\'s receivables, the next invoices); it begins when a second person approves')
     .requiredOption('--period <yyyy-mm>', 'the billing month')
     .option('--operator <name>', 'who does this (or SPC_OPERATOR)')
-    .option('--wait', 'wait for the close to finish and print its figures')
+    .option('--wait', 'wait for the close (its approval and its steps) to finish and print its figures')
     .action(async (opts: { period: string; operator?: string; wait?: boolean }) => {
       const p = checkPeriod(opts.period);
       // It issues every household's next invoice: a supervisor's or an admin's to start (docs/operators.md).
@@ -70,6 +116,7 @@ function registerClose(period: Command, rt: Runtime): void {
       const ctx = { client: t.client, taskQueue: t.taskQueue };
       const started = await audited(rt, operator, 'period.close', { period: p }, () => startPeriodClose(ctx, p, operator), (r) => (r.alreadyStarted ? 'already_started' : 'started'));
       process.stdout.write(`${started.alreadyStarted ? 'already started' : 'started'} ${started.workflowId}\n`);
+      if (!started.alreadyStarted) process.stdout.write(`  proposed by ${operator}: it begins when a second supervisor or admin runs spc period approve --period ${p}\n`);
       if (!opts.wait) {
         process.stdout.write(`  follow it with: spc period show --period ${p}\n`);
         return;
@@ -86,4 +133,5 @@ export function registerPeriodCommands(program: Command, rt: Runtime): void {
   registerList(period, rt);
   registerShow(period, rt);
   registerClose(period, rt);
+  for (const [verb, approve] of [['approve', true], ['reject', false]] as const) registerDecide(period, rt, verb, approve);
 }

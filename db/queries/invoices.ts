@@ -13,7 +13,8 @@
 // the account it now belongs to (a refund counts nowhere).
 //
 // The latest invoice is the newest period's highest version (issue 18: the close issues the next
-// period's invoices, a correction a new version); an account's new period shows once issued.
+// period's invoices, a correction a new version); an account's new period shows once issued. The
+// payments posted to an earlier version of the same period count as paid on the newest.
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 
@@ -77,7 +78,8 @@ WITH inv AS MATERIALIZED (
     CROSS JOIN LATERAL (
       SELECT al.service_code, al.amount
         FROM payments py JOIN allocations al ON al.payment_id = py.id
-       WHERE py.invoice_id = inv.invoice_id AND py.status = 'accepted'
+       WHERE py.invoice_id IN (SELECT v.id FROM invoices v WHERE v.account_number = inv.account_number AND v.period = inv.period)
+         AND py.status = 'accepted'
          AND NOT EXISTS (SELECT 1 FROM adjusted x WHERE x.payment_id = py.id)) r
   UNION ALL
   SELECT target.id, na.service, na.amount

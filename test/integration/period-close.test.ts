@@ -10,6 +10,7 @@ import { submitPaymentAsOfPaidAt } from '../support/past-payment';
 import { cancelPayment } from '../../client/payments';
 import { decideCorrection, proposeCorrection } from '../../client/corrections';
 import { PeriodActionError, periodCloseResult, startPeriodClose } from '../../client/periods';
+import { decidePeriodClose } from '../../client/period-approval';
 import { auditLedger, auditPeriod } from '../../audit';
 import { loadLatestInvoiceLines } from '../../db/queries/invoices';
 import { Money, formatAmount } from '../../domain/money';
@@ -73,9 +74,11 @@ async function balancesOf(period: string): Promise<Record<Key, string>> {
   return Object.fromEntries(rows.map((r) => [`${r.account_number}/${r.service_code}`, r.closing]));
 }
 
+/** Proposed by 'tester', approved by another person with an approving role (four eyes). */
 async function close(period: string) {
   const started = await startPeriodClose(h.ctx, period, 'tester');
   expect(started.workflowId).toBe(`period:${period}`);
+  expect(await decidePeriodClose(h.ctx, period, { operator: 'bob', role: 'supervisor', approve: true })).toMatchObject({ status: 'approved', proposedBy: 'tester' });
   return periodCloseResult(h.ctx, period);
 }
 
@@ -163,11 +166,13 @@ describe('the period close', () => {
     for (const period of ['2026-11', '2026-12']) expect(await auditPeriod(db, period)).toMatchObject({ ok: true, breaches: [] });
     expect((await auditLedger(db, {})).ok).toBe(true);
     expect(await ledgerBreaches(db)).toEqual([]);
-    await recordHistory(h.client, 'period', 'close-two-months', 'period:2026-12');
+    // close-two-months.json is the shape before four eyes (kept to replay); this one is proposed and approved.
+    await recordHistory(h.client, 'period', 'close-approved', 'period:2026-12');
 
     // A second start finds the close done; closing 2027-02 before 2027-01 is refused.
     expect((await startPeriodClose(h.ctx, '2026-12', 'tester')).alreadyStarted).toBe(true);
     await startPeriodClose(h.ctx, '2027-02', 'tester');
+    await decidePeriodClose(h.ctx, '2027-02', { operator: 'bob', role: 'supervisor', approve: true });
     await expect(periodCloseResult(h.ctx, '2027-02')).rejects.toMatchObject({ code: 'PERIOD_OUT_OF_ORDER' });
     await expect(startPeriodClose(h.ctx, '2026-13', 'tester')).rejects.toBeInstanceOf(PeriodActionError);
 
@@ -201,12 +206,37 @@ describe('the period close', () => {
     expect({ code: notAllowed.code, stderr: notAllowed.stderr }).toEqual({ code: 1, stderr: expect.stringContaining('OPERATOR_ROLE_FORBIDDEN') });
     const bad = await runSpc(['period', 'close', '--period', '2027-1', '--operator', 'aigerim'], asAigerim);
     expect({ code: bad.code, stderr: bad.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(/YYYY-MM/) });
-    const closed = await runSpc(['period', 'close', '--period', '2027-01', '--operator', 'aigerim', '--wait'], asAigerim);
-    expect(closed.code).toBe(0);
-    expect(closed.stdout).toMatch(/started period:2027-01/);
-    expect(JSON.parse(closed.stdout.slice(closed.stdout.indexOf('{')))).toMatchObject({ period: '2027-01', nextPeriod: '2027-02', dueDate: '2027-03-25' });
-    const trail = await h.database.db('operator_audit').where({ action: 'period.close' }).whereRaw("coalesce(outcome, '') NOT LIKE 'refused%'").select('operator', 'outcome');
-    expect(trail).toEqual([{ operator: 'aigerim', outcome: 'started' }]);
+    const proposed = await runSpc(['period', 'close', '--period', '2027-01', '--operator', 'aigerim'], asAigerim);
+    expect(proposed.code).toBe(0);
+    expect(proposed.stdout).toMatch(/started period:2027-01\n {2}proposed by aigerim/);
+    const waiting = await runSpc(['period', 'show', '--period', '2027-01'], env);
+    expect(waiting.stdout).toMatch(/close proposed by aigerim, waiting for a second person/);
+
+    // Four eyes: the proposer, an operator's role and nobody at all may not approve; a second supervisor may.
+    const asBolat = { ...env, ...(await asOperator(h.database.db, 'bolat', 'admin')) };
+    const self = await runSpc(['period', 'approve', '--period', '2027-01'], asAigerim);
+    expect({ code: self.code, stderr: self.stderr }).toEqual({ code: 1, stderr: expect.stringContaining('SELF_APPROVAL') });
+    const byOperator = await runSpc(['period', 'approve', '--period', '2027-01'], asOperatorRole);
+    expect({ code: byOperator.code, stderr: byOperator.stderr }).toEqual({ code: 1, stderr: expect.stringContaining('ROLE_MAY_NOT_APPROVE') });
+    expect((await runSpc(['period', 'approve', '--period', '2027-01'], env)).code).not.toBe(0);
+    const approved = await runSpc(['period', 'approve', '--period', '2027-01', '--note', 'uploads checked on /ops', '--json'], asBolat);
+    expect(approved.code).toBe(0);
+    expect(JSON.parse(approved.stdout)).toMatchObject({ status: 'approved', proposedBy: 'aigerim', decision: { operator: 'bolat', approve: true, note: 'uploads checked on /ops' } });
+    expect(await periodCloseResult(h.ctx, '2027-01')).toMatchObject({ period: '2027-01', nextPeriod: '2027-02', dueDate: '2027-03-25' });
+    const again = await runSpc(['period', 'approve', '--period', '2027-01'], asBolat);
+    expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 1, stderr: expect.stringContaining('NOT_AWAITING_APPROVAL') });
+
+    const trail = await h.database.db('operator_audit').whereIn('action', ['period.close', 'period.propose', 'period.approve'])
+      .whereRaw("args->>'period' = '2027-01'").orderBy('id').select('operator', 'action', 'outcome');
+    // Sorted: the CLI's 'period.close' and the workflow's 'period.propose' race.
+    expect(trail.map((t) => `${t.operator} ${t.action} ${t.outcome}`).sort()).toEqual([
+      'aigerim period.approve refused: SELF_APPROVAL',
+      'aigerim period.close started',
+      'aigerim period.propose ok',
+      'bolat period.approve ok',
+      'bolat period.approve refused: NOT_AWAITING_APPROVAL',
+      'dana period.approve refused: ROLE_MAY_NOT_APPROVE',
+    ]);
   });
 
   it('the monthly schedule closes the month that ended: its trigger finds 2026-11 closed already', async () => {
