@@ -9,6 +9,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
+import { OneAtATime } from '../one-at-a-time';
 import { providerOf } from '../provider-auth';
 import { commonErrors, errorResponse, paginationQuery } from '../schemas';
 import { submitCharges } from '../../client/charges';
@@ -92,6 +93,7 @@ function* parseJsonBodySteps(body: unknown, period: string): Steps<ParsedCharges
 type App = Parameters<FastifyPluginAsync<ApiDeps>>[0];
 
 function uploadRoute(app: App, deps: ApiDeps): void {
+  const reading = new OneAtATime();
   app.post<{ Querystring: { period: string } }>(
     '/charges',
     {
@@ -114,19 +116,20 @@ function uploadRoute(app: App, deps: ApiDeps): void {
     async (request, reply) => {
       const { providerId } = providerOf(request);
       const { period } = request.query;
-      // Read in slices between which the process serves its other requests (a cashier's look-up must not wait for a million lines).
-      const parsed = await runStepsYielding(Buffer.isBuffer(request.body) ? parseChargesCsvSteps(decodeCsvBytes(request.body).text, period) : parseJsonBodySteps(request.body, period));
-      if (!parsed.ok) {
-        const first = parsed.errors[0];
-        throw new ApiError(400, 'MALFORMED_CHARGES', `the upload has ${parsed.errorCount} unreadable line(s) and was not accepted; nothing was stored. First: line ${first?.line}: ${first?.message}`, { errors: parsed.errors, errorCount: parsed.errorCount });
-      }
-      let submitted;
-      try {
-        submitted = await submitCharges(deps, providerId, period, parsed.lines, toAlmaty(new Date()).date.slice(0, 7));
-      } catch (err) {
-        if (err instanceof ChargeUploadRefusal) throw new ApiError(409, err.code, err.message);
-        throw err;
-      }
+      const submitted = await reading.run(async () => {
+        // Read in slices between which the process serves its other requests (a cashier's look-up must not wait for a million lines).
+        const parsed = await runStepsYielding(Buffer.isBuffer(request.body) ? parseChargesCsvSteps(decodeCsvBytes(request.body).text, period) : parseJsonBodySteps(request.body, period));
+        if (!parsed.ok) {
+          const first = parsed.errors[0];
+          throw new ApiError(400, 'MALFORMED_CHARGES', `the upload has ${parsed.errorCount} unreadable line(s) and was not accepted; nothing was stored. First: line ${first?.line}: ${first?.message}`, { errors: parsed.errors, errorCount: parsed.errorCount });
+        }
+        try {
+          return await submitCharges(deps, providerId, period, parsed.lines, toAlmaty(new Date()).date.slice(0, 7));
+        } catch (err) {
+          if (err instanceof ChargeUploadRefusal) throw new ApiError(409, err.code, err.message);
+          throw err;
+        }
+      });
       const view = await findChargeUpload(deps.db, providerId, submitted.uploadId);
       if (!view) throw new Error(`invariant: upload ${submitted.uploadId} not found right after it was stored`);
       return reply.code(submitted.created ? 202 : 200).header('location', `/v1/provider/charges/${encodeURIComponent(view.uploadId)}`).send(view);
