@@ -20,6 +20,13 @@ import type { ChargeChunkInput, ChargeChunkResult, ChargeUploadOutcome, ChargeUp
 export const CHARGE_BATCH_LINES = 10_000;
 /** Batches of one chunk side by side: Postgres judges one while the next is planned; two match two cores. */
 export const CHARGE_BATCHES_IN_FLIGHT = 2;
+/**
+ * The chunk heartbeats on this clock too, not only after each batch: on a loaded machine the first
+ * batch of an upload (waiting behind other uploads' batches) took longer than the 30 s heartbeat
+ * timeout, the attempt was declared lost and the upload stalled that long before its retry. The
+ * heartbeat says the worker is alive; a statement that hangs is ended by the statement timeout.
+ */
+export const CHARGE_HEARTBEAT_EVERY_MS = 5_000;
 
 interface UploadRow {
   provider_id: string;
@@ -109,6 +116,8 @@ export function createChargeUploadActivities(deps: ActivityDeps) {
     for (let from = input.afterLine; from < lastLine; from += CHARGE_BATCH_LINES) ranges.push([from, Math.min(from + CHARGE_BATCH_LINES, lastLine)]);
     let next = 0;
     let judged = 0;
+    activity.heartbeat({ judged });
+    const beat = setInterval(() => activity.heartbeat({ judged }), CHARGE_HEARTBEAT_EVERY_MS);
     const lane = async () => {
       while (next < ranges.length) {
         // A cancelled activity (worker shutting down, heartbeat lost) stops between batches; the lines it did not reach stay unjudged for the retry.
@@ -118,7 +127,11 @@ export function createChargeUploadActivities(deps: ActivityDeps) {
         activity.heartbeat({ judged });
       }
     };
-    await Promise.all(Array.from({ length: CHARGE_BATCHES_IN_FLIGHT }, lane));
+    try {
+      await Promise.all(Array.from({ length: CHARGE_BATCHES_IN_FLIGHT }, lane));
+    } finally {
+      clearInterval(beat);
+    }
     const after = await db('charge_upload_rows').where({ upload_id: input.uploadId }).andWhere('line_no', '>', lastLine).first('line_no');
     return { lastLine, judged, more: after !== undefined };
   }

@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import type { ActivityDeps } from './deps';
 import {
-  BALANCES_SQL, COUNT_CORRECTIONS_SQL, COUNT_PAYMENTS_SQL, COUNT_REVERSALS_SQL, ISSUE_INVOICES_SQL, ISSUE_LINES_SQL,
+  ACCOUNT_BOUNDS_SQL, BALANCES_SQL, COUNT_CORRECTIONS_SQL, MOVEMENTS_INDEX_SQL, MOVEMENTS_SQL, COUNT_PAYMENTS_SQL, COUNT_REVERSALS_SQL, ISSUE_INVOICES_SQL, ISSUE_LINES_SQL,
   MISSING_PROVIDERS_SQL, PROVIDER_TOTALS_SQL, TOTALS_SQL,
 } from './period-close-sql';
 import { periodPostings, type ProviderTotals } from './period-ledger';
@@ -15,6 +15,20 @@ import type { WrittenBy } from '../domain/settlement-types';
 
 /** One statement of the close may run this long (4 M balances here take about a minute). */
 export const PERIOD_STATEMENT_TIMEOUT_MS = 20 * 60_000;
+/**
+ * Accounts per batch of the balances and the issue (about 200,000 lines at 8 services): the hash
+ * tables of one batch fit in PERIOD_WORK_MEM, where one statement over 100,000 accounts already
+ * spilled to disk; more batches would only add per-statement costs.
+ */
+export const PERIOD_BATCH_ACCOUNTS = 25_000;
+/** Memory per hash table of a close's statement (Postgres work_mem); a batch's numeric sums take about 150 MB. */
+export const PERIOD_WORK_MEM = '192MB';
+
+/** The account ranges (from, to] of the batches; the first starts below every number, the last is open. */
+async function accountRanges(trx: Knex.Transaction): Promise<Array<{ from: string; to: string | null }>> {
+  const bounds: string[] = (await trx.raw(ACCOUNT_BOUNDS_SQL, { size: PERIOD_BATCH_ACCOUNTS })).rows.map((r: { number: string }) => r.number);
+  return [...bounds, null].map((to, i) => ({ from: i === 0 ? '' : (bounds[i - 1] as string), to }));
+}
 
 export type PeriodStep = 'counting' | 'balancing' | 'posting' | 'issuing' | 'done';
 
@@ -37,6 +51,7 @@ export interface PeriodTotals extends PeriodAmounts {
 async function inStep(deps: ActivityDeps, period: string, step: PeriodStep, next: PeriodStep, work: (trx: Knex.Transaction) => Promise<void>, isolation?: Knex.IsolationLevels): Promise<boolean> {
   return deps.db.transaction(async (trx) => {
     await trx.raw(`SET LOCAL statement_timeout = ${PERIOD_STATEMENT_TIMEOUT_MS}`);
+    await trx.raw(`SET LOCAL work_mem = '${PERIOD_WORK_MEM}'`);
     const row = await trx('period_closes').where({ period: periodDate(period) }).forUpdate().first('step');
     if (!row) throw new Error(`invariant: period ${period} has no close`);
     if (row.step !== step) return false;
@@ -80,7 +95,9 @@ async function countPeriodPayments(deps: ActivityDeps, input: { period: string }
 async function computePeriodBalances(deps: ActivityDeps, input: { period: string }): Promise<PeriodTotals> {
   const period = periodDate(input.period);
   await inStep(deps, input.period, 'balancing', 'posting', async (trx) => {
-    await trx.raw(BALANCES_SQL, { period });
+    await trx.raw(MOVEMENTS_SQL, { period });
+    for (const statement of MOVEMENTS_INDEX_SQL) await trx.raw(statement);
+    for (const range of await accountRanges(trx)) await trx.raw(BALANCES_SQL, { period, ...range });
     const t: PeriodTotals = (await trx.raw(TOTALS_SQL, { period })).rows[0];
     await trx('period_closes').where({ period }).update({
       balances: t.balances, opening_total: t.opening, charged_total: t.charged, recalculated_total: t.recalculated,
@@ -113,16 +130,18 @@ async function issueNextInvoices(deps: ActivityDeps, input: { period: string }):
   const dueDate = invoiceDueDate(nextName, await deps.reference.calendar());
   await inStep(deps, input.period, 'issuing', 'done', async (trx) => {
     await trx.raw('INSERT INTO billing_periods (period) VALUES (?) ON CONFLICT DO NOTHING', [next]);
-    const issued = await trx.raw(ISSUE_INVOICES_SQL, { period, next, dueDate });
+    const ranges = await accountRanges(trx);
+    let issued = 0;
+    for (const range of ranges) issued += (await trx.raw(ISSUE_INVOICES_SQL, { period, next, dueDate, ...range })).rowCount ?? 0;
     // The headers just written are not in the statistics yet (and the worker's role may not ANALYZE
     // a table it does not own): planned for one invoice, the lines' join nested-loops over the
     // aggregated lines once per invoice, quadratic (20,000 accounts did not finish in 400 s). Every
     // join of the lines statement is by key over the whole period, so hash joins are right anyway.
     await trx.raw('SET LOCAL enable_nestloop = off');
-    await trx.raw(ISSUE_LINES_SQL, { period, next });
+    for (const range of ranges) await trx.raw(ISSUE_LINES_SQL, { period, next, ...range });
     await trx.raw('SET LOCAL enable_nestloop = on');
     const now = deps.clock();
-    await trx('period_closes').where({ period }).update({ invoices_issued: issued.rowCount ?? 0, next_due_date: dueDate });
+    await trx('period_closes').where({ period }).update({ invoices_issued: issued, next_due_date: dueDate });
     await trx('billing_periods').where({ period }).update({ state: 'closed', closed_at: now });
   });
   const row = await deps.db('period_closes').where({ period }).first('invoices_issued');

@@ -1,13 +1,12 @@
-// `npm run bench:month -- --accounts N`, the upload half (issue 18 scale): every account × 8
-// services as charge lines from their providers (one CSV upload per provider, all at once, through
-// the provider API as providers send them), until every line is answered. Measures from the first
-// upload's first byte to the last upload's `done`: charge lines answered per second. The close and
-// the invoices (the other half) are the period close's (built separately).
+// The upload half of the month bench (issue 18 scale; bench/month.ts runs the whole path): every
+// account × 8 services as charge lines from their providers (one CSV upload per provider, all at
+// once, through the provider API as providers send them), until every line is answered. Measures
+// from the first upload's first byte to the last upload's `done`: charge lines answered per second.
 import { createProviderKey } from '../db/provider-keys';
 import { toAlmaty } from '../domain/calendar';
 import { expectedAmountTiyn, formatScaled } from '../domain/charge-lines';
 import { log, round, type BenchEngine } from './env';
-import { startBenchStack } from './stack';
+import { startBenchStack, type BenchStack } from './stack';
 
 export interface MonthUploadBenchOptions {
   engine?: BenchEngine;
@@ -34,7 +33,7 @@ export function chargesFile(accounts: readonly string[], services: readonly stri
 
 interface UploadView { uploadId: string; state: string; rowCount: number; rowsDone: number; rowsAccepted: number; rowsRefused: number }
 
-async function uploadAndWait(baseUrl: string, key: string, period: string, csv: string): Promise<UploadView> {
+export async function uploadAndWait(baseUrl: string, key: string, period: string, csv: string): Promise<UploadView> {
   const headers = { authorization: `Bearer ${key}` };
   const startedMs = performance.now();
   const res = await fetch(`${baseUrl}/v1/provider/charges?period=${period}`, { method: 'POST', headers: { ...headers, 'content-type': 'text/csv' }, body: csv });
@@ -53,38 +52,51 @@ async function uploadAndWait(baseUrl: string, key: string, period: string, csv: 
   }
 }
 
+export interface MonthUpload {
+  chargeLines: number;
+  providers: number;
+  uploadS: number;
+}
+
+/** Every account × the month's services as one CSV per provider, all sent at once, until every line is answered; checks that every line is current in Postgres. */
+export async function uploadMonthCharges(stack: BenchStack, period: string): Promise<MonthUpload> {
+  const api = stack.api;
+  if (!api) throw new Error('invariant: the month bench needs its API process');
+  const services = (await stack.env.db('services').whereIn('code', [...MONTH_SERVICES]).select('code', 'provider_id')) as Array<{ code: string; provider_id: string }>;
+  const byProvider = new Map<string, string[]>();
+  for (const s of services) byProvider.set(s.provider_id, [...(byProvider.get(s.provider_id) ?? []), s.code]);
+  const uploads = [];
+  for (const [provider, codes] of byProvider) {
+    const { key } = await createProviderKey(stack.env.db, provider, { scopes: ['charges'] });
+    const file = chargesFile(stack.accounts, codes);
+    uploads.push({ provider, key, ...file });
+    log(`${provider}: ${file.lines} lines, ${(file.csv.length / 1e6).toFixed(1)} MB`);
+  }
+  const chargeLines = uploads.reduce((n, u) => n + u.lines, 0);
+  const started = performance.now();
+  const views = await Promise.all(uploads.map((u) => uploadAndWait(api.baseUrl, u.key, period, u.csv)));
+  const uploadS = (performance.now() - started) / 1000;
+  const accepted = views.reduce((n, v) => n + v.rowsAccepted, 0);
+  const stored = await stack.env.db('period_charges_current').where({ period: `${period}-01` }).count({ n: '*' }).first();
+  if (accepted !== chargeLines || Number(stored?.n) !== chargeLines) throw new Error(`${chargeLines} lines sent, ${accepted} accepted, ${stored?.n} current in Postgres`);
+  return { chargeLines, providers: uploads.length, uploadS };
+}
+
+/** The upload half alone (the month bench, bench/month.ts, runs the whole path). */
 export async function runMonthUploadBench(opts: MonthUploadBenchOptions): Promise<Record<string, number>> {
   const stack = await startBenchStack({ engine: opts.engine, accounts: opts.accounts, workers: 1, api: true });
   try {
-    const api = stack.api;
-    if (!api) throw new Error('invariant: the month bench needs its API process');
-    const services = (await stack.env.db('services').whereIn('code', [...MONTH_SERVICES]).select('code', 'provider_id')) as Array<{ code: string; provider_id: string }>;
-    const byProvider = new Map<string, string[]>();
-    for (const s of services) byProvider.set(s.provider_id, [...(byProvider.get(s.provider_id) ?? []), s.code]);
     const period = toAlmaty(new Date()).date.slice(0, 7);
-    const uploads = [];
-    for (const [provider, codes] of byProvider) {
-      const { key } = await createProviderKey(stack.env.db, provider, { scopes: ['charges'] });
-      const file = chargesFile(stack.accounts, codes);
-      uploads.push({ provider, key, ...file });
-      log(`${provider}: ${file.lines} lines, ${(file.csv.length / 1e6).toFixed(1)} MB`);
-    }
-    const chargeLines = uploads.reduce((n, u) => n + u.lines, 0);
     const rssBefore = process.memoryUsage().rss;
     const cpu = await stack.cpu();
-    const started = performance.now();
-    const views = await Promise.all(uploads.map((u) => uploadAndWait(api.baseUrl, u.key, period, u.csv)));
-    const uploadS = (performance.now() - started) / 1000;
+    const upload = await uploadMonthCharges(stack, period);
     const split = await cpu();
-    const accepted = views.reduce((n, v) => n + v.rowsAccepted, 0);
-    const stored = await stack.env.db('period_charges_current').where({ period: `${period}-01` }).count({ n: '*' }).first();
-    if (accepted !== chargeLines || Number(stored?.n) !== chargeLines) throw new Error(`${chargeLines} lines sent, ${accepted} accepted, ${stored?.n} current in Postgres`);
     return {
       accounts: stack.accounts.length,
-      charge_lines: chargeLines,
-      upload_s: round(uploadS, 2),
-      charge_lines_per_s: round(chargeLines / uploadS, 0),
-      providers: uploads.length,
+      charge_lines: upload.chargeLines,
+      upload_s: round(upload.uploadS, 2),
+      charge_lines_per_s: round(upload.chargeLines / upload.uploadS, 0),
+      providers: upload.providers,
       loader_rss_mb: round(Math.max(rssBefore, process.memoryUsage().rss) / 2 ** 20, 0),
       ...split,
     };

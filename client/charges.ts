@@ -4,7 +4,8 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connection';
 import { storeChargeUpload } from '../db/charge-uploads';
-import { chargesContentSha256, type ChargeLine } from '../domain/charge-lines';
+import { chargesContentSha256Steps, type ChargeLine } from '../domain/charge-lines';
+import { runStepsYielding } from '../domain/steps';
 import { chargeUploadWorkflow } from '../workflows/charge-upload';
 import { errorName } from './errors';
 import { withinEngineTimeout } from './deadline';
@@ -40,7 +41,7 @@ export async function startChargeUploadWorkflow(ctx: Omit<ChargeClientContext, '
 export async function submitCharges(
   ctx: ChargeClientContext, providerId: string, period: string, lines: readonly ChargeLine[], currentPeriod: string,
 ): Promise<{ uploadId: string; created: boolean }> {
-  const sha256 = chargesContentSha256(providerId, period, lines);
+  const sha256 = await runStepsYielding(chargesContentSha256Steps(providerId, period, lines));
   const stored = await storeChargeUpload(ctx.db, providerId, period, sha256, lines, currentPeriod);
   if (stored.state === 'received' || stored.state === 'posting') await startChargeUploadWorkflow(ctx, stored.uploadId, providerId, period);
   return { uploadId: stored.uploadId, created: stored.created };

@@ -31,21 +31,28 @@ export interface StoredUpload {
 }
 
 /**
- * The period row, opened when the rule allows; throws ChargeUploadRefusal when it is not open. A plain
- * read, not FOR SHARE (which would need UPDATE on billing_periods for the API's role): a close that
- * starts after this read is caught where it matters, by the upload workflow, which judges every line
- * under the period row's share lock and refuses the upload once the period is no longer open.
+ * Opens the period when it has no row yet and the rule allows, in its own statement before the
+ * upload's transaction: inside it, the new row's key stayed locked until the upload's lines were
+ * all stored, so the providers' first uploads of a month, sent at once, were stored one after the
+ * other. Opening a period the rule allows is harmless even if the upload is then refused.
  */
-async function lockOpenPeriod(trx: Knex.Transaction, period: string, currentPeriod: string): Promise<void> {
+async function openPeriodIfAllowed(db: Knex, period: string, currentPeriod: string): Promise<void> {
   const key = periodStart(period);
-  let row = await trx('billing_periods').where({ period: key }).first('state');
-  if (!row) {
-    if (period < addMonths(currentPeriod, -PERIOD_OPENED_BY_UPLOAD_MONTHS_BACK_MAX) || period > addMonths(currentPeriod, 1)) {
-      throw new ChargeUploadRefusal('PERIOD_NOT_OPEN', `period ${period} is not open for charges: uploads open a period from ${addMonths(currentPeriod, -PERIOD_OPENED_BY_UPLOAD_MONTHS_BACK_MAX)} to ${addMonths(currentPeriod, 1)}; an operator opens others`);
-    }
-    await trx('billing_periods').insert({ period: key }).onConflict('period').ignore();
-    row = await trx('billing_periods').where({ period: key }).first('state');
+  if (await db('billing_periods').where({ period: key }).first('state')) return;
+  if (period < addMonths(currentPeriod, -PERIOD_OPENED_BY_UPLOAD_MONTHS_BACK_MAX) || period > addMonths(currentPeriod, 1)) {
+    throw new ChargeUploadRefusal('PERIOD_NOT_OPEN', `period ${period} is not open for charges: uploads open a period from ${addMonths(currentPeriod, -PERIOD_OPENED_BY_UPLOAD_MONTHS_BACK_MAX)} to ${addMonths(currentPeriod, 1)}; an operator opens others`);
   }
+  await db('billing_periods').insert({ period: key }).onConflict('period').ignore();
+}
+
+/**
+ * Throws ChargeUploadRefusal when the period is not open. A plain read, not FOR SHARE (which would
+ * need UPDATE on billing_periods for the API's role): a close that starts after this read is caught
+ * where it matters, by the upload workflow, which judges every line under the period row's share
+ * lock and refuses the upload once the period is no longer open.
+ */
+async function checkOpenPeriod(trx: Knex.Transaction, period: string): Promise<void> {
+  const row = await trx('billing_periods').where({ period: periodStart(period) }).first('state');
   if (row?.state !== 'open') throw new ChargeUploadRefusal('PERIOD_CLOSED', `period ${period} is ${row?.state ?? 'gone'}: it takes no more charges; send them with the next period as recalculation lines`);
 }
 
@@ -72,6 +79,7 @@ export async function storeChargeUpload(
   db: Knex, providerId: string, period: string, contentSha256: string, lines: readonly ChargeLine[], currentPeriod: string,
 ): Promise<StoredUpload> {
   const uploadId = chargeUploadIdFor(providerId, period, contentSha256);
+  await openPeriodIfAllowed(db, period, currentPeriod);
   return db.transaction(async (trx) => {
     // One upload of a provider's period at a time: versions are numbered without gaps or races.
     await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`charges:${providerId}:${period}`]);
@@ -80,7 +88,7 @@ export async function storeChargeUpload(
       if (same.content_sha256 !== contentSha256) throw new ChargeUploadRefusal('UPLOAD_ID_CONFLICT', `upload ${uploadId} holds other content with the same hash prefix: change any line and send it again`);
       return { uploadId, state: same.state, created: false };
     }
-    await lockOpenPeriod(trx, period, currentPeriod);
+    await checkOpenPeriod(trx, period);
     const [last] = await trx('charge_uploads').where({ provider_id: providerId, period: periodStart(period) }).max({ version: 'version' });
     await trx('charge_uploads').insert({
       upload_id: uploadId, provider_id: providerId, period: periodStart(period), version: Number(last?.version ?? 0) + 1,

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { truncateForMessage } from './echo';
 import { ACCOUNT_RE, SERVICE_CODE_RE } from './payment-types';
 import { PERIOD_RE } from './billing-period';
+import { runSteps, STEP_ITEMS, type Steps } from './steps';
 
 /** Lines one upload may hold: a provider's month for a big city in one file (about 60 MiB of CSV). */
 export const CHARGE_LINES_MAX = 1_000_000;
@@ -181,13 +182,19 @@ function duplicateKey(line: ChargeLine): string {
 
 /** Reads every line; any unreadable line makes the whole upload refused. Later duplicates of a line are refused DUPLICATE_LINE. */
 export function readChargeLines(inputs: readonly ChargeLineInput[], period: string): ParsedCharges {
+  return runSteps(readChargeLinesSteps(inputs, period));
+}
+
+/** readChargeLines, yielding every STEP_ITEMS lines (domain/steps.ts). */
+export function* readChargeLinesSteps(inputs: readonly ChargeLineInput[], period: string): Steps<ParsedCharges> {
   const errors: ChargeLineError[] = [];
   let errorCount = 0;
   if (inputs.length === 0) return { ok: false, errors: [{ line: 1, message: 'the upload has no lines' }], errorCount: 1 };
   if (inputs.length > CHARGE_LINES_MAX) return { ok: false, errors: [{ line: 1, message: `${inputs.length} lines: an upload holds at most ${CHARGE_LINES_MAX}` }], errorCount: 1 };
   const lines: ChargeLine[] = [];
   const firstLineOf = new Map<string, number>();
-  for (const input of inputs) {
+  for (const [i, input] of inputs.entries()) {
+    if (i % STEP_ITEMS === STEP_ITEMS - 1) yield;
     try {
       const line = readChargeLine(input, period);
       if (line.precheck === null) {
@@ -209,9 +216,17 @@ export function readChargeLines(inputs: readonly ChargeLineInput[], period: stri
 
 /** The SHA-256 of an upload's content: provider, period and lines as read (canonical decimals), not the bytes, so the same charges in CSV with decimal commas or in JSON are one upload. */
 export function chargesContentSha256(providerId: string, period: string, lines: readonly ChargeLine[]): string {
+  return runSteps(chargesContentSha256Steps(providerId, period, lines));
+}
+
+/** chargesContentSha256, yielding every STEP_ITEMS lines (domain/steps.ts). */
+export function* chargesContentSha256Steps(providerId: string, period: string, lines: readonly ChargeLine[]): Steps<string> {
   const hash = createHash('sha256');
   hash.update(JSON.stringify(['charges-v1', providerId, period]));
-  for (const l of lines) hash.update(`\n${JSON.stringify([l.account, l.service, l.forPeriod, l.quantity, l.unit, l.tariff, l.amount, l.reason])}`);
+  for (const [i, l] of lines.entries()) {
+    if (i % STEP_ITEMS === STEP_ITEMS - 1) yield;
+    hash.update(`\n${JSON.stringify([l.account, l.service, l.forPeriod, l.quantity, l.unit, l.tariff, l.amount, l.reason])}`);
+  }
   return hash.digest('hex');
 }
 

@@ -5,7 +5,8 @@
 import { CsvFieldError, detectSeparator, isBlankCsvLine, splitCsvLine } from './csv-dialect';
 import { spreadsheetDecimal } from './register-csv';
 import { truncateForMessage } from './echo';
-import { CHARGE_ERRORS_LISTED_MAX, CHARGE_LINES_MAX, readChargeLines, type ChargeLineError, type ChargeLineInput, type ParsedCharges } from './charge-lines';
+import { CHARGE_ERRORS_LISTED_MAX, CHARGE_LINES_MAX, readChargeLinesSteps, type ChargeLineError, type ChargeLineInput, type ParsedCharges } from './charge-lines';
+import { runSteps, STEP_ITEMS, type Steps } from './steps';
 
 export const CHARGE_COLUMNS_REQUIRED = ['account', 'service', 'amount'] as const;
 export const CHARGE_COLUMNS_OPTIONAL = ['quantity', 'unit', 'tariff', 'for_period', 'reason'] as const;
@@ -43,6 +44,11 @@ function lineInput(fields: string[], lineNo: number, columns: readonly string[])
 
 /** Parses a charges CSV for `period`; on any unreadable line returns the first CHARGE_ERRORS_LISTED_MAX errors with their line numbers (1-based, the header is line 1). */
 export function parseChargesCsv(text: string, period: string): ParsedCharges {
+  return runSteps(parseChargesCsvSteps(text, period));
+}
+
+/** parseChargesCsv, yielding every STEP_ITEMS lines (domain/steps.ts): a server reads a million-line file without holding its other requests. */
+export function* parseChargesCsvSteps(text: string, period: string): Steps<ParsedCharges> {
   const lines = text.split(/\r?\n/);
   while (lines.length > 0 && isBlankCsvLine(lines[lines.length - 1] as string)) lines.pop();
   if (lines.length < 2) return { ok: false, errors: [{ line: 1, message: 'the file needs a header row (account;service;quantity;unit;tariff;amount;for_period;reason) and at least one line' }], errorCount: 1 };
@@ -60,6 +66,7 @@ export function parseChargesCsv(text: string, period: string): ParsedCharges {
   const inputs: ChargeLineInput[] = [];
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i] as string;
+    if (i % STEP_ITEMS === 0) yield;
     try {
       if (isBlankCsvLine(line)) throw new CsvFieldError('empty line inside the file');
       inputs.push(lineInput(splitCsvLine(line, separator), i + 1, columns));
@@ -70,5 +77,5 @@ export function parseChargesCsv(text: string, period: string): ParsedCharges {
     }
   }
   if (errorCount > 0) return { ok: false, errors, errorCount };
-  return readChargeLines(inputs, period);
+  return yield* readChargeLinesSteps(inputs, period);
 }

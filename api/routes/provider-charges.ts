@@ -9,14 +9,16 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
+import { OneAtATime } from '../one-at-a-time';
 import { providerOf } from '../provider-auth';
 import { commonErrors, errorResponse, paginationQuery } from '../schemas';
 import { submitCharges } from '../../client/charges';
 import { ChargeUploadRefusal } from '../../db/charge-uploads';
 import { CHARGE_REFUSED_PAGE_MAX, findChargeUpload, listChargeUploads } from '../../db/queries/charge-uploads';
 import { toAlmaty } from '../../domain/calendar';
-import { CHARGE_LINES_MAX, CHARGE_REFUSAL_CODES, CHARGE_UPLOAD_ID_RE, readChargeLines, type ChargeLineInput, type ParsedCharges } from '../../domain/charge-lines';
-import { parseChargesCsv } from '../../domain/charges-csv';
+import { CHARGE_LINES_MAX, CHARGE_REFUSAL_CODES, CHARGE_UPLOAD_ID_RE, readChargeLinesSteps, type ChargeLineInput, type ParsedCharges } from '../../domain/charge-lines';
+import { parseChargesCsvSteps } from '../../domain/charges-csv';
+import { runStepsYielding, type Steps } from '../../domain/steps';
 import { decodeCsvBytes } from '../../domain/csv-dialect';
 
 /** Largest upload accepted: CHARGE_LINES_MAX lines of CSV are about 60 MiB. */
@@ -68,7 +70,7 @@ const uploadViewSchema = {
 const JSON_LINE_FIELDS = ['account', 'service', 'quantity', 'unit', 'tariff', 'amount', 'forPeriod', 'reason'];
 
 /** A JSON body's lines, read by the same rules as a CSV's. */
-function parseJsonBody(body: unknown, period: string): ParsedCharges {
+function* parseJsonBodySteps(body: unknown, period: string): Steps<ParsedCharges> {
   const lines = (body as { lines?: unknown } | null)?.lines;
   if (typeof body !== 'object' || body === null || !Array.isArray(lines)) return { ok: false, errors: [{ line: 1, message: 'the body must be {"lines": [...]}' }], errorCount: 1 };
   if (lines.length > CHARGE_LINES_MAX) return { ok: false, errors: [{ line: 1, message: `${lines.length} lines: an upload holds at most ${CHARGE_LINES_MAX}` }], errorCount: 1 };
@@ -85,12 +87,13 @@ function parseJsonBody(body: unknown, period: string): ParsedCharges {
     else inputs.push({ lineNo: i + 1, account: l.account, service: l.service, quantity: l.quantity, unit: l.unit, tariff: l.tariff, amount: l.amount, forPeriod: l.forPeriod, reason: l.reason });
   }
   if (errors.length > 0) return { ok: false, errors: errors.slice(0, 50), errorCount: errors.length };
-  return readChargeLines(inputs, period);
+  return yield* readChargeLinesSteps(inputs, period);
 }
 
 type App = Parameters<FastifyPluginAsync<ApiDeps>>[0];
 
 function uploadRoute(app: App, deps: ApiDeps): void {
+  const reading = new OneAtATime();
   app.post<{ Querystring: { period: string } }>(
     '/charges',
     {
@@ -113,18 +116,20 @@ function uploadRoute(app: App, deps: ApiDeps): void {
     async (request, reply) => {
       const { providerId } = providerOf(request);
       const { period } = request.query;
-      const parsed = Buffer.isBuffer(request.body) ? parseChargesCsv(decodeCsvBytes(request.body).text, period) : parseJsonBody(request.body, period);
-      if (!parsed.ok) {
-        const first = parsed.errors[0];
-        throw new ApiError(400, 'MALFORMED_CHARGES', `the upload has ${parsed.errorCount} unreadable line(s) and was not accepted; nothing was stored. First: line ${first?.line}: ${first?.message}`, { errors: parsed.errors, errorCount: parsed.errorCount });
-      }
-      let submitted;
-      try {
-        submitted = await submitCharges(deps, providerId, period, parsed.lines, toAlmaty(new Date()).date.slice(0, 7));
-      } catch (err) {
-        if (err instanceof ChargeUploadRefusal) throw new ApiError(409, err.code, err.message);
-        throw err;
-      }
+      const submitted = await reading.run(async () => {
+        // Read in slices between which the process serves its other requests (a cashier's look-up must not wait for a million lines).
+        const parsed = await runStepsYielding(Buffer.isBuffer(request.body) ? parseChargesCsvSteps(decodeCsvBytes(request.body).text, period) : parseJsonBodySteps(request.body, period));
+        if (!parsed.ok) {
+          const first = parsed.errors[0];
+          throw new ApiError(400, 'MALFORMED_CHARGES', `the upload has ${parsed.errorCount} unreadable line(s) and was not accepted; nothing was stored. First: line ${first?.line}: ${first?.message}`, { errors: parsed.errors, errorCount: parsed.errorCount });
+        }
+        try {
+          return await submitCharges(deps, providerId, period, parsed.lines, toAlmaty(new Date()).date.slice(0, 7));
+        } catch (err) {
+          if (err instanceof ChargeUploadRefusal) throw new ApiError(409, err.code, err.message);
+          throw err;
+        }
+      });
       const view = await findChargeUpload(deps.db, providerId, submitted.uploadId);
       if (!view) throw new Error(`invariant: upload ${submitted.uploadId} not found right after it was stored`);
       return reply.code(submitted.created ? 202 : 200).header('location', `/v1/provider/charges/${encodeURIComponent(view.uploadId)}`).send(view);

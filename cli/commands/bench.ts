@@ -150,12 +150,20 @@ function registerProviderRegistersBench(program: Command): void {
 }
 
 function registerMonthBench(program: Command): void {
-  benchCommand<{ accounts: string } & EngineOpts>(
-    program, 'bench-month', 'benchmark, the upload half of the month: every account × 8 services as charge lines, one CSV per provider through the provider API, until every line is answered; last line is JSON',
-    [['--accounts <n>', 'demo accounts charged', '50000']],
+  benchCommand<{ accounts: string; payments?: string; before: string } & EngineOpts>(
+    program, 'bench-month', 'benchmark, the SPC\'s month: a register of payments, every account × 8 services as charge lines (one CSV per provider through the provider API), the period close and the next invoices, with a cashier probe before and during; last line is JSON',
+    [
+      ['--accounts <n>', 'demo accounts charged', '50000'],
+      ['--payments <n>', 'payments in the month\'s register (default: one per 10 accounts)'],
+      ['--before <s>', 'seconds of probing before the month\'s work, at least', '20'],
+    ],
     async (opts) => {
-      const { runMonthUploadBench } = require('../../bench/month-upload') as typeof import('../../bench/month-upload');
-      return runMonthUploadBench({ accounts: positive(opts.accounts, '--accounts'), engine: engineOf(opts.engine) });
+      const accounts = positive(opts.accounts, '--accounts');
+      const { runMonthBench } = require('../../bench/month') as typeof import('../../bench/month');
+      return runMonthBench({
+        accounts, payments: opts.payments === undefined ? Math.max(1, Math.floor(accounts / 10)) : positive(opts.payments, '--payments'),
+        beforeS: positive(opts.before, '--before'), engine: engineOf(opts.engine),
+      });
     },
   );
 }

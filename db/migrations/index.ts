@@ -12,6 +12,7 @@ import * as ledgerNoTruncate from './20261207001001_ledger_no_truncate';
 import * as providerIntake from './20261207005001_provider_intake';
 import * as correctionsReplacementIndex from './20261208003001_corrections_replacement_index';
 import * as chargeUploadRows from './20261208004001_charge_upload_rows';
+import * as monthBulkChecks from './20261209030001_month_bulk_checks';
 import * as appRoles from './20261208002001_app_roles';
 import * as apiWrites from './20261208009001_api_writes';
 import * as apiMailResubscribe from './20261208020001_api_mail_resubscribe';
@@ -47,6 +48,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261208005001_period_close': periodClose,
   '20261208010001_ops_sessions': opsSessions,
   '20261209040001_provider_webhooks': providerWebhooks,
+  '20261209030001_month_bulk_checks': monthBulkChecks,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
