@@ -12,12 +12,12 @@ import type { ActivityDeps } from './deps';
 import { buildCamt054 } from '../domain/camt054';
 import { buildProviderRegisterCsv } from '../domain/provider-register-csv';
 import {
-  type ProviderRegisterFormat, type ProviderRegisterInput, type RegisterBankSection, ProviderRegisterInvariantError,
+  type ProviderRegisterFormat, type ProviderRegisterInput, type RegisterAdjustmentLine, type RegisterBankSection, type RegisterPaymentLine, ProviderRegisterInvariantError,
   assertValidRegister, providerRegisterId, registerLineCount, registerTotal,
 } from '../domain/provider-register';
 import { formatAmount } from '../domain/money';
 import {
-  type ListLineSource, adjustmentLinesOf, latestProviderRegister, listLinesOfDay, paymentLinesOf, registerDayWaitingFor,
+  type ListLineSource, adjustmentLinesOfSettlements, latestProviderRegister, listLinesOfDay, paymentLinesOfDay, registerDayWaitingFor, sourceKey,
 } from '../db/queries/provider-register-sources';
 import { withHeartbeat } from './settlement-support';
 
@@ -39,17 +39,24 @@ function sha256Hex(content: Buffer | string): string {
   return createHash('sha256').update(content).digest('hex');
 }
 
-async function sectionsOf(trx: Knex.Transaction, businessDate: string, lines: ListLineSource[]): Promise<RegisterBankSection[]> {
-  const sections: RegisterBankSection[] = [];
-  for (const l of lines) {
-    const payments = await paymentLinesOf(trx, l.bankCode, businessDate, l.providerId);
-    const adjustments = await adjustmentLinesOf(trx, l.settlementId, l.providerId);
-    sections.push({
-      bankCode: l.bankCode, bankName: l.bankName, bankBic: l.bankBic, settlementId: l.settlementId, endToEndId: l.endToEndId,
-      executionDate: l.executionDate, listAmount: l.amount, lines: [...payments, ...adjustments],
-    });
-  }
-  return sections;
+/** The day's payment and adjustment lines, read once for all providers (two queries, not two per list line). */
+interface DaySources {
+  payments: Map<string, RegisterPaymentLine[]>;
+  adjustments: Map<string, RegisterAdjustmentLine[]>;
+}
+
+async function daySourcesOf(trx: Knex.Transaction, businessDate: string, lines: ListLineSource[]): Promise<DaySources> {
+  const payments = await paymentLinesOfDay(trx, businessDate, [...new Set(lines.map((l) => l.bankCode))]);
+  const adjustments = await adjustmentLinesOfSettlements(trx, [...new Set(lines.map((l) => l.settlementId))]);
+  return { payments, adjustments };
+}
+
+function sectionsOf(sources: DaySources, lines: ListLineSource[]): RegisterBankSection[] {
+  return lines.map((l) => ({
+    bankCode: l.bankCode, bankName: l.bankName, bankBic: l.bankBic, settlementId: l.settlementId, endToEndId: l.endToEndId,
+    executionDate: l.executionDate, listAmount: l.amount,
+    lines: [...(sources.payments.get(sourceKey(l.bankCode, l.providerId)) ?? []), ...(sources.adjustments.get(sourceKey(l.settlementId, l.providerId)) ?? [])],
+  }));
 }
 
 function renderRegister(input: ProviderRegisterInput, version: number): Record<ProviderRegisterFormat, Buffer> {
@@ -67,17 +74,15 @@ async function storeRegister(trx: Knex.Transaction, input: ProviderRegisterInput
     id: input.registerId, provider_id: input.providerId, business_date: input.businessDate, version,
     line_count: registerLineCount(input), total: formatAmount(registerTotal(input)), content_sha256: contentSha256,
   });
-  for (const [format, content] of Object.entries(files)) {
-    await trx('provider_register_files').insert({ register_id: input.registerId, format, content, sha256: sha256Hex(content) });
-  }
+  await trx('provider_register_files').insert(Object.entries(files).map(([format, content]) => ({ register_id: input.registerId, format, content, sha256: sha256Hex(content) })));
   await trx('provider_register_bank_totals').insert(input.banks.map((b) => ({
     register_id: input.registerId, bank_code: b.bankCode, settlement_id: b.settlementId, end_to_end_id: b.endToEndId, line_count: b.lines.length, total: b.listAmount,
   })));
 }
 
-async function buildOne(trx: Knex.Transaction, businessDate: string, lines: ListLineSource[], createdAt: string): Promise<BuiltRegister> {
+async function buildOne(trx: Knex.Transaction, businessDate: string, sources: DaySources, lines: ListLineSource[], createdAt: string): Promise<BuiltRegister> {
   const first = lines[0] as ListLineSource;
-  const banks = await sectionsOf(trx, businessDate, lines);
+  const banks = sectionsOf(sources, lines);
   // The content without the register's own id and version: what decides whether a new version is due.
   const contentSha256 = sha256Hex(JSON.stringify({ name: first.providerName, iban: first.providerIban, createdAt, banks }));
   const latest = await latestProviderRegister(trx, first.providerId, businessDate);
@@ -109,9 +114,14 @@ export async function buildProviderRegistersOf(db: Knex, businessDate: string): 
     const latestDelivery = lines.reduce((max, l) => (l.deliveredAt > max ? l.deliveredAt : max), new Date(0));
     const createdAt = `${latestDelivery.toISOString().slice(0, 19)}Z`;
     const byProvider = new Map<string, ListLineSource[]>();
-    for (const l of lines) byProvider.set(l.providerId, [...(byProvider.get(l.providerId) ?? []), l]);
+    for (const l of lines) {
+      const group = byProvider.get(l.providerId);
+      if (group) group.push(l);
+      else byProvider.set(l.providerId, [l]);
+    }
+    const sources = await daySourcesOf(trx, businessDate, lines);
     const registers: BuiltRegister[] = [];
-    for (const providerLines of byProvider.values()) registers.push(await buildOne(trx, businessDate, providerLines, createdAt));
+    for (const providerLines of byProvider.values()) registers.push(await buildOne(trx, businessDate, sources, providerLines, createdAt));
     return { status: 'built' as const, registers };
   });
 }

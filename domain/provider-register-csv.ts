@@ -28,10 +28,12 @@ export function buildProviderRegisterCsv(input: ProviderRegisterInput): string {
   const out = [record(PROVIDER_REGISTER_CSV_COLUMNS)];
   const head = [input.registerId, input.businessDate];
   for (const b of input.banks) {
+    // The four leading cells are the same on every row of a bank: escaped once, not once per line.
+    const prefix = `${[...head, b.bankCode, b.endToEndId].map(field).join(',')},`;
     for (const l of b.lines) {
       const amount = formatAmount(new Money(l.amount));
-      if (l.kind === 'payment') out.push(record([...head, b.bankCode, b.endToEndId, 'payment', l.account, l.service, amount, l.bankRef, l.channel, l.paidAt, l.reading ?? '', '']));
-      else out.push(record([...head, b.bankCode, b.endToEndId, 'adjustment', '', '', amount, l.bankRef, '', '', '', l.correctionRef]));
+      if (l.kind === 'payment') out.push(prefix + record(['payment', l.account, l.service, amount, l.bankRef, l.channel, l.paidAt, l.reading ?? '', '']));
+      else out.push(prefix + record(['adjustment', '', '', amount, l.bankRef, '', '', '', l.correctionRef]));
     }
     out.push(record([...head, b.bankCode, b.endToEndId, 'BANK_TOTAL', '', '', formatAmount(new Money(b.listAmount)), '', '', '', '', '']));
   }

@@ -114,3 +114,37 @@ export function renderXmlDocument(root: XmlElement): string {
   renderElement(root, 0, out);
   return `${out.join('\n')}\n`;
 }
+
+// Streaming pieces for the big documents (camt.054 registers of 10⁵ lines): the same bytes as
+// renderXmlDocument gives for the same tree, written as strings without building the tree, whose
+// millions of small objects and arrays cost more in GC than the rendering itself.
+
+export const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
+
+const PADS_CACHED = 16;
+const PADS = Array.from({ length: PADS_CACHED }, (_, depth) => INDENT.repeat(depth));
+
+function padOf(depth: number): string {
+  return PADS[depth] ?? INDENT.repeat(depth);
+}
+
+function attributesOf(attributes: XmlElement['attributes']): string {
+  let attrs = '';
+  for (const [k, v] of attributes ?? []) attrs += ` ${k}="${escapeXml(v)}"`;
+  return attrs;
+}
+
+/** One text element on its own line, with a trailing LF: `  <Name a="v">text</Name>\n`. */
+export function xmlLeaf(depth: number, name: string, text: string, attributes?: XmlElement['attributes']): string {
+  return `${padOf(depth)}<${name}${attributesOf(attributes)}>${escapeXml(text)}</${name}>\n`;
+}
+
+/** The opening tag of an element with children, on its own line. */
+export function xmlOpen(depth: number, name: string, attributes?: XmlElement['attributes']): string {
+  return `${padOf(depth)}<${name}${attributesOf(attributes)}>\n`;
+}
+
+/** The closing tag of an element with children, on its own line. */
+export function xmlClose(depth: number, name: string): string {
+  return `${padOf(depth)}</${name}>\n`;
+}

@@ -56,35 +56,56 @@ function isoSecondsUtc(value: Date): string {
   return `${value.toISOString().slice(0, 19)}Z`;
 }
 
+/** Key of a list line's source lines: one bank (or settlement) and one provider. */
+export function sourceKey(bankOrSettlement: string, providerId: string): string {
+  return `${bankOrSettlement}|${providerId}`;
+}
+
+function pushTo<T>(groups: Map<string, T[]>, key: string, value: T): void {
+  const group = groups.get(key);
+  if (group) group.push(value);
+  else groups.set(key, [value]);
+}
+
 /**
- * The day's accepted payments of one bank, per allocation to one provider: the lines its list line
- * aggregated (activities/settlement-aggregate.ts, the same filter), with the reading of the service's
- * meter sent with the payment, if any. Ordered by paid-at and reference so the bytes are stable.
+ * The day's accepted payments of every bank, per allocation to one provider, keyed by
+ * sourceKey(bank, provider): the lines each list line aggregated (activities/settlement-aggregate.ts,
+ * the same filter), with the reading of the service's meter sent with the payment, if any. One
+ * query for the day's banks (one range of payments_bank_day per bank, not one per list line); in each group ordered by paid-at and
+ * reference so the bytes are stable.
  */
-export async function paymentLinesOf(db: Knex | Knex.Transaction, bankCode: string, businessDate: string, providerId: string): Promise<RegisterPaymentLine[]> {
-  const { rows } = await db.raw<{ rows: Array<{ account_number: string; service_code: string; amount: string; bank_ref: string; channel: string; paid_at: Date; reading: string | null }> }>(
-    `SELECT p.account_number, a.service_code, a.amount, p.bank_ref, p.channel, p.paid_at,
+export async function paymentLinesOfDay(db: Knex | Knex.Transaction, businessDate: string, bankCodes: string[]): Promise<Map<string, RegisterPaymentLine[]>> {
+  const { rows } = await db.raw<{ rows: Array<{ bank_code: string; provider_id: string; account_number: string; service_code: string; amount: string; bank_ref: string; channel: string; paid_at: Date; reading: string | null }> }>(
+    `SELECT p.bank_code, a.provider_id, p.account_number, a.service_code, a.amount, p.bank_ref, p.channel, p.paid_at,
             (SELECT r.value FROM meter_readings r JOIN meters m ON m.id = r.meter_id
               WHERE r.payment_id = p.id AND m.service_code = a.service_code LIMIT 1) AS reading
        FROM payments p JOIN allocations a ON a.payment_id = p.id
-      WHERE p.bank_code = ? AND p.business_date = ? AND p.status = 'accepted' AND a.provider_id = ?
-      ORDER BY p.paid_at, p.bank_ref, a.service_code`,
-    [bankCode, businessDate, providerId],
+      WHERE p.bank_code = ANY(?) AND p.business_date = ? AND p.status = 'accepted'
+      ORDER BY p.bank_code, a.provider_id, p.paid_at, p.bank_ref, a.service_code`,
+    [bankCodes, businessDate],
   );
-  return rows.map((r) => ({
-    kind: 'payment' as const, account: r.account_number, service: r.service_code, amount: formatAmount(fromDb(r.amount)), bankRef: r.bank_ref,
-    channel: r.channel, paidAt: isoSecondsUtc(r.paid_at), reading: r.reading,
-  }));
+  const groups = new Map<string, RegisterPaymentLine[]>();
+  for (const r of rows) {
+    pushTo(groups, sourceKey(r.bank_code, r.provider_id), {
+      kind: 'payment' as const, account: r.account_number, service: r.service_code, amount: formatAmount(fromDb(r.amount)), bankRef: r.bank_ref,
+      channel: r.channel, paidAt: isoSecondsUtc(r.paid_at), reading: r.reading,
+    });
+  }
+  return groups;
 }
 
-/** The correction adjustments a list line nets in, in correction order. */
-export async function adjustmentLinesOf(db: Knex | Knex.Transaction, settlementId: string, providerId: string): Promise<RegisterAdjustmentLine[]> {
+/** The correction adjustments the given list lines net in, keyed by sourceKey(settlement, provider), in correction order. */
+export async function adjustmentLinesOfSettlements(db: Knex | Knex.Transaction, settlementIds: string[]): Promise<Map<string, RegisterAdjustmentLine[]>> {
   const rows = await db('adjustments as a')
     .join('corrections as c', 'c.id', 'a.correction_id')
-    .where({ 'a.settlement_id': settlementId, 'a.provider_id': providerId })
-    .orderBy('c.seq')
-    .select('a.amount', 'c.seq', 'c.bank_ref');
-  return rows.map((r) => ({ kind: 'adjustment' as const, amount: formatAmount(fromDb(r.amount)), correctionRef: correctionRef(r.seq), bankRef: r.bank_ref }));
+    .whereIn('a.settlement_id', settlementIds)
+    .orderBy([{ column: 'a.settlement_id' }, { column: 'a.provider_id' }, { column: 'c.seq' }])
+    .select('a.settlement_id', 'a.provider_id', 'a.amount', 'c.seq', 'c.bank_ref');
+  const groups = new Map<string, RegisterAdjustmentLine[]>();
+  for (const r of rows) {
+    pushTo(groups, sourceKey(r.settlement_id, r.provider_id), { kind: 'adjustment' as const, amount: formatAmount(fromDb(r.amount)), correctionRef: correctionRef(r.seq), bankRef: r.bank_ref });
+  }
+  return groups;
 }
 
 /** The latest version of a provider's register of the day, if any. */
