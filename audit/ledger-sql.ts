@@ -25,3 +25,9 @@ export async function rows(db: Knex, sql: string, bindings: readonly unknown[]):
   const result = await db.raw<{ rows: Row[] }>(`${sql}\nLIMIT ${BREACHES_PER_CHECK_MAX}`, bindings as Knex.RawBinding[]);
   return result.rows;
 }
+
+/** Statuses in which a settlement has computed its totals and lines. */
+export const AGGREGATED_SQL = `('aggregated', 'delivered', 'overdue', 'settled')`;
+
+/** How a breach names a payment: id, bank reference and day. */
+export const paymentSubject = (r: Row) => `payment ${r.payment_id} ${r.bank_code}/${r.bank_ref} (${r.business_date})`;
