@@ -121,7 +121,7 @@ export async function signIn(db: Db, request: FastifyRequest, reply: FastifyRepl
   if (locked !== null) throw lockedError(locked);
   const stored = ACCOUNT_RE.test(account) ? await findAccessCodeHash(db, account) : null;
   // A missing account or code costs the same scrypt as a wrong one: timing tells nothing.
-  const matches = accessCodeMatches(code, stored ?? DUMMY_ACCESS_CODE_HASH) && stored !== null;
+  const matches = (await accessCodeMatches(code, stored ?? DUMMY_ACCESS_CODE_HASH)) && stored !== null;
   if (!matches) {
     await recordSignInFailure(db, account, ipSha256);
     const nowLocked = await lockedFor(db, account, ipSha256, since);

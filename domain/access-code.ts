@@ -2,7 +2,7 @@
 // personal account number. 12 characters of an alphabet without look-alikes (no 0/O, 1/I/L), shown
 // in groups of four: about 60 bits, more than the lock-out lets anyone try. Stored as a salted
 // scrypt hash only (db: cabinet_access_codes); checking costs a few milliseconds on purpose.
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 
 const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 export const ACCESS_CODE_CHARS = 12;
@@ -37,8 +37,17 @@ export function normalizeAccessCode(typed: unknown): string | null {
   return code;
 }
 
+const SCRYPT_MEMORY_BYTES_MAX = 64 * 1024 * 1024;
+
 function derive(code: string, salt: Buffer, cost: { N: number; r: number; p: number }): Buffer {
-  return scryptSync(code, salt, HASH_BYTES, { N: cost.N, r: cost.r, p: cost.p, maxmem: 64 * 1024 * 1024 });
+  return scryptSync(code, salt, HASH_BYTES, { ...cost, maxmem: SCRYPT_MEMORY_BYTES_MAX });
+}
+
+/** The same derivation on libuv's thread pool: a sign-in's scrypt does not stop the API's event loop. */
+function deriveOffLoop(code: string, salt: Buffer, cost: { N: number; r: number; p: number }): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(code, salt, HASH_BYTES, { ...cost, maxmem: SCRYPT_MEMORY_BYTES_MAX }, (err, key) => (err ? reject(err) : resolve(key)));
+  });
 }
 
 /** The stored form: scrypt$N$r$p$salt$hash (base64url). */
@@ -50,14 +59,18 @@ export function hashAccessCode(code: string): string {
   return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
 }
 
-/** Whether `typed` is the code `stored` was made from; a stored value of another shape never matches. */
-export function accessCodeMatches(typed: string, stored: string): boolean {
+/**
+ * Whether `typed` is the code `stored` was made from; a stored value of another shape never matches.
+ * Hashed off the event loop: at 20 sign-ins a second the scrypt is half a core (25 ms each), which
+ * on the loop would queue every other cabinet request behind it.
+ */
+export async function accessCodeMatches(typed: string, stored: string): Promise<boolean> {
   const normalized = normalizeAccessCode(typed);
   const m = HASH_RE.exec(stored);
   if (normalized === null || !m) return false;
   const cost = { N: Number(m[1]), r: Number(m[2]), p: Number(m[3]) };
   const expected = Buffer.from(m[5] as string, 'base64url');
-  return timingSafeEqual(derive(normalized, Buffer.from(m[4] as string, 'base64url'), cost), expected);
+  return timingSafeEqual(await deriveOffLoop(normalized, Buffer.from(m[4] as string, 'base64url'), cost), expected);
 }
 
 /** A hash to check against when the account has no code, so that a miss costs as long as a hit. */

@@ -1,5 +1,5 @@
 // Benchmarks: `spc bench --payments N` (engine), `spc bench --http` (bank API; see bench/http.ts),
-// `spc bench-register`, `spc bench-cutoff`, `spc bench-day`, `spc bench-settlement`. Each prints its
+// `spc bench-register`, `spc bench-cutoff`, `spc bench-day`, `spc bench-settlement`, `spc bench-cabinet`. Each prints its
 // figures as JSON on its last line. The bench modules are loaded with require, not import():
 // bin/spc.js runs TypeScript through tsx's CommonJS hook, which a dynamic import() bypasses.
 import type { Command } from 'commander';
@@ -41,6 +41,18 @@ function registerPrintBench(program: Command): void {
     .action(async (opts: { invoices: string }) => {
       const { runPrintBench } = require('../../bench/print') as typeof import('../../bench/print');
       process.stdout.write(`${JSON.stringify(await runPrintBench({ invoices: positive(opts.invoices, '--invoices') }))}\n`);
+    });
+}
+
+function registerCabinetBench(program: Command): void {
+  program
+    .command('bench-cabinet')
+    .description('households signing in to the cabinet and opening the invoice, open loop, through the API process; last line is JSON')
+    .option('--rate <n>', 'flows a second (session, sign-in, invoice; each flow another account)', '20')
+    .option('--seconds <n>', 'seconds of arrivals', '60')
+    .action(async (opts: { rate: string; seconds: string }) => {
+      const { runCabinetBench } = require('../../bench/cabinet') as typeof import('../../bench/cabinet');
+      process.stdout.write(`${JSON.stringify(await runCabinetBench({ ratePerS: positive(opts.rate, '--rate'), seconds: positive(opts.seconds, '--seconds') }))}\n`);
     });
 }
 
@@ -185,6 +197,7 @@ function registerSettlementBench(program: Command): void {
 export function registerBenchCommands(program: Command): void {
   registerEngineBench(program);
   registerPrintBench(program);
+  registerCabinetBench(program);
   registerRegisterAndCutoffBench(program);
   registerDayBench(program);
   registerProviderRegistersBench(program);

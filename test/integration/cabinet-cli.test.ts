@@ -34,13 +34,13 @@ it('rotates a code: printed once, stored hashed, the old code and its sessions s
   expect(first.code).toBe(0);
   const code = first.stdout.trim();
   expect(code).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
-  expect(accessCodeMatches(code, await storedHash('1000000001'))).toBe(true);
+  expect(await accessCodeMatches(code, await storedHash('1000000001'))).toBe(true);
   await database.db('cabinet_sessions').insert({ token_sha256: 'a'.repeat(64), csrf_sha256: 'b'.repeat(64), account_number: '1000000001', expires_at: new Date(Date.now() + 60_000) });
 
   const second = await runSpc(['cabinet', 'code', 'rotate', '--account', '1000000001', '--operator', 'aigerim'], env);
   expect(second.code).toBe(0);
-  expect(accessCodeMatches(code, await storedHash('1000000001'))).toBe(false);
-  expect(accessCodeMatches(second.stdout.trim(), await storedHash('1000000001'))).toBe(true);
+  expect(await accessCodeMatches(code, await storedHash('1000000001'))).toBe(false);
+  expect(await accessCodeMatches(second.stdout.trim(), await storedHash('1000000001'))).toBe(true);
   expect((await database.db('cabinet_sessions').where({ token_sha256: 'a'.repeat(64) }).first()).ended_at).not.toBeNull();
 
   const audit = await database.db('operator_audit').where({ action: 'cabinet.code.rotate' }).select('args', 'outcome');
@@ -66,7 +66,7 @@ it('writes the demo accounts\' codes to a 0600 file', async () => {
   expect(lines).toHaveLength(3);
   for (const line of lines) {
     const [account, code] = line.split(' ') as [string, string];
-    expect(accessCodeMatches(code, await storedHash(account))).toBe(true);
+    expect(await accessCodeMatches(code, await storedHash(account))).toBe(true);
   }
   fs.rmSync(dir, { recursive: true, force: true });
 });

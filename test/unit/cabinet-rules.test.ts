@@ -12,13 +12,13 @@ describe('access codes', () => {
     expect(newAccessCode()).not.toBe(a);
   });
 
-  it('match as typed in lower case, with spaces, and nothing else', () => {
+  it('match as typed in lower case, with spaces, and nothing else', async () => {
     const code = newAccessCode();
     const stored = hashAccessCode(code);
-    expect(accessCodeMatches(code.toLowerCase().replace(/-/g, ' '), stored)).toBe(true);
-    expect(accessCodeMatches(code.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), stored)).toBe(false);
-    expect(accessCodeMatches(code, DUMMY_ACCESS_CODE_HASH)).toBe(false);
-    expect(accessCodeMatches(code, 'sha256$abc')).toBe(false);
+    expect(await accessCodeMatches(code.toLowerCase().replace(/-/g, ' '), stored)).toBe(true);
+    expect(await accessCodeMatches(code.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), stored)).toBe(false);
+    expect(await accessCodeMatches(code, DUMMY_ACCESS_CODE_HASH)).toBe(false);
+    expect(await accessCodeMatches(code, 'sha256$abc')).toBe(false);
     expect(normalizeAccessCode('O0O0-IIII-1111')).toBeNull();
     expect(normalizeAccessCode('x'.repeat(100))).toBeNull();
   });
