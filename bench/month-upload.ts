@@ -33,10 +33,23 @@ export function chargesFile(accounts: readonly string[], services: readonly stri
 
 interface UploadView { uploadId: string; state: string; rowCount: number; rowsDone: number; rowsAccepted: number; rowsRefused: number }
 
+/** An upload waits behind at most a few others of 500,000 lines each: minutes, not hours. */
+const BUSY_ATTEMPTS_MAX = 200;
+
+function postCharges(baseUrl: string, headers: Record<string, string>, period: string, csv: string): Promise<Response> {
+  return fetch(`${baseUrl}/v1/provider/charges?period=${period}`, { method: 'POST', headers: { ...headers, 'content-type': 'text/csv' }, body: csv });
+}
+
 export async function uploadAndWait(baseUrl: string, key: string, period: string, csv: string): Promise<UploadView> {
   const headers = { authorization: `Bearer ${key}` };
   const startedMs = performance.now();
-  const res = await fetch(`${baseUrl}/v1/provider/charges?period=${period}`, { method: 'POST', headers: { ...headers, 'content-type': 'text/csv' }, body: csv });
+  // The API reads one upload at a time and lets CHARGE_UPLOADS_WAITING_MAX wait: the others answer
+  // 503 CHARGES_BUSY with Retry-After, and a provider repeats the same upload, as this does.
+  let res = await postCharges(baseUrl, headers, period, csv);
+  for (let attempt = 1; res.status === 503 && attempt < BUSY_ATTEMPTS_MAX; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, Number(res.headers.get('retry-after') ?? '5') * 1000));
+    res = await postCharges(baseUrl, headers, period, csv);
+  }
   const posted = (await res.json()) as UploadView & { message?: string };
   if (res.status !== 202) throw new Error(`upload refused: ${res.status} ${JSON.stringify(posted).slice(0, 500)}`);
   log(`${posted.uploadId}: stored in ${((performance.now() - startedMs) / 1000).toFixed(2)} s`);

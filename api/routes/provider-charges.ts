@@ -9,7 +9,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
-import { OneAtATime } from '../one-at-a-time';
+import { OneAtATime, OneAtATimeBusy } from '../one-at-a-time';
 import { providerOf } from '../provider-auth';
 import { commonErrors, errorResponse, paginationQuery } from '../schemas';
 import { submitCharges } from '../../client/charges';
@@ -92,8 +92,14 @@ function* parseJsonBodySteps(body: unknown, period: string): Steps<ParsedCharges
 
 type App = Parameters<FastifyPluginAsync<ApiDeps>>[0];
 
+/**
+ * Uploads that may wait while another is read: each waiting one holds its raw body (up to
+ * CHARGES_BODY_BYTES_MAX); more answer 503 CHARGES_BUSY with Retry-After, and the provider repeats.
+ */
+export const CHARGE_UPLOADS_WAITING_MAX = 2;
+
 function uploadRoute(app: App, deps: ApiDeps): void {
-  const reading = new OneAtATime();
+  const reading = new OneAtATime(CHARGE_UPLOADS_WAITING_MAX);
   app.post<{ Querystring: { period: string } }>(
     '/charges',
     {
@@ -129,6 +135,9 @@ function uploadRoute(app: App, deps: ApiDeps): void {
           if (err instanceof ChargeUploadRefusal) throw new ApiError(409, err.code, err.message);
           throw err;
         }
+      }).catch((err: unknown) => {
+        if (err instanceof OneAtATimeBusy) throw new ApiError(503, 'CHARGES_BUSY', `the SPC is reading other charge uploads right now (${err.message}): repeat the same upload after Retry-After seconds`);
+        throw err;
       });
       const view = await findChargeUpload(deps.db, providerId, submitted.uploadId);
       if (!view) throw new Error(`invariant: upload ${submitted.uploadId} not found right after it was stored`);
