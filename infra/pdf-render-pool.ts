@@ -5,9 +5,10 @@
 // that dies fails the files it had; the next request starts a new one.
 import os from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { PrintInvoice } from './invoice-pdf';
 import type { PdfRenderRequest } from './pdf-render-thread';
+import { startTsThread } from './ts-thread';
 
 export const PDF_RENDER_THREADS_MAX = 4;
 /** Files waiting per thread: the caller keeps about this many in flight, no more. */
@@ -56,11 +57,7 @@ export class PdfRenderPool {
   private thread(slot: number): Worker {
     const existing = this.workers[slot];
     if (existing) return existing;
-    // TypeScript sources run through tsx (bin/spc.js); the thread loads them the same way.
-    const source = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(path.join(__dirname, 'pdf-render-thread.ts'))});`;
-    const worker = new Worker(source, { eval: true });
-    // An idle thread does not keep the process alive; a render waiting for it does.
-    worker.unref();
+    const worker = startTsThread(path.join(__dirname, 'pdf-render-thread.ts'));
     worker.on('message', (reply: Reply) => {
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
