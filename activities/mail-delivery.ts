@@ -18,13 +18,14 @@ import { loadPeriodInvoiceLines } from '../db/queries/invoices';
 import { MAIL_RELAY_UNSET, type MailBatchResult, type MailDeliverySummary } from '../domain/mail-delivery-types';
 import { mailDeliveryCounts } from '../db/queries/mail-deliveries';
 import type { HouseholdConfig } from '../infra/config';
-import { renderInvoicesPdf } from '../infra/invoice-pdf';
+import { PdfRenderPool } from '../infra/pdf-render-pool';
 import { createMailer, type Mailer, type OutgoingMail, type SendOutcome } from '../infra/mailer';
 import { printInvoiceOf, type Requisites } from './invoice-print-view';
 
 /** Rows one batch activity takes: a few seconds of sending at the default rate. */
 export const MAIL_BATCH_ROWS = 200;
-export const MAIL_SENDS_IN_FLIGHT = 8;
+/** Rows claimed, rendered and sent together: also at most what a worker's death leaves uncertain. */
+export const MAIL_SENDS_IN_FLIGHT = 16;
 export const MAIL_ATTEMPTS_MAX = 6;
 export const MAIL_BACKOFF = { firstMs: 30_000, factor: 2, maxMs: 30 * 60_000 } as const;
 
@@ -99,6 +100,9 @@ export function createMailDeliveryActivities(deps: ActivityDeps, config: MailAct
   const domain = households.mailFrom.split('@')[1] ?? 'spc.local';
   let mailer = config.mailer;
   const pace = pacer(households.mailRatePerSecond);
+  // Each mail's PDF is rendered on the pool's threads (a core each), not on the thread that talks
+  // SMTP and Postgres; started with the first batch, not with the worker.
+  let pool: PdfRenderPool | undefined;
   const mailerOf = (): Mailer => {
     if (!mailer) {
       if (!households.smtpUrl) throw ApplicationFailure.nonRetryable('no SMTP relay: set SPC_SMTP_URL (spc up starts a local one)', MAIL_RELAY_UNSET);
@@ -130,7 +134,7 @@ export function createMailDeliveryActivities(deps: ActivityDeps, config: MailAct
     const lines = await loadPeriodInvoiceLines(deps.db, [...new Set(rows.map((r) => r.account_number))], period);
     return Promise.all(rows.map(async (row) => {
       const inv = printInvoiceOf(lines.get(row.account_number) ?? [], config.requisites);
-      const pdf = await renderInvoicesPdf([inv], period);
+      const pdf = await (pool ??= new PdfRenderPool()).render([inv], period);
       await pace();
       return recordOutcome(deps, row, await mailerOf().send(invoiceMail(households, row, pdf, inv)));
     }));

@@ -20,6 +20,8 @@ import { printInvoiceOf, type Requisites } from './invoice-print-view';
 
 /** Files one batch activity writes before it returns to the workflow: a few tens of seconds of work. */
 export const PRINT_FILES_PER_BATCH = 10;
+/** A batch heartbeats at least this often, well inside the workflow's heartbeat timeout. */
+export const PRINT_ALIVE_HEARTBEAT_MS = 5_000;
 
 export interface PrintActivityConfig {
   printDir: string;
@@ -101,6 +103,25 @@ function runOfActivity(): { workflowId: string; runId: string } {
   return { workflowId: info.workflowId, runId: info.runId };
 }
 
+/** The manifest; every file on disk is hashed again, and the counts are checked against the period's invoices. */
+async function manifestOf(deps: Pick<ActivityDeps, 'db'>, dir: string, input: PrintRunInput, files: PrintManifestFile[]): Promise<PrintManifest> {
+  for (const f of files) {
+    const bytes = await fs.readFile(path.join(dir, f.name));
+    if (createHash('sha256').update(bytes).digest('hex') !== f.sha256) throw new Error(`invariant: ${f.name} on disk is not the file the run wrote`);
+  }
+  const totals = await periodInvoiceTotals(deps.db, input.period);
+  const invoices = files.reduce((n, f) => n + f.invoices, 0);
+  const totalDue = sum(files.map((f) => fromDb(f.totalDue)));
+  if (invoices !== totals.invoices || !totalDue.eq(fromDb(totals.totalDue))) {
+    throw new Error(`invariant: print run ${input.period} printed ${invoices} invoices for ${formatAmount(totalDue)}, the period has ${totals.invoices} for ${totals.totalDue}`);
+  }
+  return {
+    period: input.period, invoicesPerFile: input.invoicesPerFile, invoices, files: files.length, totalDue: formatAmount(totalDue),
+    totalStillDue: formatAmount(sum(files.map((f) => fromDb(f.totalStillDue)))), bytes: files.reduce((n, f) => n + f.bytes, 0),
+    fileList: files,
+  };
+}
+
 export function createPrintRunActivities(deps: ActivityDeps, config: PrintActivityConfig) {
   const dirOf = (period: string) => path.join(config.printDir, period);
   // Threads start with the first batch, not with the worker: most workers never print.
@@ -146,14 +167,21 @@ export function createPrintRunActivities(deps: ActivityDeps, config: PrintActivi
         inFlight.push(rendering);
       }
     };
-    await fill();
-    while (inFlight.length > 0) {
-      const file = await (inFlight.shift() as Promise<RenderedPrintFile>);
+    // Alive while a file renders (a file of 10,000 on a loaded machine takes longer than the
+    // heartbeat timeout); always with the cursor after the last file on disk.
+    const alive = setInterval(() => ctx.heartbeat(cursor), PRINT_ALIVE_HEARTBEAT_MS);
+    try {
       await fill();
-      await writeAtomically(path.join(dirOf(input.period), file.name), file.content);
-      await recordFile(deps, input.period, runId, cursor.fileNo, file);
-      cursor = { fileNo: cursor.fileNo + 1, after: file.last };
-      ctx.heartbeat(cursor);
+      while (inFlight.length > 0) {
+        const file = await (inFlight.shift() as Promise<RenderedPrintFile>);
+        await fill();
+        await writeAtomically(path.join(dirOf(input.period), file.name), file.content);
+        await recordFile(deps, input.period, runId, cursor.fileNo, file);
+        cursor = { fileNo: cursor.fileNo + 1, after: file.last };
+        ctx.heartbeat(cursor);
+      }
+    } finally {
+      clearInterval(alive);
     }
     return { ...cursor, done: exhausted };
   }
@@ -162,7 +190,7 @@ export function createPrintRunActivities(deps: ActivityDeps, config: PrintActivi
     const { runId } = runOfActivity();
     const rows = await deps.db('print_run_files').where({ period: `${input.period}-01`, run_id: runId }).where('file_no', '<=', input.files).orderBy('file_no');
     if (rows.length !== input.files) throw new Error(`invariant: print run ${input.period} wrote ${rows.length} files of ${input.files}`);
-    const manifest = await manifestOf(input, rows.map((f) => ({
+    const manifest = await manifestOf(deps, dirOf(input.period), input, rows.map((f) => ({
       name: f.name, invoices: f.invoices, totalDue: f.total_due, totalStillDue: f.total_still_due, bytes: Number(f.bytes), sha256: f.sha256, firstAccount: f.first_account, lastAccount: f.last_account,
     })));
     const text = `${JSON.stringify(manifest, null, 2)}\n`;
@@ -170,25 +198,6 @@ export function createPrintRunActivities(deps: ActivityDeps, config: PrintActivi
     await writeAtomically(manifestPath, text);
     await deps.db('print_runs').where({ period: `${input.period}-01`, run_id: runId }).update({ state: 'done', finished_at: deps.clock() });
     return { period: input.period, invoices: manifest.invoices, files: manifest.files, totalDue: manifest.totalDue, manifestPath, manifestSha256: createHash('sha256').update(text).digest('hex') };
-  }
-
-  /** The manifest; every file on disk is hashed again, and the counts are checked against the period's invoices. */
-  async function manifestOf(input: PrintRunInput, files: PrintManifestFile[]): Promise<PrintManifest> {
-    for (const f of files) {
-      const bytes = await fs.readFile(path.join(dirOf(input.period), f.name));
-      if (createHash('sha256').update(bytes).digest('hex') !== f.sha256) throw new Error(`invariant: ${f.name} on disk is not the file the run wrote`);
-    }
-    const totals = await periodInvoiceTotals(deps.db, input.period);
-    const invoices = files.reduce((n, f) => n + f.invoices, 0);
-    const totalDue = sum(files.map((f) => fromDb(f.totalDue)));
-    if (invoices !== totals.invoices || !totalDue.eq(fromDb(totals.totalDue))) {
-      throw new Error(`invariant: print run ${input.period} printed ${invoices} invoices for ${formatAmount(totalDue)}, the period has ${totals.invoices} for ${totals.totalDue}`);
-    }
-    return {
-      period: input.period, invoicesPerFile: input.invoicesPerFile, invoices, files: files.length, totalDue: formatAmount(totalDue),
-      totalStillDue: formatAmount(sum(files.map((f) => fromDb(f.totalStillDue)))), bytes: files.reduce((n, f) => n + f.bytes, 0),
-      fileList: files,
-    };
   }
 
   return { startPrintRun, renderPrintBatch, finishPrintRun };

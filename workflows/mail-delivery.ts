@@ -10,7 +10,9 @@ import { retryPolicy } from './retry';
 
 const { planMailDelivery, sendMailBatch, summarizeMailDelivery } = proxyActivities<MailDeliveryActivities>({
   startToCloseTimeout: '30m',
-  heartbeatTimeout: '60s',
+  // A batch heartbeats after every group of mails (well under a second): a dead worker's batch is
+  // taken over by another after this long, not after a minute of nothing sent.
+  heartbeatTimeout: '10s',
   retry: retryPolicy,
 });
 
