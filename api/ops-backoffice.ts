@@ -1,10 +1,13 @@
 // The back office on /ops: complaints that still need someone (open, assigned, escalated; the
 // overdue first) and corrections waiting for a second operator, with recent ones of each, each
 // with its Temporal UI link. The same read model as the CLI (client/complaints.ts, client/corrections.ts).
+// And the households' invoice mails that did not go out (a 5xx, out of attempts, or uncertain after
+// a worker died), per invoice and address, as `spc mail status` lists them per period.
 import type { Db } from '../db/connection';
 import { listComplaints } from '../client/complaints';
 import { listCorrections } from '../client/corrections';
 import { complaintWorkflowId } from '../domain/complaint-types';
+import { recentMailFailures, type RecentMailFailureRow } from '../db/queries/mail-deliveries';
 
 /** Rows per table on the page. */
 export const OPS_BACKOFFICE_ROWS_MAX = 50;
@@ -12,14 +15,16 @@ export const OPS_BACKOFFICE_ROWS_MAX = 50;
 export interface OpsBackOffice {
   complaints: Array<{ id: string; bankCode: string; bankRef: string; disposition: string; status: string; assignee: string | null; deadlineAt: string; overdue: boolean; correctionId: string | null; ui: string | null }>;
   corrections: Array<{ id: string; ref: string; kind: string; status: string; mode: string | null; bankCode: string; bankRef: string; amount: string; proposedBy: string; decidedBy: string | null; pendingAdjustments: number; ui: string | null }>;
+  mailFailures: RecentMailFailureRow[];
 }
 
 export async function loadBackOffice(db: Db, now: Date, workflowUi: (id: string) => string | null): Promise<OpsBackOffice> {
-  const [open, recentComplaints, proposed, recentCorrections] = await Promise.all([
+  const [open, recentComplaints, proposed, recentCorrections, mailFailures] = await Promise.all([
     db('complaints').whereIn('status', ['open', 'assigned', 'escalated']).orderBy('deadline_at').limit(OPS_BACKOFFICE_ROWS_MAX).select('id'),
     listComplaints(db, { limit: OPS_BACKOFFICE_ROWS_MAX }),
     listCorrections(db, { status: 'proposed', limit: OPS_BACKOFFICE_ROWS_MAX }),
     listCorrections(db, { limit: OPS_BACKOFFICE_ROWS_MAX }),
+    recentMailFailures(db, OPS_BACKOFFICE_ROWS_MAX),
   ]);
   const openIds = new Set(open.map((r) => r.id as string));
   const complaints = [...recentComplaints].sort((a, b) => Number(openIds.has(b.id)) - Number(openIds.has(a.id)) || a.deadlineAt.localeCompare(b.deadlineAt));
@@ -34,5 +39,6 @@ export async function loadBackOffice(db: Db, now: Date, workflowUi: (id: string)
       id: c.id, ref: c.ref, kind: c.kind, status: c.status, mode: c.mode, bankCode: c.bankCode, bankRef: c.bankRef, amount: c.amount,
       proposedBy: c.proposedBy, decidedBy: c.decidedBy, pendingAdjustments: c.pendingAdjustments, ui: workflowUi(c.id),
     })),
+    mailFailures,
   };
 }
