@@ -18,14 +18,17 @@ import { loadPeriodInvoiceLines } from '../db/queries/invoices';
 import { MAIL_RELAY_UNSET, type MailBatchResult, type MailDeliverySummary } from '../domain/mail-delivery-types';
 import { mailDeliveryCounts } from '../db/queries/mail-deliveries';
 import type { HouseholdConfig } from '../infra/config';
-import { renderInvoicesPdf } from '../infra/invoice-pdf';
+import { PdfRenderPool } from '../infra/pdf-render-pool';
 import { createMailer, type Mailer, type OutgoingMail, type SendOutcome } from '../infra/mailer';
 import { printInvoiceOf, type Requisites } from './invoice-print-view';
 
 /** Rows one batch activity takes: a few seconds of sending at the default rate. */
 export const MAIL_BATCH_ROWS = 200;
-export const MAIL_SENDS_IN_FLIGHT = 8;
+/** Rows claimed, rendered and sent together: also at most what a worker's death leaves uncertain. */
+export const MAIL_SENDS_IN_FLIGHT = 16;
 export const MAIL_ATTEMPTS_MAX = 6;
+/** A batch heartbeats at least this often, well inside the workflow's heartbeat timeout (10 s). */
+export const MAIL_ALIVE_HEARTBEAT_MS = 2_000;
 export const MAIL_BACKOFF = { firstMs: 30_000, factor: 2, maxMs: 30 * 60_000 } as const;
 
 interface ReadyRow {
@@ -99,6 +102,9 @@ export function createMailDeliveryActivities(deps: ActivityDeps, config: MailAct
   const domain = households.mailFrom.split('@')[1] ?? 'spc.local';
   let mailer = config.mailer;
   const pace = pacer(households.mailRatePerSecond);
+  // Each mail's PDF is rendered on the pool's threads (a core each), not on the thread that talks
+  // SMTP and Postgres; started with the first batch, not with the worker.
+  let pool: PdfRenderPool | undefined;
   const mailerOf = (): Mailer => {
     if (!mailer) {
       if (!households.smtpUrl) throw ApplicationFailure.nonRetryable('no SMTP relay: set SPC_SMTP_URL (spc up starts a local one)', MAIL_RELAY_UNSET);
@@ -130,7 +136,7 @@ export function createMailDeliveryActivities(deps: ActivityDeps, config: MailAct
     const lines = await loadPeriodInvoiceLines(deps.db, [...new Set(rows.map((r) => r.account_number))], period);
     return Promise.all(rows.map(async (row) => {
       const inv = printInvoiceOf(lines.get(row.account_number) ?? [], config.requisites);
-      const pdf = await renderInvoicesPdf([inv], period);
+      const pdf = await (pool ??= new PdfRenderPool()).render([inv], period);
       await pace();
       return recordOutcome(deps, row, await mailerOf().send(invoiceMail(households, row, pdf, inv)));
     }));
@@ -149,9 +155,20 @@ export function createMailDeliveryActivities(deps: ActivityDeps, config: MailAct
       .where({ 'd.period': period, 'd.state': 'pending' }).where((q) => q.whereNull('d.next_attempt_at').orWhere('d.next_attempt_at', '<=', now))
       .orderBy(['d.invoice_id', 'd.email']).limit(MAIL_BATCH_ROWS)
       .select<ReadyRow[]>('d.invoice_id', 'd.email', 'd.message_id', 'd.attempts', 'i.account_number', 's.unsubscribe_token');
-    for (let i = 0; i < ready.length; i += MAIL_SENDS_IN_FLIGHT) {
-      for (const outcome of await sendGroup(input.period, ready.slice(i, i + MAIL_SENDS_IN_FLIGHT))) (result[outcome] as number)++;
-      Context.current().heartbeat({ done: i + MAIL_SENDS_IN_FLIGHT });
+    // Alive while a group renders and sends on a loaded machine: a batch that missed the heartbeat
+    // timeout would be started again beside itself, and the new one would record this one's
+    // in-flight rows as uncertain.
+    const ctx = Context.current();
+    let done = 0;
+    const alive = setInterval(() => ctx.heartbeat({ done }), MAIL_ALIVE_HEARTBEAT_MS);
+    try {
+      for (let i = 0; i < ready.length; i += MAIL_SENDS_IN_FLIGHT) {
+        for (const outcome of await sendGroup(input.period, ready.slice(i, i + MAIL_SENDS_IN_FLIGHT))) (result[outcome] as number)++;
+        done = i + MAIL_SENDS_IN_FLIGHT;
+        ctx.heartbeat({ done });
+      }
+    } finally {
+      clearInterval(alive);
     }
     const waiting = await deps.db('mail_deliveries').where({ period, state: 'pending' })
       .first<{ n: string; ready: string; next: Date | null }>(deps.db.raw('count(*) AS n'), deps.db.raw('count(*) FILTER (WHERE next_attempt_at IS NULL OR next_attempt_at <= ?) AS ready', [deps.clock()]), deps.db.raw('min(next_attempt_at) AS next'));

@@ -14,11 +14,14 @@ import { loadPeriodInvoiceLines } from '../db/queries/invoices';
 import { loadPrintPage, periodInvoiceTotals } from '../db/queries/print-runs';
 import { formatAmount, fromDb, sum } from '../domain/money';
 import type { PrintCursorState, PrintManifest, PrintManifestFile, PrintRunInput, PrintRunSummary } from '../domain/print-run-types';
-import { renderInvoicesPdf } from '../infra/invoice-pdf';
+import { renderInvoicesPdf, type PrintInvoice } from '../infra/invoice-pdf';
+import { PdfRenderPool } from '../infra/pdf-render-pool';
 import { printInvoiceOf, type Requisites } from './invoice-print-view';
 
 /** Files one batch activity writes before it returns to the workflow: a few tens of seconds of work. */
 export const PRINT_FILES_PER_BATCH = 10;
+/** A batch heartbeats at least this often, well inside the workflow's heartbeat timeout. */
+export const PRINT_ALIVE_HEARTBEAT_MS = 5_000;
 
 export interface PrintActivityConfig {
   printDir: string;
@@ -34,26 +37,46 @@ export function printFileName(period: string, fileNo: number): string {
   return `invoices-${period}-${String(fileNo).padStart(5, '0')}.pdf`;
 }
 
-/** Renders the next file after `cursor`; undefined when the period has no more invoices. */
-export async function renderPrintFile(deps: Pick<ActivityDeps, 'db'>, requisites: Requisites, period: string, invoicesPerFile: number, cursor: PrintCursorState): Promise<RenderedPrintFile | undefined> {
+interface LoadedPrintFile {
+  fileNo: number;
+  invoices: PrintInvoice[];
+  firstAccount: string;
+  last: { key: string; account: string };
+}
+
+/** The invoices of the next file after `cursor`; undefined when the period has no more. */
+async function loadPrintFile(deps: Pick<ActivityDeps, 'db'>, requisites: Requisites, period: string, invoicesPerFile: number, cursor: PrintCursorState): Promise<LoadedPrintFile | undefined> {
   const page = await loadPrintPage(deps.db, period, cursor.after, invoicesPerFile);
   const lastRow = page[page.length - 1];
   if (!lastRow) return undefined;
   const byAccount = await loadPeriodInvoiceLines(deps.db, page.map((r) => r.account_number), period);
-  const invoices = page.map((r) => printInvoiceOf(byAccount.get(r.account_number) ?? [], requisites));
-  const content = await renderInvoicesPdf(invoices, period);
   return {
-    name: printFileName(period, cursor.fileNo),
-    invoices: invoices.length,
-    totalDue: formatAmount(sum(invoices.map((i) => fromDb(i.totalDue)))),
-    totalStillDue: formatAmount(sum(invoices.map((i) => fromDb(i.totalStillDue)))),
-    bytes: content.length,
-    sha256: createHash('sha256').update(content).digest('hex'),
+    fileNo: cursor.fileNo,
+    invoices: page.map((r) => printInvoiceOf(byAccount.get(r.account_number) ?? [], requisites)),
     firstAccount: page[0]?.account_number as string,
-    lastAccount: lastRow.account_number,
-    content,
     last: { key: lastRow.print_key, account: lastRow.account_number },
   };
+}
+
+function renderedFile(period: string, file: LoadedPrintFile, content: Buffer): RenderedPrintFile {
+  return {
+    name: printFileName(period, file.fileNo),
+    invoices: file.invoices.length,
+    totalDue: formatAmount(sum(file.invoices.map((i) => fromDb(i.totalDue)))),
+    totalStillDue: formatAmount(sum(file.invoices.map((i) => fromDb(i.totalStillDue)))),
+    bytes: content.length,
+    sha256: createHash('sha256').update(content).digest('hex'),
+    firstAccount: file.firstAccount,
+    lastAccount: file.last.account,
+    content,
+    last: file.last,
+  };
+}
+
+/** Renders the next file after `cursor` in this thread; undefined when the period has no more invoices. */
+export async function renderPrintFile(deps: Pick<ActivityDeps, 'db'>, requisites: Requisites, period: string, invoicesPerFile: number, cursor: PrintCursorState): Promise<RenderedPrintFile | undefined> {
+  const file = await loadPrintFile(deps, requisites, period, invoicesPerFile, cursor);
+  return file && renderedFile(period, file, await renderInvoicesPdf(file.invoices, period));
 }
 
 async function writeAtomically(file: string, content: Buffer | string): Promise<void> {
@@ -62,14 +85,48 @@ async function writeAtomically(file: string, content: Buffer | string): Promise<
   await fs.rename(tmp, file);
 }
 
+/** The written file's row, and the run's progress, in one commit. */
+async function recordFile(deps: Pick<ActivityDeps, 'db' | 'clock'>, period: string, runId: string, fileNo: number, file: RenderedPrintFile): Promise<void> {
+  await deps.db.transaction(async (trx) => {
+    await trx('print_run_files').insert({
+      period: `${period}-01`, file_no: fileNo, name: file.name, invoices: file.invoices, total_due: file.totalDue, total_still_due: file.totalStillDue, bytes: file.bytes,
+      sha256: file.sha256, first_account: file.firstAccount, last_account: file.lastAccount, written_at: deps.clock(), run_id: runId,
+    }).onConflict(['period', 'file_no']).merge();
+    await trx('print_runs').where({ period: `${period}-01`, run_id: runId })
+      .update({ files_done: fileNo, invoices_done: trx.raw('(SELECT COALESCE(sum(invoices), 0) FROM print_run_files WHERE period = ?::date AND run_id = ? AND file_no <= ?)', [`${period}-01`, runId, fileNo]) });
+  });
+}
+
 function runOfActivity(): { workflowId: string; runId: string } {
   const info = Context.current().info.workflowExecution;
   if (!info) throw new Error('invariant: a print-run activity runs inside a workflow');
   return { workflowId: info.workflowId, runId: info.runId };
 }
 
+/** The manifest; every file on disk is hashed again, and the counts are checked against the period's invoices. */
+async function manifestOf(deps: Pick<ActivityDeps, 'db'>, dir: string, input: PrintRunInput, files: PrintManifestFile[]): Promise<PrintManifest> {
+  for (const f of files) {
+    const bytes = await fs.readFile(path.join(dir, f.name));
+    if (createHash('sha256').update(bytes).digest('hex') !== f.sha256) throw new Error(`invariant: ${f.name} on disk is not the file the run wrote`);
+  }
+  const totals = await periodInvoiceTotals(deps.db, input.period);
+  const invoices = files.reduce((n, f) => n + f.invoices, 0);
+  const totalDue = sum(files.map((f) => fromDb(f.totalDue)));
+  if (invoices !== totals.invoices || !totalDue.eq(fromDb(totals.totalDue))) {
+    throw new Error(`invariant: print run ${input.period} printed ${invoices} invoices for ${formatAmount(totalDue)}, the period has ${totals.invoices} for ${totals.totalDue}`);
+  }
+  return {
+    period: input.period, invoicesPerFile: input.invoicesPerFile, invoices, files: files.length, totalDue: formatAmount(totalDue),
+    totalStillDue: formatAmount(sum(files.map((f) => fromDb(f.totalStillDue)))), bytes: files.reduce((n, f) => n + f.bytes, 0),
+    fileList: files,
+  };
+}
+
 export function createPrintRunActivities(deps: ActivityDeps, config: PrintActivityConfig) {
   const dirOf = (period: string) => path.join(config.printDir, period);
+  // Threads start with the first batch, not with the worker: most workers never print.
+  let pool: PdfRenderPool | undefined;
+  const renderPool = () => (pool ??= new PdfRenderPool());
 
   async function startPrintRun(input: PrintRunInput): Promise<{ invoices: number; files: number }> {
     const { invoices } = await periodInvoiceTotals(deps.db, input.period);
@@ -84,34 +141,56 @@ export function createPrintRunActivities(deps: ActivityDeps, config: PrintActivi
     return { invoices, files };
   }
 
-  /** Writes up to PRINT_FILES_PER_BATCH files from `cursor`, heartbeating after each; a retry resumes from the last heartbeat. */
+  /**
+   * Writes up to PRINT_FILES_PER_BATCH files from `cursor`, heartbeating after each; a retry resumes
+   * from the last heartbeat. Pipelined: this thread reads the next files' invoices (the cursor of one
+   * page is the end of the one before) while the pool's threads render; files are written and
+   * recorded in order, so the heartbeat's cursor is always after a file that is on disk.
+   */
   async function renderPrintBatch(input: PrintRunInput & { cursor: PrintCursorState }): Promise<PrintCursorState & { done: boolean }> {
     const ctx = Context.current();
     let cursor: PrintCursorState = (ctx.info.heartbeatDetails as PrintCursorState | undefined) ?? input.cursor;
     const { runId } = runOfActivity();
-    for (let i = 0; i < PRINT_FILES_PER_BATCH; i++) {
-      const file = await renderPrintFile(deps, config.requisites, input.period, input.invoicesPerFile, cursor);
-      if (!file) return { ...cursor, done: true };
-      await writeAtomically(path.join(dirOf(input.period), file.name), file.content);
-      await deps.db.transaction(async (trx) => {
-        await trx('print_run_files').insert({
-          period: `${input.period}-01`, file_no: cursor.fileNo, name: file.name, invoices: file.invoices, total_due: file.totalDue, total_still_due: file.totalStillDue, bytes: file.bytes,
-          sha256: file.sha256, first_account: file.firstAccount, last_account: file.lastAccount, written_at: deps.clock(), run_id: runId,
-        }).onConflict(['period', 'file_no']).merge();
-        await trx('print_runs').where({ period: `${input.period}-01`, run_id: runId })
-          .update({ files_done: cursor.fileNo, invoices_done: trx.raw('(SELECT COALESCE(sum(invoices), 0) FROM print_run_files WHERE period = ?::date AND run_id = ? AND file_no <= ?)', [`${input.period}-01`, runId, cursor.fileNo]) });
-      });
-      cursor = { fileNo: cursor.fileNo + 1, after: file.last };
-      ctx.heartbeat(cursor);
+    const pool = renderPool();
+    const inFlight: Array<Promise<RenderedPrintFile>> = [];
+    let [readCursor, exhausted, loaded] = [cursor, false, 0];
+    const fill = async () => {
+      while (!exhausted && loaded < PRINT_FILES_PER_BATCH && inFlight.length < pool.inFlightMax) {
+        const file = await loadPrintFile(deps, config.requisites, input.period, input.invoicesPerFile, readCursor);
+        exhausted = !file;
+        if (!file) break;
+        loaded++;
+        readCursor = { fileNo: file.fileNo + 1, after: file.last };
+        const rendering = pool.render(file.invoices, input.period).then((pdf) => renderedFile(input.period, file, pdf));
+        // Awaited in order below; a failure there fails the batch (and is not an unhandled rejection here).
+        rendering.catch(() => undefined);
+        inFlight.push(rendering);
+      }
+    };
+    // Alive while a file renders (a file of 10,000 on a loaded machine takes longer than the
+    // heartbeat timeout); always with the cursor after the last file on disk.
+    const alive = setInterval(() => ctx.heartbeat(cursor), PRINT_ALIVE_HEARTBEAT_MS);
+    try {
+      await fill();
+      while (inFlight.length > 0) {
+        const file = await (inFlight.shift() as Promise<RenderedPrintFile>);
+        await fill();
+        await writeAtomically(path.join(dirOf(input.period), file.name), file.content);
+        await recordFile(deps, input.period, runId, cursor.fileNo, file);
+        cursor = { fileNo: cursor.fileNo + 1, after: file.last };
+        ctx.heartbeat(cursor);
+      }
+    } finally {
+      clearInterval(alive);
     }
-    return { ...cursor, done: false };
+    return { ...cursor, done: exhausted };
   }
 
   async function finishPrintRun(input: PrintRunInput & { files: number }): Promise<PrintRunSummary> {
     const { runId } = runOfActivity();
     const rows = await deps.db('print_run_files').where({ period: `${input.period}-01`, run_id: runId }).where('file_no', '<=', input.files).orderBy('file_no');
     if (rows.length !== input.files) throw new Error(`invariant: print run ${input.period} wrote ${rows.length} files of ${input.files}`);
-    const manifest = await manifestOf(input, rows.map((f) => ({
+    const manifest = await manifestOf(deps, dirOf(input.period), input, rows.map((f) => ({
       name: f.name, invoices: f.invoices, totalDue: f.total_due, totalStillDue: f.total_still_due, bytes: Number(f.bytes), sha256: f.sha256, firstAccount: f.first_account, lastAccount: f.last_account,
     })));
     const text = `${JSON.stringify(manifest, null, 2)}\n`;
@@ -119,25 +198,6 @@ export function createPrintRunActivities(deps: ActivityDeps, config: PrintActivi
     await writeAtomically(manifestPath, text);
     await deps.db('print_runs').where({ period: `${input.period}-01`, run_id: runId }).update({ state: 'done', finished_at: deps.clock() });
     return { period: input.period, invoices: manifest.invoices, files: manifest.files, totalDue: manifest.totalDue, manifestPath, manifestSha256: createHash('sha256').update(text).digest('hex') };
-  }
-
-  /** The manifest; every file on disk is hashed again, and the counts are checked against the period's invoices. */
-  async function manifestOf(input: PrintRunInput, files: PrintManifestFile[]): Promise<PrintManifest> {
-    for (const f of files) {
-      const bytes = await fs.readFile(path.join(dirOf(input.period), f.name));
-      if (createHash('sha256').update(bytes).digest('hex') !== f.sha256) throw new Error(`invariant: ${f.name} on disk is not the file the run wrote`);
-    }
-    const totals = await periodInvoiceTotals(deps.db, input.period);
-    const invoices = files.reduce((n, f) => n + f.invoices, 0);
-    const totalDue = sum(files.map((f) => fromDb(f.totalDue)));
-    if (invoices !== totals.invoices || !totalDue.eq(fromDb(totals.totalDue))) {
-      throw new Error(`invariant: print run ${input.period} printed ${invoices} invoices for ${formatAmount(totalDue)}, the period has ${totals.invoices} for ${totals.totalDue}`);
-    }
-    return {
-      period: input.period, invoicesPerFile: input.invoicesPerFile, invoices, files: files.length, totalDue: formatAmount(totalDue),
-      totalStillDue: formatAmount(sum(files.map((f) => fromDb(f.totalStillDue)))), bytes: files.reduce((n, f) => n + f.bytes, 0),
-      fileList: files,
-    };
   }
 
   return { startPrintRun, renderPrintBatch, finishPrintRun };

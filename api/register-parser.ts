@@ -5,9 +5,10 @@
 // round trip. At most REGISTER_PARSES_WAITING_MAX big files wait for the thread: more answer 503
 // with Retry-After, so a burst of uploads bounds its own memory and CPU.
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { parseRegisterUpload, type RegisterUpload } from './register-upload';
 import type { RegisterParseRequest } from './register-parse-thread';
+import { startTsThread } from '../infra/ts-thread';
 
 /** Up to this size a register is parsed inline (a few thousand rows: milliseconds). */
 export const REGISTER_INLINE_BYTES_MAX = 256 * 1024;
@@ -51,11 +52,7 @@ export class RegisterParser {
 
   private thread(): Worker {
     if (this.worker) return this.worker;
-    // TypeScript sources run through tsx (bin/spc.js); the thread loads them the same way.
-    const source = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(path.join(__dirname, 'register-parse-thread.ts'))});`;
-    const worker = new Worker(source, { eval: true });
-    // An idle thread does not keep the process alive; a request waiting for it does.
-    worker.unref();
+    const worker = startTsThread(path.join(__dirname, 'register-parse-thread.ts'));
     worker.on('message', (reply: Reply) => {
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;

@@ -4,8 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..');
-/** Bundling the workflow code takes a few seconds; a loaded 2-core machine may take much longer. */
-export const PROCESS_READY_TIMEOUT_MS = 120_000;
+/** Bundling the workflow code takes a few seconds; a loaded 2-core machine (load 25 seen) takes minutes. */
+export const PROCESS_READY_TIMEOUT_MS = 300_000;
 const OUTPUT_TAIL_CHARS = 4_000;
 
 export interface SpcProcess {

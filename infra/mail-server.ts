@@ -42,6 +42,9 @@ export async function startLocalMailServer(dir: string, port = 0, host = '127.0.
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
+  // A sender that dies mid-session (a SIGKILLed worker) resets its connection: smtp-server reports
+  // that as an 'error' event, which unhandled would end the process that hosts the relay.
+  server.on('error', () => undefined);
   const address = server.server.address();
   const bound = typeof address === 'object' && address ? address.port : port;
   return { url: `smtp://${host}:${bound}`, dir, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };

@@ -6,7 +6,8 @@
 import nodemailer from 'nodemailer';
 
 export const MAILER_LIMITS = {
-  maxConnections: 4,
+  /** Half of the mails a batch has in flight (activities/mail-delivery.ts): a send is short next to a render. */
+  maxConnections: 8,
   maxMessages: 1_000,
   connectionTimeoutMs: 10_000,
   greetingTimeoutMs: 10_000,

@@ -38,6 +38,11 @@ export const CHARGE_CHUNK_HEARTBEAT: Duration = '30s';
 export const MAIL_BATCH_TIMEOUT: Duration = '30m';
 export const PRINT_BATCH_TIMEOUT: Duration = '30m';
 export const BATCH_HEARTBEAT: Duration = '60s';
+/**
+ * A mail batch heartbeats every 2 s while it renders and sends: a dead worker's batch is taken over
+ * after this long. Not shorter: under load a live batch that misses it is started again beside itself.
+ */
+export const MAIL_BATCH_HEARTBEAT: Duration = '30s';
 
 /** Local activities: one round trip through the server less each; retried as infrastructure faults. */
 export function localStepOptions(startToCloseTimeout: Duration): LocalActivityOptions {

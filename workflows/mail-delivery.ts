@@ -6,9 +6,9 @@
 import { continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
 import type { MailDeliveryActivities } from '../activities/mail-delivery';
 import type { MailDeliverySummary } from '../domain/mail-delivery-types';
-import { BATCH_HEARTBEAT, MAIL_BATCH_TIMEOUT, stepOptions } from './activity-options';
+import { MAIL_BATCH_HEARTBEAT, MAIL_BATCH_TIMEOUT, stepOptions } from './activity-options';
 
-const { planMailDelivery, sendMailBatch, summarizeMailDelivery } = proxyActivities<MailDeliveryActivities>(stepOptions(MAIL_BATCH_TIMEOUT, BATCH_HEARTBEAT));
+const { planMailDelivery, sendMailBatch, summarizeMailDelivery } = proxyActivities<MailDeliveryActivities>(stepOptions(MAIL_BATCH_TIMEOUT, MAIL_BATCH_HEARTBEAT));
 
 /** Batches per run before the history is started afresh (continue-as-new), far below Temporal's limits. */
 const BATCHES_PER_RUN_MAX = 2_000;

@@ -74,7 +74,22 @@
       ),
     );
 
-    const back = o.backOffice || { complaints: [], corrections: [] };
+    const back = o.backOffice || { complaints: [], corrections: [], mailFailures: [] };
+    fill(
+      'mail-failures',
+      (back.mailFailures || []).map((m) =>
+        el('tr', { 'data-invoice': m.invoiceId }, [
+          el('td', { text: m.period }),
+          el('td', { text: m.invoiceId }),
+          el('td', { text: m.account }),
+          el('td', { text: m.email }),
+          el('td', { class: `state state-${m.state}`, text: m.state }),
+          el('td', { class: 'num', text: m.smtpCode === null ? '' : String(m.smtpCode) }),
+          el('td', { text: m.error || '' }),
+          el('td', { text: m.finishedAt ? new Date(m.finishedAt).toLocaleString() : '' }),
+        ]),
+      ),
+    );
     fill(
       'complaints',
       back.complaints.map((c) =>

@@ -33,14 +33,11 @@ function benchCommand<O>(program: Command, name: string, description: string, op
 
 type EngineOpts = { engine: string };
 
-function registerPrintBench(program: Command): void {
-  program
-    .command('bench-print')
-    .description('a period\'s print run of N demo invoices through the real stack; last line is JSON')
-    .option('--invoices <n>', 'demo invoices to seed and print', '100000')
+/** A households' bench (issue 20) of N demo invoices: its run, and the JSON of its figures. */
+function invoicesBench(program: Command, name: string, description: string, invoicesDefault: string, run: (invoices: number) => Promise<unknown>): void {
+  program.command(name).description(description).option('--invoices <n>', 'demo invoices to seed', invoicesDefault)
     .action(async (opts: { invoices: string }) => {
-      const { runPrintBench } = require('../../bench/print') as typeof import('../../bench/print');
-      process.stdout.write(`${JSON.stringify(await runPrintBench({ invoices: positive(opts.invoices, '--invoices') }))}\n`);
+      process.stdout.write(`${JSON.stringify(await run(positive(opts.invoices, '--invoices')))}\n`);
     });
 }
 
@@ -54,6 +51,13 @@ function registerCabinetBench(program: Command): void {
       const { runCabinetBench } = require('../../bench/cabinet') as typeof import('../../bench/cabinet');
       process.stdout.write(`${JSON.stringify(await runCabinetBench({ ratePerS: positive(opts.rate, '--rate'), seconds: positive(opts.seconds, '--seconds') }))}\n`);
     });
+}
+
+function registerHouseholdBenches(program: Command): void {
+  invoicesBench(program, 'bench-print', 'a period\'s print run of N demo invoices through the real stack; last line is JSON', '100000',
+    (invoices) => (require('../../bench/print') as typeof import('../../bench/print')).runPrintBench({ invoices }));
+  invoicesBench(program, 'bench-mail', 'a period\'s mail delivery of N demo invoices with PDFs to the local SMTP relay, a worker SIGKILLed mid-run; last line is JSON', '20000',
+    (invoices) => (require('../../bench/mail') as typeof import('../../bench/mail')).runMailBench({ invoices }));
 }
 
 function registerEngineBench(program: Command): void {
@@ -196,7 +200,7 @@ function registerSettlementBench(program: Command): void {
 
 export function registerBenchCommands(program: Command): void {
   registerEngineBench(program);
-  registerPrintBench(program);
+  registerHouseholdBenches(program);
   registerCabinetBench(program);
   registerRegisterAndCutoffBench(program);
   registerDayBench(program);

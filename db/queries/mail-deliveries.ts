@@ -24,3 +24,20 @@ export async function mailFailures(db: Knex, period: string, limit: number): Pro
     .select('d.invoice_id', 'i.account_number', 'd.email', 'd.state', 'd.smtp_code', 'd.error');
   return rows.map((r) => ({ invoiceId: String(r.invoice_id), account: r.account_number, email: r.email, state: r.state, smtpCode: r.smtp_code, error: r.error }));
 }
+
+export interface RecentMailFailureRow extends MailFailureRow {
+  period: string;
+  finishedAt: string | null;
+}
+
+/** The newest permanent failures (5xx, or out of attempts) and uncertain sends over all periods, for /ops. */
+export async function recentMailFailures(db: Knex, limit: number): Promise<RecentMailFailureRow[]> {
+  const rows = await db('mail_deliveries as d').join('invoices as i', 'i.id', 'd.invoice_id')
+    .whereIn('d.state', ['failed', 'uncertain'])
+    .orderByRaw('d.finished_at DESC NULLS LAST, d.invoice_id, d.email').limit(limit)
+    .select('d.invoice_id', 'i.account_number', 'd.email', 'd.state', 'd.smtp_code', 'd.error', db.raw("to_char(d.period, 'YYYY-MM') AS period"), 'd.finished_at');
+  return rows.map((r) => ({
+    invoiceId: String(r.invoice_id), account: r.account_number, email: r.email, state: r.state, smtpCode: r.smtp_code, error: r.error,
+    period: r.period, finishedAt: r.finished_at ? (r.finished_at as Date).toISOString() : null,
+  }));
+}

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { loadBackOffice } from '../../api/ops-backoffice';
 import { startApiServer, type RunningApiServer } from '../../api/server';
 import { startMailDelivery } from '../../client/mail-deliveries';
 import { submitPayment } from '../../client/payments';
@@ -95,6 +96,9 @@ describe('invoices by e-mail', () => {
     expect(summary.byState).toEqual({ sent: 2, failed: 1 });
     const failures = await mailFailures(h.database.db, period, 10);
     expect(failures).toEqual([expect.objectContaining({ account: ACC.bounce, email: 'bounce@example.kz', state: 'failed', smtpCode: 550 })]);
+    // /ops's back office lists it too, per invoice and address, with the relay's reply.
+    const { mailFailures: onOps } = await loadBackOffice(h.database.appDb, new Date(), () => null);
+    expect(onOps).toEqual(expect.arrayContaining([expect.objectContaining({ invoiceId: failures[0]?.invoiceId, period, email: 'bounce@example.kz', state: 'failed', smtpCode: 550, error: expect.stringContaining('no such mailbox') })]));
 
     const [invoiceMail] = mailsTo('anna@example.kz').filter((m) => m.attachments.length > 0);
     expect(invoiceMail?.messageId).toMatch(/^<inv-[0-9]+-[0-9a-f]{16}@spc\.test>$/);
