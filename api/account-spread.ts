@@ -19,7 +19,7 @@ export interface AccountSpreadSettings {
  * sized for per key; the 153 invoices in 3.3 s of the issue's scrape would stop at 2,000 an hour
  * instead of a whole city's register in minutes.
  */
-export const DEFAULT_ACCOUNT_SPREAD: AccountSpreadSettings = { accountsPerKeyMax: 2_000, windowMs: 3_600_000 };
+export const ACCOUNT_SPREAD_DEFAULT: AccountSpreadSettings = { accountsPerKeyMax: 2_000, windowMs: 3_600_000 };
 
 interface SpreadWindow {
   startedAtMs: number;
@@ -31,7 +31,7 @@ export class AccountSpreadLimiter {
   private readonly windows = new Map<string, SpreadWindow>();
 
   constructor(
-    private readonly settings: AccountSpreadSettings = DEFAULT_ACCOUNT_SPREAD,
+    private readonly settings: AccountSpreadSettings = ACCOUNT_SPREAD_DEFAULT,
     private readonly nowMs: () => number = Date.now,
   ) {}
 

@@ -26,11 +26,11 @@ export interface ApiDeps {
   codecDecodesPerMinuteMax?: number;
   /** A pino-compatible logger, or true for fastify's default; default: warnings and errors to stderr. */
   logger?: FastifyBaseLogger | boolean;
-  /** Per-key and per-IP request limits of /v1 (default DEFAULT_RATE_LIMITS; SPC_RATE_LIMIT_* in infra/config.ts). */
+  /** Per-key and per-IP request limits of /v1 (default RATE_LIMITS_DEFAULT; SPC_RATE_LIMIT_* in infra/config.ts). */
   rateLimit?: RateLimitSettings;
   /** Requests a minute per client IP on /ops and /codec (api/rate-limit.ts's default when absent). */
   operatorRateLimitPerMinute?: number;
-  /** Distinct accounts a key may look up invoices of per window (default DEFAULT_ACCOUNT_SPREAD). */
+  /** Distinct accounts a key may look up invoices of per window (default ACCOUNT_SPREAD_DEFAULT). */
   accountSpread?: AccountSpreadSettings;
   /** PAYMENT_NOT_POSTED complaints a bank may raise per Almaty day (default NOT_POSTED_COMPLAINTS_PER_DAY_DEFAULT). */
   notPostedComplaintsPerDayMax?: number;

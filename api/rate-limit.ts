@@ -10,7 +10,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from './errors';
-import { DEFAULT_ACCESS_SETTINGS, type RateLimitSettings } from '../infra/config';
+import { ACCESS_SETTINGS_DEFAULT, type RateLimitSettings } from '../infra/config';
 
 // The setting's type is infra/config.ts's (configuration stands on the ground floor); kept here for importers.
 export type { RateLimitSettings };
@@ -20,9 +20,9 @@ export type { RateLimitSettings };
  * minute with one key, and the 100 payments a second the engine is sized for are 6,000. A limit is
  * there to stop a runaway client or a leaked key, not to shape normal traffic.
  */
-export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
-  perKeyPerMinute: DEFAULT_ACCESS_SETTINGS.rateLimitPerKeyPerMinute,
-  anonymousPerMinute: DEFAULT_ACCESS_SETTINGS.rateLimitAnonymousPerMinute,
+export const RATE_LIMITS_DEFAULT: RateLimitSettings = {
+  perKeyPerMinute: ACCESS_SETTINGS_DEFAULT.rateLimitPerKeyPerMinute,
+  anonymousPerMinute: ACCESS_SETTINGS_DEFAULT.rateLimitAnonymousPerMinute,
 };
 export const RATE_LIMIT_WINDOW_MS = 60_000;
 /** Counters kept (keys and IPs); the store forgets the least recently seen past it. */
@@ -38,7 +38,7 @@ function limitOf(request: FastifyRequest, settings: RateLimitSettings): number {
 }
 
 /** Registers the limit on the /v1 scope `v1` (await it: the routes registered after it are limited). */
-export async function installRateLimit(v1: FastifyInstance, settings: RateLimitSettings = DEFAULT_RATE_LIMITS): Promise<void> {
+export async function installRateLimit(v1: FastifyInstance, settings: RateLimitSettings = RATE_LIMITS_DEFAULT): Promise<void> {
   await v1.register(rateLimit, {
     global: true,
     timeWindow: RATE_LIMIT_WINDOW_MS,

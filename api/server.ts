@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { ApiKeyAuthenticator, assertRouteHasScope, identifyBankHook, requireBankHook } from './auth';
-import { DEFAULT_RATE_LIMITS, installOperatorRateLimit, installRateLimit } from './rate-limit';
+import { RATE_LIMITS_DEFAULT, installOperatorRateLimit, installRateLimit } from './rate-limit';
 import type { ApiDeps } from './deps';
 import { clientErrorBody, frameworkErrorHandler, installErrorHandlers } from './errors';
 import { sharedSchemas } from './schemas';
@@ -125,7 +125,7 @@ export function buildApiServer(deps: ApiDeps): FastifyInstance {
   // the links in households' mail (api/routes/mail.ts).
   for (const routes of [healthRoutes, cashierRoutes, cabinetRoutes, mailRoutes]) app.register(routes, deps);
 
-  const authenticator = new ApiKeyAuthenticator(deps.db, { lookupsPerSourcePerMinute: (deps.rateLimit ?? DEFAULT_RATE_LIMITS).anonymousPerMinute });
+  const authenticator = new ApiKeyAuthenticator(deps.db, { lookupsPerSourcePerMinute: (deps.rateLimit ?? RATE_LIMITS_DEFAULT).anonymousPerMinute });
   app.register(
     async (v1) => {
       // Order matters (api/auth.ts, api/rate-limit.ts): identify the key, count the request, then refuse.

@@ -5,7 +5,7 @@
 // keys) and of the API (which looks them up, api/auth.ts), so it stands in db/.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from './connection';
-import { DEFAULT_SCOPE_PRESET, SCOPE_PRESETS, type ApiScope } from '../domain/api-scopes';
+import { SCOPE_PRESET_DEFAULT, SCOPE_PRESETS, type ApiScope } from '../domain/api-scopes';
 import { bankExists } from './queries/banks';
 
 /** Every key starts with this, so a leaked key is recognisable in logs and by secret scanners. */
@@ -75,7 +75,7 @@ export class InvalidApiKeyOptionsError extends Error {
 }
 
 function checkedOptions(opts: ApiKeyOptions, now: Date): { scopes: ApiScope[]; expiresAt: Date | null; rateLimitPerMinute: number | null } {
-  const scopes = [...(opts.scopes ?? SCOPE_PRESETS[DEFAULT_SCOPE_PRESET])];
+  const scopes = [...(opts.scopes ?? SCOPE_PRESETS[SCOPE_PRESET_DEFAULT])];
   if (scopes.length === 0) throw new InvalidApiKeyOptionsError('a key needs at least one scope');
   if (opts.expiresAt && !(opts.expiresAt.getTime() > now.getTime())) throw new InvalidApiKeyOptionsError(`expiry ${opts.expiresAt.toISOString()} is not in the future`);
   const limit = opts.rateLimitPerMinute;

@@ -3,7 +3,7 @@
 import knexFactory, { Knex } from 'knex';
 import { types } from 'pg';
 import { migrationSource } from './migrations';
-import { DEFAULT_ACCESS_SETTINGS, type DbTimeouts } from '../infra/config';
+import { ACCESS_SETTINGS_DEFAULT, type DbTimeouts } from '../infra/config';
 
 // The setting's type is infra/config.ts's (configuration stands on the ground floor); kept here for importers.
 export type { DbTimeouts };
@@ -22,9 +22,9 @@ export const DB_ACQUIRE_TIMEOUT_MS = 30_000;
  * longest statement the application runs is a peak day's aggregation (about 10 s for a million
  * payments here); migrations, seeding and the CLI's audits run on owner pools without these bounds.
  */
-export const DEFAULT_DB_TIMEOUTS: DbTimeouts = {
-  statementTimeoutMs: DEFAULT_ACCESS_SETTINGS.statementTimeoutMs,
-  idleInTransactionTimeoutMs: DEFAULT_ACCESS_SETTINGS.idleInTransactionTimeoutMs,
+export const DB_TIMEOUTS_DEFAULT: DbTimeouts = {
+  statementTimeoutMs: ACCESS_SETTINGS_DEFAULT.statementTimeoutMs,
+  idleInTransactionTimeoutMs: ACCESS_SETTINGS_DEFAULT.idleInTransactionTimeoutMs,
 };
 
 export type Db = Knex;
@@ -54,7 +54,7 @@ export function createDb(databaseUrl: string, poolMax = DB_POOL_MAX, timeouts?: 
 }
 
 /** The pool of the API and the workers: the application's role (db/app-role.ts) with the session bounds. */
-export function createAppDb(appDatabaseUrl: string, timeouts: DbTimeouts = DEFAULT_DB_TIMEOUTS, poolMax = DB_POOL_MAX): Db {
+export function createAppDb(appDatabaseUrl: string, timeouts: DbTimeouts = DB_TIMEOUTS_DEFAULT, poolMax = DB_POOL_MAX): Db {
   return createDb(appDatabaseUrl, poolMax, timeouts);
 }
 

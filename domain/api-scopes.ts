@@ -27,7 +27,7 @@ export const SCOPE_PRESETS = {
 
 export type ScopePreset = keyof typeof SCOPE_PRESETS;
 /** Keys created without naming scopes get every scope, as keys did before scopes existed. */
-export const DEFAULT_SCOPE_PRESET: ScopePreset = 'bank';
+export const SCOPE_PRESET_DEFAULT: ScopePreset = 'bank';
 
 export function isApiScope(value: unknown): value is ApiScope {
   return typeof value === 'string' && Object.prototype.hasOwnProperty.call(API_SCOPES, value);

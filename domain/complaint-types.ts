@@ -40,7 +40,7 @@ export const COMPLAINT_TEXT_CHARS_MAX = 2000;
  */
 export const NOT_POSTED_COMPLAINTS_PER_DAY_DEFAULT = 200;
 /** A resolved complaint closes by itself after this long unless someone closes it earlier. */
-export const DEFAULT_CLOSE_AFTER_MS = 7 * 24 * 60 * 60_000;
+export const CLOSE_AFTER_DEFAULT_MS = 7 * 24 * 60 * 60_000;
 
 /** Stable codes of refused complaint actions, with the HTTP status the bank API answers them with. */
 export const COMPLAINT_ERROR_CODES = {

@@ -42,7 +42,7 @@ export type TemporalEngine = 'dev' | 'server';
 export const TEMPORAL_ENGINES: readonly TemporalEngine[] = ['dev', 'server'];
 
 /** How long a process may take to finish in-flight requests and tasks after SIGTERM before it exits anyway. */
-export const DEFAULT_SHUTDOWN_GRACE_MS = 30_000;
+export const SHUTDOWN_GRACE_DEFAULT_MS = 30_000;
 
 export interface ProcessConfig {
   /** Port of the /livez and /readyz server of `spc worker` and `spc keeper`; unset: none (the API serves them itself). */
@@ -79,23 +79,23 @@ export interface HouseholdConfig {
   publicUrl: string;
 }
 
-export const DEFAULT_SPC_IBAN = 'KZ31601A000000000001';
-export const DEFAULT_SPC_BIC = 'HSBKKZKX';
-export const DEFAULT_SPC_BANK_NAME = 'АО «Народный Банк Казахстана»';
+export const SPC_IBAN_DEFAULT = 'KZ31601A000000000001';
+export const SPC_BIC_DEFAULT = 'HSBKKZKX';
+export const SPC_BANK_NAME_DEFAULT = 'АО «Народный Банк Казахстана»';
 export const MAIL_RATE_PER_S_DEFAULT = 200;
 /** Above this a relay would throttle or block us; a run is long, not a flood. */
 const MAIL_RATE_PER_S_MAX = 5_000;
 
 export function householdConfigFromEnv(env: NodeJS.ProcessEnv = process.env): HouseholdConfig {
-  const spcIban = (env.SPC_IBAN ?? DEFAULT_SPC_IBAN).trim();
+  const spcIban = (env.SPC_IBAN ?? SPC_IBAN_DEFAULT).trim();
   if (!/^KZ[0-9]{5}[0-9A-Z]{13}$/.test(spcIban)) throw new SettlementConfigError(`SPC_IBAN ${JSON.stringify(spcIban)} is not a KZ IBAN (KZ, 18 more characters)`);
-  const spcBic = (env.SPC_BIC ?? DEFAULT_SPC_BIC).trim();
+  const spcBic = (env.SPC_BIC ?? SPC_BIC_DEFAULT).trim();
   if (!/^[A-Z]{4}KZ[A-Z0-9]{2}([A-Z0-9]{3})?$/.test(spcBic)) throw new SettlementConfigError(`SPC_BIC ${JSON.stringify(spcBic)} is not a Kazakh BIC`);
   const rate = wholeNumberFromEnv(env, 'SPC_MAIL_RATE_PER_S', MAIL_RATE_PER_S_DEFAULT, 'mails per second', 1);
   if (rate > MAIL_RATE_PER_S_MAX) throw new Error(`SPC_MAIL_RATE_PER_S=${rate} is above ${MAIL_RATE_PER_S_MAX}`);
   return {
     printDir: path.resolve(env.SPC_PRINT_DIR ?? path.join(dataDirFromEnv(env), 'print')),
-    spcIban, spcBic, spcBankName: (env.SPC_BANK_NAME ?? DEFAULT_SPC_BANK_NAME).trim(),
+    spcIban, spcBic, spcBankName: (env.SPC_BANK_NAME ?? SPC_BANK_NAME_DEFAULT).trim(),
     smtpUrl: env.SPC_SMTP_URL || undefined,
     mailFrom: env.SPC_MAIL_FROM || 'invoices@spc.local',
     mailRatePerSecond: rate,
@@ -160,7 +160,7 @@ export interface SpcConfig {
 }
 
 /** Defaults of the access settings; the modules that use them say why (db/connection.ts, api/rate-limit.ts). */
-export const DEFAULT_ACCESS_SETTINGS = {
+export const ACCESS_SETTINGS_DEFAULT = {
   statementTimeoutMs: 60_000,
   idleInTransactionTimeoutMs: 60_000,
   rateLimitPerKeyPerMinute: 30_000,
@@ -209,11 +209,11 @@ export function wholeNumberFromEnv(env: NodeJS.ProcessEnv, name: string, fallbac
 }
 
 function graceFromEnv(env: NodeJS.ProcessEnv): number {
-  return wholeNumberFromEnv(env, 'SPC_SHUTDOWN_GRACE_MS', DEFAULT_SHUTDOWN_GRACE_MS, 'milliseconds');
+  return wholeNumberFromEnv(env, 'SPC_SHUTDOWN_GRACE_MS', SHUTDOWN_GRACE_DEFAULT_MS, 'milliseconds');
 }
 
 function accessFromEnv(env: NodeJS.ProcessEnv): Pick<SpcConfig, 'appDatabaseUrl' | 'apiDatabaseUrl' | 'workerDatabaseUrl' | 'dbTimeouts' | 'rateLimit'> {
-  const d = DEFAULT_ACCESS_SETTINGS;
+  const d = ACCESS_SETTINGS_DEFAULT;
   const appDatabaseUrl = env.SPC_APP_DATABASE_URL || undefined;
   return {
     appDatabaseUrl,
@@ -242,35 +242,35 @@ export function readingsWindowFromEnv(env: NodeJS.ProcessEnv = process.env): Rea
   return days;
 }
 
-export const DEFAULT_RETENTION_DAYS = 30;
-const MAX_RETENTION_DAYS = 3650;
+export const RETENTION_DEFAULT_DAYS = 30;
+const RETENTION_MAX_DAYS = 3650;
 
 /** Retention in days from SPC_RETENTION_DAYS (default 30). */
 export function retentionDaysFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.SPC_RETENTION_DAYS;
-  if (raw === undefined || raw === '') return DEFAULT_RETENTION_DAYS;
+  if (raw === undefined || raw === '') return RETENTION_DEFAULT_DAYS;
   const days = Number(raw);
-  if (!Number.isInteger(days) || days < 1 || days > MAX_RETENTION_DAYS) {
-    throw new Error(`SPC_RETENTION_DAYS=${raw} must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}.`);
+  if (!Number.isInteger(days) || days < 1 || days > RETENTION_MAX_DAYS) {
+    throw new Error(`SPC_RETENTION_DAYS=${raw} must be a whole number of days from 1 to ${RETENTION_MAX_DAYS}.`);
   }
   return days;
 }
 
 /** The embedded Postgres listens here unless SPC_PG_PORT says otherwise. */
-export const DEFAULT_EMBEDDED_PG_PORT = 54329;
+export const EMBEDDED_PG_PORT_DEFAULT = 54329;
 
 function embeddedPgPortFromEnv(env: NodeJS.ProcessEnv): number {
-  const port = Number(env.SPC_PG_PORT ?? DEFAULT_EMBEDDED_PG_PORT);
+  const port = Number(env.SPC_PG_PORT ?? EMBEDDED_PG_PORT_DEFAULT);
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`SPC_PG_PORT=${env.SPC_PG_PORT} is not a TCP port.`);
   return port;
 }
 
-export const DEFAULT_SPC_NAME = 'АО «ALSECO»';
+export const SPC_NAME_DEFAULT = 'АО «ALSECO»';
 /**
  * A valid placeholder, not ALSECO's real BIN (we have not verified it): production sets SPC_BIN.
  * It only appears as the initiating party's id in the pain.001 header.
  */
-export const DEFAULT_SPC_BIN = '981140000038';
+export const SPC_BIN_DEFAULT = '981140000038';
 
 /** Thrown at start-up when the SPC's configured identity cannot go into a payment list. */
 export class SettlementConfigError extends Error {
@@ -278,8 +278,8 @@ export class SettlementConfigError extends Error {
 }
 
 export function settlementConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SettlementConfig {
-  const spcName = (env.SPC_NAME ?? DEFAULT_SPC_NAME).trim();
-  const spcBin = (env.SPC_BIN ?? DEFAULT_SPC_BIN).trim();
+  const spcName = (env.SPC_NAME ?? SPC_NAME_DEFAULT).trim();
+  const spcBin = (env.SPC_BIN ?? SPC_BIN_DEFAULT).trim();
   if (!spcName) throw new SettlementConfigError('SPC_NAME is empty: set it to the SPC\'s legal name, e.g. АО «ALSECO»');
   if (!isValidBin(spcBin)) throw new SettlementConfigError(`SPC_BIN ${JSON.stringify(spcBin)} is not a valid 12-digit BIN (mod-11 check): set the SPC's real BIN`);
   return { spcName, spcBin };

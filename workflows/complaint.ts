@@ -15,7 +15,7 @@ import {
 import type { ComplaintActivities, OpenResult, StepInput } from '../activities/complaint';
 import { OPERATOR_NAME_RE, SYSTEM_OPERATOR, correctionWorkflowId, type CorrectionState } from '../domain/correction-types';
 import {
-  COMPLAINT_TEXT_CHARS_MAX, DEFAULT_CLOSE_AFTER_MS, type AssignArgs, type CloseArgs, type ComplaintErrorCode, type ComplaintInput, type ComplaintState,
+  COMPLAINT_TEXT_CHARS_MAX, CLOSE_AFTER_DEFAULT_MS, type AssignArgs, type CloseArgs, type ComplaintErrorCode, type ComplaintInput, type ComplaintState,
   type ResolveComplaintArgs,
 } from '../domain/complaint-types';
 import { BANK_CODE } from '../domain/search-attributes';
@@ -242,7 +242,7 @@ export async function complaintWorkflow(input: ComplaintInput): Promise<Complain
   if (opened.twin) await proposeRefund(run, opened.twin);
   await awaitResolution(run, opened.deadlineAt);
   if ((state.status as ComplaintState['status']) === 'resolved') {
-    const closed = await condition(() => state.status === 'closed' && !run.busy(), input.options?.closeAfterMs ?? DEFAULT_CLOSE_AFTER_MS);
+    const closed = await condition(() => state.status === 'closed' && !run.busy(), input.options?.closeAfterMs ?? CLOSE_AFTER_DEFAULT_MS);
     if (!closed) await run.serial(() => run.step({ event: 'close', by: SYSTEM_OPERATOR, status: 'closed' }));
   }
   await condition(allHandlersFinished);

@@ -28,7 +28,7 @@ export const correctionStateQuery = defineQuery<CorrectionState>('state');
 export const decideCorrectionUpdate = defineUpdate<CorrectionState, [DecideArgs]>('decide');
 
 /** A correction nobody decides is flagged again this often. */
-export const DEFAULT_CORRECTION_REMINDER_MS = 4 * 60 * 60_000;
+export const CORRECTION_REMINDER_DEFAULT_MS = 4 * 60 * 60_000;
 /** Four eyes between authenticated people (issue 16 item 6): case, 'spc', the complainant, the role. */
 export const FOUR_EYES_PATCH = 'correction-four-eyes-identities';
 const NOTE_CHARS_MAX = 500;
@@ -121,7 +121,7 @@ export async function correctionWorkflow(input: CorrectionInput): Promise<Correc
   upsertMemo({ correctionRef: state.ref, kind: input.kind, proposedBy: input.proposedBy });
   if (patched('correction-tells-complaint')) await tellComplaint(input);
 
-  const reminderMs = input.options?.reminderIntervalMs ?? DEFAULT_CORRECTION_REMINDER_MS;
+  const reminderMs = input.options?.reminderIntervalMs ?? CORRECTION_REMINDER_DEFAULT_MS;
   while (!(await condition(() => state.status === 'applied' || state.status === 'rejected', reminderMs))) {
     state.reminders += 1;
     log.warn('correction waits for a second operator', { correctionId: state.correctionId, reminders: state.reminders });

@@ -15,8 +15,8 @@ export interface ResolveArgs {
   operator: string;
 }
 
-export const DEFAULT_REMINDER_INTERVAL_MS = 60 * 60_000;
-export const DEFAULT_WEBHOOK_RETRY = { initialIntervalMs: 10_000, maximumIntervalMs: 10 * 60_000, backoffCoefficient: 2 } as const;
+export const REMINDER_INTERVAL_DEFAULT_MS = 60 * 60_000;
+export const WEBHOOK_RETRY_DEFAULT = { initialIntervalMs: 10_000, maximumIntervalMs: 10 * 60_000, backoffCoefficient: 2 } as const;
 /** Most payments one exclusion may name (the activity checks the same limit). */
 export const DECISION_REFS_MAX = 1_000;
 export const TRANSFER_REF_RE = /^[A-Za-z0-9._:/-]{1,64}$/;
@@ -53,7 +53,7 @@ export function emptyState(input: SettlementWorkflowInput, workflowId: string, s
 
 /** The webhook push's retry policy: the defaults, overridden by the injected options (tests). */
 export function webhookRetry(options: SettlementOptions | undefined) {
-  const r = { ...DEFAULT_WEBHOOK_RETRY, ...options?.webhookRetry };
+  const r = { ...WEBHOOK_RETRY_DEFAULT, ...options?.webhookRetry };
   return { initialInterval: r.initialIntervalMs, maximumInterval: r.maximumIntervalMs, backoffCoefficient: r.backoffCoefficient };
 }
 

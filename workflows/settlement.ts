@@ -25,7 +25,7 @@ import { BANK_CODE, BUSINESS_DATE, SETTLEMENT_STATUS } from '../domain/search-at
 import { retryPolicy } from './retry';
 import { AGGREGATION_HEARTBEAT, AGGREGATION_TIMEOUT, CASE_STEP_TIMEOUT, PROVIDER_REGISTERS_HEARTBEAT, PROVIDER_REGISTERS_TIMEOUT, SETTLEMENT_STEP_TIMEOUT, localStepOptions, stepOptions } from './activity-options';
 import {
-  DEFAULT_REMINDER_INTERVAL_MS, allConfirmed, appendTimeline, applyLines, confirmationTargets, emptyState, isPastReconciliation, refuse,
+  REMINDER_INTERVAL_DEFAULT_MS, allConfirmed, appendTimeline, applyLines, confirmationTargets, emptyState, isPastReconciliation, refuse,
   validateDecision, webhookRetry, type ResolveArgs,
 } from './settlement-rules';
 
@@ -142,7 +142,7 @@ async function reconcile(run: SettlementRun): Promise<void> {
   if (reconciled.discrepancies.length === 0) return;
   run.setStatus('discrepancy', `${reconciled.discrepancies.length} difference(s) with the bank's register`);
   const since = run.now();
-  const reminderMs = run.input.options?.reminderIntervalMs ?? DEFAULT_REMINDER_INTERVAL_MS;
+  const reminderMs = run.input.options?.reminderIntervalMs ?? REMINDER_INTERVAL_DEFAULT_MS;
   while (state.resolution === null) {
     if (await condition(() => state.resolution !== null, reminderMs)) break;
     state.reminders += 1;

@@ -3,7 +3,7 @@
 // `spc api`, the HTTP server as a process of its own, is in processes.ts beside worker and keeper.
 import type { Command } from 'commander';
 import { ApiKeyNotFoundError, InvalidApiKeyOptionsError, UnknownBankError, createApiKey, listApiKeys, revokeApiKey } from '../../db/bank-keys';
-import { ALL_API_SCOPES, DEFAULT_SCOPE_PRESET, SCOPE_PRESETS, UnknownScopeError, parseScopes } from '../../domain/api-scopes';
+import { ALL_API_SCOPES, SCOPE_PRESET_DEFAULT, SCOPE_PRESETS, UnknownScopeError, parseScopes } from '../../domain/api-scopes';
 import { recordOperatorAction } from '../../db/operator-audit';
 import { listBanksWithKeys } from '../../db/queries/banks';
 import { operatorOf } from '../operator-action';
@@ -26,7 +26,7 @@ export function parseExpiry(text: string, now = new Date()): Date {
 function keyOptionsOf(opts: { scopes?: string; expires?: string; rateLimit?: string }) {
   try {
     const rateLimitPerMinute = opts.rateLimit === undefined ? undefined : Number(opts.rateLimit);
-    return { scopes: parseScopes(opts.scopes ?? DEFAULT_SCOPE_PRESET), expiresAt: opts.expires ? parseExpiry(opts.expires) : undefined, rateLimitPerMinute };
+    return { scopes: parseScopes(opts.scopes ?? SCOPE_PRESET_DEFAULT), expiresAt: opts.expires ? parseExpiry(opts.expires) : undefined, rateLimitPerMinute };
   } catch (err) {
     if (err instanceof UnknownScopeError) throw new CliError(err.message);
     throw err;
@@ -65,7 +65,7 @@ function registerKeyCommands(bank: Command, rt: Runtime): void {
     .option(
       '--scopes <list>',
       `comma-separated presets (${Object.entries(SCOPE_PRESETS).map(([name, scopes]) => `${name} = ${scopes.join('+')}`).join('; ')}) or scopes (${ALL_API_SCOPES.join(', ')})`,
-      DEFAULT_SCOPE_PRESET,
+      SCOPE_PRESET_DEFAULT,
     )
     .option('--expires <when>', 'the key stops working then: days from now (90d) or an ISO-8601 instant; default never')
     .option('--rate-limit <perMinute>', 'requests per minute for this key (default: the API\'s SPC_RATE_LIMIT_PER_MINUTE)')

@@ -1,6 +1,6 @@
 // Pure parts of the daily settlement: dates of the payment list, the schedule's spec, the SPC's identity.
 import { executionDateFor } from '../../activities/settlement-aggregate';
-import { DEFAULT_SPC_BIN, settlementConfigFromEnv } from '../../infra/config';
+import { SPC_BIN_DEFAULT, settlementConfigFromEnv } from '../../infra/config';
 import { NO_OVERRIDES } from '../../domain/calendar';
 import { isValidBin } from '../../domain/identifiers';
 import { describedTime, scheduleSpecFor, settlementScheduleId } from '../../infra/schedules';
@@ -42,8 +42,8 @@ describe('settlement schedules', () => {
 
 describe('settlementConfigFromEnv', () => {
   it('defaults to a valid placeholder BIN and ALSECO as the initiating party', () => {
-    expect(isValidBin(DEFAULT_SPC_BIN)).toBe(true);
-    expect(settlementConfigFromEnv({})).toEqual({ spcName: 'АО «ALSECO»', spcBin: DEFAULT_SPC_BIN });
+    expect(isValidBin(SPC_BIN_DEFAULT)).toBe(true);
+    expect(settlementConfigFromEnv({})).toEqual({ spcName: 'АО «ALSECO»', spcBin: SPC_BIN_DEFAULT });
   });
 
   it('refuses an SPC_BIN that fails the mod-11 check', () => {
