@@ -60,7 +60,7 @@ describe('service endpoints', () => {
     expect(res.body.openapi).toBe('3.0.3');
     expect(Object.keys(res.body.paths).sort()).toEqual(
       [
-        '/health', '/v1/accounts/{account}/invoice', '/v1/accounts/{account}/invoice.html', '/v1/bank', '/v1/complaints', '/v1/provider/charges', '/v1/provider/charges/{uploadId}', '/v1/provider/me', '/v1/provider/readings', '/v1/provider/registers', '/v1/provider/registers/{id}/{file}', '/v1/provider/transfers', '/v1/complaints/{id}', '/v1/payments', '/v1/payments/{bankRef}',
+        '/health', '/v1/accounts/{account}/invoice', '/v1/accounts/{account}/invoice.html', '/v1/bank', '/v1/complaints', '/v1/provider/charges', '/v1/provider/charges/{uploadId}', '/v1/provider/me', '/v1/provider/readings', '/v1/provider/registers', '/v1/provider/registers/{id}/{file}', '/v1/provider/transfers', '/v1/provider/webhook', '/v1/provider/webhook/rotate-secret', '/v1/complaints/{id}', '/v1/payments', '/v1/payments/{bankRef}',
         '/v1/payments/{bankRef}/cancel', '/v1/registers', '/v1/registers/{id}', '/v1/settlements', '/v1/settlements/{id}',
         '/v1/settlements/{id}/confirmation', '/v1/settlements/{id}/list.csv', '/v1/settlements/{id}/pain001.xml',
       ].sort(),
