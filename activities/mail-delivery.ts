@@ -1,22 +1,28 @@
 // Activities of the mail delivery (workflows/mail-delivery.ts): plan the period's mails, then send
-// them a batch at a time over SMTP, each with its invoice's PDF.
+// them a batch at a time over SMTP, each with its invoice's PDF. The delivery runs MAIL_LANES lanes
+// side by side (a share of the rows each, db/mail-deliveries.ts), so every worker's render threads
+// and SMTP connections are busy, and a dead worker stops only its own lanes until they are taken over.
 //
 // At most once per (invoice, address), even across a worker crash: planning inserts one row per
 // pair (primary key, ON CONFLICT DO NOTHING), and a row is marked 'sending' in its own commit
-// before its mail goes out. A row found still 'sending' by the next batch was being sent when its
-// worker died: it may or may not have reached the relay, so it is recorded 'uncertain' and never
-// sent again (an operator sees it in `spc mail status`). The Message-ID is fixed per pair, so a
+// before its mail goes out. A row found still 'sending' by the next batch of its lane was being sent
+// when its worker died: it may or may not have reached the relay, so it is recorded 'uncertain' and
+// never sent again (an operator sees it in `spc mail status`). The Message-ID is fixed per pair, so a
 // recipient's system can tell a repeat should an operator send one by hand.
 //
 // Replies: 2xx sent; 5xx permanent, recorded with its code; 4xx and network faults postponed with
 // exponential backoff, and recorded as failed after MAIL_ATTEMPTS_MAX tries. The rate is bounded
-// (SPC_MAIL_RATE_PER_S) and MAIL_SENDS_IN_FLIGHT mails go out side by side.
+// (SPC_MAIL_RATE_PER_S, per worker) and MAIL_SENDS_IN_FLIGHT mails of a lane go out side by side.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ActivityDeps } from './deps';
 import { loadPeriodInvoiceLines } from '../db/queries/invoices';
 import { MAIL_RELAY_UNSET, type MailBatchResult, type MailDeliverySummary } from '../domain/mail-delivery-types';
 import { mailDeliveryCounts } from '../db/queries/mail-deliveries';
+import {
+  claimMailRows, laneWaiting, markLaneUncertain, markMailFailed, markMailSent, planMailDeliveries, postponeMail, readyMailRows, skipUnsubscribed,
+  type MailLane, type MailRowKey, type ReadyMailRow,
+} from '../db/mail-deliveries';
 import type { HouseholdConfig } from '../infra/config';
 import { PdfRenderPool } from '../infra/pdf-render-pool';
 import { createMailer, type Mailer, type OutgoingMail, type SendOutcome } from '../infra/mailer';
@@ -24,21 +30,12 @@ import { printInvoiceOf, type Requisites } from './invoice-print-view';
 
 /** Rows one batch activity takes: a few seconds of sending at the default rate. */
 export const MAIL_BATCH_ROWS = 200;
-/** Rows claimed, rendered and sent together: also at most what a worker's death leaves uncertain. */
+/** Rows of a lane claimed, rendered and sent together: also at most what a worker's death leaves uncertain per lane. */
 export const MAIL_SENDS_IN_FLIGHT = 16;
 export const MAIL_ATTEMPTS_MAX = 6;
-/** A batch heartbeats at least this often, well inside the workflow's heartbeat timeout (10 s). */
+/** A batch heartbeats at least this often, well inside the workflow's heartbeat timeout. */
 export const MAIL_ALIVE_HEARTBEAT_MS = 2_000;
 export const MAIL_BACKOFF = { firstMs: 30_000, factor: 2, maxMs: 30 * 60_000 } as const;
-
-interface ReadyRow {
-  invoice_id: string;
-  email: string;
-  message_id: string;
-  attempts: number;
-  account_number: string;
-  unsubscribe_token: string;
-}
 
 export interface MailActivityConfig {
   households: HouseholdConfig;
@@ -63,7 +60,7 @@ function pacer(ratePerSecond: number): () => Promise<void> {
 }
 
 /** The invoice mail: a short text in Russian and Kazakh, the PDF, and the one-click unsubscribe headers (RFC 8058). */
-export function invoiceMail(households: HouseholdConfig, row: ReadyRow, pdf: Buffer, inv: ReturnType<typeof printInvoiceOf>): OutgoingMail {
+export function invoiceMail(households: HouseholdConfig, row: ReadyMailRow, pdf: Buffer, inv: ReturnType<typeof printInvoiceOf>): OutgoingMail {
   const unsubscribeUrl = `${households.publicUrl}/mail/unsubscribe?token=${row.unsubscribe_token}`;
   return {
     from: households.mailFrom, to: row.email, messageId: row.message_id,
@@ -80,20 +77,16 @@ export function invoiceMail(households: HouseholdConfig, row: ReadyRow, pdf: Buf
   };
 }
 
-/** Writes what a send came to: sent, failed (5xx, or out of attempts) or postponed with backoff. */
-async function recordOutcome(deps: Pick<ActivityDeps, 'db' | 'clock'>, row: ReadyRow, outcome: SendOutcome): Promise<keyof MailBatchResult> {
-  const key = { invoice_id: row.invoice_id, email: row.email, state: 'sending' };
+/** Writes what a failed send came to: failed (5xx, or out of attempts) or postponed with backoff. */
+async function recordFailure(deps: Pick<ActivityDeps, 'db' | 'clock'>, row: ReadyMailRow, outcome: Extract<SendOutcome, { ok: false }>): Promise<'failed' | 'retrying'> {
+  const key: MailRowKey = { invoice_id: row.invoice_id, email: row.email };
   const now = deps.clock();
-  if (outcome.ok) {
-    await deps.db('mail_deliveries').where(key).update({ state: 'sent', smtp_code: 250, error: null, finished_at: now });
-    return 'sent';
-  }
   const attempts = row.attempts + 1;
   if (outcome.permanent || attempts >= MAIL_ATTEMPTS_MAX) {
-    await deps.db('mail_deliveries').where(key).update({ state: 'failed', smtp_code: outcome.code, error: outcome.message, finished_at: now });
+    await markMailFailed(deps.db, key, outcome.code, outcome.message, now);
     return 'failed';
   }
-  await deps.db('mail_deliveries').where(key).update({ state: 'pending', smtp_code: outcome.code, error: outcome.message, next_attempt_at: new Date(now.getTime() + backoffMs(attempts)) });
+  await postponeMail(deps.db, key, outcome.code, outcome.message, new Date(now.getTime() + backoffMs(attempts)));
   return 'retrying';
 }
 
@@ -115,46 +108,38 @@ export function createMailDeliveryActivities(deps: ActivityDeps, config: MailAct
 
   /** One row per (invoice of the period, confirmed and still subscribed address); existing rows are kept as they are. */
   async function planMailDelivery(input: { period: string }): Promise<{ planned: number }> {
-    const { rowCount } = await deps.db.raw(`
-      INSERT INTO mail_deliveries (invoice_id, email, subscription_id, period, message_id, state)
-      SELECT i.id, s.email, s.id, i.period,
-             '<inv-' || i.id || '-' || left(encode(sha256(convert_to(s.email, 'UTF8')), 'hex'), 16) || '@' || ?::text || '>', 'pending'
-        FROM invoices i
-        JOIN mail_subscriptions s ON s.account_number = i.account_number AND s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL
-       WHERE i.period = ?::date
-      ON CONFLICT (invoice_id, email) DO NOTHING`, [domain, `${input.period}-01`]) as { rowCount: number };
-    return { planned: rowCount };
+    return { planned: await planMailDeliveries(deps.db, input.period, domain) };
   }
 
   /** Claims, renders and sends one group of rows; returns what became of each. */
-  async function sendGroup(period: string, group: ReadyRow[]): Promise<Array<keyof MailBatchResult>> {
-    const claimed = await deps.db('mail_deliveries').where({ period: `${period}-01`, state: 'pending' })
-      .whereIn(['invoice_id', 'email'], group.map((r) => [r.invoice_id, r.email]))
-      .update({ state: 'sending', attempts: deps.db.raw('attempts + 1') }).returning<Array<{ invoice_id: string; email: string }>>(['invoice_id', 'email']);
-    const mine = new Set(claimed.map((c) => `${c.invoice_id}\u0000${c.email}`));
+  async function sendGroup(period: string, group: ReadyMailRow[]): Promise<Array<keyof MailBatchResult>> {
+    const mine = new Set((await claimMailRows(deps.db, period, group)).map((c) => `${c.invoice_id}\u0000${c.email}`));
     const rows = group.filter((r) => mine.has(`${r.invoice_id}\u0000${r.email}`));
     const lines = await loadPeriodInvoiceLines(deps.db, [...new Set(rows.map((r) => r.account_number))], period);
-    return Promise.all(rows.map(async (row) => {
+    const outcomes = await Promise.all(rows.map(async (row) => {
       const inv = printInvoiceOf(lines.get(row.account_number) ?? [], config.requisites);
       const pdf = await (pool ??= new PdfRenderPool()).render([inv], period);
       await pace();
-      return recordOutcome(deps, row, await mailerOf().send(invoiceMail(households, row, pdf, inv)));
+      return mailerOf().send(invoiceMail(households, row, pdf, inv));
+    }));
+    // The sent rows in one statement; a failure (rare) in its own.
+    await markMailSent(deps.db, rows.filter((_, i) => outcomes[i]?.ok), deps.clock());
+    return Promise.all(rows.map(async (row, i) => {
+      const outcome = outcomes[i] as SendOutcome;
+      return outcome.ok ? 'sent' : recordFailure(deps, row, outcome);
     }));
   }
 
-  async function sendMailBatch(input: { period: string }): Promise<MailBatchResult> {
-    const period = `${input.period}-01`;
+  /** Up to MAIL_BATCH_ROWS of a lane's ready rows (all rows when no lane is given: deliveries started before lanes). */
+  async function sendMailBatch(input: { period: string } & Partial<MailLane>): Promise<MailBatchResult> {
+    const { period } = input;
+    const lane: MailLane = { lane: input.lane ?? 0, lanes: input.lanes ?? 1 };
+    mailerOf(); // no relay configured: refused before any row is claimed
     const now = deps.clock();
     const result: MailBatchResult = { sent: 0, failed: 0, retrying: 0, skipped: 0, uncertain: 0, more: false, nextAttemptAt: null };
-    result.uncertain = await deps.db('mail_deliveries').where({ period, state: 'sending' })
-      .update({ state: 'uncertain', finished_at: now, error: 'the worker stopped while sending it; not sent again (at most once per address)' });
-    result.skipped = await deps.db('mail_deliveries').where({ period, state: 'pending' })
-      .whereIn('subscription_id', deps.db('mail_subscriptions').whereNotNull('unsubscribed_at').select('id'))
-      .update({ state: 'skipped', finished_at: now, error: 'unsubscribed' });
-    const ready = await deps.db('mail_deliveries as d').join('invoices as i', 'i.id', 'd.invoice_id').join('mail_subscriptions as s', 's.id', 'd.subscription_id')
-      .where({ 'd.period': period, 'd.state': 'pending' }).where((q) => q.whereNull('d.next_attempt_at').orWhere('d.next_attempt_at', '<=', now))
-      .orderBy(['d.invoice_id', 'd.email']).limit(MAIL_BATCH_ROWS)
-      .select<ReadyRow[]>('d.invoice_id', 'd.email', 'd.message_id', 'd.attempts', 'i.account_number', 's.unsubscribe_token');
+    result.uncertain = await markLaneUncertain(deps.db, period, lane, now);
+    result.skipped = await skipUnsubscribed(deps.db, period, lane, now);
+    const ready = await readyMailRows(deps.db, period, lane, now, MAIL_BATCH_ROWS);
     // Alive while a group renders and sends on a loaded machine: a batch that missed the heartbeat
     // timeout would be started again beside itself, and the new one would record this one's
     // in-flight rows as uncertain.
@@ -163,17 +148,16 @@ export function createMailDeliveryActivities(deps: ActivityDeps, config: MailAct
     const alive = setInterval(() => ctx.heartbeat({ done }), MAIL_ALIVE_HEARTBEAT_MS);
     try {
       for (let i = 0; i < ready.length; i += MAIL_SENDS_IN_FLIGHT) {
-        for (const outcome of await sendGroup(input.period, ready.slice(i, i + MAIL_SENDS_IN_FLIGHT))) (result[outcome] as number)++;
+        for (const outcome of await sendGroup(period, ready.slice(i, i + MAIL_SENDS_IN_FLIGHT))) (result[outcome] as number)++;
         done = i + MAIL_SENDS_IN_FLIGHT;
         ctx.heartbeat({ done });
       }
     } finally {
       clearInterval(alive);
     }
-    const waiting = await deps.db('mail_deliveries').where({ period, state: 'pending' })
-      .first<{ n: string; ready: string; next: Date | null }>(deps.db.raw('count(*) AS n'), deps.db.raw('count(*) FILTER (WHERE next_attempt_at IS NULL OR next_attempt_at <= ?) AS ready', [deps.clock()]), deps.db.raw('min(next_attempt_at) AS next'));
-    result.more = Number(waiting?.ready ?? 0) > 0;
-    result.nextAttemptAt = Number(waiting?.n ?? 0) > 0 && waiting?.next ? waiting.next.toISOString() : null;
+    const waiting = await laneWaiting(deps.db, period, lane, deps.clock());
+    result.more = waiting.ready > 0;
+    result.nextAttemptAt = waiting.pending > 0 && waiting.next ? waiting.next.toISOString() : null;
     return result;
   }
 

@@ -1,20 +1,11 @@
 // A household's invoice on A4 paper, Russian and Kazakh side by side, with the ST00012 payment QR
 // (GOST R 56042, domain/payment-qr.ts). Output is deterministic: a fixed CreationDate (the
 // invoice's period start) fixes PDFKit's file ID too, so a re-run of a print run is byte-identical.
-// The font is DejaVu Sans (assets/fonts, its licence beside it): Cyrillic and ә ғ қ ң ө ұ ү һ і.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-const fontkit = require('fontkit') as { create(buffer: Buffer): unknown };
+// The font and what makes it cheap in a one-invoice document: infra/pdf-font.ts.
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import { paymentQrText, type PaymentQrFields } from '../domain/payment-qr';
-
-/**
- * Parsed once per process: handing pdfkit the bytes makes it parse the 700 KB font again for every
- * document (and the mail delivery renders a document per invoice). pdfkit's subset is made per
- * document from the glyphs that document used, so the parsed font is shared, never changed.
- */
-const FONT = fontkit.create(readFileSync(path.join(__dirname, '..', 'assets', 'fonts', 'DejaVuSans.ttf'))) as unknown as PDFKit.Mixins.PDFFontSource;
+import { INVOICE_FONT, startFixedSubset } from './pdf-font';
 
 export interface PrintInvoiceLine {
   serviceRu: string;
@@ -117,10 +108,12 @@ export async function drawInvoicePage(doc: PDFKit.PDFDocument, inv: PrintInvoice
 /** A PDF of several invoices, one page each, as one buffer. */
 export async function renderInvoicesPdf(invoices: readonly PrintInvoice[], period: string): Promise<Buffer> {
   const doc = new PDFDocument({
-    size: 'A4', autoFirstPage: false, compress: true,
+    // No default font: pdfkit would load Helvetica's metrics for every document and never use them.
+    size: 'A4', autoFirstPage: false, compress: true, font: null as unknown as string,
     info: { Title: `Invoices ${period}`, Producer: 'SPC', Creator: 'SPC', CreationDate: new Date(`${period}-01T00:00:00Z`) },
   });
-  doc.registerFont('DejaVu', FONT);
+  doc.registerFont('DejaVu', INVOICE_FONT);
+  startFixedSubset(doc, 'DejaVu');
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const ended = new Promise<void>((resolve) => doc.on('end', () => resolve()));

@@ -16,9 +16,13 @@ import { startMailDelivery } from '../../client/mail-deliveries';
 import { submitPayment } from '../../client/payments';
 import { subscribe } from '../../db/mail-subscriptions';
 import { mailFailures } from '../../db/queries/mail-deliveries';
+import { markLaneUncertain } from '../../db/mail-deliveries';
+import { mailDeliveryWorkflowId } from '../../domain/mail-delivery-types';
+import { MAIL_LANES } from '../../workflows/mail-delivery';
 import { currentPeriod } from '../../db/seed/demo';
 import { createMailer, type Mailer } from '../../infra/mailer';
 import { createAccount, createWorld } from '../support/fixtures';
+import { recordHistory } from '../support/histories';
 import { startHarness, type Harness } from '../support/harness';
 import { waitFor } from '../support/wait';
 
@@ -94,6 +98,7 @@ describe('invoices by e-mail', () => {
 
     const summary = await (await startMailDelivery(h.ctx, period)).result();
     expect(summary.byState).toEqual({ sent: 2, failed: 1 });
+    await recordHistory(h.client, 'mail-delivery', 'lanes-sent-and-bounced', mailDeliveryWorkflowId(period));
     const failures = await mailFailures(h.database.db, period, 10);
     expect(failures).toEqual([expect.objectContaining({ account: ACC.bounce, email: 'bounce@example.kz', state: 'failed', smtpCode: 550 })]);
     // /ops's back office lists it too, per invoice and address, with the relay's reply.
@@ -130,5 +135,22 @@ describe('invoices by e-mail', () => {
     expect((await (await startMailDelivery(h.ctx, nextPeriod)).result()).byState).toEqual({ sent: 1 });
     expect(mailsTo('anna@example.kz').length).toBe(before.anna + 1);
     expect(mailsTo('carl@example.kz').length).toBe(before.carl);
+  });
+
+  it("takes over only its own lane's rows left 'sending' by a dead batch", async () => {
+    const rows = await h.database.db('mail_deliveries').where({ period: `${period}-01` }).select<Array<{ invoice_id: string; email: string; state: string }>>('invoice_id', 'email', 'state');
+    const laneOf = (r: { invoice_id: string }) => Number(BigInt(r.invoice_id) % BigInt(MAIL_LANES));
+    const lane = laneOf(rows[0] as { invoice_id: string });
+    // The accounts' invoices are consecutive ids: at least one row is in another lane.
+    expect(rows.some((r) => laneOf(r) !== lane)).toBe(true);
+    await h.database.db('mail_deliveries').where({ period: `${period}-01` }).update({ state: 'sending' });
+    try {
+      const taken = await markLaneUncertain(h.database.db, period, { lane, lanes: MAIL_LANES }, new Date());
+      const after = await h.database.db('mail_deliveries').where({ period: `${period}-01` }).select<Array<{ invoice_id: string; state: string }>>('invoice_id', 'state');
+      expect(taken).toBe(rows.filter((r) => laneOf(r) === lane).length);
+      for (const r of after) expect({ id: r.invoice_id, state: r.state }).toEqual({ id: r.invoice_id, state: laneOf(r) === lane ? 'uncertain' : 'sending' });
+    } finally {
+      for (const r of rows) await h.database.db('mail_deliveries').where({ invoice_id: r.invoice_id, email: r.email }).update({ state: r.state });
+    }
   });
 });

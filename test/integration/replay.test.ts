@@ -45,6 +45,8 @@ const SPC_KINDS: Record<string, string> = {
   // Recorded by period-close.test.ts with SPC_RECORD_HISTORIES=1.
   period: 'periodCloseWorkflow',
   'period-trigger': 'periodTriggerWorkflow',
+  // Recorded by mail-delivery.test.ts (lanes) and, before the lanes, by the same test on the code before patch 'mail-delivery-lanes'.
+  'mail-delivery': 'mailDeliveryWorkflow',
 };
 const RECORDING = process.env.SPC_RECORD_HISTORIES === '1';
 /** Records only the histories of shapes added since the first recording, leaving the old ones as production left them. */
