@@ -108,7 +108,9 @@ export async function runMonthBench(opts: MonthBenchOptions): Promise<Record<str
     const inWindow = (from: number, to: number) => samples.filter((s: Sample) => s.sentMs >= from && s.sentMs < to);
     const before = latencySummary(inWindow(0, workStarted));
     const during = latencySummary(inWindow(workStarted, workEnded));
-    log(`probe before: ${JSON.stringify(before)}; during: ${JSON.stringify(during)}`);
+    // Which phase the slow answers came from: the upload (the API parses and stores) or the close and issue (Postgres and the worker).
+    const phases = { upload: latencySummary(inWindow(workStarted, closeStarted)), close: latencySummary(inWindow(closeStarted, issuingAt)), issue: latencySummary(inWindow(issuingAt, workEnded)) };
+    log(`probe before: ${JSON.stringify(before)}; during: ${JSON.stringify(during)}; by phase: ${JSON.stringify(phases)}`);
     const workerRss = Math.max(...stack.workers.map((w) => peakRssMb(w.pid)));
     const apiRss = peakRssMb(api.process.pid);
     return {
@@ -125,6 +127,9 @@ export async function runMonthBench(opts: MonthBenchOptions): Promise<Record<str
       payments: paid,
       worker_peak_rss_mb: workerRss,
       api_peak_rss_mb: apiRss,
+      probe_upload_p99_ms: round(phases.upload.p99Ms, 1),
+      probe_close_p99_ms: round(phases.close.p99Ms, 1),
+      probe_issue_p99_ms: round(phases.issue.p99Ms, 1),
       probe_errors: before.errors + during.errors,
       load_1m_before: round(loadBefore, 2),
       load_1m_after: round(os.loadavg()[0] ?? 0, 2),
