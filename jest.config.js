@@ -11,10 +11,6 @@ const transformIgnorePatterns = ['/node_modules/(?!(content-disposition|cookie)/
 module.exports = {
   // Integration tests run real workflows on a shared 2-core machine: generous, never a timing assertion.
   testTimeout: 120000,
-  // Every suite tears down what it starts, but one of the suites added on 2026-12-07 leaves a handle
-  // (not yet found: the pools' threads are unreferenced) and jest waited after "Ran all test suites"
-  // until CI's limit. The run's result is known by then; exit with it instead of hanging.
-  forceExit: true,
   projects: [
     { displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'], transform, transformIgnorePatterns, testEnvironment: 'node' },
     {

@@ -5,10 +5,9 @@
 // round trip. At most REGISTER_PARSES_WAITING_MAX big files wait for the thread: more answer 503
 // with Retry-After, so a burst of uploads bounds its own memory and CPU.
 import path from 'node:path';
-import type { Worker } from 'node:worker_threads';
 import { parseRegisterUpload, type RegisterUpload } from './register-upload';
 import type { RegisterParseRequest } from './register-parse-thread';
-import { startTsThread } from '../infra/ts-thread';
+import { TsThread } from '../infra/ts-thread';
 
 /** Up to this size a register is parsed inline (a few thousand rows: milliseconds). */
 export const REGISTER_INLINE_BYTES_MAX = 256 * 1024;
@@ -24,7 +23,7 @@ type Pending = { resolve: (r: RegisterUpload) => void; reject: (e: Error) => voi
 type Reply = { id: number; result?: RegisterUpload; error?: string };
 
 export class RegisterParser {
-  private worker?: Worker;
+  private worker?: TsThread;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
 
@@ -38,7 +37,7 @@ export class RegisterParser {
     return new Promise<RegisterUpload>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       const request: RegisterParseRequest = { id, body, receivedAtMs: receivedAt.getTime() };
-      worker.postMessage(request);
+      worker.post(request);
     });
   }
 
@@ -47,25 +46,28 @@ export class RegisterParser {
     const worker = this.worker;
     this.worker = undefined;
     this.failAll(new Error('the register parser was stopped'));
-    await worker?.terminate();
+    worker?.settleAll();
+    await worker?.worker.terminate();
   }
 
-  private thread(): Worker {
+  private thread(): TsThread {
     if (this.worker) return this.worker;
-    const worker = startTsThread(path.join(__dirname, 'register-parse-thread.ts'));
-    worker.on('message', (reply: Reply) => {
+    const worker: TsThread = new TsThread(path.join(__dirname, 'register-parse-thread.ts'), (message) => {
+      const reply = message as Reply;
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
       this.pending.delete(reply.id);
+      worker.settle();
       if (reply.result) waiting.resolve(reply.result);
       else waiting.reject(new Error(`register parse failed: ${reply.error ?? 'no result'}`));
     });
     const lost = (err: Error) => {
       if (this.worker === worker) this.worker = undefined;
+      worker.settleAll();
       this.failAll(err);
     };
-    worker.on('error', lost);
-    worker.on('exit', (code) => lost(new Error(`the register parse thread exited (code ${code})`)));
+    worker.worker.on('error', lost);
+    worker.worker.on('exit', (code) => lost(new Error(`the register parse thread exited (code ${code})`)));
     this.worker = worker;
     return worker;
   }

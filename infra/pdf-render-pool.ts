@@ -5,28 +5,27 @@
 // that dies fails the files it had; the next request starts a new one.
 import os from 'node:os';
 import path from 'node:path';
-import type { Worker } from 'node:worker_threads';
 import type { PrintInvoice } from './invoice-pdf';
 import type { PdfRenderRequest } from './pdf-render-thread';
-import { startTsThread } from './ts-thread';
+import { TsThread } from './ts-thread';
 
 export const PDF_RENDER_THREADS_MAX = 4;
 /** Files waiting per thread: the caller keeps about this many in flight, no more. */
 export const PDF_RENDER_QUEUE_PER_THREAD = 2;
 
-type Pending = { resolve: (pdf: Buffer) => void; reject: (e: Error) => void; thread: Worker };
+type Pending = { resolve: (pdf: Buffer) => void; reject: (e: Error) => void; thread: TsThread };
 type Reply = { id: number; pdf?: Uint8Array; error?: string };
 
 export class PdfRenderPool {
   readonly threads: number;
-  private readonly workers: Array<Worker | undefined>;
+  private readonly workers: Array<TsThread | undefined>;
   private readonly load: number[];
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
 
   constructor(threads = Math.min(PDF_RENDER_THREADS_MAX, os.availableParallelism())) {
     this.threads = Math.max(1, threads);
-    this.workers = new Array<Worker | undefined>(this.threads).fill(undefined);
+    this.workers = new Array<TsThread | undefined>(this.threads).fill(undefined);
     this.load = new Array<number>(this.threads).fill(0);
   }
 
@@ -45,37 +44,39 @@ export class PdfRenderPool {
       const done = () => { this.load[slot] = Math.max(0, (this.load[slot] as number) - 1); };
       this.pending.set(id, { resolve: (pdf) => { done(); resolve(pdf); }, reject: (e) => { done(); reject(e); }, thread });
       const request: PdfRenderRequest = { id, invoices, period };
-      thread.postMessage(request);
+      thread.post(request);
     });
   }
 
   async close(): Promise<void> {
-    const workers = this.workers.splice(0, this.threads, ...new Array<Worker | undefined>(this.threads).fill(undefined));
-    await Promise.all(workers.map((w) => w?.terminate()));
+    const workers = this.workers.splice(0, this.threads, ...new Array<TsThread | undefined>(this.threads).fill(undefined));
+    await Promise.all(workers.map((t) => t?.worker.terminate()));
   }
 
-  private thread(slot: number): Worker {
+  private thread(slot: number): TsThread {
     const existing = this.workers[slot];
     if (existing) return existing;
-    const worker = startTsThread(path.join(__dirname, 'pdf-render-thread.ts'));
-    worker.on('message', (reply: Reply) => {
+    const thread: TsThread = new TsThread(path.join(__dirname, 'pdf-render-thread.ts'), (message) => {
+      const reply = message as Reply;
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
       this.pending.delete(reply.id);
+      thread.settle();
       if (reply.pdf) waiting.resolve(Buffer.from(reply.pdf.buffer, reply.pdf.byteOffset, reply.pdf.byteLength));
       else waiting.reject(new Error(`PDF render failed: ${reply.error ?? 'no result'}`));
     });
     const lost = (err: Error) => {
-      if (this.workers[slot] === worker) this.workers[slot] = undefined;
+      if (this.workers[slot] === thread) this.workers[slot] = undefined;
+      thread.settleAll();
       for (const [id, waiting] of this.pending) {
-        if (waiting.thread !== worker) continue;
+        if (waiting.thread !== thread) continue;
         this.pending.delete(id);
         waiting.reject(err);
       }
     };
-    worker.on('error', lost);
-    worker.on('exit', (code) => lost(new Error(`a PDF render thread exited (code ${code})`)));
-    this.workers[slot] = worker;
-    return worker;
+    thread.worker.on('error', lost);
+    thread.worker.on('exit', (code) => lost(new Error(`a PDF render thread exited (code ${code})`)));
+    this.workers[slot] = thread;
+    return thread;
   }
 }
