@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { confirmTransfers, getSettlementState, startSettlement, type SettlementState } from '../../client/settlements';
-import { addDays, isWeekend } from '../../domain/calendar';
 import { PROJECT_ROOT } from '../../infra/config';
 import type { Harness } from '../support/harness';
+import { weekdaysFrom } from '../support/past-days';
 import { waitFor as waitForShared } from '../support/wait';
 
 export const WAIT_MS = 120_000;
@@ -21,22 +21,13 @@ export function waitFor<T>(what: string, probe: () => Promise<T | undefined | nu
 export const CLI_TIMEOUT_MS = 180_000;
 
 
-const usedDates = new Set<string>();
-
 /**
- * A random weekday of `year`, distinct within this process. Workflow ids (settlement:BANK:DATE)
- * and the BusinessDate attribute are shared by every test file on the one dev server; the
- * settlement tests draw from 2025 and the payment tests use today, so each of these files takes
- * a year of its own before 2025 (ledger 2023, export 2022, ops 2021, recording 2020).
+ * A random weekday of `year`, distinct within this process: the settlement tests draw from 2025 and
+ * the payment tests use today, so each audit file takes a year of its own before 2025 (ledger 2023,
+ * export 2022, ops 2021, recording 2020).
  */
 export function auditWeekday(year: number): string {
-  for (;;) {
-    const d = addDays(`${year}-01-04`, randomBytes(2).readUInt16BE(0) % 360);
-    if (!isWeekend(d) && !usedDates.has(d)) {
-      usedDates.add(d);
-      return d;
-    }
-  }
+  return weekdaysFrom(`${year}-01-04`, 360)();
 }
 
 export function uniqueTag(): string {

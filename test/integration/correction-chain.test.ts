@@ -5,12 +5,12 @@
 // with CORRECTION_STALE when it no longer fits. Money is recomputed here from the tables with decimal.js.
 import Decimal from 'decimal.js';
 import { randomBytes } from 'node:crypto';
-import { submitPaymentAsOfPaidAt } from '../support/past-payment';
+import { acceptedWorldPayment } from '../support/past-payment';
 import { decideCorrection, proposeCorrection, type CorrectionClientContext } from '../../client/corrections';
-import { addDays, isWeekend } from '../../domain/calendar';
 import { CORRECTIONS_APPLIED_PER_PAYMENT_MAX } from '../../domain/correction-types';
 import type { PaymentLineRequest, PaymentRequest } from '../../domain/payment-types';
 import { startHarness, type Harness } from '../support/harness';
+import { weekdaysFrom } from '../support/past-days';
 import { WORLD, createPaymentWorld, ledgerBreaches } from '../support/payment-world';
 
 jest.setTimeout(300_000);
@@ -25,24 +25,9 @@ let seq = 0;
 const run = randomBytes(3).toString('hex');
 const ref = (tag: string) => `${tag}-${run}-${++seq}`;
 
-const usedDates = new Set<string>();
-function pastWeekday(): string {
-  for (;;) {
-    const d = addDays('2023-02-06', randomBytes(2).readUInt16BE(0) % 300);
-    if (!isWeekend(d) && !usedDates.has(d)) {
-      usedDates.add(d);
-      return d;
-    }
-  }
-}
+const pastWeekday = weekdaysFrom('2023-02-06', 300);
 
-async function accepted(date: string, overrides: Partial<PaymentRequest> = {}) {
-  const outcome = await submitPaymentAsOfPaidAt(h.ctx, {
-    bankCode: WORLD.bank, bankRef: ref('p'), channel: 'cash_desk', account: WORLD.account, amount: '450.00', paidAt: `${date}T12:00:00+05:00`, ...overrides,
-  });
-  if (!outcome.ok) throw new Error(`payment rejected: ${outcome.code} ${outcome.message}`);
-  return outcome.payment;
-}
+const accepted = (date: string, overrides: Partial<PaymentRequest> = {}) => acceptedWorldPayment(h.ctx, date, ref('p'), overrides);
 
 /** What the settlement's close does to the bank-day, without a settlement. */
 async function closeDay(date: string): Promise<void> {

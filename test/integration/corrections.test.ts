@@ -4,13 +4,13 @@
 // provider whose net would go negative carried forward), with a valid pain.001 and the ledger
 // audit adding up.
 import { randomBytes } from 'node:crypto';
-import { submitPaymentAsOfPaidAt } from '../support/past-payment';
+import { acceptedWorldPayment } from '../support/past-payment';
 import { confirmTransfers, getSettlementState, startSettlement, type SettlementState } from '../../client/settlements';
 import { CorrectionActionError, decideCorrection, proposeCorrection, type CorrectionClientContext } from '../../client/corrections';
 import { auditLedger } from '../../audit';
-import { addDays, isWeekend } from '../../domain/calendar';
 import type { PaymentRequest } from '../../domain/payment-types';
 import { startHarness, type Harness } from '../support/harness';
+import { weekdaysFrom } from '../support/past-days';
 import { WORLD, createPaymentWorld, ledgerBreaches } from '../support/payment-world';
 import { validateWithXsd } from '../support/xmllint';
 import { waitFor } from '../support/wait';
@@ -36,24 +36,9 @@ let seq = 0;
 const run = randomBytes(3).toString('hex');
 const ref = (tag: string) => `${tag}-${run}-${++seq}`;
 
-const usedDates = new Set<string>();
-function pastWeekday(): string {
-  for (;;) {
-    const d = addDays('2024-03-04', randomBytes(2).readUInt16BE(0) % 300);
-    if (!isWeekend(d) && !usedDates.has(d)) {
-      usedDates.add(d);
-      return d;
-    }
-  }
-}
+const pastWeekday = weekdaysFrom('2024-03-04', 300);
 
-async function accepted(date: string, overrides: Partial<PaymentRequest> = {}) {
-  const outcome = await submitPaymentAsOfPaidAt(h.ctx, {
-    bankCode: WORLD.bank, bankRef: ref('p'), channel: 'cash_desk', account: WORLD.account, amount: '450.00', paidAt: `${date}T12:00:00+05:00`, ...overrides,
-  });
-  if (!outcome.ok) throw new Error(`payment rejected: ${outcome.code} ${outcome.message}`);
-  return outcome.payment;
-}
+const accepted = (date: string, overrides: Partial<PaymentRequest> = {}) => acceptedWorldPayment(h.ctx, date, ref('p'), overrides);
 
 const waitForStatus = (date: string, status: SettlementState['status']) =>
   waitFor(`settlement ${date} ${status}`, async () => {

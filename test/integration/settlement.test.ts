@@ -11,10 +11,11 @@ import { createPaymentActivities } from '../../activities/payment';
 import { makeDeps } from '../../activities/deps';
 import { regenerateSettlementFiles, sha256Hex } from '../../activities/settlement-files';
 import { settlementConfigFromEnv } from '../../infra/config';
-import { addBusinessDays, addDays, isWeekend, nextBusinessDay, NO_OVERRIDES, toAlmaty } from '../../domain/calendar';
+import { addBusinessDays, nextBusinessDay, NO_OVERRIDES, toAlmaty } from '../../domain/calendar';
 import type { PaymentRequest } from '../../domain/payment-types';
 import { describeSchedules, ensureSchedules, settlementScheduleId } from '../../infra/schedules';
 import { startHarness, type Harness } from '../support/harness';
+import { weekdaysFrom } from '../support/past-days';
 import { WORLD, createPaymentWorld, ledgerBreaches, validBin } from '../support/payment-world';
 import { validateWithXsd } from '../support/xmllint';
 import { waitFor as waitForShared } from '../support/wait';
@@ -36,16 +37,7 @@ const inTime = { confirmDeadlineMs: 600_000 };
 const ref = (tag: string) => `${tag}-${Date.now().toString(36)}-${++seq}`;
 
 /** Distinct past weekdays for the scenarios, random per run: settlement ids are shared by every test file on the dev server. */
-const usedDates = new Set<string>();
-function pastWeekday(): string {
-  for (;;) {
-    const d = addDays('2025-02-03', randomBytes(2).readUInt16BE(0) % 300);
-    if (!isWeekend(d) && !usedDates.has(d)) {
-      usedDates.add(d);
-      return d;
-    }
-  }
-}
+const pastWeekday = weekdaysFrom('2025-02-03', 300);
 
 
 const stateOf = (bank: string, date: string) => getSettlementState(h.ctx, bank, date);

@@ -9,7 +9,7 @@ const qr = { name: 'SPC', personalAcc: 'KZ12345678901234567890', bankName: 'Haly
 const invoice: PrintInvoice = {
   accountNumber: '1000001', holderName: 'Тест', address: 'ул. Тестовая, д. 1', period: '2026-12', dueDate: '2026-12-25',
   totalDue: '10.00', totalPaid: '0.00', totalStillDue: '10.00', qr,
-  lines: [{ serviceRu: 'Вода', serviceKk: 'Су', providerName: 'P', providerBin: '000000000000', providerIban: 'KZ00', unit: 'м3', openingBalance: '0.00', charged: '10.00', received: '0.00', stillDue: '10.00' }],
+  lines: [{ serviceRu: 'Вода', serviceKk: 'Су', providerName: 'P', providerBin: '000000000000', providerIban: 'KZ00', unit: 'м3', openingBalance: '0.00', charged: '10.00', received: '0.00', stillDue: '10.00', previousReading: null }],
 };
 
 async function main(): Promise<void> {
