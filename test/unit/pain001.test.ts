@@ -1,16 +1,11 @@
 import { createHash } from 'node:crypto';
-import { binCheckDigit, makeKzIban } from '../../domain/identifiers';
+import { makeKzIban } from '../../domain/identifiers';
 import { buildPain001, remittanceText } from '../../domain/pain001';
 import { type PaymentListInput, type PaymentListLine, PaymentListInvariantError } from '../../domain/payment-list';
 import { charLength, sanitizeText, truncateChars } from '../../domain/xml';
+import { bin, paymentList } from '../support/payment-list-fixture';
 import { validateWithXsd } from '../support/xmllint';
 
-/** A valid BIN from its first 11 digits (the fixtures pick prefixes that admit a check digit). */
-function bin(first11: string): string {
-  const check = binCheckDigit(first11);
-  if (check === null) throw new Error(`no BIN check digit for ${first11}: pick another prefix`);
-  return `${first11}${check}`;
-}
 
 const PROVIDERS: Array<Omit<PaymentListLine, 'lineNo' | 'endToEndId' | 'amount' | 'paymentCount'>> = [
   { providerId: 'AES', providerName: 'АО «Алматыэнергосбыт»', providerBin: bin('98044000123'), iban: makeKzIban('601', '0000000000001'), bic: 'HSBKKZKX', knp: '856', kbe: '17' },
@@ -40,19 +35,7 @@ function line(index: number, overrides: Partial<PaymentListLine> = {}): PaymentL
   };
 }
 
-function list(lines: PaymentListLine[], overrides: Partial<PaymentListInput> = {}): PaymentListInput {
-  return {
-    settlementId: 'HSBK:2026-11-27',
-    msgId: 'SPC-HSBK-20261127',
-    createdAt: '2026-11-27T13:05:00Z',
-    businessDate: '2026-11-27',
-    executionDate: '2026-11-30',
-    initiatingParty: { name: 'АО «ALSECO»', bin: bin('99124000444') },
-    debtor: { name: 'АО «Народный Банк Казахстана»', bin: bin('05014000555'), iban: makeKzIban('601', 'SETTLEMENT001'), bic: 'HSBKKZKX' },
-    lines,
-    ...overrides,
-  };
-}
+const list = paymentList;
 
 const realistic = () => list(PROVIDERS.map((_, i) => line(i)));
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');

@@ -1,12 +1,8 @@
-import { binCheckDigit, makeKzIban } from '../../domain/identifiers';
-import { type PaymentListInput, type PaymentListLine, PaymentListInvariantError } from '../../domain/payment-list';
+import { makeKzIban } from '../../domain/identifiers';
+import { type PaymentListLine, PaymentListInvariantError } from '../../domain/payment-list';
+import { bin, paymentList } from '../support/payment-list-fixture';
 import { SettlementCsvFormatError, buildSettlementCsv, parseSettlementCsv } from '../../domain/settlement-csv';
 
-function bin(first11: string): string {
-  const check = binCheckDigit(first11);
-  if (check === null) throw new Error(`no BIN check digit for ${first11}: pick another prefix`);
-  return `${first11}${check}`;
-}
 
 const AES_BIN = bin('98044000123');
 const AES_IBAN = makeKzIban('601', '0000000000001');
@@ -28,18 +24,7 @@ function line(lineNo: number, overrides: Partial<PaymentListLine> = {}): Payment
   };
 }
 
-function list(lines: PaymentListLine[]): PaymentListInput {
-  return {
-    settlementId: 'HSBK:2026-11-27',
-    msgId: 'SPC-HSBK-20261127',
-    createdAt: '2026-11-27T13:05:00Z',
-    businessDate: '2026-11-27',
-    executionDate: '2026-11-30',
-    initiatingParty: { name: 'АО «ALSECO»', bin: bin('99124000444') },
-    debtor: { name: 'АО «Народный Банк Казахстана»', bin: bin('05014000555'), iban: makeKzIban('601', 'SETTLEMENT001'), bic: 'HSBKKZKX' },
-    lines,
-  };
-}
+const list = paymentList;
 
 const HEADER = 'line_no,end_to_end_id,provider_id,provider_name,provider_bin,provider_iban,provider_bic,knp,kbe,amount,payment_count,business_date,execution_date';
 
