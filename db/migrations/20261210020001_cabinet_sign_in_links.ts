@@ -6,6 +6,7 @@
 // - cabinet_sign_in_link_requests: every accepted request of a link, known address or not, per
 //   hashed address and hashed client address, for the rate limit (counting only the links mailed
 //   would answer differently for a known address, which tells who is subscribed).
+// - mail_subscriptions_confirmed_email: the request's look-up of an address across accounts.
 // - cabinet_sessions.sign_in_method: how a session was opened, 'code' or 'link': the session row
 //   is the record of a sign-in.
 import type { Knex } from 'knex';
@@ -34,6 +35,9 @@ export async function up(knex: Knex): Promise<void> {
     CREATE INDEX cabinet_sign_in_link_requests_email ON cabinet_sign_in_link_requests (email_sha256, at);
     CREATE INDEX cabinet_sign_in_link_requests_ip ON cabinet_sign_in_link_requests (ip_sha256, at);
 
+    -- A request looks the address up among all accounts' subscriptions (the unique key starts with the account).
+    CREATE INDEX mail_subscriptions_confirmed_email ON mail_subscriptions (email) WHERE confirmed_at IS NOT NULL AND unsubscribed_at IS NULL;
+
     ALTER TABLE cabinet_sessions ADD COLUMN sign_in_method TEXT NOT NULL DEFAULT 'code' CHECK (sign_in_method IN ('code', 'link'));
 
     -- Requests are facts: appended, never changed (like cabinet_sign_in_failures).
@@ -47,4 +51,5 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex.raw('ALTER TABLE cabinet_sessions DROP COLUMN IF EXISTS sign_in_method');
   await knex.raw('DROP TABLE IF EXISTS cabinet_sign_in_link_requests, cabinet_sign_in_links');
+  await knex.raw('DROP INDEX IF EXISTS mail_subscriptions_confirmed_email');
 }
