@@ -110,12 +110,35 @@ function lockedError(retryAfterSeconds: number): ApiError {
   return new ApiError(429, 'SIGN_IN_LOCKED', `too many wrong access codes: try again in ${Math.ceil(retryAfterSeconds / 60)} min`, { retryAfterSeconds });
 }
 
-/** Checks the code and opens a session (its cookie set on the reply); 401 SIGN_IN_FAILED or 429 SIGN_IN_LOCKED. */
-export async function signIn(db: Db, request: FastifyRequest, reply: FastifyReply, account: string, code: string): Promise<{ account: string; csrfToken: string }> {
+/**
+ * The sign-in forms' CSRF check: the token sent (the X-CSRF-Token header, or a plain form's field
+ * when given) must be the one derived from the pre-session cookie; 403 CSRF_FAILED otherwise.
+ */
+export function requirePreSessionCsrf(request: FastifyRequest, formField?: string): void {
   const preToken = cookieToken(request, PRE_SESSION_COOKIE);
   if (!preToken) throw new ApiError(403, 'CSRF_FAILED', 'the sign-in form has expired: reload the page');
-  requireCsrf(request, csrfTokenOf(preToken));
-  const ipSha256 = sha256Hex(`cabinet-ip:${request.ip}`);
+  if (formField === undefined) {
+    requireCsrf(request, csrfTokenOf(preToken));
+  } else if (!sameText(formField, csrfTokenOf(preToken))) {
+    throw new ApiError(403, 'CSRF_FAILED', 'the form\'s CSRF token is missing or wrong: reload the page');
+  }
+}
+
+/** The hashed client address the limits count by; the address itself is stored nowhere. */
+export const clientIpSha256 = (request: FastifyRequest): string => sha256Hex(`cabinet-ip:${request.ip}`);
+
+/** Sets the new session's cookie on the reply and drops the pre-session one. */
+export function setSessionCookies(request: FastifyRequest, reply: FastifyReply, sessionToken: string): void {
+  reply.header('set-cookie', [
+    cookie(request, SESSION_COOKIE, sessionToken, SESSION_LIFETIME_MS / 1000),
+    cookie(request, PRE_SESSION_COOKIE, '', 0),
+  ]);
+}
+
+/** Checks the code and opens a session (its cookie set on the reply); 401 SIGN_IN_FAILED or 429 SIGN_IN_LOCKED. */
+export async function signIn(db: Db, request: FastifyRequest, reply: FastifyReply, account: string, code: string): Promise<{ account: string; csrfToken: string }> {
+  requirePreSessionCsrf(request);
+  const ipSha256 = clientIpSha256(request);
   const since = new Date(Date.now() - SIGN_IN_LOCKOUT_WINDOW_MS);
   const locked = await lockedFor(db, account, ipSha256, since);
   if (locked !== null) throw lockedError(locked);
@@ -128,11 +151,8 @@ export async function signIn(db: Db, request: FastifyRequest, reply: FastifyRepl
     if (nowLocked !== null) throw lockedError(nowLocked);
     throw new ApiError(401, 'SIGN_IN_FAILED', 'the personal account number or the access code is wrong: both are printed on the invoice');
   }
-  const session = await openSession(db, account, SESSION_LIFETIME_MS);
-  reply.header('set-cookie', [
-    cookie(request, SESSION_COOKIE, session.token, SESSION_LIFETIME_MS / 1000),
-    cookie(request, PRE_SESSION_COOKIE, '', 0),
-  ]);
+  const session = await openSession(db, account, SESSION_LIFETIME_MS, 'code');
+  setSessionCookies(request, reply, session.token);
   return { account, csrfToken: session.csrfToken };
 }
 

@@ -48,11 +48,15 @@ export interface OpenedSession {
   expiresAt: Date;
 }
 
-export async function openSession(db: Knex, account: string, lifetimeMs: number): Promise<OpenedSession> {
+/** How a household signed in: its access code or a one-time link mailed to a confirmed address (db/cabinet-sign-in-links.ts). */
+export type SignInMethod = 'code' | 'link';
+
+/** Opens a session; its row, with the method, is the record of the sign-in. */
+export async function openSession(db: Knex, account: string, lifetimeMs: number, method: SignInMethod = 'code'): Promise<OpenedSession> {
   const token = randomBytes(32).toString('base64url');
   const csrfToken = csrfTokenOf(token);
   const expiresAt = new Date(Date.now() + lifetimeMs);
-  await db('cabinet_sessions').insert({ token_sha256: sha256Hex(token), csrf_sha256: sha256Hex(csrfToken), account_number: account, expires_at: expiresAt });
+  await db('cabinet_sessions').insert({ token_sha256: sha256Hex(token), csrf_sha256: sha256Hex(csrfToken), account_number: account, expires_at: expiresAt, sign_in_method: method });
   return { token, csrfToken, expiresAt };
 }
 

@@ -3,7 +3,7 @@
 // (api/cabinet-auth.ts), never from the URL or the body: no URL names an account, so a household
 // can read no other's data and no account number reaches a request log. Hidden from the bank API's
 // OpenAPI document. The cabinet never takes money: it shows the QR and where to pay.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { endSession } from '../../db/cabinet';
 import { COMPLAINT_TEXT_CHARS_MAX } from '../../domain/complaint-types';
 import { FREE_TEXT_PATTERN } from '../../domain/free-text';
@@ -13,6 +13,9 @@ import { PAYMENT_READINGS_MAX } from '../../domain/payment-types';
 import { cabinetInvoicePdf, raiseCabinetComplaint, submitCabinetReadings } from '../cabinet-actions';
 import { clearSessionCookie, currentSession, preSessionCsrf, requireSession, signIn } from '../cabinet-auth';
 import { subscribeCabinetEmail } from '../cabinet-email';
+import { linkStateOf, requestSignInLink, signInWithLink } from '../cabinet-link';
+import { SIGN_IN_LINK_PATH } from '../cabinet-link-mail';
+import { linkConfirmPage, linkRefusedPage } from '../cabinet-link-page';
 import { currentInvoiceOf, loadCabinetOverview } from '../cabinet-view';
 import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
@@ -55,6 +58,49 @@ const emailBody = {
   properties: { email: { type: 'string', minLength: 3, maxLength: 254 } },
 } as const;
 
+const linkQuery = { type: 'object', properties: { token: { type: 'string', maxLength: 64 } } } as const;
+/** The link page's form (urlencoded): the token and the CSRF field, nothing else. */
+const linkForm = {
+  type: 'object', additionalProperties: false,
+  properties: { token: { type: 'string', maxLength: 64 }, csrf: { type: 'string', maxLength: 64 } },
+} as const;
+const FORM_BODY_BYTES_MAX = 1024;
+
+/** The mailed sign-in link (api/cabinet-link.ts): its request, its page (GET) and its use (POST). */
+function signInLinkRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  // Mails go out after their answer: the server's close waits for those in flight.
+  const pending = new Set<Promise<void>>();
+  app.addHook('onClose', async () => {
+    await Promise.allSettled([...pending]);
+  });
+  // The link page's plain form posts urlencoded fields; nothing else of the cabinet does.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_BODY_BYTES_MAX }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  app.post<{ Body: { email: string } }>('/cabinet/api/sign-in-link', { schema: { ...hidden, body: emailBody } }, async (request, reply) => {
+    const answer = await requestSignInLink({ db: deps.db, mail: deps.mail, log: request.log, pending }, request, request.body.email);
+    return reply.code(202).send(answer);
+  });
+
+  app.get<{ Querystring: { token?: string } }>(SIGN_IN_LINK_PATH, { schema: { ...hidden, querystring: linkQuery } }, async (request, reply) => {
+    const state = await linkStateOf(deps.db, request.query.token);
+    if (state !== 'usable') return linkRefusedPage(reply, CABINET_CSP, state);
+    return linkConfirmPage(reply, CABINET_CSP, request.query.token ?? '', preSessionCsrf(request, reply));
+  });
+
+  app.post<{ Body: { token?: string; csrf?: string } }>(SIGN_IN_LINK_PATH, { schema: { ...hidden, body: linkForm } }, async (request, reply) => {
+    try {
+      const used = await signInWithLink(deps.db, request, reply, request.body.token, request.body.csrf);
+      if ('refused' in used) return linkRefusedPage(reply, CABINET_CSP, used.refused);
+      return reply.code(303).header('location', '/cabinet').send();
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'CSRF_FAILED') return linkRefusedPage(reply, CABINET_CSP, 'CSRF_FAILED');
+      throw err;
+    }
+  });
+}
+
 export const cabinetRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   await installOperatorRateLimit(app, CABINET_REQUESTS_PER_IP_PER_MINUTE, 'cabinet');
   const files = loadStaticFiles();
@@ -87,6 +133,8 @@ export const cabinetRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       },
     },
   }, async (request, reply) => signIn(deps.db, request, reply, request.body.account.trim(), request.body.code));
+
+  signInLinkRoutes(app, deps);
 
   app.post('/cabinet/api/sign-out', { schema: hidden }, async (request, reply) => {
     const session = await requireSession(deps.db, request);

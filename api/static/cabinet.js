@@ -24,6 +24,9 @@
       readingsAccepted: 'Показания приняты: {list}.', complaintRaised: 'Жалоба {id} зарегистрирована, ответ до {deadline}.',
       SIGN_IN_FAILED: 'Неверный лицевой счёт или код доступа. Оба напечатаны в счёте-извещении.',
       SIGN_IN_LOCKED: 'Слишком много неверных попыток. Вход заблокирован, попробуйте позже.',
+      linkTitle: 'Войти по ссылке из письма', linkHint: 'Если этот адрес подтверждён для счетов вашего лицевого счёта, на него придёт ссылка для входа.',
+      sendLink: 'Прислать ссылку для входа', linkSent: 'Если адрес {email} подтверждён для лицевого счёта, письмо со ссылкой для входа уже в пути. Ссылка действует 15 минут.',
+      SIGN_IN_LINK_LIMITED: 'Слишком много запросов ссылки. Попробуйте позже.',
       NOT_SIGNED_IN: 'Сеанс закончился. Войдите снова.', CSRF_FAILED: 'Страница устарела. Обновите её.',
       READING_BELOW_PREVIOUS: 'Текущие показания меньше предыдущих. Проверьте показания.',
       READING_IMPLAUSIBLE: 'Показания слишком велики для одного периода. Проверьте, нет ли лишней цифры.',
@@ -51,6 +54,9 @@
       readingsAccepted: 'Көрсеткіштер қабылданды: {list}.', complaintRaised: '{id} шағымы тіркелді, жауап {deadline} дейін.',
       SIGN_IN_FAILED: 'Дербес шот немесе кіру коды қате. Екеуі де шот-хабарламада басылған.',
       SIGN_IN_LOCKED: 'Қате әрекеттер тым көп. Кіру бұғатталды, кейінірек қайталаңыз.',
+      linkTitle: 'Хаттағы сілтеме арқылы кіру', linkHint: 'Егер бұл мекенжай дербес шотыңыздың шоттары үшін расталған болса, оған кіру сілтемесі келеді.',
+      sendLink: 'Кіру сілтемесін жіберу', linkSent: 'Егер {email} мекенжайы дербес шот үшін расталған болса, кіру сілтемесі бар хат жолда. Сілтеме 15 минут жарамды.',
+      SIGN_IN_LINK_LIMITED: 'Сілтеме сұраулары тым көп. Кейінірек қайталаңыз.',
       NOT_SIGNED_IN: 'Сеанс аяқталды. Қайта кіріңіз.', CSRF_FAILED: 'Бет ескірді. Оны жаңартыңыз.',
       READING_BELOW_PREVIOUS: 'Ағымдағы көрсеткіштер алдыңғыдан аз. Көрсеткіштерді тексеріңіз.',
       READING_IMPLAUSIBLE: 'Көрсеткіштер бір кезеңге тым үлкен. Артық цифр жоқ па, тексеріңіз.',
@@ -202,6 +208,7 @@
   async function load() {
     overview = await call('GET', '/cabinet/api/overview');
     $('sign-in').hidden = true;
+    $('sign-in-link').hidden = true;
     $('home').hidden = false;
     $('sign-out').hidden = false;
     render(overview);
@@ -213,6 +220,7 @@
     csrf = s.csrfToken;
     if (s.signedIn) { await load(); return; }
     $('sign-in').hidden = false;
+    $('sign-in-link').hidden = false;
     $('account').focus();
   }
 
@@ -231,6 +239,17 @@
       fail(err);
       $('code').select();
     }
+  });
+
+  $('sign-in-link').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    clear();
+    const email = $('link-email').value.trim();
+    try {
+      await call('POST', '/cabinet/api/sign-in-link', { email });
+      show('info', t('linkSent', { email }));
+      $('sign-in-link').reset();
+    } catch (err) { fail(err); }
   });
 
   $('sign-out').addEventListener('click', async () => {
