@@ -23,7 +23,9 @@ function answerOf(result: DecisionResult, approve: boolean): OpsDecisionAnswer {
 }
 
 /** Decides `subject` as the signed-in operator; `reason` is a reject's reason or an approve's note. */
-export async function decideOnOps(deps: OpsActionDeps, session: OpsSession, subject: DecisionSubject, approve: boolean, reason: string | undefined): Promise<OpsDecisionAnswer> {
+export async function decideOnOps(deps: OpsActionDeps, session: OpsSession, subject: DecisionSubject, approve: boolean, reason: unknown): Promise<OpsDecisionAnswer> {
   const decider = { id: session.id, role: session.role, displayName: session.displayName };
-  return answerOf(await decide(deps, { subject, approve, note: reason, decider }), approve);
+  // A field that is not text (a JSON number or object) is no reason: empty, so a reject is REASON_REQUIRED.
+  const note = typeof reason === 'string' ? reason : reason === undefined ? undefined : '';
+  return answerOf(await decide(deps, { subject, approve, note, decider }), approve);
 }

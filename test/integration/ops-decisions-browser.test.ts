@@ -53,6 +53,15 @@ async function postFromPage(page: Page, path: string, fields: Record<string, str
   })()`);
 }
 
+/** A JSON POST from the page with the CSRF token as X-CSRF-Token, as a script on the page would send it. */
+async function postJsonFromPage(page: Page, path: string, json: unknown): Promise<Answer> {
+  return page.evaluate<Answer>(`(async () => {
+    const csrf = document.querySelector('meta[name="spc-csrf"]').content;
+    const res = await fetch(${JSON.stringify(path)}, { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: ${JSON.stringify(JSON.stringify(json))} });
+    return { status: res.status, body: await res.json() };
+  })()`);
+}
+
 async function audit(where: { key: 'correctionId' | 'period'; value: string }): Promise<string[]> {
   const rows = await h.database.db('operator_audit').whereRaw(`args->>'${where.key}' = ?`, [where.value]).orderBy('id').select('operator', 'action', 'outcome');
   return rows.map((r: { operator: string; action: string; outcome: string }) => `${r.operator} ${r.action} ${r.outcome}`);
@@ -132,6 +141,7 @@ describe('approve and reject on /ops', () => {
     await forms.first().waitFor({ timeout: PAGE_WAIT_MS });
     expect(await postFromPage(page, `/ops/api/periods/${PERIOD}/reject`, { reason: '   ' })).toMatchObject({ status: 400, body: { code: 'REASON_REQUIRED' } });
     expect(await postFromPage(page, `/ops/api/periods/${PERIOD}/reject`, { reason: 'я'.repeat(501) })).toMatchObject({ status: 400, body: { code: 'REASON_REQUIRED', message: expect.stringContaining('at most 500') } });
+    expect(await postJsonFromPage(page, `/ops/api/periods/${PERIOD}/reject`, { reason: { text: 'not text' } })).toMatchObject({ status: 400, body: { code: 'REASON_REQUIRED' } });
 
     await page.fill('#period-decision input[name="reason"]', 'AES uploaded the wrong month');
     await page.click('#period-decision form[data-decision="reject"] button');
@@ -151,6 +161,7 @@ describe('approve and reject on /ops', () => {
 
     expect(await audit({ key: 'period', value: PERIOD })).toEqual([
       'aigerim period.propose ok',
+      'daniyar period.reject refused: REASON_REQUIRED',
       'daniyar period.reject refused: REASON_REQUIRED',
       'daniyar period.reject refused: REASON_REQUIRED',
       'daniyar period.reject ok',
