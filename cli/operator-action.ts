@@ -40,3 +40,13 @@ export async function operatorIdentityOf(rt: Runtime, action: string, fromFlag?:
 export async function operatorOf(rt: Runtime, action: string, fromFlag?: string, opts: RequireOperatorOptions = {}): Promise<string> {
   return (await operatorIdentityOf(rt, action, fromFlag, opts)).id;
 }
+
+/** Runs a decision (client/decisions.ts, which records its refusals) and turns a refusal into the CLI's `CODE: message`. */
+export async function cliDecision<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof ActionError) throw new CliError(`${err.code}: ${err.message}`);
+    throw err;
+  }
+}

@@ -11,6 +11,7 @@ import { COMPLAINT_ERROR_CODES, type ComplaintErrorCode } from '../domain/compla
 import { CORRECTION_ERROR_CODES, type CorrectionErrorCode } from '../domain/correction-types';
 import { SETTLEMENT_ERROR_CODES, type SettlementErrorCode } from '../domain/settlement-errors';
 import { PERIOD_ERROR_CODES, type PeriodErrorCode } from '../domain/period';
+import { DECISION_ERROR_CODES, type DecisionErrorCode } from '../domain/decisions';
 
 export function errorName(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'name' in err ? String((err as { name: unknown }).name) : undefined;
@@ -48,6 +49,10 @@ export type ComplaintActionError = InstanceType<typeof ComplaintActionError>;
 /** Thrown when a period close is refused (PERIOD_ERROR_CODES). */
 export const PeriodActionError = actionErrorOf<PeriodErrorCode>('PeriodActionError', PERIOD_ERROR_CODES);
 export type PeriodActionError = InstanceType<typeof PeriodActionError>;
+
+/** Thrown when a decision on a proposal is refused before its workflow is asked (DECISION_ERROR_CODES). */
+export const DecisionActionError = actionErrorOf<DecisionErrorCode>('DecisionActionError', DECISION_ERROR_CODES);
+export type DecisionActionError = InstanceType<typeof DecisionActionError>;
 
 /** How deep the cause chain is searched: the SDK wraps an ApplicationFailure in an update or workflow failure. */
 const CAUSE_DEPTH_MAX = 6;

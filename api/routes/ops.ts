@@ -2,7 +2,7 @@
 // /ops/api/overview every few seconds. The data is assembled in api/ops-overview.ts from Postgres.
 // A browser signs in as a person (api/ops-auth.ts: operator id + personal token, a server-side
 // session, CSRF on every POST); scripts read the overview with a Bearer token (api/ops-access.ts).
-// Actions are the session's operator's (api/ops-actions.ts).
+// Actions are the session's operator's (api/ops-actions.ts, api/ops-decisions.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
@@ -10,6 +10,7 @@ import type { ApiDeps } from '../deps';
 import { ApiError } from '../errors';
 import { OPS_CSP, bearerAccessOf, escapeHtml, refuseAccess, signInPage } from '../ops-access';
 import { takeComplaint } from '../ops-actions';
+import { decideOnOps } from '../ops-decisions';
 import { currentOpsSession, opsPreSessionCsrf, opsSignIn, opsSignOut, requireOpsSession, type OpsSession } from '../ops-auth';
 import { loadOpsOverview, uiLinks, type OpsOverview, type UiLinks } from '../ops-overview';
 import { loadOpsPeriod, loadOpsPeriods } from '../ops-periods';
@@ -21,12 +22,14 @@ export { loadOpsOverview, uiLinks, type OpsBankDay, type OpsOverview } from '../
 /** Several open tabs share one computation within this window. */
 export const OPS_OVERVIEW_CACHE_MS = 2_000;
 const TOKEN_CHARS_MAX = 256;
-const FORM_BODY_BYTES_MAX = 4096;
+/** A reject's reason of 500 Cyrillic characters is about 3,000 bytes urlencoded, with the CSRF field. */
+const FORM_BODY_BYTES_MAX = 8192;
 
 const STATIC_DIR = path.resolve(__dirname, '../static');
 const OPS_FILES = {
   'ops.html': 'text/html; charset=utf-8', 'ops.js': 'text/javascript; charset=utf-8', 'ops.css': 'text/css; charset=utf-8',
   'ops-periods.html': 'text/html; charset=utf-8', 'ops-periods.js': 'text/javascript; charset=utf-8', 'ops-dom.js': 'text/javascript; charset=utf-8',
+  'ops-decide.js': 'text/javascript; charset=utf-8',
 } as const;
 
 export interface OpsOptions extends ApiDeps {
@@ -77,6 +80,39 @@ function registerPeriodRoutes(
   );
 }
 
+/** A reject's reason from the form (or a JSON body); no body at all is fine for an approve sent with X-CSRF-Token. */
+function reasonOf(body: unknown): unknown {
+  return typeof body === 'object' && body !== null ? (body as { reason?: unknown }).reason : undefined;
+}
+const VERBS = [['approve', true], ['reject', false]] as const;
+
+/**
+ * Approve and reject (api/ops-decisions.ts): a form POST with the session's CSRF token, answered
+ * with JSON; the decider is the session's operator.
+ */
+function registerDecisionRoutes(app: FastifyInstance, opts: OpsOptions): void {
+  for (const [verb, approve] of VERBS) {
+    app.post<{ Params: { id: string } }>(
+      `/ops/api/corrections/:id/${verb}`,
+      { bodyLimit: FORM_BODY_BYTES_MAX, schema: { hide: true, params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } } } },
+      async (request, reply) => {
+        const session = await requireOpsSession(opts.db, request);
+        const answer = await decideOnOps(opts, session, { kind: 'correction', ref: request.params.id }, approve, reasonOf(request.body));
+        return reply.header('cache-control', 'no-store').send(answer);
+      },
+    );
+    app.post<{ Params: { period: string } }>(
+      `/ops/api/periods/:period/${verb}`,
+      { bodyLimit: FORM_BODY_BYTES_MAX, schema: { hide: true, params: { type: 'object', properties: { period: { type: 'string', maxLength: 16 } } } } },
+      async (request, reply) => {
+        const session = await requireOpsSession(opts.db, request);
+        const answer = await decideOnOps(opts, session, { kind: 'period', period: request.params.period }, approve, reasonOf(request.body));
+        return reply.header('cache-control', 'no-store').send(answer);
+      },
+    );
+  }
+}
+
 export const opsRoutes: FastifyPluginAsync<OpsOptions> = async (app, opts) => {
   const files = new Map(Object.entries(OPS_FILES).map(([name, type]) => [name, { type, content: fs.readFileSync(path.join(STATIC_DIR, name)) }]));
   const templateOf = (name: 'ops.html' | 'ops-periods.html') => (files.get(name) as { content: Buffer }).content.toString('utf8');
@@ -86,7 +122,7 @@ export const opsRoutes: FastifyPluginAsync<OpsOptions> = async (app, opts) => {
   const links = uiLinks(opts.temporalUiUrl, opts.client.options.namespace);
   let cached: { atMs: number; overview: Promise<OpsOverview> } | undefined;
 
-  // The sign-in and sign-out forms post urlencoded fields; nothing else on /ops does.
+  // The sign-in, sign-out and decision forms post urlencoded fields.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_BODY_BYTES_MAX }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
@@ -122,7 +158,7 @@ export const opsRoutes: FastifyPluginAsync<OpsOptions> = async (app, opts) => {
     return reply.header('cache-control', 'no-store').redirect('/ops', 303);
   });
 
-  for (const name of ['ops.js', 'ops.css', 'ops-periods.js', 'ops-dom.js'] as const) {
+  for (const name of ['ops.js', 'ops.css', 'ops-periods.js', 'ops-dom.js', 'ops-decide.js'] as const) {
     // Assets hold no data: served to anyone, so the sign-in page is styled too.
     app.get(`/ops/${name}`, { schema: { hide: true } }, async (_request, reply) => sendFile(reply, name));
   }
@@ -152,5 +188,6 @@ export const opsRoutes: FastifyPluginAsync<OpsOptions> = async (app, opts) => {
     return reply.header('cache-control', 'no-store').send(await cached.overview);
   });
 
+  registerDecisionRoutes(app, opts);
   registerPeriodRoutes(app, opts, { mayRead: mayReadOverview, links, render: (session) => page(session, 'periods') });
 };

@@ -35,6 +35,21 @@
     ])));
   }
 
+  /** The approve and reject forms of a close waiting for a second person; kept while a reason is typed. */
+  function renderDecision(v) {
+    const box = document.getElementById('period-decision');
+    const waiting = Boolean(v.approval && (v.approval.status === 'awaiting' || v.approval.status === 'proposing'));
+    box.hidden = !waiting;
+    if (!waiting) {
+      box.replaceChildren();
+      box.removeAttribute('data-period');
+      return;
+    }
+    if (box.getAttribute('data-period') === v.period && box.childElementCount > 0) return;
+    box.setAttribute('data-period', v.period);
+    box.replaceChildren(...window.spcOpsDecide.forms(`/ops/api/periods/${encodeURIComponent(v.period)}`, `the close of ${v.period}`));
+  }
+
   function renderPeriod(v) {
     document.getElementById('period-section').hidden = false;
     document.getElementById('period-name').textContent = v.period;
@@ -43,6 +58,7 @@
       ? `Close at step ${v.step}${v.startedBy ? `, started by ${v.startedBy}` : ''}: ${v.balances || 0} balances, ${v.paymentsCounted || 0} payments counted, ${v.invoicesIssued || 0} invoices issued${v.nextDueDate ? ` (due ${v.nextDueDate})` : ''}.`
       : 'Not closing.';
     document.getElementById('approval').textContent = approvalText(v.approval, v.approvalError);
+    renderDecision(v);
     document.getElementById('upload-deadline').textContent = v.uploadDeadline;
     fill('providers', v.providers.map((p) => el('tr', { 'data-provider': p.provider, class: p.status === 'uploaded' ? null : p.status }, [
       el('td', { text: p.provider }),
@@ -70,7 +86,7 @@
     return res.json();
   }
 
-  async function refresh() {
+  async function load() {
     try {
       const { periods } = await getJson('/ops/api/periods');
       renderList(periods);
@@ -80,10 +96,16 @@
       showError('');
     } catch (err) {
       showError(`Refresh failed (${err.message}); showing the last data.`);
-    } finally {
-      setTimeout(refresh, REFRESH_MS);
     }
   }
+
+  async function refresh() {
+    await load();
+    setTimeout(refresh, REFRESH_MS);
+  }
+
+  // After a decision (ops-decide.js) the page shows its outcome at once, not at the next refresh.
+  window.spcOpsRefresh = load;
 
   refresh();
 })();

@@ -120,22 +120,26 @@
         ]),
       ),
     );
-    fill(
-      'corrections',
-      back.corrections.map((c) =>
-        el('tr', { 'data-correction': c.id }, [
-          el('td', { text: c.ref }),
-          el('td', { text: `${c.bankCode}/${c.bankRef}` }),
-          el('td', { text: c.kind }),
-          el('td', { class: `state state-${c.status}`, text: c.status === 'proposed' ? 'waiting for a second operator' : `${c.status}${c.mode ? ` (${c.mode})` : ''}` }),
-          num(c.amount),
-          el('td', { text: c.proposedBy }),
-          el('td', { text: c.decidedBy || '' }),
-          num(c.pendingAdjustments),
-          el('td', {}, [link(c.ui, 'correction')]),
-        ]),
-      ),
-    );
+    // A reason being typed would be lost in a redraw: the table waits until it is sent or cleared.
+    if (!window.spcOpsDecide.typingIn(document.getElementById('corrections'))) {
+      fill(
+        'corrections',
+        back.corrections.map((c) =>
+          el('tr', { 'data-correction': c.id }, [
+            el('td', { text: c.ref }),
+            el('td', { text: `${c.bankCode}/${c.bankRef}` }),
+            el('td', { text: c.kind }),
+            el('td', { class: `state state-${c.status}`, text: c.status === 'proposed' ? 'waiting for a second operator' : `${c.status}${c.mode ? ` (${c.mode})` : ''}` }),
+            num(c.amount),
+            el('td', { text: c.proposedBy }),
+            el('td', { text: c.decidedBy || '' }),
+            num(c.pendingAdjustments),
+            el('td', {}, [link(c.ui, 'correction')]),
+            el('td', { class: 'decide' }, c.status === 'proposed' ? window.spcOpsDecide.forms(`/ops/api/corrections/${encodeURIComponent(c.id)}`, c.ref) : []),
+          ]),
+        ),
+      );
+    }
 
     document.getElementById('rejections-since').textContent = `(since ${o.rejections.since})`;
     fill('rejections-by-code', o.rejections.byCode.map((r) => el('tr', { 'data-code': r.code }, [el('td', { text: r.code }), num(r.today), num(r.count)])));
@@ -160,7 +164,7 @@
     box.hidden = !text;
   }
 
-  async function refresh() {
+  async function load() {
     try {
       const res = await fetch('/ops/api/overview', { credentials: 'same-origin', cache: 'no-store' });
       if (res.status === 401) throw new Error('session ended: reload the page and sign in again');
@@ -169,10 +173,16 @@
       showError('');
     } catch (err) {
       showError(`Refresh failed (${err.message}); showing the last data.`);
-    } finally {
-      setTimeout(refresh, refreshMs);
     }
   }
+
+  async function refresh() {
+    await load();
+    setTimeout(refresh, refreshMs);
+  }
+
+  // After a decision (ops-decide.js) the page shows its outcome at once, not at the next refresh.
+  window.spcOpsRefresh = load;
 
   refresh();
 })();

@@ -2,15 +2,14 @@
 // each step in operator_audit; a step refused before it reaches the workflow is recorded here.
 import type { Command } from 'commander';
 import {
-  CorrectionActionError, decideCorrection, getCorrectionState, listCorrections, proposeCorrection, resolveCorrectionId, type CorrectionState,
+  CorrectionActionError, getCorrectionState, listCorrections, proposeCorrection, resolveCorrectionId, type CorrectionState,
 } from '../../client/corrections';
 import { recordOperatorAction } from '../../db/operator-audit';
-import { operatorIdentityOf, operatorOf } from '../operator-action';
+import { cliDecision, operatorIdentityOf, operatorOf } from '../operator-action';
+import { decide } from '../../client/decisions';
+import { ALL_OPERATOR_ROLES } from '../../domain/operator-roles';
 import { CORRECTION_KINDS, type CorrectionKind } from '../../domain/correction-types';
 import { CliError, printRows, Runtime } from '../runtime';
-
-/** Refusals the correction workflow records in operator_audit itself (domain/operator-roles.ts fourEyesRefusal). */
-const FOUR_EYES_CODES = new Set<string>(['SELF_APPROVAL', 'RESERVED_OPERATOR', 'COMPLAINANT_APPROVAL', 'ROLE_MAY_NOT_APPROVE']);
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -78,27 +77,21 @@ function registerPropose(correction: Command, rt: Runtime): void {
 }
 
 function registerDecide(correction: Command, rt: Runtime, verb: 'approve' | 'reject', approve: boolean): void {
-  correction
+  const cmd = correction
     .command(`${verb} <correction>`)
-    .description(`${verb} a proposed correction (its id or K<seq>); the proposer cannot`)
-    .option('--note <text>', 'kept with the decision')
+    .description(`${verb} a proposed correction (its id or K<seq>); the proposer cannot`);
+  if (approve) cmd.option('--note <text>', 'kept with the decision');
+  else cmd.option('--reason <text>', 'why (required, kept with the decision)').option('--note <text>', 'the same as --reason');
+  cmd
     .option('--operator <name>', `who ${verb}s (or SPC_OPERATOR)`)
     .option('--json', 'print JSON')
-    .action(async (idOrRef: string, opts: { note?: string; operator?: string; json?: boolean }) => {
-      const { id: operator, role } = await operatorIdentityOf(rt, `correction ${verb}`, opts.operator);
-      const ctx = await ctxOf(rt);
-      const id = await resolveCorrectionId(ctx.db, idOrRef);
-      if (!id) throw new CliError(`CORRECTION_NOT_FOUND: no correction ${idOrRef}`);
-      try {
-        const s = await decideCorrection(ctx, id, { operator, approve, note: opts.note, role });
-        if (opts.json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
-        else printCorrection(s, rt.workflowUrl(id));
-      } catch (err) {
-        if (!(err instanceof CorrectionActionError)) throw err;
-        // Four-eyes refusals are recorded by the workflow itself.
-        if (!FOUR_EYES_CODES.has(err.code)) await recordOperatorAction(ctx.db, { operator, action: `correction.${verb}`, args: { correctionId: id }, outcome: `refused: ${err.code}` });
-        throw new CliError(`${err.code}: ${err.message}`);
-      }
+    .action(async (idOrRef: string, opts: { reason?: string; note?: string; operator?: string; json?: boolean }) => {
+      // The role is client/decisions.ts's to check, as for /ops: here only who the token names.
+      const decider = await operatorIdentityOf(rt, `correction ${verb}`, opts.operator, { roles: ALL_OPERATOR_ROLES });
+      const s = await cliDecision(() => ctxOf(rt).then((ctx) => decide(ctx, { subject: { kind: 'correction', ref: idOrRef }, approve, note: opts.reason ?? opts.note, decider })));
+      if (s.kind !== 'correction') throw new Error('a correction decision answered for a period');
+      if (opts.json) process.stdout.write(`${JSON.stringify(s.correction, null, 2)}\n`);
+      else printCorrection(s.correction, rt.workflowUrl(s.correction.correctionId));
     });
 }
 

@@ -2,15 +2,14 @@
 // figures and the providers that uploaded or are missing, and the operator's start of a close
 // (audited; the workflow `period:<YYYY-MM>`, the Temporal UI filters it by the Period attribute).
 import type { Command } from 'commander';
-import { APPROVING_ROLES } from '../../domain/operator-roles';
+import { ALL_OPERATOR_ROLES, APPROVING_ROLES } from '../../domain/operator-roles';
 import { listPeriods, loadPeriod } from '../../db/queries/periods';
 import { isPeriod } from '../../domain/period';
 import { periodCloseResult, startPeriodClose } from '../../client/periods';
-import { PeriodActionError } from '../../client/errors';
-import { decidePeriodClose, getPeriodApproval } from '../../client/period-approval';
+import { getPeriodApproval } from '../../client/period-approval';
+import { decide } from '../../client/decisions';
 import type { PeriodApproval } from '../../domain/period-approval';
-import { recordOperatorAction } from '../../db/operator-audit';
-import { audited, operatorIdentityOf, operatorOf } from '../operator-action';
+import { audited, cliDecision, operatorIdentityOf, operatorOf } from '../operator-action';
 import { CliError, printRows, Runtime } from '../runtime';
 
 function checkPeriod(text: string): string {
@@ -75,29 +74,25 @@ function approvalLine(a: PeriodApproval): string {
   return `  close proposed by ${a.proposedBy}, ${a.status}${d ? ` by ${d.operator} at ${d.at}${d.note ? `: ${d.note}` : ''}` : ''}${refused}`;
 }
 
-/** Refusals the close's workflow records in operator_audit itself (workflows/period-approval.ts). */
-const FOUR_EYES_CODES = new Set<string>(['SELF_APPROVAL', 'RESERVED_OPERATOR', 'COMPLAINANT_APPROVAL', 'ROLE_MAY_NOT_APPROVE']);
-
 function registerDecide(period: Command, rt: Runtime, verb: 'approve' | 'reject', approve: boolean): void {
-  period
+  const cmd = period
     .command(verb)
     .description(`${verb} a proposed close (four eyes: a supervisor or admin other than the proposer)`)
-    .requiredOption('--period <yyyy-mm>', 'the billing month')
-    .option('--note <text>', 'kept with the decision')
+    .requiredOption('--period <yyyy-mm>', 'the billing month');
+  if (approve) cmd.option('--note <text>', 'kept with the decision');
+  else cmd.option('--reason <text>', 'why (required, kept with the decision)').option('--note <text>', 'the same as --reason');
+  cmd
     .option('--operator <name>', `who ${verb}s (or SPC_OPERATOR)`)
     .option('--json', 'print JSON')
-    .action(async (opts: { period: string; note?: string; operator?: string; json?: boolean }) => {
+    .action(async (opts: { period: string; reason?: string; note?: string; operator?: string; json?: boolean }) => {
       const p = checkPeriod(opts.period);
-      const { id: operator, role } = await operatorIdentityOf(rt, `period ${verb}`, opts.operator);
+      // The role is client/decisions.ts's to check, as for /ops: here only who the token names.
+      const decider = await operatorIdentityOf(rt, `period ${verb}`, opts.operator, { roles: ALL_OPERATOR_ROLES });
       const t = await rt.temporal();
-      try {
-        const a = await decidePeriodClose({ client: t.client, taskQueue: t.taskQueue }, p, { operator, role, approve, note: opts.note });
-        process.stdout.write(opts.json ? `${JSON.stringify(a, null, 2)}\n` : `period ${p}:\n${approvalLine(a)}\n`);
-      } catch (err) {
-        if (!(err instanceof PeriodActionError)) throw err;
-        if (!FOUR_EYES_CODES.has(err.code)) await recordOperatorAction(await rt.db(), { operator, action: `period.${verb}`, args: { period: p }, outcome: `refused: ${err.code}` });
-        throw new CliError(`${err.code}: ${err.message}`);
-      }
+      const ctx = { client: t.client, taskQueue: t.taskQueue, db: await rt.db() };
+      const r = await cliDecision(() => decide(ctx, { subject: { kind: 'period', period: p }, approve, note: opts.reason ?? opts.note, decider }));
+      if (r.kind !== 'period') throw new Error('a period decision answered for a correction');
+      process.stdout.write(opts.json ? `${JSON.stringify(r.approval, null, 2)}\n` : `period ${p}:\n${approvalLine(r.approval)}\n`);
     });
 }
 

@@ -75,6 +75,11 @@ describe('a wrong-account call handled with the CLI', () => {
     expect(byFlag).toMatchObject({ code: 1, stderr: expect.stringMatching(/^spc: OPERATOR_MISMATCH: --operator daniyar is not you: your token is aigerim's/) });
     expect(await h.database.db('operator_audit').orderBy('id', 'desc').first('operator', 'action', 'outcome'))
       .toEqual({ operator: 'aigerim', action: 'correction.approve', outcome: 'refused: OPERATOR_MISMATCH' });
+    // A reject needs its reason, by the rule /ops answers with too (client/decisions.ts).
+    const unreasoned = await spc(['correction', 'reject', ref, '--reason', '  '], 'daniyar');
+    expect(unreasoned).toMatchObject({ code: 1, stderr: expect.stringMatching(/^spc: REASON_REQUIRED: a reject's reason is required/) });
+    expect(await h.database.db('operator_audit').orderBy('id', 'desc').first('operator', 'action', 'outcome'))
+      .toEqual({ operator: 'daniyar', action: 'correction.reject', outcome: 'refused: REASON_REQUIRED' });
 
     const approved = await spc(['correction', 'approve', ref, '--note', 'checked the receipt'], 'daniyar');
     expect({ code: approved.code, stderr: approved.stderr }).toEqual({ code: 0, stderr: '' });
