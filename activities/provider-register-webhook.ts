@@ -87,6 +87,9 @@ async function registerPushPayload(db: ActivityDeps['db'], r: RegisterRow, push:
     if (!content) throw new Error(`invariant: the ${f.format} file of register ${r.id} vanished while its push was built`);
     f.contentBase64 = content.toString('base64');
   }
+  // The decision above rests on this figure: a body larger than predicted could pass the bound unseen.
+  const built = Buffer.byteLength(JSON.stringify(envelope));
+  if (built !== bodyBytes) throw new Error(`invariant: the push body of register ${r.id} is ${built} bytes, ${bodyBytes} were predicted`);
   return envelope;
 }
 
