@@ -14,7 +14,7 @@ import { createPeriodApprovalActivities } from './period-approval';
 import { heartbeating } from './heartbeat';
 
 /** The configuration activities take: from the worker's SpcConfig; read from the environment when absent (tests). */
-export type ActivityConfig = Pick<SpcConfig, 'settlement' | 'complaintDeadlines'> & Partial<Pick<SpcConfig, 'households'>>;
+export type ActivityConfig = Pick<SpcConfig, 'settlement' | 'complaintDeadlines'> & Partial<Pick<SpcConfig, 'households' | 'providerPush'>>;
 
 export function createActivities(deps: ActivityDeps, config?: ActivityConfig) {
   const settlement = config?.settlement ?? settlementConfigFromEnv();
@@ -22,7 +22,7 @@ export function createActivities(deps: ActivityDeps, config?: ActivityConfig) {
   const requisites = { spcName: settlement.spcName, spcBin: settlement.spcBin, spcIban: households.spcIban, spcBic: households.spcBic, spcBankName: households.spcBankName };
   return {
     ...createPaymentActivities(deps),
-    ...createSettlementActivities(deps, settlement),
+    ...createSettlementActivities(deps, settlement, config?.providerPush),
     ...createRegisterActivities(deps),
     ...createCorrectionActivities(deps),
     ...createChargeUploadActivities(deps),

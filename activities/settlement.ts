@@ -7,7 +7,7 @@ import { createSettlementAggregateActivities } from './settlement-aggregate';
 import { createSettlementCloseActivities } from './settlement-close';
 import { createSettlementConfirmActivities } from './settlement-confirm';
 import { createSettlementFileActivities } from './settlement-files';
-import { settlementConfigFromEnv, type SettlementConfig } from '../infra/config';
+import { settlementConfigFromEnv, type ProviderPushConfig, type SettlementConfig } from '../infra/config';
 import { createSettlementWebhookActivities } from './settlement-webhook';
 import type { TriggerInfo } from '../domain/settlement-types';
 import { addDays } from '../domain/calendar';
@@ -25,7 +25,7 @@ import { createTransferCheckActivities } from './transfer-check';
 export const SWEEP_LOOKBACK_DAYS = 31;
 export const SWEEP_DAYS_PER_RUN_MAX = 10;
 
-export function createSettlementActivities(deps: ActivityDeps, config: SettlementConfig = settlementConfigFromEnv()) {
+export function createSettlementActivities(deps: ActivityDeps, config: SettlementConfig = settlementConfigFromEnv(), providerPush?: ProviderPushConfig) {
   /** What the schedule's trigger needs to decide: the business date at `at`, whether it is one, and the bank's cut-off then. */
   async function settlementTriggerInfo(input: { bankCode: string; at: string }): Promise<TriggerInfo> {
     // The trigger runs once a day per bank: read the cut-off and calendar fresh, not from a 10 s old cache.
@@ -63,7 +63,7 @@ export function createSettlementActivities(deps: ActivityDeps, config: Settlemen
     settlementTriggerInfo,
     unsettledBankDaysOf,
     ...createProviderRegisterActivities(deps),
-    ...createProviderRegisterWebhookActivities(deps),
+    ...createProviderRegisterWebhookActivities(deps, providerPush),
     ...createTransferCheckActivities(deps),
   };
 }

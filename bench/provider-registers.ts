@@ -1,7 +1,8 @@
 // `npm run bench:provider-registers`: the other end of the peak day's payment lists (issue 19).
 // The day of bench:day (five banks, its payments; here every payment in the banks' day registers:
 // the single-payment path of bench:day takes 18 minutes at 37/s on this machine and is measured
-// there), each provider with a webhook to a local receiver that checks every signature and SHA-256.
+// there), each provider with a webhook to a local receiver that checks every signature and SHA-256
+// (and, for a register pushed as a notice, pulls its files and checks their SHA-256 and size).
 // The five settlements are started at once; measured from the last list delivered to the last
 // provider's register delivered (built, stored, signed, pushed, recorded). Then a month: the peak
 // day's lists copied to the month's earlier weekdays, and the providers' statements of the month
@@ -47,7 +48,8 @@ export async function runProviderRegistersBench(opts: ProviderRegistersBenchOpti
     const today = toAlmaty(new Date()).date;
     await env.db('calendar_days').insert({ day: today, kind: 'workday', name: 'bench' }).onConflict('day').merge();
     const providers = (await env.db('providers').orderBy('id').pluck('id')) as string[];
-    const providerKeys = new Map<string, string>();
+    const providerKeys = receiver.pull.keys;
+    receiver.pull.baseUrl = api.baseUrl;
     for (const p of providers) {
       const set = await setProviderWebhook(env.db, p, receiver.url);
       receiver.secrets.set(p, set.secret as string);
@@ -106,10 +108,19 @@ export async function runProviderRegistersBench(opts: ProviderRegistersBenchOpti
     out.last_push_started_after_last_list_s = round((maxOf('push_started_at') - lastList.getTime()) / 1000, 2);
     out.registers_delivered_after_last_list_s = round((maxOf('delivered_at') - lastList.getTime()) / 1000, 2);
     out.push_attempts = registersOfDay.reduce((n, r) => n + Number(r.attempts), 0);
+    // A notice is delivered to the SPC when answered; to the provider when its pulled files are checked.
+    await receiver.pullsDone();
     const got = receiver.received.filter((r) => registersOfDay.some((d) => d.id === r.registerId));
+    const mb = (rs: typeof got) => round(rs.reduce((n, r) => n + r.files.reduce((m, f) => m + f.bytes, 0), 0) / 1_048_576, 2);
     out.pushes_signed = got.length > 0 && got.every((r) => r.signed);
-    out.pushes_byte_identical = got.length > 0 && got.every((r) => r.files.every((f) => f.sha256 === f.bytesSha256));
-    out.pushed_mb = round(got.reduce((n, r) => n + r.files.reduce((m, f) => m + f.bytes, 0), 0) / 1_048_576, 2);
+    out.pushes_byte_identical = got.length > 0 && got.every((r) => r.files.length > 0 && r.files.every((f) => f.sha256 === f.bytesSha256 && f.bytes === f.bytesExpected));
+    out.pushes_as_notice = got.filter((r) => r.asNotice).length;
+    out.pushes_refused_too_large = receiver.oversized;
+    out.pushed_mb = mb(got.filter((r) => !r.asNotice));
+    out.pulled_mb = mb(got.filter((r) => r.asNotice));
+    const verifiedMs = got.map((r) => r.verifiedAtMs);
+    if (verifiedMs.some((v) => v === null)) throw new Error(`registers not verified: ${got.filter((r) => r.verifiedAtMs === null).map((r) => `${r.registerId} ${r.error ?? ''}`).join(', ')}`);
+    out.registers_verified_after_last_list_s = round((Math.max(...(verifiedMs as number[])) - lastList.getTime()) / 1000, 2);
     log(`${out.registers} registers delivered ${out.registers_delivered_after_last_list_s} s after the last list`);
 
     const earlier = weekdaysBefore(today, opts.monthDays);

@@ -10,6 +10,7 @@ import { isValidBin } from '../domain/identifiers';
 import type { PayloadKeyring } from './payload-codec';
 import { assertWindowDays, READINGS_WINDOW_DAYS_DEFAULT, type ReadingsWindowDays } from '../domain/billing-period';
 import { operatorCredentialFromEnv, type OperatorCredential } from './operator-credential';
+import { PROVIDER_PUSH_BODY_BYTES_MAX_DEFAULT } from '../domain/provider-register-push';
 
 export interface DbTimeouts {
   /** Postgres cancels a statement running longer (statement_timeout). */
@@ -99,7 +100,30 @@ export function householdConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Ho
     smtpUrl: env.SPC_SMTP_URL || undefined,
     mailFrom: env.SPC_MAIL_FROM || 'invoices@spc.local',
     mailRatePerSecond: rate,
-    publicUrl: (env.SPC_PUBLIC_URL || `http://${env.HOST ?? '127.0.0.1'}:${env.PORT ?? 3000}`).replace(/\/$/, ''),
+    publicUrl: publicUrlFromEnv(env),
+  };
+}
+
+/** SPC_PUBLIC_URL (no trailing slash), else the API's local address: the base of links the SPC sends out. */
+export function publicUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return (env.SPC_PUBLIC_URL || `http://${env.HOST ?? '127.0.0.1'}:${env.PORT ?? 3000}`).replace(/\/$/, '');
+}
+
+/** The push of the providers' daily registers (activities/provider-register-webhook.ts). */
+export interface ProviderPushConfig {
+  /** PROVIDER_PUSH_BODY_BYTES_MAX: above this a push carries a notice to pull the files, not the files. */
+  bodyBytesMax: number;
+  /** Base of the notice's pull URLs (publicUrlFromEnv). */
+  publicUrl: string;
+}
+
+/** The smallest bound: a notice itself is about 1 KB, and a bound below it would only ever send notices. */
+const PROVIDER_PUSH_BODY_BYTES_MIN = 1024;
+
+export function providerPushConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ProviderPushConfig {
+  return {
+    bodyBytesMax: wholeNumberFromEnv(env, 'PROVIDER_PUSH_BODY_BYTES_MAX', PROVIDER_PUSH_BODY_BYTES_MAX_DEFAULT, 'bytes', PROVIDER_PUSH_BODY_BYTES_MIN),
+    publicUrl: publicUrlFromEnv(env),
   };
 }
 
@@ -142,6 +166,7 @@ export interface SpcConfig {
   /** Default readings window of a billing period (SPC_READINGS_FROM_DAY, SPC_READINGS_TO_DAY; default the 20th–25th). */
   readingsWindow: ReadingsWindowDays;
   households: HouseholdConfig;
+  providerPush: ProviderPushConfig;
   /** Complaint deadlines in business days per disposition (SPC_COMPLAINT_DEADLINES over the defaults). */
   complaintDeadlines: Record<Disposition, number>;
   /** SPC_NOT_POSTED_COMPLAINTS_PER_DAY_MAX: PAYMENT_NOT_POSTED complaints per bank and day (default 200). */
@@ -392,6 +417,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SpcConfig {
     settlement: settlementConfigFromEnv(env),
     readingsWindow: readingsWindowFromEnv(env),
     households: householdConfigFromEnv(env),
+    providerPush: providerPushConfigFromEnv(env),
     complaintDeadlines: complaintDeadlinesFromEnv(env),
     notPostedComplaintsPerDayMax: wholeNumberFromEnv(env, 'SPC_NOT_POSTED_COMPLAINTS_PER_DAY_MAX', NOT_POSTED_COMPLAINTS_PER_DAY_DEFAULT, 'complaints', 1),
     operator: operatorFromEnv(env),

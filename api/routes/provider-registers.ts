@@ -8,6 +8,7 @@ import { ApiError } from '../errors';
 import { providerOf } from '../provider-auth';
 import { commonErrors, errorResponse } from '../schemas';
 import { PROVIDER_REGISTER_CONTENT_TYPES, type ProviderRegisterFormat } from '../../domain/provider-register';
+import { registerFilePath } from '../../domain/provider-register-push';
 
 type App = Parameters<FastifyPluginAsync<ApiDeps>>[0];
 
@@ -55,7 +56,7 @@ function listRoute(app: App, deps: ApiDeps): void {
     return {
       providerId, date: request.query.date,
       registers: registers.map((r) => ({
-        ...r, files: r.files.map((f) => ({ ...f, url: `/v1/provider/registers/${encodeURIComponent(r.id)}/${f.format === 'csv' ? 'register.csv' : 'camt054.xml'}` })),
+        ...r, files: r.files.map((f) => ({ ...f, url: registerFilePath(r.id, f.format) })),
       })),
     };
   });

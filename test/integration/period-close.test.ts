@@ -176,6 +176,14 @@ describe('the period close', () => {
     await expect(periodCloseResult(h.ctx, '2027-02')).rejects.toMatchObject({ code: 'PERIOD_OUT_OF_ORDER' });
     await expect(startPeriodClose(h.ctx, '2026-13', 'tester')).rejects.toBeInstanceOf(PeriodActionError);
 
+    // A close the second person rejects fails with PERIOD_CLOSE_REJECTED and begins nothing (a month
+    // no other test file closes: workflow ids are shared on the one dev server).
+    await startPeriodClose(h.ctx, '2031-07', 'tester');
+    expect(await decidePeriodClose(h.ctx, '2031-07', { operator: 'bob', role: 'supervisor', approve: false, note: 'charges not final' })).toMatchObject({ status: 'rejected', proposedBy: 'tester' });
+    await expect(periodCloseResult(h.ctx, '2031-07')).rejects.toMatchObject({ code: 'PERIOD_CLOSE_REJECTED' });
+    expect(await db('period_closes').where({ period: '2031-07-01' }).first()).toBeUndefined();
+    await recordHistory(h.client, 'period', 'close-rejected', 'period:2031-07');
+
     // Tampering with a balance (its own arithmetic kept) is caught by the audit.
     await db.raw("UPDATE period_balances SET paid = paid + 1, closing = closing - 1 WHERE period = '2026-12-01' AND account_number = ? AND service_code = 'ELEC'", [WORLD.account]);
     const tampered = await auditPeriod(db, '2026-12');

@@ -7,6 +7,7 @@ import { createProviderKey } from '../../db/provider-keys';
 import { addMonths } from '../../domain/billing-period';
 import { toAlmaty } from '../../domain/calendar';
 import { ACCOUNTS, startApiWorld, waitFor, type ApiWorld } from './api-support';
+import { recordHistory } from '../support/histories';
 
 jest.setTimeout(300_000);
 
@@ -65,6 +66,8 @@ it('judges every line of a Windows-1251 CSV: accepted, or refused with its row-l
     [3, 'SERVICE_NOT_PROVIDERS'], [4, 'UNKNOWN_ACCOUNT'], [5, 'AMOUNT_MISMATCH'], [6, 'DUPLICATE_LINE'],
   ]);
   expect(done.refused[2]).toMatchObject({ account: ACCOUNTS.simple[0], service: 'CWATER', amount: '250.00', message: expect.stringContaining('= 200.00') });
+  await w.h.client.workflow.getHandle(first.uploadId).result();
+  await recordHistory(w.h.client, 'charge-upload', 'lines-accepted-and-refused', first.uploadId);
 
   const current = await w.h.database.db('period_charges_current').where({ period: `${period}-01`, provider_id: 'ALMATY_SU' }).orderBy(['account_number', 'service_code']).select('account_number', 'service_code', 'charged', 'recalculated');
   expect(current).toEqual([

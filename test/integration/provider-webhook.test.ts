@@ -21,6 +21,7 @@ import type { TransferCheckResult } from '../../workflows/transfer-check';
 import { loadOpsOverview } from '../../api/routes/ops';
 import { runSpc } from './audit-helpers';
 import { asOperator } from '../support/operators';
+import { recordHistory } from '../support/histories';
 
 jest.setTimeout(300_000);
 
@@ -111,7 +112,7 @@ describe('provider register webhook', () => {
     });
     if (!paid.ok) throw new Error(`payment rejected: ${paid.code}`);
     failNext = 2;
-    await startSettlement(h.ctx, WORLD.bank, date, {
+    const settlement = await startSettlement(h.ctx, WORLD.bank, date, {
       operator: 'tester', options: { confirmDeadlineMs: 600_000, webhookRetry: { initialIntervalMs: 200, maximumIntervalMs: 500, backoffCoefficient: 2 } },
     });
     const registerId = `AES:${date}:v1`;
@@ -148,10 +149,13 @@ describe('provider register webhook', () => {
     expect(await h.database.db('provider_register_deliveries').where({ register_id: `ALMATY_SU:${date}:v1` }).first()).toBeUndefined();
     const push = await h.client.workflow.getHandle(`provider-register-push:${registerId}`).result();
     expect(push).toMatchObject({ status: 'delivered', attempts: 3 });
+    await recordHistory(h.client, 'provider-register-push', 'files-delivered-third-attempt', `provider-register-push:${registerId}`);
 
     const confirmed = await confirmTransfers(h.ctx, WORLD.bank, date, { transferRef: `TR-${run}` });
     expect(confirmed.ok).toBe(true);
     await waitFor('settled', async () => (await getSettlementState(h.ctx, WORLD.bank, date))?.status === 'settled');
+    await h.client.workflow.getHandle(settlement.workflowId).result();
+    await recordHistory(h.client, 'settlement', 'registers-built-pushed-settled', settlement.workflowId);
     settledDate = date;
   });
 
@@ -177,6 +181,7 @@ describe('provider register webhook', () => {
       const action = await waitFor('the schedule to start its check', async () => (await handle.describe()).info.recentActions[0]);
       const started = action.action.workflow;
       const result: TransferCheckResult = await h.client.workflow.getHandle(started.workflowId, started.firstExecutionRunId).result();
+      await recordHistory(h.client, 'transfer-check', 'cases-raised', started.workflowId);
       const mine = result.raised.filter((c) => c.businessDate === settledDate).map((c) => [c.providerId, c.expected, c.received]).sort();
       expect(mine).toEqual([['AES', expect.any(String), '100.00'], ['ALMATY_SU', expect.any(String), '0.00']].sort());
     } finally {

@@ -47,6 +47,12 @@ const SPC_KINDS: Record<string, string> = {
   'period-trigger': 'periodTriggerWorkflow',
   // Recorded by mail-delivery.test.ts (lanes) and, before the lanes, by the same test on the code before patch 'mail-delivery-lanes'.
   'mail-delivery': 'mailDeliveryWorkflow',
+  // Recorded by provider-webhook.test.ts (files inline, and the settlement that built and pushed the
+  // registers, and the transfer check), provider-register-notice.test.ts (a notice) and
+  // provider-charges.test.ts, with SPC_RECORD_HISTORIES=1; period/close-rejected by period-close.test.ts.
+  'provider-register-push': 'providerRegisterPushWorkflow',
+  'transfer-check': 'transferCheckWorkflow',
+  'charge-upload': 'chargeUploadWorkflow',
 };
 const RECORDING = process.env.SPC_RECORD_HISTORIES === '1';
 /** Records only the histories of shapes added since the first recording, leaving the old ones as production left them. */

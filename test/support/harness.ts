@@ -7,6 +7,7 @@ import { installWorkerRuntime } from '../../worker/run';
 import { createTestDatabase, testTemporalAddress, uniqueTaskQueue, type TestDatabase } from './env';
 import { temporalDataConverter } from '../../infra/temporal-connection';
 import type { PayloadKeyring } from '../../infra/payload-codec';
+import { complaintDeadlinesFromEnv, settlementConfigFromEnv, type ProviderPushConfig } from '../../infra/config';
 
 export interface Harness {
   database: TestDatabase;
@@ -20,8 +21,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** payloadKeys: client and worker encrypt payloads as an installation with SPC_PAYLOAD_KEYS does. */
-export async function startHarness(prefix: string, opts: { clock?: () => Date; payloadKeys?: PayloadKeyring } = {}): Promise<Harness> {
+/**
+ * payloadKeys: client and worker encrypt payloads as an installation with SPC_PAYLOAD_KEYS does.
+ * providerPush: the worker's register push settings (a small PROVIDER_PUSH_BODY_BYTES_MAX) instead of the environment's.
+ */
+export async function startHarness(prefix: string, opts: { clock?: () => Date; payloadKeys?: PayloadKeyring; providerPush?: ProviderPushConfig } = {}): Promise<Harness> {
   installWorkerRuntime('ERROR');
   const database = await createTestDatabase();
   const taskQueue = uniqueTaskQueue(prefix);
@@ -30,6 +34,7 @@ export async function startHarness(prefix: string, opts: { clock?: () => Date; p
   const client = new Client({ connection, namespace: 'default', dataConverter });
   const native = await NativeConnection.connect({ address: testTemporalAddress() });
   let running: { worker: Worker; done: Promise<void> } | undefined;
+  const config = opts.providerPush ? { settlement: settlementConfigFromEnv(), complaintDeadlines: complaintDeadlinesFromEnv(), providerPush: opts.providerPush } : undefined;
 
   const harness: Harness = {
     database,
@@ -43,7 +48,7 @@ export async function startHarness(prefix: string, opts: { clock?: () => Date; p
     },
     startWorker: async () => {
       // The worker connects as its own role, spc_worker, as in production (db/app-role.ts).
-      const worker = await createWorker({ connection: native, namespace: 'default', taskQueue, db: database.workerDb, client, clock: opts.clock, dataConverter });
+      const worker = await createWorker({ connection: native, namespace: 'default', taskQueue, db: database.workerDb, client, clock: opts.clock, dataConverter, config });
       running = { worker, done: worker.run() };
     },
     stopWorker: async () => {

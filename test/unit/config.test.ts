@@ -141,3 +141,11 @@ describe('SPC_LOG_LEVEL', () => {
     expect(() => loadConfig({ SPC_LOG_LEVEL: 'verbose' })).toThrow(/SPC_LOG_LEVEL=verbose must be one of trace, debug, info, warn, error, silent/);
   });
 });
+
+describe('the provider push settings', () => {
+  it('bounds the push body at 8 MiB by default, reads PROVIDER_PUSH_BODY_BYTES_MAX, and refuses a bound below 1 KiB', () => {
+    expect(loadConfig({}).providerPush).toEqual({ bodyBytesMax: 8 * 1024 * 1024, publicUrl: 'http://127.0.0.1:3000' });
+    expect(loadConfig({ PROVIDER_PUSH_BODY_BYTES_MAX: '2048', SPC_PUBLIC_URL: 'https://spc.example/' }).providerPush).toEqual({ bodyBytesMax: 2048, publicUrl: 'https://spc.example' });
+    expect(() => loadConfig({ PROVIDER_PUSH_BODY_BYTES_MAX: '100' })).toThrow(/PROVIDER_PUSH_BODY_BYTES_MAX=100 must be a whole number of bytes \(at least 1024\)/);
+  });
+});
