@@ -47,6 +47,9 @@ const SPC_KINDS: Record<string, string> = {
   'period-trigger': 'periodTriggerWorkflow',
   // Recorded by mail-delivery.test.ts (lanes) and, before the lanes, by the same test on the code before patch 'mail-delivery-lanes'.
   'mail-delivery': 'mailDeliveryWorkflow',
+  // Recorded by print-run.test.ts (a run, and one resumed after its worker was killed): before patch
+  // 'print-run-cursor-by-file' on the code before it, the others after.
+  'print-run': 'printRunWorkflow',
 };
 const RECORDING = process.env.SPC_RECORD_HISTORIES === '1';
 /** Records only the histories of shapes added since the first recording, leaving the old ones as production left them. */
