@@ -2,18 +2,20 @@
 // a time, write the manifest. A file is the next `invoicesPerFile` invoices of the period in print
 // order (db/queries/print-runs.ts), one A4 page each (infra/invoice-pdf.ts, deterministic), written
 // to a temporary name and renamed, so a crash never leaves half a file under its real name; its
-// size, sums and SHA-256 go to print_run_files. Re-rendering a file gives the same bytes, so a
-// retried batch (resuming from its last heartbeat) or a re-run of the period overwrites files with
-// identical ones.
+// size, sums, SHA-256 and the print key of its last invoice go to print_run_files. Re-rendering a
+// file gives the same bytes, so a retried batch (resuming from its last heartbeat) or a re-run of
+// the period overwrites files with identical ones. What a batch takes from and gives to the
+// workflow, and what it heartbeats, is a file number: the key a file's invoices start after is read
+// back from the file before it in print_run_files, so no address reaches the Temporal history.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
 import { loadPeriodInvoiceLines } from '../db/queries/invoices';
-import { loadPrintPage, periodInvoiceTotals } from '../db/queries/print-runs';
+import { loadPrintPage, periodInvoiceTotals, printCursorBefore } from '../db/queries/print-runs';
 import { formatAmount, fromDb, sum } from '../domain/money';
-import type { PrintCursorState, PrintManifest, PrintManifestFile, PrintRunInput, PrintRunSummary } from '../domain/print-run-types';
+import type { PrintCursorState, PrintFilesProgress, PrintFilesStart, PrintManifest, PrintManifestFile, PrintRunInput, PrintRunSummary } from '../domain/print-run-types';
 import { renderInvoicesPdf, type PrintInvoice } from '../infra/invoice-pdf';
 import { PdfRenderPool } from '../infra/pdf-render-pool';
 import { printInvoiceOf, type Requisites } from './invoice-print-view';
@@ -90,7 +92,7 @@ async function recordFile(deps: Pick<ActivityDeps, 'db' | 'clock'>, period: stri
   await deps.db.transaction(async (trx) => {
     await trx('print_run_files').insert({
       period: `${period}-01`, file_no: fileNo, name: file.name, invoices: file.invoices, total_due: file.totalDue, total_still_due: file.totalStillDue, bytes: file.bytes,
-      sha256: file.sha256, first_account: file.firstAccount, last_account: file.lastAccount, written_at: deps.clock(), run_id: runId,
+      sha256: file.sha256, first_account: file.firstAccount, last_account: file.lastAccount, last_print_key: file.last.key, written_at: deps.clock(), run_id: runId,
     }).onConflict(['period', 'file_no']).merge();
     await trx('print_runs').where({ period: `${period}-01`, run_id: runId })
       .update({ files_done: fileNo, invoices_done: trx.raw('(SELECT COALESCE(sum(invoices), 0) FROM print_run_files WHERE period = ?::date AND run_id = ? AND file_no <= ?)', [`${period}-01`, runId, fileNo]) });
@@ -142,14 +144,14 @@ export function createPrintRunActivities(deps: ActivityDeps, config: PrintActivi
   }
 
   /**
-   * Writes up to PRINT_FILES_PER_BATCH files from `cursor`, heartbeating after each; a retry resumes
-   * from the last heartbeat. Pipelined: this thread reads the next files' invoices (the cursor of one
-   * page is the end of the one before) while the pool's threads render; files are written and
-   * recorded in order, so the heartbeat's cursor is always after a file that is on disk.
+   * Writes up to PRINT_FILES_PER_BATCH files from `start`, calling `beat` with the cursor after
+   * each; a retry resumes from the last heartbeat. Pipelined: this thread reads the next files'
+   * invoices (the cursor of one page is the end of the one before) while the pool's threads render;
+   * files are written and recorded in order, so the heartbeat's cursor is always after a file that
+   * is on disk and in print_run_files.
    */
-  async function renderPrintBatch(input: PrintRunInput & { cursor: PrintCursorState }): Promise<PrintCursorState & { done: boolean }> {
-    const ctx = Context.current();
-    let cursor: PrintCursorState = (ctx.info.heartbeatDetails as PrintCursorState | undefined) ?? input.cursor;
+  async function renderBatch(input: PrintRunInput, start: PrintCursorState, beat: (cursor: PrintCursorState) => void): Promise<PrintCursorState & { done: boolean }> {
+    let cursor = start;
     const { runId } = runOfActivity();
     const pool = renderPool();
     const inFlight: Array<Promise<RenderedPrintFile>> = [];
@@ -169,7 +171,7 @@ export function createPrintRunActivities(deps: ActivityDeps, config: PrintActivi
     };
     // Alive while a file renders (a file of 10,000 on a loaded machine takes longer than the
     // heartbeat timeout); always with the cursor after the last file on disk.
-    const alive = setInterval(() => ctx.heartbeat(cursor), PRINT_ALIVE_HEARTBEAT_MS);
+    const alive = setInterval(() => beat(cursor), PRINT_ALIVE_HEARTBEAT_MS);
     try {
       await fill();
       while (inFlight.length > 0) {
@@ -178,12 +180,35 @@ export function createPrintRunActivities(deps: ActivityDeps, config: PrintActivi
         await writeAtomically(path.join(dirOf(input.period), file.name), file.content);
         await recordFile(deps, input.period, runId, cursor.fileNo, file);
         cursor = { fileNo: cursor.fileNo + 1, after: file.last };
-        ctx.heartbeat(cursor);
+        beat(cursor);
       }
     } finally {
       clearInterval(alive);
     }
     return { ...cursor, done: exhausted };
+  }
+
+  /**
+   * A batch from file `fileNo` (or from the file of its last heartbeat, on a retry). Its invoices
+   * start after the last one of the file before, as this run recorded it in print_run_files; the
+   * heartbeat and the result are file numbers only.
+   */
+  async function renderPrintFiles(input: PrintRunInput & PrintFilesStart): Promise<PrintFilesProgress> {
+    const ctx = Context.current();
+    const fileNo = (ctx.info.heartbeatDetails as PrintFilesStart | undefined)?.fileNo ?? input.fileNo;
+    const after = await printCursorBefore(deps.db, input.period, runOfActivity().runId, fileNo);
+    const end = await renderBatch(input, { fileNo, after }, (c) => ctx.heartbeat({ fileNo: c.fileNo } satisfies PrintFilesStart));
+    return { fileNo: end.fileNo, done: end.done };
+  }
+
+  /**
+   * The batch of runs started before patch 'print-run-cursor-by-file': the cursor (the last
+   * invoice's print key) comes from the workflow and goes back to it, and into the heartbeat.
+   */
+  async function renderPrintBatch(input: PrintRunInput & { cursor: PrintCursorState }): Promise<PrintCursorState & { done: boolean }> {
+    const ctx = Context.current();
+    const start = (ctx.info.heartbeatDetails as PrintCursorState | undefined) ?? input.cursor;
+    return renderBatch(input, start, (c) => ctx.heartbeat(c));
   }
 
   async function finishPrintRun(input: PrintRunInput & { files: number }): Promise<PrintRunSummary> {
@@ -200,7 +225,7 @@ export function createPrintRunActivities(deps: ActivityDeps, config: PrintActivi
     return { period: input.period, invoices: manifest.invoices, files: manifest.files, totalDue: manifest.totalDue, manifestPath, manifestSha256: createHash('sha256').update(text).digest('hex') };
   }
 
-  return { startPrintRun, renderPrintBatch, finishPrintRun };
+  return { startPrintRun, renderPrintFiles, renderPrintBatch, finishPrintRun };
 }
 
 export type PrintRunActivities = ReturnType<typeof createPrintRunActivities>;

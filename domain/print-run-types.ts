@@ -15,6 +15,21 @@ export interface PrintRunInput {
   invoicesPerFile: number;
 }
 
+/** Where a batch starts: the next file's number, from 1. All a print run's history holds of its position. */
+export interface PrintFilesStart {
+  fileNo: number;
+}
+
+/** What a batch did: the number of the file after its last one, and whether the period has no more invoices. */
+export interface PrintFilesProgress {
+  fileNo: number;
+  done: boolean;
+}
+
+/**
+ * A position in print order: the next file's number and the last invoice before it. Inside a batch
+ * only; between batches it was the workflow's cursor before patch 'print-run-cursor-by-file'.
+ */
 export interface PrintCursorState {
   /** The next file's number, from 1. */
   fileNo: number;

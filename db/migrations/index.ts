@@ -26,6 +26,7 @@ import * as providerWebhooks from './20261209040001_provider_webhooks';
 import * as invoiceCorrected from './20261209060001_invoice_corrected';
 import * as mailPendingIndex from './20261210010001_mail_pending_index';
 import * as cabinetSignInLinks from './20261210020001_cabinet_sign_in_links';
+import * as printRunFilesLastKey from './20261210040001_print_run_files_last_key';
 
 const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261127000001_schema': schema,
@@ -45,6 +46,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261209060001_invoice_corrected': invoiceCorrected,
   '20261210010001_mail_pending_index': mailPendingIndex,
   '20261210020001_cabinet_sign_in_links': cabinetSignInLinks,
+  '20261210040001_print_run_files_last_key': printRunFilesLastKey,
   '20261208007001_households_print_mail': householdsPrintMail,
   '20261208008001_cabinet': cabinet,
   '20261208006001_provider_registers': providerRegisters,

@@ -28,6 +28,19 @@ export async function loadPrintPage(db: Knex, period: string, after: PrintCursor
   return rows;
 }
 
+/**
+ * Where file `fileNo` of a run starts: after the last invoice of the file before it, as the run
+ * recorded it (print_run_files.last_print_key, migration 20261210040001); null for the first file.
+ * The key is read back, not recomputed from the account's address, so an address changed during the
+ * run cannot move the start and print an invoice twice or not at all.
+ */
+export async function printCursorBefore(db: Knex, period: string, runId: string, fileNo: number): Promise<PrintCursor | null> {
+  if (fileNo === 1) return null;
+  const row = await db('print_run_files').where({ period: `${period}-01`, run_id: runId, file_no: fileNo - 1 }).first('last_print_key', 'last_account');
+  if (!row?.last_print_key) throw new Error(`invariant: print run ${period} starts file ${fileNo} but has recorded no file ${fileNo - 1} with its last key`);
+  return { key: row.last_print_key, account: row.last_account };
+}
+
 /** How many invoices the period has, and what they ask for in total (the manifest's check). */
 export async function periodInvoiceTotals(db: Knex, period: string): Promise<{ invoices: number; totalDue: string }> {
   const row = await db.raw<{ rows: Array<{ invoices: string; total_due: string | null }> }>(`

@@ -53,6 +53,9 @@ const SPC_KINDS: Record<string, string> = {
   'provider-register-push': 'providerRegisterPushWorkflow',
   'transfer-check': 'transferCheckWorkflow',
   'charge-upload': 'chargeUploadWorkflow',
+  // Recorded by print-run.test.ts (a run, and one resumed after its worker was killed): before patch
+  // 'print-run-cursor-by-file' on the code before it, the others after.
+  'print-run': 'printRunWorkflow',
 };
 const RECORDING = process.env.SPC_RECORD_HISTORIES === '1';
 /** Records only the histories of shapes added since the first recording, leaving the old ones as production left them. */
